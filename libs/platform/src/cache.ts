@@ -1,0 +1,207 @@
+// A read-through cache that is always optional: Redis when configured, an in-process LRU otherwise.
+// When Redis is down, reads go to the database, writes still succeed, and the client reconnects by itself.
+import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from './metrics.ts';
+
+export interface CacheBackend {
+  readonly kind: 'redis' | 'memory';
+  isUp(): boolean;
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  del(keys: string[]): Promise<void>;
+  incr(key: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class MemoryBackend implements CacheBackend {
+  readonly kind = 'memory' as const;
+  private readonly lru = new LRUCache<string, string>({ max: 10_000 });
+  isUp() {
+    return true;
+  }
+  async get(key: string) {
+    return this.lru.get(key);
+  }
+  async set(key: string, value: string, ttlSeconds: number) {
+    this.lru.set(key, value, { ttl: ttlSeconds * 1000 });
+  }
+  async del(keys: string[]) {
+    for (const k of keys) this.lru.delete(k);
+  }
+  async incr(key: string) {
+    const next = Number(this.lru.get(key) ?? '0') + 1;
+    this.lru.set(key, String(next));
+    return next;
+  }
+  async close() {
+    this.lru.clear();
+  }
+}
+
+export class RedisBackend implements CacheBackend {
+  readonly kind = 'redis' as const;
+  readonly client: Redis;
+  private up = false;
+  /** Set when an invalidation could not reach Redis: stale entries are purged once it is back. */
+  private missedInvalidation = false;
+
+  private readonly prefix: string;
+
+  constructor(url: string, prefix: string, metrics: Metrics, log: FastifyBaseLogger) {
+    this.prefix = prefix;
+    this.client = new Redis(url, {
+      lazyConnect: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
+      commandTimeout: 300,
+      retryStrategy: (times) => Math.min(100 * times, 2000),
+    });
+    metrics.cacheUp.set(0);
+    this.client.on('ready', () => {
+      if (!this.up) log.info('cache connected');
+      this.up = true;
+      metrics.cacheUp.set(1);
+      if (this.missedInvalidation) void this.purge(log);
+    });
+    const down = (err?: Error) => {
+      if (this.up) log.warn({ err: err ? { message: err.message } : undefined }, 'cache unavailable; serving from the database');
+      this.up = false;
+      metrics.cacheUp.set(0);
+    };
+    this.client.on('error', (err) => down(err));
+    this.client.on('close', () => down());
+  }
+
+  private async purge(log: FastifyBaseLogger) {
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
+        if (keys.length) await this.client.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      this.missedInvalidation = false;
+      log.info('cache purged after missed invalidations');
+    } catch {
+      // Retried on the next reconnect.
+    }
+  }
+
+  isUp() {
+    return this.up;
+  }
+  async get(key: string) {
+    return (await this.client.get(key)) ?? undefined;
+  }
+  async set(key: string, value: string, ttlSeconds: number) {
+    await this.client.set(key, value, 'EX', ttlSeconds);
+  }
+  async del(keys: string[]) {
+    try {
+      if (keys.length) await this.client.unlink(...keys);
+    } catch (err) {
+      this.missedInvalidation = true;
+      throw err;
+    }
+  }
+  async incr(key: string) {
+    try {
+      return await this.client.incr(key);
+    } catch (err) {
+      this.missedInvalidation = true;
+      throw err;
+    }
+  }
+  async close() {
+    this.client.disconnect();
+  }
+}
+
+export interface CachedRead<T> {
+  value: T;
+  hit: boolean;
+}
+
+export class Cache {
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  readonly backend: CacheBackend;
+  private readonly name: string;
+  private readonly ttlSeconds: number;
+  private readonly metrics: Metrics;
+  private readonly log: FastifyBaseLogger;
+
+  constructor(backend: CacheBackend, name: string, ttlSeconds: number, metrics: Metrics, log: FastifyBaseLogger) {
+    this.backend = backend;
+    this.name = name;
+    this.ttlSeconds = ttlSeconds;
+    this.metrics = metrics;
+    this.log = log;
+  }
+
+  private key(k: string) {
+    return `${this.name}:${k}`;
+  }
+
+  /** Read-through: a hit returns the cached value; concurrent misses for one key share one load. */
+  async read<T>(key: string, load: () => Promise<T | undefined>): Promise<CachedRead<T> | undefined> {
+    const full = this.key(key);
+    if (this.backend.isUp()) {
+      try {
+        const raw = await this.backend.get(full);
+        if (raw !== undefined) {
+          this.metrics.cacheRequests.inc({ cache: this.name, result: 'hit' });
+          return { value: JSON.parse(raw) as T, hit: true };
+        }
+        this.metrics.cacheRequests.inc({ cache: this.name, result: 'miss' });
+      } catch (err) {
+        this.metrics.cacheRequests.inc({ cache: this.name, result: 'error' });
+        this.log.debug({ err: { message: (err as Error).message } }, 'cache read failed');
+      }
+    } else {
+      this.metrics.cacheRequests.inc({ cache: this.name, result: 'error' });
+    }
+    let pending = this.inflight.get(full) as Promise<T | undefined> | undefined;
+    if (!pending) {
+      pending = (async () => {
+        const value = await load();
+        if (value !== undefined && this.backend.isUp()) {
+          this.backend.set(full, JSON.stringify(value), this.ttlSeconds).catch(() => {});
+        }
+        return value;
+      })().finally(() => this.inflight.delete(full));
+      this.inflight.set(full, pending);
+    }
+    const value = await pending;
+    return value === undefined ? undefined : { value, hit: false };
+  }
+
+  /** A generation number to put in keys of collections, bumped to invalidate all of them at once. */
+  async generation(collection: string): Promise<string> {
+    if (!this.backend.isUp()) return 'x';
+    try {
+      return (await this.backend.get(this.key(`${collection}:gen`))) ?? '0';
+    } catch {
+      return 'x';
+    }
+  }
+
+  async invalidate(keys: string[], collections: string[] = []): Promise<void> {
+    try {
+      await this.backend.del(keys.map((k) => this.key(k)));
+      for (const c of collections) await this.backend.incr(this.key(`${c}:gen`));
+    } catch (err) {
+      this.log.warn({ err: { message: (err as Error).message } }, 'cache invalidation deferred until the cache is back');
+    }
+  }
+}
+
+export function createCacheBackend(url: string | undefined, prefix: string, metrics: Metrics, log: FastifyBaseLogger): CacheBackend {
+  if (!url) {
+    metrics.cacheUp.set(1);
+    return new MemoryBackend();
+  }
+  return new RedisBackend(url, prefix, metrics, log);
+}

@@ -1,0 +1,111 @@
+// PostgreSQL access: one pool per service, fail-fast timeouts, metrics per named operation.
+import pg from 'pg';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from './metrics.ts';
+
+export interface DatabaseOptions {
+  url: string;
+  ssl: 'disable' | 'require' | 'verify-full';
+  poolMax: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  applicationName: string;
+}
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** Classifies a PostgreSQL/driver error for `db_client_errors_total{kind}`. */
+export function errorKind(err: unknown): 'connection' | 'auth' | 'timeout' | 'query' {
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? '';
+  if (code === '28P01' || code === '28000') return 'auth';
+  if (code === '57014' || /timeout/i.test(e.message ?? '')) return 'timeout';
+  if (code.startsWith('08') || code.startsWith('57P') || code === '53300' || ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code)) return 'connection';
+  if (/Connection terminated|connection error|terminating connection/i.test(e.message ?? '')) return 'connection';
+  return 'query';
+}
+
+export class Database {
+  readonly pool: pg.Pool;
+  private readonly metrics: Metrics;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(opts: DatabaseOptions, metrics: Metrics, log: FastifyBaseLogger) {
+    this.metrics = metrics;
+    this.pool = new pg.Pool({
+      connectionString: opts.url,
+      ssl: opts.ssl === 'disable' ? false : { rejectUnauthorized: opts.ssl === 'verify-full' },
+      max: opts.poolMax,
+      connectionTimeoutMillis: opts.connectTimeoutMs,
+      idleTimeoutMillis: 10_000,
+      statement_timeout: opts.statementTimeoutMs,
+      // Client-side guard for a server that stops answering without closing the socket.
+      query_timeout: opts.statementTimeoutMs + 1000,
+      keepAlive: true,
+      application_name: opts.applicationName,
+    });
+    // An idle client whose backend was terminated emits here; without a listener the process would crash.
+    this.pool.on('error', (err) => {
+      metrics.dbErrors.inc({ kind: errorKind(err) });
+      log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database connection lost');
+    });
+    metrics.dbConnectionsMax.set(opts.poolMax);
+    this.timer = setInterval(() => this.observePool(), 2000).unref();
+    this.observePool();
+  }
+
+  private observePool(): void {
+    const p = this.pool;
+    this.metrics.dbConnections.set({ state: 'idle' }, p.idleCount);
+    this.metrics.dbConnections.set({ state: 'used' }, p.totalCount - p.idleCount);
+    this.metrics.dbConnections.set({ state: 'waiting' }, p.waitingCount);
+  }
+
+  private async measure<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    const end = this.metrics.dbDuration.startTimer({ operation });
+    try {
+      const out = await fn();
+      end({ outcome: 'ok' });
+      return out;
+    } catch (err) {
+      end({ outcome: 'error' });
+      this.metrics.dbErrors.inc({ kind: errorKind(err) });
+      throw err;
+    } finally {
+      this.observePool();
+    }
+  }
+
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(operation: string, text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.measure(operation, () => this.pool.query<R>(text, params));
+  }
+
+  /** Runs fn in a transaction; rolls back on any error. */
+  tx<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.measure(operation, async () => {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const out = await fn(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        broken = errorKind(err) === 'connection';
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.query('ping', 'SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.pool.end();
+  }
+}

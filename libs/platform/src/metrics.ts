@@ -1,0 +1,104 @@
+// Prometheus metrics: one registry per app (so several apps can live in one test process), RED per route template.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const statusClass = (status: number | undefined): string => (status ? `${Math.floor(status / 100)}xx` : 'error');
+
+export class Metrics {
+  readonly registry: Registry;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status_class'>;
+  readonly httpActive: Gauge;
+  readonly clientDuration: Histogram<'target' | 'operation' | 'status_class'>;
+  readonly clientRetries: Counter<'target' | 'operation'>;
+  readonly breakerState: Gauge<'target'>;
+  readonly breakerTransitions: Counter<'target' | 'state'>;
+  readonly dbDuration: Histogram<'operation' | 'outcome'>;
+  readonly dbErrors: Counter<'kind'>;
+  readonly dbConnections: Gauge<'state'>;
+  readonly dbConnectionsMax: Gauge;
+  readonly cacheRequests: Counter<'cache' | 'result'>;
+  readonly cacheUp: Gauge;
+  readonly ready: Gauge;
+
+  constructor(service: string) {
+    this.registry = new Registry();
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+    this.httpDuration = new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Duration of HTTP server requests, by route template.',
+      labelNames: ['method', 'route', 'status_class'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.httpActive = new Gauge({ name: 'http_server_active_requests', help: 'In-flight HTTP server requests.', registers });
+    this.clientDuration = new Histogram({
+      name: 'http_client_request_duration_seconds',
+      help: 'Duration of calls to other services, retries included.',
+      labelNames: ['target', 'operation', 'status_class'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.clientRetries = new Counter({ name: 'http_client_retries_total', help: 'Retries of calls to other services.', labelNames: ['target', 'operation'], registers });
+    this.breakerState = new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.', labelNames: ['target'], registers });
+    this.breakerTransitions = new Counter({ name: 'circuit_breaker_transitions_total', help: 'Circuit breaker state changes.', labelNames: ['target', 'state'], registers });
+    this.dbDuration = new Histogram({
+      name: 'db_client_operation_duration_seconds',
+      help: 'Duration of database operations.',
+      labelNames: ['operation', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.dbErrors = new Counter({ name: 'db_client_errors_total', help: 'Database errors by kind: connection, auth, timeout, query.', labelNames: ['kind'], registers });
+    this.dbConnections = new Gauge({ name: 'db_client_connections', help: 'Database pool connections by state.', labelNames: ['state'], registers });
+    this.dbConnectionsMax = new Gauge({ name: 'db_client_connections_max', help: 'Database pool size limit.', registers });
+    this.cacheRequests = new Counter({ name: 'cache_requests_total', help: 'Cache lookups by result: hit, miss, error.', labelNames: ['cache', 'result'], registers });
+    this.cacheUp = new Gauge({ name: 'cache_up', help: '1 when the cache backend is usable, 0 when degraded (reads go to the database).', registers });
+    this.ready = new Gauge({ name: 'service_ready', help: '1 when the service reports ready, 0 otherwise.', registers });
+  }
+
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+  interface FastifyRequest {
+    startedAt: bigint;
+  }
+}
+
+export interface MetricsPluginOptions {
+  metrics: Metrics;
+}
+
+export default fp<MetricsPluginOptions>(
+  async function metricsPlugin(app: FastifyInstance, opts: MetricsPluginOptions) {
+    const m = opts.metrics;
+    app.decorate('metrics', m);
+    app.decorateRequest('startedAt', 0n);
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      request.startedAt = process.hrtime.bigint();
+      m.httpActive.inc();
+    });
+    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+      m.httpActive.dec();
+      const route = request.routeOptions.url ?? 'unmatched';
+      if (route === '/metrics') return;
+      const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
+      m.httpDuration.observe({ method: request.method, route, status_class: statusClass(reply.statusCode) }, seconds);
+    });
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.type(m.registry.contentType);
+      return m.registry.metrics();
+    });
+  },
+  { name: 'shipshape-metrics', fastify: '5.x' },
+);

@@ -1,0 +1,48 @@
+// Schemas shared by every service's routes.
+import { Type, type Static } from '@sinclair/typebox';
+import { Problem } from './errors.ts';
+
+export const Uuid = Type.String({ format: 'uuid', description: 'A UUID.' });
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page.' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'Opaque cursor from a previous page.' })),
+};
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details.' },
+);
+
+export const Page = <T extends import('@sinclair/typebox').TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export interface KeysetPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** Keyset cursors: opaque to clients, stable under inserts. */
+export function encodeCursor(p: KeysetPosition): string {
+  return Buffer.from(`${p.createdAt}|${p.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): KeysetPosition | undefined {
+  if (cursor === undefined) return undefined;
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new Problem(400, 'validation-error', 'Bad Request', 'cursor is not valid', { errors: [{ field: 'querystring.cursor', message: 'is not a cursor this API issued' }] });
+  }
+  return { createdAt, id };
+}
+
+export type PageOf<T> = { items: T[]; nextCursor: string | null };
+export type IdParamsT = Static<typeof IdParams>;

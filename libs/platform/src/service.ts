@@ -1,0 +1,139 @@
+// Builds a service's Fastify app with every platform piece registered. Never listens (see server.ts).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import problems from './errors.ts';
+import metricsPlugin, { Metrics } from './metrics.ts';
+import tracingPlugin, { Tracing, type TracingSettings } from './tracing.ts';
+import healthPlugin, { Health } from './health.ts';
+import { loggerOptions } from './logger.ts';
+import { Database } from './db.ts';
+import { pendingMigrations, type MigrationTarget } from './migrate.ts';
+import { Cache, createCacheBackend } from './cache.ts';
+import { databaseUrl, redisUrl, type DatabaseSettings, type RedisSettings } from './config.ts';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface ServiceSettings extends TracingSettings {
+  LOG_LEVEL: string;
+  COMPANY_NAME: string;
+}
+
+export interface ServiceOptions {
+  name: string;
+  version: string;
+  description: string;
+  config: ServiceSettings;
+  bodyLimit?: number;
+  trustProxy?: boolean | string;
+  /** Tests pass false to keep output quiet. */
+  logger?: boolean;
+  /** false: the service serves its own combined docs (the gateway). */
+  docs?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accepts a well-formed incoming X-Request-ID, else makes one. */
+export function requestIdFrom(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+export async function createService(o: ServiceOptions): Promise<App> {
+  const app = Fastify({
+    logger: o.logger === false ? false : loggerOptions(o.name, o.config.LOG_LEVEL),
+    genReqId: requestIdFrom,
+    requestIdLogLabel: 'requestId',
+    bodyLimit: o.bodyLimit ?? 1_048_576,
+    trustProxy: o.trustProxy ?? false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = new Metrics(o.name);
+  const tracing = new Tracing(o.name, o.version, o.config);
+  await app.register(problems);
+  await app.register(metricsPlugin, { metrics });
+  await app.register(tracingPlugin, { tracing });
+  await app.register(healthPlugin, { health: new Health() });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.log = request.log;
+  });
+  if (o.docs === false) return app as unknown as App;
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: o.config.COMPANY_NAME, version: o.version, description: o.description },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  return app as unknown as App;
+}
+
+
+export interface DatabaseConfig extends DatabaseSettings {
+  DATABASE_SSL: 'disable' | 'require' | 'verify-full';
+  DATABASE_POOL_MAX: number;
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+}
+
+/** A pool for the service, with readiness checks for connectivity and applied migrations. */
+export function attachDatabase(app: App, name: string, c: DatabaseConfig, migrations: MigrationTarget): Database {
+  const db = new Database(
+    {
+      url: databaseUrl(c),
+      ssl: c.DATABASE_SSL,
+      poolMax: c.DATABASE_POOL_MAX,
+      connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+      applicationName: name,
+    },
+    app.metrics,
+    app.log,
+  );
+  let migrated = false;
+  app.health.add({ name: 'database', required: true, run: async () => (await db.ping(), { ok: true }) });
+  app.health.add({
+    name: 'migrations',
+    required: true,
+    run: async () => {
+      if (migrated) return { ok: true };
+      const pending = await pendingMigrations(migrations, (text) => db.query('migrations_check', text));
+      migrated = pending.length === 0;
+      return migrated ? { ok: true } : { ok: false, detail: `pending: ${pending.join(', ')}` };
+    },
+  });
+  app.addHook('onClose', async () => db.close());
+  return db;
+}
+
+export interface CacheConfig extends RedisSettings {
+  CACHE_TTL_SECONDS: number;
+}
+
+/** The service's cache; optional for readiness, so an outage only marks the service degraded. */
+export function attachCache(app: App, name: string, c: CacheConfig): Cache {
+  const backend = createCacheBackend(redisUrl(c), `${name}:`, app.metrics, app.log);
+  app.health.add({
+    name: 'cache',
+    required: false,
+    run: async () => (backend.isUp() ? { ok: true, detail: backend.kind } : { ok: false, detail: 'redis unreachable; reads served from the database' }),
+  });
+  app.addHook('onClose', async () => backend.close());
+  return new Cache(backend, name, c.CACHE_TTL_SECONDS, app.metrics, app.log);
+}
+
+/** Sends a cached read with its X-Cache header. */
+export function cacheHeader(reply: import('fastify').FastifyReply, hit: boolean): void {
+  reply.header('x-cache', hit ? 'hit' : 'miss');
+}
