@@ -14,7 +14,8 @@ export type Fault =
   | 'plain-json-errors'
   | 'no-request-id'
   | 'stale-cache-after-patch'
-  | 'delete-keeps-user';
+  | 'delete-keeps-user'
+  | 'cache-never-hits';
 
 interface User { id: string; name: string; email: string; createdAt: string; updatedAt: string }
 interface Product { id: string; sku: string; name: string; description: string; priceCents: number; currency: string; stock: number; createdAt: string; updatedAt: string }
@@ -135,7 +136,7 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
         const cached = cachedUsers.get(id);
         if (cached) return send(res, 200, cached, { 'x-cache': 'hit' });
         if (!user) return problem(res, 404, `no user ${id}`);
-        cachedUsers.set(id, { ...user });
+        if (!has('cache-never-hits')) cachedUsers.set(id, { ...user });
         return send(res, 200, user, { 'x-cache': 'miss' });
       }
       if (!user) return problem(res, 404, `no user ${id}`);
