@@ -24,7 +24,7 @@ export interface SuiteOptions {
 }
 
 /** Paths the services serve to each other; the gateway must answer 404 for them. */
-const INTERNAL_PATHS = ['/internal/health', '/internal/products/reservations', '/internal/users'];
+const INTERNAL_PATHS = ['/internal/reservations', `/internal/reservations/${randomUUID()}/release`, '/internal/health'];
 
 const STOCK = 5;
 const ORDERED = 2;
