@@ -1,0 +1,68 @@
+// Idempotency-Key records. A key is claimed atomically; the first response is stored for replay.
+import type pg from 'pg';
+import type { Database } from '@shipshape/platform/db';
+
+export type Claim =
+  | { kind: 'claimed' }
+  | { kind: 'in-flight' }
+  | { kind: 'mismatch' }
+  | { kind: 'completed'; status: number; body: unknown };
+
+export class IdempotencyRepo {
+  private readonly db: Database;
+  private readonly ttlHours: number;
+  private readonly leaseMs: number;
+
+  constructor(db: Database, ttlHours: number, leaseMs: number) {
+    this.db = db;
+    this.ttlHours = ttlHours;
+    this.leaseMs = leaseMs;
+  }
+
+  /**
+   * Claims `key` for a request whose body hashes to `hash`. A key is taken over only when it has expired, or when
+   * an attempt with the same body crashed and its lease ran out.
+   */
+  async claim(key: string, hash: string): Promise<Claim> {
+    const res = await this.db.query(
+      'idempotency_claim',
+      `INSERT INTO orders.idempotency_keys (key, request_hash, state, locked_until, expires_at)
+       VALUES ($1, $2, 'in_flight', now() + make_interval(secs => $3::double precision / 1000), now() + make_interval(hours => $4))
+       ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = NULL, response_body = NULL,
+         locked_until = EXCLUDED.locked_until, created_at = now(), expires_at = EXCLUDED.expires_at
+       WHERE orders.idempotency_keys.expires_at < now()
+          OR (orders.idempotency_keys.state = 'in_flight' AND orders.idempotency_keys.locked_until < now()
+              AND orders.idempotency_keys.request_hash = EXCLUDED.request_hash)
+       RETURNING key`,
+      [key, hash, this.leaseMs, this.ttlHours],
+    );
+    if (res.rowCount === 1) return { kind: 'claimed' };
+    const existing = await this.db.query<{ request_hash: string; state: string; response_status: number | null; response_body: unknown }>(
+      'idempotency_get',
+      'SELECT request_hash, state, response_status, response_body FROM orders.idempotency_keys WHERE key = $1',
+      [key],
+    );
+    const row = existing.rows[0];
+    if (!row) return this.claim(key, hash); // expired and purged in between
+    if (row.request_hash !== hash) return { kind: 'mismatch' };
+    if (row.state === 'in_flight') return { kind: 'in-flight' };
+    return { kind: 'completed', status: row.response_status ?? 200, body: row.response_body };
+  }
+
+  /** Stores the response to replay; inside the caller's transaction when one is given. */
+  async complete(key: string, status: number, body: unknown, client?: Pick<pg.PoolClient, 'query'>): Promise<void> {
+    const sql = `UPDATE orders.idempotency_keys SET state = 'completed', response_status = $2, response_body = $3 WHERE key = $1`;
+    if (client) await client.query(sql, [key, status, JSON.stringify(body)]);
+    else await this.db.query('idempotency_complete', sql, [key, status, JSON.stringify(body)]);
+  }
+
+  /** Frees the key so the client may retry it (used when the outcome was a transient failure). */
+  async release(key: string): Promise<void> {
+    await this.db.query('idempotency_release', `DELETE FROM orders.idempotency_keys WHERE key = $1 AND state = 'in_flight'`, [key]);
+  }
+
+  async purgeExpired(): Promise<number> {
+    const res = await this.db.query('idempotency_purge', 'DELETE FROM orders.idempotency_keys WHERE expires_at < now()');
+    return res.rowCount ?? 0;
+  }
+}

@@ -1,0 +1,108 @@
+// SQL for orders and their items. Nothing HTTP here.
+import type pg from 'pg';
+import type { Database } from '@shipshape/platform/db';
+import type { KeysetPosition } from '@shipshape/platform/schemas';
+
+export interface OrderItem {
+  productId: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface Order {
+  id: string;
+  userId: string;
+  status: 'confirmed' | 'cancelled';
+  items: OrderItem[];
+  totalCents: number;
+  currency: string;
+  createdAt: string;
+}
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  status: 'confirmed' | 'cancelled';
+  total_cents: string;
+  currency: string;
+  created_at: Date;
+  items: { productId: string; quantity: number; unitPriceCents: number }[];
+}
+
+const SELECT = `SELECT o.id, o.user_id, o.status, o.total_cents, o.currency, o.created_at,
+  COALESCE((SELECT json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents) ORDER BY i.position)
+            FROM orders.order_items i WHERE i.order_id = o.id), '[]') AS items
+  FROM orders.orders o`;
+
+const toOrder = (r: OrderRow): Order => ({
+  id: r.id,
+  userId: r.user_id,
+  status: r.status,
+  items: r.items.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPriceCents: Number(i.unitPriceCents) })),
+  totalCents: Number(r.total_cents),
+  currency: r.currency,
+  createdAt: r.created_at.toISOString(),
+});
+
+export class OrdersRepo {
+  private readonly db: Database;
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  /** Inserts the order and its items inside the caller's transaction. */
+  async insert(client: Pick<pg.PoolClient, 'query'>, o: Omit<Order, 'createdAt'>): Promise<Order> {
+    const res = await client.query<{ created_at: Date }>(
+      'INSERT INTO orders.orders (id, user_id, status, total_cents, currency) VALUES ($1, $2, $3, $4, $5) RETURNING created_at',
+      [o.id, o.userId, o.status, o.totalCents, o.currency],
+    );
+    for (const [position, item] of o.items.entries()) {
+      await client.query('INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, $5)', [
+        o.id,
+        position,
+        item.productId,
+        item.quantity,
+        item.unitPriceCents,
+      ]);
+    }
+    return { ...o, createdAt: (res.rows[0] as { created_at: Date }).created_at.toISOString() };
+  }
+
+  async get(id: string): Promise<Order | undefined> {
+    const res = await this.db.query<OrderRow>('orders_get', `${SELECT} WHERE o.id = $1`, [id]);
+    return res.rows[0] ? toOrder(res.rows[0]) : undefined;
+  }
+
+  async list(userId: string | undefined, limit: number, after: KeysetPosition | undefined): Promise<Order[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (userId) {
+      params.push(userId);
+      where.push(`o.user_id = $${params.length}`);
+    }
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(o.created_at, o.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    const res = await this.db.query<OrderRow>(
+      'orders_list',
+      `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.created_at, o.id LIMIT $${params.length}`,
+      params,
+    );
+    return res.rows.map(toOrder);
+  }
+
+  /** Marks the order cancelled; returns false when it was already cancelled. */
+  async markCancelled(id: string): Promise<boolean> {
+    const res = await this.db.query('orders_cancel', `UPDATE orders.orders SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1 AND status = 'confirmed'`, [id]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /** Of the given order ids, which exist and what status they have. */
+  async statuses(ids: string[]): Promise<Map<string, Order['status']>> {
+    if (ids.length === 0) return new Map();
+    const res = await this.db.query<{ id: string; status: Order['status'] }>('orders_statuses', 'SELECT id, status FROM orders.orders WHERE id = ANY($1::uuid[])', [ids]);
+    return new Map(res.rows.map((r) => [r.id, r.status]));
+  }
+}

@@ -1,0 +1,107 @@
+// Placing an order: claim the idempotency key, check the user, reserve the stock, then record the order.
+// If anything fails after the reservation, the reservation is released; if the process dies in between,
+// the reconciler releases it later.
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Counter } from 'prom-client';
+import type { Database } from '@shipshape/platform/db';
+import type { CallContext } from '@shipshape/platform/http-client';
+import { Problem, PROBLEM_BASE, conflict, unprocessable } from '@shipshape/platform/errors';
+import type { Dependencies } from '../clients/dependencies.ts';
+import type { IdempotencyRepo } from '../data/idempotency-repo.ts';
+import type { Order, OrdersRepo } from '../data/orders-repo.ts';
+
+export interface PlaceOrderInput {
+  idempotencyKey: string;
+  userId: string;
+  items: { productId: string; quantity: number }[];
+  instance: string;
+}
+
+export interface PlaceOrderResult {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+export interface PlaceOrderDeps {
+  db: Database;
+  orders: OrdersRepo;
+  keys: IdempotencyRepo;
+  deps: Dependencies;
+  log: FastifyBaseLogger;
+  created: Counter;
+  failures: Counter<'reason'>;
+}
+
+const problemBody = (p: Problem, instance: string) => ({ type: PROBLEM_BASE + p.code, title: p.title, status: p.status, detail: p.message, instance, ...p.extra });
+
+/** Stable across key order and whitespace, so a retried identical body always matches. */
+export function requestHash(userId: string, items: { productId: string; quantity: number }[]): string {
+  return createHash('sha256').update(JSON.stringify({ userId, items: items.map((i) => [i.productId, i.quantity]) })).digest('hex');
+}
+
+export async function placeOrder(input: PlaceOrderInput, d: PlaceOrderDeps, ctx: CallContext): Promise<PlaceOrderResult> {
+  const claim = await d.keys.claim(input.idempotencyKey, requestHash(input.userId, input.items));
+  if (claim.kind === 'completed') return { status: claim.status, body: claim.body, replayed: true };
+  if (claim.kind === 'mismatch') {
+    d.failures.inc({ reason: 'idempotency_conflict' });
+    throw unprocessable('idempotency-key-reused', 'this Idempotency-Key was used with a different request body');
+  }
+  if (claim.kind === 'in-flight') {
+    d.failures.inc({ reason: 'idempotency_conflict' });
+    throw conflict('idempotency-key-in-flight', 'a request with this Idempotency-Key is still being processed; retry later');
+  }
+
+  // A final answer (201 or a 4xx about the request itself) is stored for replay; a transient failure frees the key.
+  const finish = async (p: Problem, reason: string): Promise<never> => {
+    d.failures.inc({ reason });
+    await d.keys.complete(input.idempotencyKey, p.status, problemBody(p, input.instance));
+    throw p;
+  };
+
+  const orderId = randomUUID();
+  let reserved = false;
+  try {
+    if (!(await d.deps.userExists(input.userId, ctx))) {
+      await finish(unprocessable('unknown-user', `user ${input.userId} does not exist`, { errors: [{ field: 'body.userId', message: 'does not exist' }], userId: input.userId }), 'unknown_user');
+    }
+    const r = await d.deps.reserve(orderId, input.items, ctx);
+    if (!r.ok) {
+      const productId = r.problem.productId ?? '';
+      if (r.status === 409) {
+        await finish(conflict('insufficient-stock', r.problem.detail ?? `product ${productId} has insufficient stock`, { productId }), 'insufficient_stock');
+      }
+      if (r.status === 422 && r.problem.type?.endsWith('/unknown-product')) {
+        await finish(
+          unprocessable('unknown-product', `product ${productId} does not exist`, { productId, errors: [{ field: 'body.items', message: `product ${productId} does not exist` }] }),
+          'unknown_product',
+        );
+      }
+      if (r.status === 422 || r.status === 400) {
+        await finish(unprocessable(r.problem.type?.split('/').pop() ?? 'unprocessable', r.problem.detail ?? 'the order cannot be placed'), 'unknown_product');
+      }
+      throw new Error(`products answered ${r.status} to a reservation`);
+    }
+    reserved = true;
+    const byId = new Map(r.items.map((i) => [i.productId, i]));
+    const items = input.items.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPriceCents: (byId.get(i.productId) as { unitPriceCents: number }).unitPriceCents }));
+    const currency = r.items[0]?.currency ?? 'USD';
+    const totalCents = items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
+    const order: Order = await d.db.tx('orders_place', async (client) => {
+      const saved = await d.orders.insert(client, { id: orderId, userId: input.userId, status: 'confirmed', items, totalCents, currency });
+      await d.keys.complete(input.idempotencyKey, 201, saved, client);
+      return saved;
+    });
+    d.created.inc();
+    return { status: 201, body: order, replayed: false };
+  } catch (err) {
+    if (err instanceof Problem && err.status < 500) throw err;
+    d.failures.inc({ reason: err instanceof Problem ? 'dependency_unavailable' : 'internal' });
+    if (reserved) {
+      await d.deps.release(orderId, ctx).catch((e: Error) => d.log.warn({ orderId, err: { message: e.message } }, 'release after failure did not succeed; the reconciler will retry'));
+    }
+    await d.keys.release(input.idempotencyKey).catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,106 @@
+// HTTP entry points for /orders: schema + thin handlers over the domain.
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { App } from '@shipshape/platform/service';
+import { Problem, notFound } from '@shipshape/platform/errors';
+import { IdParams, Page, PageQuery, Uuid, decodeCursor, encodeCursor } from '@shipshape/platform/schemas';
+import type { Database } from '@shipshape/platform/db';
+import type { Dependencies } from '../../clients/dependencies.ts';
+import type { IdempotencyRepo } from '../../data/idempotency-repo.ts';
+import type { OrdersRepo } from '../../data/orders-repo.ts';
+import { placeOrder } from '../../domain/place-order.ts';
+import { cancelOrder } from '../../domain/cancel-order.ts';
+
+export const OrderSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    userId: Type.String({ format: 'uuid' }),
+    status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
+    items: Type.Array(Type.Object({ productId: Type.String({ format: 'uuid' }), quantity: Type.Integer(), unitPriceCents: Type.Integer() })),
+    totalCents: Type.Integer(),
+    currency: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Order' },
+);
+
+const CreateOrder = Type.Object(
+  {
+    userId: Uuid,
+    items: Type.Array(Type.Object({ productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 100 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 20 }),
+  },
+  { additionalProperties: false },
+);
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'Required: 1-255 characters. Same key + same body replays the first response.' })),
+});
+
+export interface OrdersRoutesOptions {
+  db: Database;
+  orders: OrdersRepo;
+  keys: IdempotencyRepo;
+  deps: Dependencies;
+}
+
+export default async function ordersRoutes(app: App, { db, orders, keys, deps }: OrdersRoutesOptions) {
+  const tags = ['orders'];
+  const created = app.metrics.counter('shipshape_orders_created_total', 'Orders placed.');
+  const cancelled = app.metrics.counter('shipshape_orders_cancelled_total', 'Orders cancelled.');
+  const failures = app.metrics.counter('shipshape_order_failures_total', 'Order placements that failed, by reason.', ['reason']);
+
+  app.post(
+    '/orders',
+    { schema: { tags, summary: 'Place an order (requires Idempotency-Key)', headers: IdempotencyHeaders, body: CreateOrder, response: { 201: OrderSchema } } },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
+        throw new Problem(400, 'validation-error', 'Bad Request', 'the Idempotency-Key header is required (1-255 characters)', {
+          errors: [{ field: 'headers.idempotency-key', message: key === undefined ? 'is required' : 'must be 1-255 characters' }],
+        });
+      }
+      const ids = request.body.items.map((i) => i.productId);
+      if (new Set(ids).size !== ids.length) {
+        throw new Problem(400, 'validation-error', 'Bad Request', 'items must not repeat a productId', { errors: [{ field: 'body.items', message: 'repeats a productId' }] });
+      }
+      const result = await placeOrder(
+        { idempotencyKey: key, userId: request.body.userId, items: request.body.items, instance: request.url },
+        { db, orders, keys, deps, log: request.log, created, failures },
+        { requestId: request.id, span: request.span },
+      );
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      // A replay answers exactly what the first request got, problem bodies included.
+      const raw = reply as unknown as FastifyReply;
+      if (result.status >= 400) return raw.code(result.status).type('application/problem+json').serializer(JSON.stringify).send(result.body);
+      return raw.code(201).header('location', `/orders/${(result.body as { id: string }).id}`).send(result.body);
+    },
+  );
+
+  app.get('/orders/:id', { schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: OrderSchema } } }, async (request) => {
+    const order = await orders.get(request.params.id);
+    if (!order) throw notFound('order', request.params.id);
+    return order;
+  });
+
+  app.get(
+    '/orders',
+    {
+      schema: {
+        tags,
+        summary: "List orders, oldest first, optionally one user's",
+        querystring: Type.Object({ userId: Type.Optional(Uuid), ...PageQuery }, { additionalProperties: false }),
+        response: { 200: Page(OrderSchema) },
+      },
+    },
+    async (request) => {
+      const { userId, limit, cursor } = request.query;
+      const rows = await orders.list(userId, limit, decodeCursor(cursor));
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    },
+  );
+
+  app.post('/orders/:id/cancel', { schema: { tags, summary: 'Cancel an order and return its stock (idempotent)', params: IdParams, response: { 200: OrderSchema } } }, async (request) =>
+    cancelOrder(request.params.id, { orders, deps, cancelled }, { requestId: request.id, span: request.span }),
+  );
+}

@@ -1,0 +1,150 @@
+// Runs the four services as separate processes against a given PostgreSQL (and optionally Redis).
+// Used by `npm start`, the end-to-end tests, the observability checks and the benchmark.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createSigner } from 'fast-jwt';
+import { migrateAll } from '../db/migrate.ts';
+import { seed } from '../db/seed.ts';
+import { freePort } from './ports.ts';
+
+export const SERVICES = ['users', 'products', 'orders', 'gateway'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const KEEP_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
+
+export interface StackOptions {
+  databaseUrl: string;
+  redisUrl?: string | undefined;
+  /** Extra env for every service (e.g. short timeouts in tests). */
+  env?: Record<string, string>;
+  /** Extra env per service. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Ports basePort..basePort+3 for gateway, users, products, orders; random free ports when unset. */
+  basePort?: number;
+  jwtSecret?: string;
+  migrate?: boolean;
+  seed?: boolean;
+  /** Called with every log line a service writes. */
+  onLog?: (service: ServiceName, line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface Stack {
+  urls: Record<ServiceName, string>;
+  ports: Record<ServiceName, number>;
+  adminToken: string;
+  jwtSecret: string;
+  /** Log lines each service wrote (JSON), most recent last. */
+  logs: Record<ServiceName, string[]>;
+  pid(name: ServiceName): number | undefined;
+  stop(): Promise<void>;
+  stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
+  startService(name: ServiceName): Promise<void>;
+  waitReady(name: ServiceName, timeoutMs?: number): Promise<void>;
+}
+
+export function signAdminToken(secret: string, claims: Record<string, unknown> = {}): string {
+  return createSigner({ key: secret, algorithm: 'HS256', expiresIn: 12 * 3600 * 1000 })({ sub: 'dev-admin', role: 'admin', ...claims });
+}
+
+export class StartError extends Error {}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  if (o.migrate !== false) await migrateAll(o.databaseUrl);
+  if (o.seed !== false) await seed(o.databaseUrl);
+  const jwtSecret = o.jwtSecret ?? randomBytes(32).toString('hex');
+  const ports = {} as Record<ServiceName, number>;
+  const order: ServiceName[] = ['gateway', 'users', 'products', 'orders'];
+  for (const [i, name] of order.entries()) ports[name] = o.basePort ? o.basePort + i : await freePort();
+  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
+  const logs = Object.fromEntries(SERVICES.map((s) => [s, [] as string[]])) as Record<ServiceName, string[]>;
+  const children = new Map<ServiceName, ChildProcess>();
+
+  const envFor = (name: ServiceName): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = {};
+    for (const k of KEEP_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+    Object.assign(env, {
+      PORT: String(ports[name]),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DRAIN_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    });
+    if (name !== 'gateway') env.DATABASE_URL = o.databaseUrl;
+    if (o.redisUrl && name !== 'orders') env.REDIS_URL = o.redisUrl;
+    if (name === 'products') env.JWT_SECRET = jwtSecret;
+    if (name === 'orders' || name === 'gateway') Object.assign(env, { USERS_URL: urls.users, PRODUCTS_URL: urls.products });
+    if (name === 'gateway') env.ORDERS_URL = urls.orders;
+    return { ...env, ...o.env, ...o.serviceEnv?.[name] };
+  };
+
+  const waitReady = async (name: ServiceName, timeoutMs = o.readyTimeoutMs ?? 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      const child = children.get(name);
+      if (!child || child.exitCode !== null || child.signalCode !== null) {
+        const tail = logs[name].slice(-5).join('\n');
+        throw new StartError(`${name} exited during start${tail ? `:\n${tail}` : ''}`);
+      }
+      try {
+        const res = await fetch(`${urls[name]}/ready`, { signal: AbortSignal.timeout(1000) });
+        if (res.status === 200) return;
+        last = `${res.status} ${await res.text()}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await sleep(100);
+    }
+    throw new StartError(`${name} was not ready within ${timeoutMs} ms (${last})`);
+  };
+
+  const startService = async (name: ServiceName) => {
+    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'src', 'server.ts')], { cwd: ROOT, env: envFor(name), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.set(name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        const buf = logs[name];
+        buf.push(line);
+        if (buf.length > 50_000) buf.splice(0, 10_000);
+        o.onLog?.(name, line);
+      });
+    }
+    await waitReady(name);
+  };
+
+  const stopService = async (name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    const child = children.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    return exited;
+  };
+
+  const stack: Stack = {
+    urls,
+    ports,
+    adminToken: signAdminToken(jwtSecret),
+    jwtSecret,
+    logs,
+    pid: (name) => children.get(name)?.pid,
+    stopService,
+    startService,
+    waitReady,
+    stop: async () => {
+      await Promise.all(SERVICES.map((s) => stopService(s)));
+    },
+  };
+  try {
+    await Promise.all((['users', 'products', 'orders'] as const).map(startService));
+    await startService('gateway');
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return stack;
+}
