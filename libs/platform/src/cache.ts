@@ -129,12 +129,15 @@ export class Cache {
   private readonly inflight = new Map<string, Promise<unknown>>();
   readonly backend: CacheBackend;
   private readonly name: string;
+  private readonly prefix: string;
   private readonly ttlSeconds: number;
   private readonly metrics: Metrics;
   private readonly log: FastifyBaseLogger;
 
-  constructor(backend: CacheBackend, name: string, ttlSeconds: number, metrics: Metrics, log: FastifyBaseLogger) {
+  /** `prefix` namespaces the keys; `name` labels the metrics. */
+  constructor(backend: CacheBackend, prefix: string, name: string, ttlSeconds: number, metrics: Metrics, log: FastifyBaseLogger) {
     this.backend = backend;
+    this.prefix = prefix;
     this.name = name;
     this.ttlSeconds = ttlSeconds;
     this.metrics = metrics;
@@ -142,7 +145,7 @@ export class Cache {
   }
 
   private key(k: string) {
-    return `${this.name}:${k}`;
+    return `${this.prefix}:${k}`;
   }
 
   /** Read-through: a hit returns the cached value; concurrent misses for one key share one load. */

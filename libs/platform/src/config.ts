@@ -62,6 +62,7 @@ export const redisEnv = {
   REDIS_PASSWORD: Type.Optional(secret(Type.String({ description: 'Redis AUTH password.' }))),
   REDIS_TLS: Type.Boolean({ default: false, description: 'Use TLS to Redis (ElastiCache in-transit encryption).' }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 60, description: 'Cache entry lifetime.' }),
+  CACHE_NAMESPACE: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'shipshape', description: 'Prefix of every Redis key, so several deployments can share one Redis.' }),
 };
 
 export const upstreamEnv = {
@@ -158,6 +159,7 @@ export interface RedisSettings {
   REDIS_PORT: number;
   REDIS_PASSWORD?: string | undefined;
   REDIS_TLS: boolean;
+  CACHE_NAMESPACE?: string;
 }
 
 /** undefined means: no Redis configured, use the in-process cache. */

@@ -25,6 +25,15 @@ export function errorKind(err: unknown): 'connection' | 'auth' | 'timeout' | 'qu
   return 'query';
 }
 
+/** Thrown inside `tx` to roll back and still return a value (a business outcome, not a failure). */
+export class Rollback<T> extends Error {
+  readonly value: T;
+  constructor(value: T) {
+    super('rollback');
+    this.value = value;
+  }
+}
+
 export class Database {
   readonly pool: pg.Pool;
   private readonly metrics: Metrics;
@@ -68,6 +77,10 @@ export class Database {
       end({ outcome: 'ok' });
       return out;
     } catch (err) {
+      if (err instanceof Rollback) {
+        end({ outcome: 'ok' });
+        return err.value as T;
+      }
       end({ outcome: 'error' });
       this.metrics.dbErrors.inc({ kind: errorKind(err) });
       throw err;
@@ -91,7 +104,7 @@ export class Database {
         await client.query('COMMIT');
         return out;
       } catch (err) {
-        broken = errorKind(err) === 'connection';
+        broken = !(err instanceof Rollback) && errorKind(err) === 'connection';
         await client.query('ROLLBACK').catch(() => (broken = true));
         throw err;
       } finally {

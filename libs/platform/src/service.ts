@@ -1,7 +1,7 @@
 // Builds a service's Fastify app with every platform piece registered. Never listens (see server.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -35,6 +35,7 @@ export interface ServiceOptions {
   docs?: boolean;
 }
 
+const QUIET = /^\/(health|ready|metrics)(\/|\?|$)/;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Accepts a well-formed incoming X-Request-ID, else makes one. */
@@ -47,7 +48,8 @@ export async function createService(o: ServiceOptions): Promise<App> {
   const app = Fastify({
     logger: o.logger === false ? false : loggerOptions(o.name, o.config.LOG_LEVEL),
     genReqId: requestIdFrom,
-    requestIdLogLabel: 'requestId',
+    // Probes and scrapes would drown the request log.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (req) => QUIET.test(req.url ?? '') }),
     bodyLimit: o.bodyLimit ?? 1_048_576,
     trustProxy: o.trustProxy ?? false,
     return503OnClosing: true,
@@ -123,14 +125,15 @@ export interface CacheConfig extends RedisSettings {
 
 /** The service's cache; optional for readiness, so an outage only marks the service degraded. */
 export function attachCache(app: App, name: string, c: CacheConfig): Cache {
-  const backend = createCacheBackend(redisUrl(c), `${name}:`, app.metrics, app.log);
+  const prefix = `${c.CACHE_NAMESPACE ?? 'shipshape'}:${name}`;
+  const backend = createCacheBackend(redisUrl(c), `${prefix}:`, app.metrics, app.log);
   app.health.add({
     name: 'cache',
     required: false,
     run: async () => (backend.isUp() ? { ok: true, detail: backend.kind } : { ok: false, detail: 'redis unreachable; reads served from the database' }),
   });
   app.addHook('onClose', async () => backend.close());
-  return new Cache(backend, name, c.CACHE_TTL_SECONDS, app.metrics, app.log);
+  return new Cache(backend, prefix, name, c.CACHE_TTL_SECONDS, app.metrics, app.log);
 }
 
 /** Sends a cached read with its X-Cache header. */

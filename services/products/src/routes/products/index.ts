@@ -45,7 +45,8 @@ export interface ProductsRoutesOptions {
 
 export default async function productsRoutes(app: App, { repo, cache }: ProductsRoutesOptions) {
   const tags = ['products'];
-  const admin = { preHandler: app.requireAdmin };
+  // Authentication runs before validation: an anonymous caller learns nothing about the body schema.
+  const admin = { onRequest: app.requireAdmin };
   const security = [{ bearerAuth: [] }];
 
   app.get(
