@@ -151,6 +151,12 @@ export class Cache {
   /** Read-through: a hit returns the cached value; concurrent misses for one key share one load. */
   async read<T>(key: string, load: () => Promise<T | undefined>): Promise<CachedRead<T> | undefined> {
     const full = this.key(key);
+    const joining = this.inflight.get(full) as Promise<T | undefined> | undefined;
+    if (joining) {
+      this.metrics.cacheRequests.inc({ cache: this.name, result: 'miss' });
+      const value = await joining;
+      return value === undefined ? undefined : { value, hit: false };
+    }
     if (this.backend.isUp()) {
       try {
         const raw = await this.backend.get(full);
@@ -170,9 +176,8 @@ export class Cache {
     if (!pending) {
       pending = (async () => {
         const value = await load();
-        if (value !== undefined && this.backend.isUp()) {
-          this.backend.set(full, JSON.stringify(value), this.ttlSeconds).catch(() => {});
-        }
+        // Stay in flight until the value is stored, so a late miss finds it in the cache rather than reloading.
+        if (value !== undefined && this.backend.isUp()) await this.backend.set(full, JSON.stringify(value), this.ttlSeconds).catch(() => {});
         return value;
       })().finally(() => this.inflight.delete(full));
       this.inflight.set(full, pending);

@@ -5,7 +5,7 @@ CREATE TABLE orders.orders (
   status       text NOT NULL CHECK (status IN ('confirmed', 'cancelled')),
   total_cents  bigint NOT NULL CHECK (total_cents >= 0),
   currency     char(3) NOT NULL,
-  created_at   timestamptz NOT NULL DEFAULT now(),
+  created_at   timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   updated_at   timestamptz NOT NULL DEFAULT now(),
   cancelled_at timestamptz
 );
@@ -29,7 +29,7 @@ CREATE TABLE orders.idempotency_keys (
   response_status integer,
   response_body   jsonb,
   locked_until    timestamptz NOT NULL,
-  created_at      timestamptz NOT NULL DEFAULT now(),
+  created_at      timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   expires_at      timestamptz NOT NULL
 );
 CREATE INDEX idempotency_keys_expires_at_idx ON orders.idempotency_keys (expires_at);

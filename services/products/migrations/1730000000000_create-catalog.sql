@@ -8,7 +8,7 @@ CREATE TABLE catalog.products (
   currency    char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
   -- The oversell guard: no transaction can commit a negative stock.
   stock       integer NOT NULL CHECK (stock >= 0),
-  created_at  timestamptz NOT NULL DEFAULT now(),
+  created_at  timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   updated_at  timestamptz NOT NULL DEFAULT now(),
   -- Soft delete keeps reservations of existing orders valid.
   deleted_at  timestamptz
@@ -24,7 +24,7 @@ CREATE TABLE catalog.reservations (
   unit_price_cents bigint NOT NULL CHECK (unit_price_cents >= 0),
   currency         char(3) NOT NULL,
   status           text NOT NULL DEFAULT 'reserved' CHECK (status IN ('reserved', 'released')),
-  created_at       timestamptz NOT NULL DEFAULT now(),
+  created_at       timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   released_at      timestamptz,
   PRIMARY KEY (order_id, product_id)
 );

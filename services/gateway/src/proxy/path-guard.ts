@@ -1,0 +1,28 @@
+// The gateway never routes /internal/*. Explicit routes already keep it out; this guard also turns away paths that a
+// less careful hop (a load balancer, a service's own router) might normalise into an internal one.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendProblem } from '@shipshape/platform/errors';
+
+const INTERNAL = /^\/internal(?:\/|$)/i;
+/** Encoded dots, slashes and backslashes never appear in a public path (ids are UUIDs). */
+const ENCODED_SEPARATOR = /%2e|%2f|%5c/i;
+
+/** True when a request path is internal, or could become internal or escape its route once decoded or normalised. */
+export function isForbiddenPath(url: string): boolean {
+  const path = url.split('?', 1)[0] ?? '';
+  if (ENCODED_SEPARATOR.test(path) || path.includes('\\')) return true;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  if (decoded.split('/').some((segment) => segment === '.' || segment === '..')) return true;
+  return INTERNAL.test(decoded.replace(/\/{2,}/g, '/'));
+}
+
+export async function rejectForbiddenPaths(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  if (!isForbiddenPath(request.url)) return undefined;
+  request.log.info({ path: request.url.split('?', 1)[0] }, 'refused a path that is internal or not normalised');
+  return sendProblem(reply, 404, 'not-found', 'Not Found', `no route for ${request.method} ${request.url.split('?', 1)[0]}`);
+}

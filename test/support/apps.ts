@@ -1,0 +1,37 @@
+// The services built in-process and listening on random ports, talking real HTTP to each other.
+import { randomBytes } from 'node:crypto';
+import type { App } from '@shipshape/platform/service';
+import { buildApp as buildUsers } from '../../services/users/src/app.ts';
+import { buildApp as buildProducts } from '../../services/products/src/app.ts';
+import { buildApp as buildOrders } from '../../services/orders/src/app.ts';
+import { readConfig as usersConfig } from '../../services/users/src/config.ts';
+import { readConfig as productsConfig } from '../../services/products/src/config.ts';
+import { readConfig as ordersConfig } from '../../services/orders/src/config.ts';
+import { signAdminToken } from '../../tools/dev/stack.ts';
+import { JWT_SECRET } from './env.ts';
+
+export const adminToken = (claims: Record<string, unknown> = {}) => signAdminToken(JWT_SECRET, claims);
+
+export async function listen(app: App): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+
+/** A cache namespace no other test file shares. */
+export const uniqueNamespace = () => `t${randomBytes(4).toString('hex')}`;
+
+export async function startUsers(env: Record<string, string>): Promise<{ app: App; url: string }> {
+  const app = await buildUsers(usersConfig({ LOG_LEVEL: 'silent', ...env }));
+  return { app, url: await listen(app) };
+}
+
+export async function startProducts(env: Record<string, string>): Promise<{ app: App; url: string }> {
+  const app = await buildProducts(productsConfig({ LOG_LEVEL: 'silent', JWT_SECRET, ...env }));
+  return { app, url: await listen(app) };
+}
+
+export async function startOrders(env: Record<string, string>, opts: { reconciler?: boolean } = {}): Promise<{ app: App; url: string }> {
+  const app = await buildOrders(ordersConfig({ LOG_LEVEL: 'silent', ...env }), opts);
+  return { app, url: await listen(app) };
+}
