@@ -48,7 +48,8 @@ export interface Stack {
 }
 
 export function signAdminToken(secret: string, claims: Record<string, unknown> = {}): string {
-  return createSigner({ key: secret, algorithm: 'HS256', expiresIn: 12 * 3600 * 1000 })({ sub: 'dev-admin', role: 'admin', ...claims });
+  const expiry = 'exp' in claims ? {} : { expiresIn: 12 * 3600 * 1000 };
+  return createSigner({ key: secret, algorithm: 'HS256', ...expiry })({ sub: 'dev-admin', role: 'admin', ...claims });
 }
 
 export class StartError extends Error {}

@@ -1,0 +1,140 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { adminToken, startProducts, uniqueNamespace } from '../../../test/support/apps.ts';
+import { call, metricValue } from '../../../test/support/http.ts';
+import { REDIS_URL } from '../../../test/support/env.ts';
+import type { App } from '@shipshape/platform/service';
+
+let db: TestDatabase;
+let app: App;
+let base: string;
+const admin = () => ({ authorization: `Bearer ${adminToken()}` });
+const newProduct = (over: Record<string, unknown> = {}) => ({ sku: `SKU-${randomUUID().slice(0, 8)}`, name: 'Widget', priceCents: 1500, currency: 'EUR', stock: 10, ...over });
+const create = async (over: Record<string, unknown> = {}) => {
+  const res = await call(`${base}/products`, { body: newProduct(over), headers: admin() });
+  assert.equal(res.status, 201, res.text);
+  return res.body;
+};
+
+before(async () => {
+  db = await createTestDatabase();
+  ({ app, url: base } = await startProducts({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: uniqueNamespace() }));
+});
+after(async () => {
+  await app.close();
+  await db.drop();
+});
+
+describe('catalog writes need an admin token', () => {
+  test('when no token is sent, then 401 with WWW-Authenticate', async () => {
+    for (const [method, path] of [['POST', '/products'], ['PATCH', `/products/${randomUUID()}`], ['DELETE', `/products/${randomUUID()}`]] as const) {
+      const res = await call(base + path, { method, body: method === 'DELETE' ? undefined : {} });
+      assert.equal(res.status, 401, `${method} ${path}`);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+      assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+    }
+  });
+
+  test('when the token has another role, a bad signature, or is expired, then 403 / 401', async () => {
+    assert.equal((await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${adminToken({ role: 'customer' })}` } })).status, 403);
+    const forged = adminToken().replace(/\.[^.]+$/, '.c2lnbmF0dXJl');
+    assert.equal((await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${forged}` } })).status, 401);
+    const expired = adminToken({ exp: Math.floor(Date.now() / 1000) - 60 });
+    assert.equal((await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${expired}` } })).status, 401);
+    assert.equal((await call(`${base}/products`, { body: newProduct(), headers: { authorization: 'Basic abc' } })).status, 401);
+  });
+
+  test('when an admin creates, patches stock and deletes, then reads follow', async () => {
+    const p = await create();
+    assert.equal(p.priceCents, 1500);
+    assert.equal((await call(`${base}/products/${p.id}`)).headers.get('x-cache'), 'miss');
+    assert.equal((await call(`${base}/products/${p.id}`)).headers.get('x-cache'), 'hit');
+    const patched = await call(`${base}/products/${p.id}`, { method: 'PATCH', body: { stock: 3, priceCents: 999 }, headers: admin() });
+    assert.equal(patched.status, 200);
+    const read = await call(`${base}/products/${p.id}`);
+    assert.equal(read.body.stock, 3);
+    assert.equal(read.body.priceCents, 999);
+    assert.equal((await call(`${base}/products/${p.id}`, { method: 'PATCH', body: { stock: -1 }, headers: admin() })).status, 400);
+    assert.equal((await call(`${base}/products`, { body: newProduct({ sku: p.sku }), headers: admin() })).status, 409);
+    assert.equal((await call(`${base}/products/${p.id}`, { method: 'DELETE', headers: admin() })).status, 204);
+    assert.equal((await call(`${base}/products/${p.id}`)).status, 404);
+  });
+});
+
+describe('stock reservations', () => {
+  test('when K concurrent reservations compete for stock S < K, then exactly S succeed and stock ends at 0', async () => {
+    const S = 7;
+    const K = 40;
+    const p = await create({ stock: S });
+    const results = await Promise.all(
+      Array.from({ length: K }, () => call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: p.id, quantity: 1 }] } })),
+    );
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, S);
+    assert.equal(statuses.filter((s) => s === 409).length, K - S);
+    const row = await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id]);
+    assert.equal(row.rows[0].stock, 0);
+    const held = await db.query(`SELECT sum(quantity)::int AS n FROM catalog.reservations WHERE product_id = $1 AND status = 'reserved'`, [p.id]);
+    assert.equal(held.rows[0].n, S);
+  });
+
+  test('when a reservation is retried with the same order id, then stock is held once', async () => {
+    const p = await create({ stock: 5 });
+    const body = { orderId: randomUUID(), items: [{ productId: p.id, quantity: 2 }] };
+    const all = await Promise.all([1, 2, 3, 4].map(() => call(`${base}/internal/reservations`, { body })));
+    assert.equal(all.filter((r) => r.status === 201).length, 1);
+    assert.ok(all.every((r) => r.status === 201 || r.status === 200));
+    assert.ok(all.every((r) => r.body.items[0].unitPriceCents === 1500));
+    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id])).rows[0].stock, 3);
+  });
+
+  test('when one item lacks stock, then nothing is reserved and 409 names the product', async () => {
+    const a = await create({ stock: 5 });
+    const b = await create({ stock: 1 });
+    const res = await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 2 }] } });
+    assert.equal(res.status, 409);
+    assert.equal(res.body.productId, b.id);
+    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [a.id])).rows[0].stock, 5);
+  });
+
+  test('when a product is unknown or currencies are mixed, then 422', async () => {
+    const a = await create({ currency: 'EUR' });
+    const b = await create({ currency: 'USD' });
+    const unknown = randomUUID();
+    const r1 = await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: unknown, quantity: 1 }] } });
+    assert.equal(r1.status, 422);
+    assert.equal(r1.body.productId, unknown);
+    const r2 = await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 1 }] } });
+    assert.equal(r2.status, 422);
+    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [a.id])).rows[0].stock, 10);
+  });
+
+  test('when a reservation is released twice, then stock comes back once', async () => {
+    const p = await create({ stock: 4 });
+    const orderId = randomUUID();
+    await call(`${base}/internal/reservations`, { body: { orderId, items: [{ productId: p.id, quantity: 3 }] } });
+    const r1 = await call(`${base}/internal/reservations/${orderId}/release`, { method: 'POST' });
+    const r2 = await call(`${base}/internal/reservations/${orderId}/release`, { method: 'POST' });
+    assert.deepEqual([r1.status, r1.body.released, r2.status, r2.body.released], [200, 1, 200, 0]);
+    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id])).rows[0].stock, 4);
+    assert.equal((await call(`${base}/internal/reservations/${randomUUID()}/release`, { method: 'POST' })).status, 404);
+  });
+
+  test('when stock changes through a reservation, then the cached product is refreshed', async () => {
+    const p = await create({ stock: 9 });
+    await call(`${base}/products/${p.id}`);
+    await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: p.id, quantity: 4 }] } });
+    const read = await call(`${base}/products/${p.id}`);
+    assert.equal(read.body.stock, 5);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.ok(metricValue(text, 'shipshape_stock_reservations_total', { result: 'reserved' }) >= 1);
+    assert.ok(metricValue(text, 'shipshape_stock_reservations_total', { result: 'insufficient_stock' }) >= 1);
+  });
+
+  test('when a CHECK would be violated by a direct write, then PostgreSQL refuses it', async () => {
+    const p = await create({ stock: 1 });
+    await assert.rejects(db.query('UPDATE catalog.products SET stock = stock - 2 WHERE id = $1', [p.id]), /check constraint/);
+  });
+});
