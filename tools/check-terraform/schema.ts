@@ -12,16 +12,23 @@ export interface BlockSchema {
   computed?: string[];
 }
 
-export interface ProviderSchema {
+export interface ProviderInfo {
+  /** Registry address, e.g. registry.terraform.io/hashicorp/aws. */
   source: string;
   version: string;
+  /** The npm package the schema was read from. */
   extractedFrom: string;
-  provider: BlockSchema;
+  /** Arguments of the `provider "<name>"` block. */
+  config: BlockSchema;
+}
+
+export interface ProviderSchema {
+  providers: Record<string, ProviderInfo>;
   resources: Record<string, BlockSchema>;
   dataSources: Record<string, BlockSchema>;
 }
 
-const schemaPath = join(dirname(fileURLToPath(import.meta.url)), 'aws-provider-schema.json');
+const schemaPath = join(dirname(fileURLToPath(import.meta.url)), 'provider-schema.json');
 
 let cached: ProviderSchema | undefined;
 

@@ -1,0 +1,92 @@
+output "region" {
+  description = "Region of the environment."
+  value       = var.region
+}
+
+output "cluster_name" {
+  description = "EKS cluster name: `aws eks update-kubeconfig --region <region> --name <cluster_name>`."
+  value       = module.eks.cluster_name
+}
+
+output "vpc_id" {
+  description = "VPC id, needed by the AWS Load Balancer Controller (--set vpcId) because pods cannot read instance metadata."
+  value       = module.network.vpc_id
+}
+
+output "ecr_registry" {
+  description = "Registry host for `aws ecr get-login-password | docker login`."
+  value       = module.ecr.registry
+}
+
+output "ecr_repository_urls" {
+  description = "Repository URL per service."
+  value       = module.ecr.repository_urls
+}
+
+output "load_balancer_controller_role_arn" {
+  description = "IRSA role for the aws-load-balancer-controller chart (serviceAccount.annotations)."
+  value       = module.iam.load_balancer_controller_role_arn
+}
+
+output "external_secrets_role_arn" {
+  description = "IRSA role for the external-secrets chart (serviceAccount.annotations)."
+  value       = module.iam.external_secrets_role_arn
+}
+
+output "fluent_bit_role_arn" {
+  description = "IRSA role for the aws-for-fluent-bit chart (serviceAccount.annotations)."
+  value       = module.observability.fluent_bit_role_arn
+}
+
+output "application_log_group" {
+  description = "CloudWatch log group Fluent Bit ships container logs to."
+  value       = module.observability.application_log_group_name
+}
+
+output "ci_deploy_role_arn" {
+  description = "Role for the GitHub Actions workflow (role-to-assume)."
+  value       = module.iam.ci_deploy_role_arn
+}
+
+output "database_endpoint" {
+  description = "Aurora writer endpoint."
+  value       = module.database.endpoint
+}
+
+output "redis_endpoint" {
+  description = "ElastiCache primary endpoint (TLS)."
+  value       = module.cache.primary_endpoint
+}
+
+# The chart's AWS layer: per-service image repository and IRSA role, where External Secrets finds each secret
+# (Secrets Manager names; JSON keys are listed in docs/deploy-aws.md) and the ALB ingress.
+output "helm_values" {
+  description = "Helm values layered on top of values-prod.yaml: `terraform output -raw helm_values > values-aws.yaml`."
+  value = yamlencode(merge(
+    {
+      for service, url in module.ecr.repository_urls : service => {
+        image = { repository = url }
+        serviceAccount = {
+          annotations = { "eks.amazonaws.com/role-arn" = module.iam.service_role_arns[service] }
+        }
+      }
+    },
+    {
+      externalSecrets = {
+        enabled = true
+        region  = var.region
+        remoteKeys = {
+          jwt            = module.secrets.jwt_secret_name
+          redis          = module.cache.auth_secret_name
+          databaseMaster = module.database.master_user_secret_arn
+          database       = module.secrets.database_secret_names
+        }
+      }
+      ingress = {
+        enabled        = true
+        className      = "alb"
+        certificateArn = var.certificate_arn == null ? "" : var.certificate_arn
+      }
+    },
+  ))
+}

@@ -1,0 +1,101 @@
+# GitHub Actions deploys without stored AWS keys: the workflow exchanges its OIDC token for this role, which only
+# one repository and branch (or GitHub environment) may assume.
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.github.create_oidc_provider ? 1 : 0
+
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+locals {
+  github_provider_arn = var.github.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.github.existing_provider_arn
+  github_subjects = compact([
+    "repo:${var.github.repository}:ref:refs/heads/${var.github.branch}",
+    var.github.environment == null ? "" : "repo:${var.github.repository}:environment:${var.github.environment}",
+  ])
+}
+
+data "aws_iam_policy_document" "ci_assume" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.github_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = local.github_subjects
+    }
+  }
+}
+
+resource "aws_iam_role" "ci_deploy" {
+  name                 = "${var.name}-ci-deploy"
+  assume_role_policy   = data.aws_iam_policy_document.ci_assume.json
+  max_session_duration = 3600
+}
+
+data "aws_iam_policy_document" "ci_deploy" {
+  # GetAuthorizationToken has no resource-level permissions.
+  statement {
+    sid       = "RegistryLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "PushImages"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:CompleteLayerUpload",
+      "ecr:DescribeImages",
+      "ecr:DescribeRepositories",
+      "ecr:GetDownloadUrlForLayer",
+      "ecr:InitiateLayerUpload",
+      "ecr:PutImage",
+      "ecr:UploadLayerPart",
+    ]
+    resources = var.ecr_repository_arns
+  }
+
+  statement {
+    sid       = "Kubeconfig"
+    actions   = ["eks:DescribeCluster"]
+    resources = [var.cluster.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "ci_deploy" {
+  name   = "push-and-deploy"
+  role   = aws_iam_role.ci_deploy.id
+  policy = data.aws_iam_policy_document.ci_deploy.json
+}
+
+# Inside the cluster the CI role may manage the Shipshape namespace only (Helm releases, not controllers or RBAC
+# outside it).
+resource "aws_eks_access_entry" "ci_deploy" {
+  cluster_name  = var.cluster.name
+  principal_arn = aws_iam_role.ci_deploy.arn
+  type          = "STANDARD"
+}
+
+resource "aws_eks_access_policy_association" "ci_deploy" {
+  cluster_name  = var.cluster.name
+  principal_arn = aws_eks_access_entry.ci_deploy.principal_arn
+  policy_arn    = "arn:${local.partition}:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"
+
+  access_scope {
+    type       = "namespace"
+    namespaces = [var.namespace]
+  }
+}

@@ -1,0 +1,19 @@
+output "kms_key_arn" {
+  description = "KMS key of the application secrets; readers need kms:Decrypt on it through Secrets Manager."
+  value       = aws_kms_key.this.arn
+}
+
+output "secret_prefix" {
+  description = "Path all application secrets live under."
+  value       = var.secret_prefix
+}
+
+output "database_secret_names" {
+  description = "Secrets Manager name of each service's PostgreSQL login (keys: username, password, host, port, dbname, url)."
+  value       = { for service, secret in aws_secretsmanager_secret.database : service => secret.name }
+}
+
+output "jwt_secret_name" {
+  description = "Secrets Manager name of the JWT signing key (key: JWT_SECRET)."
+  value       = aws_secretsmanager_secret.jwt.name
+}
