@@ -1,0 +1,58 @@
+// The system under load: the one already running at the given URLs, or one started here for the run.
+import pg from 'pg';
+
+export interface ServiceUrls {
+  gateway: string;
+  users: string;
+  products: string;
+  orders: string;
+}
+
+export interface SystemUnderTest {
+  urls: ServiceUrls;
+  adminToken: string | undefined;
+  /** True when the benchmark started the system itself (and stops it at the end). */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+export const BENCH_DATABASE = 'shipshape_bench';
+
+export async function isReady(baseUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Recreates the benchmark database next to the one `databaseUrl` names, and returns its URL. */
+export async function freshBenchDatabase(databaseUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${BENCH_DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(databaseUrl);
+  url.pathname = `/${BENCH_DATABASE}`;
+  return url.toString();
+}
+
+export interface StartOptions {
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  env: Record<string, string>;
+}
+
+/** Starts the whole system with the development launcher against a fresh benchmark database. */
+export async function startSystem(options: StartOptions): Promise<SystemUnderTest> {
+  const databaseUrl = await freshBenchDatabase(options.databaseUrl);
+  const { startStack } = await import('../dev/stack.ts');
+  const stack = await startStack({ databaseUrl, env: options.env, ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) });
+  return { urls: stack.urls, adminToken: stack.adminToken, startedHere: true, stop: () => stack.stop() };
+}
