@@ -1,0 +1,307 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { adminToken, startOrders, startProducts, startUsers, uniqueNamespace } from '../../../test/support/apps.ts';
+import { call, metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
+import { assertStockInvariant, orphanReservations } from '../../../test/support/invariant.ts';
+import { REDIS_URL } from '../../../test/support/env.ts';
+import type { App } from '@shipshape/platform/service';
+
+let db: TestDatabase;
+const apps: App[] = [];
+const proxies: FaultProxy[] = [];
+let usersUrl: string;
+let productsUrl: string;
+let ordersUrl: string;
+const initial = new Map<string, number>();
+
+const newUser = async () => (await call(`${usersUrl}/users`, { body: { name: 'Buyer', email: `buyer-${randomUUID()}@example.com` } })).body as { id: string };
+const newProduct = async (stock: number, priceCents = 250) => {
+  const res = await call(`${productsUrl}/products`, { body: { sku: `O-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents, currency: 'EUR', stock }, headers: { authorization: `Bearer ${adminToken()}` } });
+  assert.equal(res.status, 201, res.text);
+  initial.set(res.body.id, stock);
+  return res.body as { id: string };
+};
+/** `null` sends no Idempotency-Key at all. */
+const order = (base: string, body: unknown, key: string | null = randomUUID()) =>
+  call(`${base}/orders`, { body, headers: key === null ? {} : { 'idempotency-key': key } });
+const stockOf = async (id: string) => (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [id])).rows[0].stock as number;
+
+before(async () => {
+  db = await createTestDatabase();
+  const ns = uniqueNamespace();
+  const u = await startUsers({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
+  const p = await startProducts({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
+  apps.push(u.app, p.app);
+  usersUrl = u.url;
+  productsUrl = p.url;
+  const o = await startOrders({ DATABASE_URL: db.url, USERS_URL: usersUrl, PRODUCTS_URL: productsUrl }, { reconciler: false });
+  apps.push(o.app);
+  ordersUrl = o.url;
+});
+after(async () => {
+  await Promise.all(apps.map((a) => a.close()));
+  await Promise.all(proxies.map((p) => p.close()));
+  await assertStockInvariant(db, initial);
+  await db.drop();
+});
+
+describe('placing orders', () => {
+  test('when an order is placed, then prices come from the catalog, stock moves and the order is stored', async () => {
+    const user = await newUser();
+    const a = await newProduct(10, 300);
+    const b = await newProduct(10, 1250);
+    const res = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }] });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.status, 'confirmed');
+    assert.equal(res.body.totalCents, 2 * 300 + 1250);
+    assert.equal(res.body.currency, 'EUR');
+    assert.deepEqual(res.body.items, [
+      { productId: a.id, quantity: 2, unitPriceCents: 300 },
+      { productId: b.id, quantity: 1, unitPriceCents: 1250 },
+    ]);
+    assert.equal(await stockOf(a.id), 8);
+    assert.deepEqual((await call(`${ordersUrl}/orders/${res.body.id}`)).body, res.body);
+    const text = await (await fetch(`${ordersUrl}/metrics`)).text();
+    assert.ok(metricValue(text, 'http_client_request_duration_seconds_count', { target: 'products', operation: 'reserve_stock', status_class: '2xx' }) >= 1);
+    assert.ok(metricValue(text, 'shipshape_orders_created_total') >= 1);
+  });
+
+  test('when the client sends prices or bad items, then 400 and nothing is reserved', async () => {
+    const user = await newUser();
+    const a = await newProduct(5);
+    for (const items of [
+      [{ productId: a.id, quantity: 1, unitPriceCents: 1 }],
+      [],
+      [{ productId: a.id, quantity: 0 }],
+      [{ productId: a.id, quantity: 101 }],
+      Array.from({ length: 21 }, () => ({ productId: randomUUID(), quantity: 1 })),
+      [{ productId: a.id, quantity: 1 }, { productId: a.id, quantity: 1 }],
+    ]) {
+      const res = await order(ordersUrl, { userId: user.id, items });
+      assert.equal(res.status, 400, JSON.stringify(items).slice(0, 80));
+      assert.ok(Array.isArray(res.body.errors) && res.body.errors.length > 0);
+    }
+    assert.equal(await stockOf(a.id), 5);
+  });
+
+  test('when the Idempotency-Key is missing or too long, then 400', async () => {
+    const user = await newUser();
+    const a = await newProduct(5);
+    const body = { userId: user.id, items: [{ productId: a.id, quantity: 1 }] };
+    const missing = await order(ordersUrl, body, null);
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.errors[0].field, 'headers.idempotency-key');
+    assert.equal((await order(ordersUrl, body, 'k'.repeat(256))).status, 400);
+    assert.equal((await order(ordersUrl, body, 'k'.repeat(255))).status, 201);
+  });
+
+  test('when the same key is replayed, then the first response comes back; another body gets 422', async () => {
+    const user = await newUser();
+    const a = await newProduct(5);
+    const key = randomUUID();
+    const body = { userId: user.id, items: [{ productId: a.id, quantity: 2 }] };
+    const first = await order(ordersUrl, body, key);
+    const again = await order(ordersUrl, body, key);
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 201);
+    assert.equal(again.text, first.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(first.headers.get('idempotent-replayed'), null);
+    assert.equal(await stockOf(a.id), 3);
+    const other = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] }, key);
+    assert.equal(other.status, 422);
+    const keyRow = await db.query(`SELECT expires_at - created_at >= interval '24 hours' AS kept FROM orders.idempotency_keys WHERE key = $1`, [key]);
+    assert.equal(keyRow.rows[0].kept, true);
+  });
+
+  test('when the user or a product is unknown, then 422 names it; insufficient stock gets 409 naming the product', async () => {
+    const user = await newUser();
+    const a = await newProduct(1);
+    const ghostUser = randomUUID();
+    const r1 = await order(ordersUrl, { userId: ghostUser, items: [{ productId: a.id, quantity: 1 }] });
+    assert.equal(r1.status, 422);
+    assert.match(r1.body.detail, new RegExp(ghostUser));
+    const ghostProduct = randomUUID();
+    const r2 = await order(ordersUrl, { userId: user.id, items: [{ productId: ghostProduct, quantity: 1 }] });
+    assert.equal(r2.status, 422);
+    assert.equal(r2.body.productId, ghostProduct);
+    const key = randomUUID();
+    const r3 = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 2 }] }, key);
+    assert.equal(r3.status, 409);
+    assert.equal(r3.body.productId, a.id);
+    const r3again = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 2 }] }, key);
+    assert.equal(r3again.status, 409);
+    assert.equal(r3again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(await stockOf(a.id), 1);
+  });
+
+  test('when K concurrent orders compete for stock S < K, then exactly S succeed', async () => {
+    const S = 10;
+    const K = 30;
+    const user = await newUser();
+    const a = await newProduct(S);
+    const results = await Promise.all(Array.from({ length: K }, () => order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] })));
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, S, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 409).length, K - S);
+    assert.equal(await stockOf(a.id), 0);
+    const stored = await db.query(`SELECT count(*)::int AS n FROM orders.order_items WHERE product_id = $1`, [a.id]);
+    assert.equal(stored.rows[0].n, S);
+  });
+
+  test('when the same key arrives many times at once, then one order is created', async () => {
+    const user = await newUser();
+    const a = await newProduct(20);
+    const key = randomUUID();
+    const body = { userId: user.id, items: [{ productId: a.id, quantity: 1 }] };
+    const results = await Promise.all(Array.from({ length: 10 }, () => order(ordersUrl, body, key)));
+    const statuses = results.map((r) => r.status);
+    assert.ok(statuses.every((s) => s === 201 || s === 409), statuses.join(','));
+    assert.ok(statuses.includes(201));
+    assert.equal(await stockOf(a.id), 19);
+    const created = new Set(results.filter((r) => r.status === 201).map((r) => r.body.id));
+    assert.equal(created.size, 1);
+  });
+
+  test('when orders are cancelled (twice), then stock returns once; unknown orders get 404', async () => {
+    const user = await newUser();
+    const a = await newProduct(6);
+    const placed = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 4 }] });
+    assert.equal(await stockOf(a.id), 2);
+    const c1 = await call(`${ordersUrl}/orders/${placed.body.id}/cancel`, { method: 'POST' });
+    const c2 = await call(`${ordersUrl}/orders/${placed.body.id}/cancel`, { method: 'POST' });
+    assert.deepEqual([c1.status, c1.body.status, c2.status, c2.body.status], [200, 'cancelled', 200, 'cancelled']);
+    assert.equal(await stockOf(a.id), 6);
+    assert.equal((await call(`${ordersUrl}/orders/${randomUUID()}/cancel`, { method: 'POST' })).status, 404);
+  });
+
+  test("when a user's orders are listed by pages, then all of them appear once", async () => {
+    const user = await newUser();
+    const a = await newProduct(10);
+    for (let i = 0; i < 5; i++) await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] });
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { items: { id: string; userId: string }[]; nextCursor: string | null } } = await call(`${ordersUrl}/orders?userId=${user.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(res.status, 200);
+      assert.ok(res.body.items.every((o) => o.userId === user.id));
+      ids.push(...res.body.items.map((o) => o.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    assert.equal(new Set(ids).size, 5);
+  });
+});
+
+describe('dependencies failing', () => {
+  let faulty: string;
+  let productsProxy: FaultProxy;
+  let usersProxy: FaultProxy;
+
+  before(async () => {
+    productsProxy = await startFaultProxy(productsUrl);
+    usersProxy = await startFaultProxy(usersUrl);
+    proxies.push(productsProxy, usersProxy);
+    const o = await startOrders({
+      DATABASE_URL: db.url,
+      USERS_URL: usersProxy.url,
+      PRODUCTS_URL: productsProxy.url,
+      UPSTREAM_TIMEOUT_MS: '400',
+      BREAKER_FAILURE_THRESHOLD: '3',
+      BREAKER_HALF_OPEN_AFTER_MS: '500',
+      RECONCILE_INTERVAL_MS: '200',
+      RECONCILE_GRACE_MS: '1500',
+    });
+    apps.push(o.app);
+    faulty = o.url;
+  });
+
+  test('when a request with the same key is still in flight, then 409', async () => {
+    const user = await newUser();
+    const a = await newProduct(5);
+    usersProxy.delayMs = 300;
+    const key = randomUUID();
+    const body = { userId: user.id, items: [{ productId: a.id, quantity: 1 }] };
+    const first = order(faulty, body, key);
+    await new Promise((r) => setTimeout(r, 80));
+    const second = await order(faulty, body, key);
+    usersProxy.delayMs = 0;
+    assert.equal(second.status, 409);
+    assert.equal((await first).status, 201);
+  });
+
+  test('when products answers 503, then 503 with Retry-After, the key is freed, and a retry succeeds later', async () => {
+    const user = await newUser();
+    const a = await newProduct(5);
+    productsProxy.failWith = 503;
+    const key = randomUUID();
+    const body = { userId: user.id, items: [{ productId: a.id, quantity: 1 }] };
+    const res = await order(faulty, body, key);
+    assert.equal(res.status, 503);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    productsProxy.failWith = undefined;
+    await new Promise((r) => setTimeout(r, 600));
+    const retried = await waitFor('order to succeed after recovery', async () => {
+      const r = await order(faulty, body, key);
+      return r.status === 201 ? r : undefined;
+    });
+    assert.equal(retried.headers.get('idempotent-replayed'), null);
+    assert.equal(await stockOf(a.id), 4);
+  });
+
+  test('when products keeps failing, then the circuit opens and calls fail fast, then it closes again', async () => {
+    const user = await newUser();
+    const a = await newProduct(5);
+    productsProxy.failWith = 500;
+    for (let i = 0; i < 4; i++) await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] });
+    const before = productsProxy.requests;
+    const t0 = Date.now();
+    const res = await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] });
+    assert.equal(res.status, 503);
+    assert.match(res.body.detail, /circuit open/);
+    assert.equal(productsProxy.requests, before, 'an open circuit sends nothing upstream');
+    assert.ok(Date.now() - t0 < 400);
+    const text = await (await fetch(`${faulty}/metrics`)).text();
+    assert.equal(metricValue(text, 'circuit_breaker_state', { target: 'products' }), 2);
+    productsProxy.failWith = undefined;
+    await waitFor('circuit to close', async () => (await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] })).status === 201, 5000, 200);
+    assert.equal(metricValue(await (await fetch(`${faulty}/metrics`)).text(), 'circuit_breaker_state', { target: 'products' }), 0);
+  });
+
+  test('when products is slower than the deadline, then 503 fast, and the late reservation is released', async () => {
+    const user = await newUser();
+    const a = await newProduct(5);
+    productsProxy.delayMs = 700;
+    const t0 = Date.now();
+    const res = await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 2 }] });
+    const took = Date.now() - t0;
+    productsProxy.delayMs = 0;
+    assert.equal(res.status, 503);
+    assert.ok(took < 1500, `answered in ${took} ms`);
+    await waitFor('late reservation to be released', async () => (await orphanReservations(db)) === 0 && (await stockOf(a.id)) === 5, 10_000, 100);
+  });
+
+  test('when recording the order fails after stock was reserved, then the reservation is released', async () => {
+    const user = await newUser();
+    const a = await newProduct(5);
+    await db.query('ALTER TABLE orders.orders ADD CONSTRAINT test_refuse_orders CHECK (false) NOT VALID');
+    try {
+      const res = await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 3 }] });
+      assert.ok(res.status >= 500);
+      assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+    } finally {
+      await db.query('ALTER TABLE orders.orders DROP CONSTRAINT test_refuse_orders');
+    }
+    assert.equal(await stockOf(a.id), 5);
+  });
+
+  test('when stock is held for an order that was never recorded, then the reconciler releases it', async () => {
+    const a = await newProduct(5);
+    const orphan = await call(`${productsUrl}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 2 }] } });
+    assert.equal(orphan.status, 201);
+    assert.equal(await stockOf(a.id), 3);
+    await waitFor('reconciler to release the orphan', async () => (await stockOf(a.id)) === 5, 10_000, 100);
+    assert.ok(metricValue(await (await fetch(`${faulty}/metrics`)).text(), 'shipshape_reconciler_released_total') >= 1);
+  });
+});
