@@ -279,6 +279,8 @@ describe('dependencies failing', () => {
     productsProxy.delayMs = 0;
     assert.equal(res.status, 503);
     assert.ok(took < 1500, `answered in ${took} ms`);
+    // The proxy still delivers the reservation after orders gave up on it; it must not stay held.
+    await waitFor('late reservation to land', async () => (await db.query('SELECT 1 FROM catalog.reservations WHERE product_id = $1', [a.id])).rowCount === 1, 5000, 50);
     await waitFor('late reservation to be released', async () => (await orphanReservations(db)) === 0 && (await stockOf(a.id)) === 5, 10_000, 100);
   });
 
