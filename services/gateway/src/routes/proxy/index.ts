@@ -1,0 +1,112 @@
+// The public API routes, each forwarded to the service that owns it. One route per public endpoint, so metrics and
+// traces carry route templates; one @fastify/reply-from scope per service, whose pool is that service's Upstream.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders as Http2IncomingHttpHeaders } from 'node:http2';
+import type { Span } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
+import replyFrom, { type FastifyReplyFromOptions } from '@fastify/reply-from';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '@shipshape/platform/service';
+import { Problem } from '@shipshape/platform/errors';
+import { IdParams } from '@shipshape/platform/schemas';
+import { PUBLIC_ROUTES, TARGETS, type Target } from '../../proxy/public-routes.ts';
+import { UpstreamFailure, type Upstream } from '../../proxy/upstream.ts';
+
+export interface ProxyRoutesOptions {
+  upstreams: Record<Target, Upstream>;
+}
+
+/** Request headers a service needs; everything else (cookies, hop-by-hop, client-made forwarding headers) stays here. */
+const FORWARDED_REQUEST_HEADERS = ['accept', 'authorization', 'content-type', 'content-length', 'idempotency-key', 'user-agent'];
+/** Hop-by-hop response headers (RFC 9110 §7.6.1) describe the upstream connection, not the answer. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+
+type AnyHeaders = IncomingHttpHeaders | Http2IncomingHttpHeaders;
+
+/** The upstream path: the route template with its (validated) params encoded back in. */
+function upstreamPath(template: string, params: unknown): string {
+  const values = (params ?? {}) as Record<string, string | undefined>;
+  return template.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(values[name] ?? ''));
+}
+
+function problemFor(error: Error, upstream: Upstream): Problem {
+  const failure = error instanceof UpstreamFailure ? error : error.cause instanceof UpstreamFailure ? error.cause : undefined;
+  if (failure?.kind === 'timeout') {
+    return new Problem(504, 'upstream-timeout', 'Gateway Timeout', failure.message, { dependency: upstream.target });
+  }
+  if (failure) {
+    return new Problem(503, 'dependency-unavailable', 'Service Unavailable', `${failure.message}; retry later`, { dependency: upstream.target }, {
+      'retry-after': String(failure.retryAfterSeconds),
+    });
+  }
+  return new Problem(502, 'bad-gateway', 'Bad Gateway', `${upstream.target} service sent an answer the gateway could not relay`, { dependency: upstream.target });
+}
+
+export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOptions) {
+  const forwardHeaders = (request: FastifyRequest, given: AnyHeaders, span: Span): AnyHeaders => {
+    const out: Record<string, string> = {};
+    for (const name of FORWARDED_REQUEST_HEADERS) {
+      const value = given[name];
+      if (typeof value === 'string' || typeof value === 'number') out[name] = String(value);
+    }
+    // reply-from already pointed host at the upstream.
+    if (typeof given.host === 'string') out.host = given.host;
+    out['x-request-id'] = request.id;
+    out['x-forwarded-for'] = request.ip;
+    out['x-forwarded-proto'] = request.protocol;
+    app.tracing.inject(span, out);
+    return out;
+  };
+
+  const stripHopByHop = (headers: AnyHeaders): AnyHeaders => {
+    const out: AnyHeaders = { ...headers };
+    for (const name of HOP_BY_HOP) delete out[name];
+    return out;
+  };
+
+  const forward = (upstream: Upstream) => (request: FastifyRequest, reply: FastifyReply) => {
+    const path = upstreamPath(request.routeOptions.url ?? request.url, request.params);
+    const span = app.tracing.startClientSpan(request.span, `${request.method} ${upstream.target}`, {
+      'http.request.method': request.method,
+      'server.address': upstream.target,
+      'url.path': path,
+    });
+    return reply.from(path, {
+      rewriteRequestHeaders: (_req, headers) => forwardHeaders(request, headers, span),
+      rewriteHeaders: stripHopByHop,
+      onResponse: (_req, rep, res) => {
+        span.setAttribute('http.response.status_code', rep.statusCode);
+        if (rep.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+        rep.send(res.stream);
+      },
+      onError: (rep, { error }) => {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        span.end();
+        rep.send(problemFor(error, upstream));
+      },
+    });
+  };
+
+  for (const target of TARGETS) {
+    const upstream = upstreams[target];
+    await app.register(async (scope: App) => {
+      const options: FastifyReplyFromOptions = {
+        base: upstream.baseUrl,
+        // Retries, deadline and breaker live in Upstream; reply-from's own retries are off.
+        undici: upstream.dispatcher as unknown as FastifyReplyFromOptions['undici'],
+        retryMethods: [],
+        disableRequestLogging: true,
+      };
+      await scope.register(replyFrom, options);
+      for (const route of PUBLIC_ROUTES.filter((r) => r.target === target)) {
+        scope.route({
+          method: route.method,
+          url: route.url,
+          schema: { hide: true, ...(route.url.includes(':id') ? { params: IdParams } : {}) },
+          handler: forward(upstream),
+        });
+      }
+    });
+  }
+}

@@ -1,0 +1,53 @@
+// Builds a gateway in-process against stub upstreams, plus small readers for its metrics.
+import { createServer } from 'node:net';
+import type { App } from '@shipshape/platform/service';
+import { buildApp } from '../../src/app.ts';
+import { readConfig } from '../../src/config.ts';
+import type { Stub } from './stub-upstream.ts';
+
+export interface GatewayUpstreams {
+  users?: Stub | string;
+  products?: Stub | string;
+  orders?: Stub | string;
+}
+
+const urlOf = (u: Stub | string | undefined, fallback: string) => (u === undefined ? fallback : typeof u === 'string' ? u : u.url);
+
+/** A gateway whose upstreams are the given stubs (or URLs); the rest point at a port nothing listens on. */
+export async function startGateway(upstreams: GatewayUpstreams, env: Record<string, string> = {}): Promise<App> {
+  const nowhere = await closedPortUrl();
+  const config = readConfig({
+    LOG_LEVEL: 'silent',
+    OTEL_SDK_DISABLED: 'false',
+    USERS_URL: urlOf(upstreams.users, nowhere),
+    PRODUCTS_URL: urlOf(upstreams.products, nowhere),
+    ORDERS_URL: urlOf(upstreams.orders, nowhere),
+    ...env,
+  });
+  const app = await buildApp(config, { logger: false });
+  await app.ready();
+  return app;
+}
+
+/** A URL on a port that was free a moment ago and is closed now: connections to it are refused. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** The value of one Prometheus sample, or undefined when the series does not exist. */
+export async function metric(app: App, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const text = (await app.inject('/metrics')).body;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (.+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}

@@ -1,0 +1,201 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { App } from '@shipshape/platform/service';
+import { PUBLIC_ROUTES } from '../src/proxy/public-routes.ts';
+import { startStub, type Stub } from './helpers/stub-upstream.ts';
+import { metric, startGateway } from './helpers/gateway.ts';
+
+const ID = '5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b';
+
+describe('gateway routing', () => {
+  let users: Stub;
+  let products: Stub;
+  let orders: Stub;
+  let app: App;
+
+  before(async () => {
+    [users, products, orders] = await Promise.all([startStub('users'), startStub('products'), startStub('orders')]);
+    app = await startGateway({ users, products, orders }, { COMPANY_NAME: 'Acme Shipping' });
+  });
+  after(async () => {
+    await app.close();
+    await Promise.all([users.close(), products.close(), orders.close()]);
+  });
+
+  const stubs = () => ({ users, products, orders });
+  const callCounts = () => [users.calls().length, products.calls().length, orders.calls().length];
+
+  test('when GET / is asked, then the gateway names itself, the company and its version', async () => {
+    const res = await app.inject('/');
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { service: 'gateway', company: 'Acme Shipping', version: '0.1.0' });
+  });
+
+  test('when each public route is called, then exactly the owning service receives the same method and path', async () => {
+    for (const route of PUBLIC_ROUTES) {
+      const path = route.url.replace(':id', ID);
+      const stub = stubs()[route.target];
+      const was = callCounts();
+      const res = await app.inject({ method: route.method, url: path, ...(route.method === 'POST' || route.method === 'PATCH' ? { payload: { probe: route.url } } : {}) });
+      assert.equal(res.statusCode, 200, `${route.method} ${path}`);
+      const last = stub.calls().at(-1);
+      assert.equal(last?.method, route.method);
+      assert.equal(last?.url, path);
+      const grew = callCounts().map((n, i) => n - (was[i] ?? 0));
+      assert.equal(grew.reduce((a, b) => a + b, 0), 1, `only one service is called for ${route.method} ${path}`);
+    }
+  });
+
+  test('when a method or path is not in the public API, then the answer is 404 problem+json and no service is called', async () => {
+    const was = callCounts();
+    for (const [method, url] of [
+      ['PUT', `/users/${ID}`],
+      ['DELETE', `/orders/${ID}`],
+      ['GET', `/orders/${ID}/cancel`],
+      ['GET', '/internal/reservations'],
+      ['POST', '/internal/stock/reserve'],
+      ['GET', '/nope'],
+      ['GET', '/health/../internal/x'],
+    ] as const) {
+      const res = await app.inject({ method, url });
+      assert.equal(res.statusCode, 404, `${method} ${url}`);
+      assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
+      assert.equal(res.json().status, 404);
+      assert.equal(res.json().type, 'https://shipshape.dev/problems/not-found');
+    }
+    assert.deepEqual(callCounts(), was);
+  });
+
+  test('when a request carries a query, a body and headers, then the service gets the query, the body and only the headers that matter', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/orders?dryRun=false&tag=a%20b',
+      payload: { userId: ID, items: [{ productId: ID, quantity: 2 }] },
+      headers: {
+        authorization: 'Bearer abc.def.ghi',
+        'idempotency-key': 'order-123',
+        accept: 'application/json',
+        cookie: 'session=secret',
+        'x-internal-token': 'leak',
+        'x-forwarded-for': '6.6.6.6',
+        tracestate: 'vendor=1',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      },
+    });
+    assert.equal(res.statusCode, 200);
+    const got = orders.calls().at(-1);
+    assert.equal(got?.url, '/orders?dryRun=false&tag=a%20b');
+    assert.deepEqual(got?.body, { userId: ID, items: [{ productId: ID, quantity: 2 }] });
+    assert.equal(got?.headers['authorization'], 'Bearer abc.def.ghi');
+    assert.equal(got?.headers['idempotency-key'], 'order-123');
+    assert.equal(got?.headers['accept'], 'application/json');
+    assert.match(String(got?.headers['content-type']), /^application\/json/);
+    assert.equal(got?.headers['tracestate'], 'vendor=1');
+    assert.equal(got?.headers['cookie'], undefined);
+    assert.equal(got?.headers['x-internal-token'], undefined);
+    assert.equal(got?.headers['x-forwarded-for'], '127.0.0.1', 'a client cannot choose the address the services see');
+  });
+
+  test('when a service answers with a status, headers and a problem body, then the client gets them unchanged', async () => {
+    users.answer(() => ({
+      status: 201,
+      headers: { location: `/users/${ID}`, 'x-cache': 'miss' },
+      body: { id: ID, name: 'Ada' },
+    }));
+    const created = await app.inject({ method: 'POST', url: '/users', payload: { name: 'Ada', email: 'ada@example.com' } });
+    assert.equal(created.statusCode, 201);
+    assert.equal(created.headers.location, `/users/${ID}`);
+    assert.equal(created.headers['x-cache'], 'miss');
+    assert.deepEqual(created.json(), { id: ID, name: 'Ada' });
+
+    orders.answer(() => ({ status: 201, headers: { 'idempotent-replayed': 'true' }, body: { id: ID, status: 'confirmed' } }));
+    const replay = await app.inject({ method: 'POST', url: '/orders', payload: { userId: ID, items: [] }, headers: { 'idempotency-key': 'k1' } });
+    assert.equal(replay.statusCode, 201);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+
+    const problem = { type: 'https://shipshape.dev/problems/insufficient-stock', title: 'Conflict', status: 409, detail: 'not enough stock', product: ID };
+    orders.answer(() => ({ status: 409, headers: { 'content-type': 'application/problem+json; charset=utf-8' }, body: JSON.stringify(problem) }));
+    const conflict = await app.inject({ method: 'POST', url: '/orders', payload: {}, headers: { 'idempotency-key': 'k2' } });
+    assert.equal(conflict.statusCode, 409);
+    assert.match(conflict.headers['content-type'] ?? '', /^application\/problem\+json/);
+    assert.deepEqual(conflict.json(), problem);
+
+    products.answer(() => ({ status: 503, headers: { 'retry-after': '7', 'content-type': 'application/problem+json' }, body: JSON.stringify({ status: 503 }) }));
+    const busy = await app.inject({ method: 'POST', url: '/products', payload: { sku: 'x' } });
+    assert.equal(busy.statusCode, 503);
+    assert.equal(busy.headers['retry-after'], '7');
+
+    products.answer(() => ({ status: 204 }));
+    const deleted = await app.inject({ method: 'DELETE', url: `/products/${ID}` });
+    assert.equal(deleted.statusCode, 204);
+    assert.equal(deleted.body, '');
+  });
+
+  test('when a cached read is proxied, then the hit header comes back and metrics carry the route template', async () => {
+    users.answer(() => ({ status: 200, headers: { 'x-cache': 'hit' }, body: { id: ID } }));
+    const res = await app.inject(`/users/${ID}`);
+    assert.equal(res.headers['x-cache'], 'hit');
+    assert.ok(((await metric(app, 'http_server_request_duration_seconds_count', { route: '/users/:id', method: 'GET', status_class: '2xx' })) ?? 0) >= 1);
+    assert.ok(((await metric(app, 'http_client_request_duration_seconds_count', { target: 'users', operation: 'proxy', status_class: '2xx' })) ?? 0) >= 1);
+  });
+
+  test('when an id is not a UUID, then the gateway answers 400 problem+json naming the field and calls nobody', async () => {
+    const was = callCounts();
+    const res = await app.inject(`/users/not-a-uuid`);
+    assert.equal(res.statusCode, 400);
+    assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
+    assert.equal(res.json().errors[0].field, 'params.id');
+    assert.deepEqual(callCounts(), was);
+  });
+
+  test('when the JSON body is malformed, then the answer is 400 problem+json and no service is called', async () => {
+    const was = callCounts();
+    const res = await app.inject({ method: 'POST', url: '/users', payload: '{"name": "Ada",', headers: { 'content-type': 'application/json' } });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
+    assert.equal(res.json().status, 400);
+    assert.deepEqual(callCounts(), was);
+  });
+
+  test('when a body exceeds 1 MB, then the answer is 413 problem+json; a body just under the limit is forwarded', async () => {
+    users.answer(() => ({ status: 201, body: { ok: true } }));
+    const was = users.calls().length;
+    const tooBig = JSON.stringify({ name: 'x'.repeat(1_048_576), email: 'a@b.c' });
+    const res = await app.inject({ method: 'POST', url: '/users', payload: tooBig, headers: { 'content-type': 'application/json' } });
+    assert.equal(res.statusCode, 413);
+    assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
+    assert.equal(res.json().type, 'https://shipshape.dev/problems/payload-too-large');
+    assert.equal(users.calls().length, was);
+
+    const justUnder = JSON.stringify({ name: 'x'.repeat(1_048_576 - 100), email: 'a@b.c' });
+    assert.ok(Buffer.byteLength(justUnder) < 1_048_576);
+    const ok = await app.inject({ method: 'POST', url: '/users', payload: justUnder, headers: { 'content-type': 'application/json' } });
+    assert.equal(ok.statusCode, 201);
+    assert.equal(users.calls().length, was + 1);
+    assert.equal((users.calls().at(-1)?.body as { name: string }).name.length, 1_048_576 - 100);
+  });
+
+  test('when any answer leaves the gateway, then it carries the security headers', async () => {
+    for (const url of ['/', `/users/${ID}`, '/nope']) {
+      const res = await app.inject(url);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
+      assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN', url);
+      assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/, url);
+      assert.match(String(res.headers['content-security-policy']), /default-src 'self'/, url);
+      assert.equal(res.headers['referrer-policy'], 'no-referrer', url);
+    }
+  });
+
+  test('when every service is down, then /health and /ready still answer 200: readiness does not depend on them', async () => {
+    const alone = await startGateway({});
+    try {
+      assert.equal((await alone.inject('/health')).statusCode, 200);
+      const ready = await alone.inject('/ready');
+      assert.equal(ready.statusCode, 200);
+      assert.equal(ready.json().status, 'ok');
+      assert.equal((await alone.inject(`/users/${ID}`)).statusCode, 503);
+    } finally {
+      await alone.close();
+    }
+  });
+});
