@@ -4,13 +4,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '@shipshape/platform/errors';
 
 const INTERNAL = /^\/internal(?:\/|$)/i;
-/** Encoded dots, slashes and backslashes never appear in a public path (ids are UUIDs). */
-const ENCODED_SEPARATOR = /%2e|%2f|%5c/i;
+/** Encoded dots, slashes, backslashes and percent signs (double encoding) never appear in a public path: ids are UUIDs. */
+const ENCODED_TRICK = /%2e|%2f|%5c|%25/i;
 
 /** True when a request path is internal, or could become internal or escape its route once decoded or normalised. */
 export function isForbiddenPath(url: string): boolean {
   const path = url.split('?', 1)[0] ?? '';
-  if (ENCODED_SEPARATOR.test(path) || path.includes('\\')) return true;
+  if (ENCODED_TRICK.test(path) || path.includes('\\')) return true;
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);
