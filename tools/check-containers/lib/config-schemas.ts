@@ -40,7 +40,7 @@ export const SERVICE_CONTRACTS: Record<ServiceName, EnvContract> = {
 };
 
 /** `node tools/db/*.ts` reads the same database settings as the services (tools/db/targets.ts). */
-export const DB_TOOLS_CONTRACT = contract('the db tools (tools/db)', Type.Object(databaseEnv));
+export const DB_TOOLS_CONTRACT = contract('the db tooling (tools/db)', Type.Object(databaseEnv));
 
 export function isServiceName(name: string): name is ServiceName {
   return (SERVICE_NAMES as readonly string[]).includes(name);

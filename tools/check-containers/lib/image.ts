@@ -1,7 +1,7 @@
 // What an image will contain, worked out from its Dockerfile and the repository without a Docker engine: each COPY is
 // replayed against the build context (minus .dockerignore), and `npm ci --workspace ...` is remembered so imports of
 // packages can be judged. The cross-checks below use it to prove, statically, that the image can run what it must.
-import ignore from '@balena/dockerignore';
+import dockerignoreModule from '@balena/dockerignore';
 import { isBuiltin } from 'node:module';
 import { posix } from 'node:path';
 import ts from 'typescript';
@@ -23,9 +23,15 @@ export interface ImageContents {
 
 export type IgnoreMatcher = (repoPath: string) => boolean;
 
+// A CommonJS module (module.exports = factory) whose typings claim `export default`: Node hands the factory over as
+// the default import, TypeScript expects it one level down. Accept either.
+type IgnoreFactory = typeof dockerignoreModule.default;
+const createIgnore: IgnoreFactory =
+  (dockerignoreModule as unknown as { default?: IgnoreFactory }).default ?? (dockerignoreModule as unknown as IgnoreFactory);
+
 export function dockerignoreMatcher(repo: Repo): IgnoreMatcher {
   if (!repo.exists('.dockerignore')) return () => false;
-  const ig = ignore().add(repo.read('.dockerignore'));
+  const ig = createIgnore().add(repo.read('.dockerignore'));
   return (p) => ig.ignores(p);
 }
 
