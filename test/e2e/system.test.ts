@@ -1,0 +1,123 @@
+// The whole system as separate processes: gateway → orders → users and products, over real HTTP.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { call, waitFor } from '../support/http.ts';
+import { startOtlpReceiver, type ReceivedSpan } from '../support/otlp.ts';
+import { assertStockInvariant, orphanReservations } from '../support/invariant.ts';
+import { REDIS_URL } from '../support/env.ts';
+import { SEED_PRODUCTS, SEED_USERS } from '../../tools/db/seed.ts';
+import { startStack, type Stack } from '../../tools/dev/stack.ts';
+
+let db: TestDatabase;
+let stack: Stack;
+let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+const initial = new Map<string, number>();
+
+before(async () => {
+  db = await createTestDatabase({ migrate: false });
+  otlp = await startOtlpReceiver();
+  stack = await startStack({
+    databaseUrl: db.url,
+    redisUrl: REDIS_URL,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, CACHE_NAMESPACE: `e2e${randomBytes(3).toString('hex')}`, RATE_LIMIT_MAX: '100000' },
+    serviceEnv: { orders: { RECONCILE_INTERVAL_MS: '300', RECONCILE_GRACE_MS: '1500' } },
+  });
+});
+after(async () => {
+  await stack?.stop();
+  await otlp?.close();
+  if (initial.size) await assertStockInvariant(db, initial);
+  await db?.drop();
+});
+
+const gw = () => stack.urls.gateway;
+const newProduct = async (stock: number) => {
+  const res = await call(`${gw()}/products`, { body: { sku: `E2E-${randomUUID().slice(0, 8)}`, name: 'E2E', priceCents: 500, currency: 'USD', stock }, headers: { authorization: `Bearer ${stack.adminToken}` } });
+  assert.equal(res.status, 201, res.text);
+  initial.set(res.body.id, stock);
+  return res.body as { id: string };
+};
+
+describe('through the gateway', () => {
+  test('when an order is placed with X-Request-ID and traceparent, then all four services log that request id and trace id', async () => {
+    const requestId = `e2e-${randomUUID()}`;
+    const traceId = randomBytes(16).toString('hex');
+    const product = await newProduct(5);
+    const res = await call(`${gw()}/orders`, {
+      body: { userId: SEED_USERS[0]?.id, items: [{ productId: product.id, quantity: 1 }] },
+      headers: { 'idempotency-key': randomUUID(), 'x-request-id': requestId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.headers.get('x-request-id'), requestId);
+    for (const service of ['gateway', 'orders', 'users', 'products'] as const) {
+      const lines = await waitFor(`${service} to log ${requestId}`, async () => {
+        const found = stack.logs[service].filter((l) => l.includes(requestId)).map((l) => JSON.parse(l) as Record<string, unknown>);
+        return found.some((l) => l.msg === 'request completed') ? found : undefined;
+      }, 5000);
+      assert.ok(lines.every((l) => l.requestId === requestId));
+      assert.ok(lines.some((l) => l.traceId === traceId), `${service} logs carry the trace id`);
+      assert.ok(lines.every((l) => typeof l.level === 'string' && typeof l.time === 'string'));
+    }
+    assert.ok(!Object.values(stack.logs).flat().some((l) => l.includes(stack.adminToken)), 'tokens never reach the logs');
+  });
+
+  test('when one order goes through gateway → orders → users and products, then one trace holds spans from all four services', async () => {
+    const product = await newProduct(5);
+    const res = await call(`${gw()}/orders`, { body: { userId: SEED_USERS[1]?.id, items: [{ productId: product.id, quantity: 1 }] }, headers: { 'idempotency-key': randomUUID() } });
+    assert.equal(res.status, 201);
+    const serverSpan = await waitFor('the gateway span to be exported', async () =>
+      otlp.spans.find((s) => s.service === 'gateway' && s.name === 'POST /orders' && s.kind === 2 && s.parentSpanId === ''),
+    );
+    const trace = await waitFor('spans from all four services', async () => {
+      const spans = otlp.spans.filter((s) => s.traceId === serverSpan.traceId);
+      return new Set(spans.map((s) => s.service)).size === 4 ? spans : undefined;
+    });
+    const byId = new Map(trace.map((s) => [s.spanId, s]));
+    const orphaned = trace.filter((s: ReceivedSpan) => s.parentSpanId && !byId.has(s.parentSpanId));
+    assert.deepEqual(orphaned, [], 'every span has its parent in the trace');
+    assert.deepEqual([...new Set(trace.map((s) => s.service))].sort(), ['gateway', 'orders', 'products', 'users']);
+  });
+
+  test('when /internal paths are requested through the gateway, then they are not routed', async () => {
+    for (const path of ['/internal/reservations', '/products/..%2Finternal/reservations', '/internal/reservations/x/release']) {
+      const res = await call(`${gw()}${path}`, { method: 'GET' });
+      assert.equal(res.status, 404, path);
+    }
+    const res = await call(`${gw()}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: SEED_PRODUCTS[0]?.id, quantity: 1 }] } });
+    assert.equal(res.status, 404);
+  });
+
+  test('when GET / and /docs/json are read through the gateway, then company and combined public docs come back', async () => {
+    const root = await call(`${gw()}/`);
+    assert.deepEqual(Object.keys(root.body).sort(), ['company', 'service', 'version']);
+    assert.equal(root.body.company, 'Shipshape');
+    const docs = await call(`${gw()}/docs/json`);
+    assert.equal(docs.body.info.title, 'Shipshape');
+    for (const p of ['/users', '/users/{id}', '/products', '/products/{id}', '/orders', '/orders/{id}', '/orders/{id}/cancel']) assert.ok(docs.body.paths[p], `docs have ${p}`);
+    assert.ok(!Object.keys(docs.body.paths).some((p) => p.startsWith('/internal')));
+  });
+});
+
+describe('when the orders process is killed in the middle of orders', () => {
+  test('then after restart the reconciler restores the stock invariant', async () => {
+    const products = await Promise.all([newProduct(50), newProduct(50)]);
+    const orders = Array.from({ length: 40 }, (_, i) =>
+      call(`${gw()}/orders`, {
+        body: { userId: SEED_USERS[i % SEED_USERS.length]?.id, items: products.map((p) => ({ productId: p.id, quantity: 1 + (i % 2) })) },
+        headers: { 'idempotency-key': randomUUID() },
+      }).catch(() => undefined),
+    );
+    await new Promise((r) => setTimeout(r, 250));
+    await stack.stopService('orders', 'SIGKILL');
+    const results = await Promise.all(orders);
+    const statuses = results.map((r) => r?.status ?? 0);
+    assert.ok(statuses.every((s) => [201, 502, 503, 504, 0].includes(s)), statuses.join(','));
+    const orphansAfterKill = await orphanReservations(db);
+    await stack.startService('orders');
+    await waitFor('reconciler to release orphaned stock', async () => (await orphanReservations(db)) === 0, 20_000, 200);
+    await assertStockInvariant(db, initial);
+    console.log(`# figure: orders killed mid-storm: ${statuses.filter((s) => s === 201).length} placed, ${statuses.filter((s) => s !== 201).length} cut off; ${orphansAfterKill} orphaned reservations released by the reconciler`);
+  });
+});
