@@ -70,13 +70,16 @@ describe('through the gateway', () => {
     const serverSpan = await waitFor('the gateway span to be exported', async () =>
       otlp.spans.find((s) => s.service === 'gateway' && s.name === 'POST /orders' && s.kind === 2 && s.parentSpanId === ''),
     );
-    const trace = await waitFor('spans from all four services', async () => {
+    const orphansOf = (spans: ReceivedSpan[]) => {
+      const ids = new Set(spans.map((s) => s.spanId));
+      return spans.filter((s) => s.parentSpanId && !ids.has(s.parentSpanId));
+    };
+    // Spans arrive in batches per process: wait until all four services reported and every parent is present.
+    const trace = await waitFor('a complete trace from all four services', async () => {
       const spans = otlp.spans.filter((s) => s.traceId === serverSpan.traceId);
-      return new Set(spans.map((s) => s.service)).size === 4 ? spans : undefined;
+      return new Set(spans.map((s) => s.service)).size === 4 && orphansOf(spans).length === 0 ? spans : undefined;
     });
-    const byId = new Map(trace.map((s) => [s.spanId, s]));
-    const orphaned = trace.filter((s: ReceivedSpan) => s.parentSpanId && !byId.has(s.parentSpanId));
-    assert.deepEqual(orphaned, [], 'every span has its parent in the trace');
+    assert.ok(trace.filter((s) => s.service === 'orders' && s.kind === 3).length >= 2, 'orders made client calls to users and products');
     assert.deepEqual([...new Set(trace.map((s) => s.service))].sort(), ['gateway', 'orders', 'products', 'users']);
   });
 
