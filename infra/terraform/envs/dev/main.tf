@@ -92,8 +92,9 @@ module "database" {
 module "secrets" {
   source = "../../modules/secrets"
 
-  name          = local.name
-  secret_prefix = local.secret_prefix
+  name                 = local.name
+  secret_prefix        = local.secret_prefix
+  recovery_window_days = 0
 
   database = {
     host = module.database.endpoint
@@ -112,6 +113,7 @@ module "cache" {
   multi_az                   = false
   snapshot_retention_days    = 1
   auth_secret_name           = "${local.secret_prefix}/redis"
+  recovery_window_days       = 0
   secrets_kms_key_arn        = module.secrets.kms_key_arn
   log_kms_key_arn            = module.observability.kms_key_arn
   log_retention_days         = 14

@@ -53,13 +53,34 @@ output "database_endpoint" {
   value       = module.database.endpoint
 }
 
+output "database_master_secret_arn" {
+  description = "RDS-managed secret with the master credentials, for creating each service's login once."
+  value       = module.database.master_user_secret_arn
+}
+
 output "redis_endpoint" {
   description = "ElastiCache primary endpoint (TLS)."
   value       = module.cache.primary_endpoint
 }
 
-# The chart's AWS layer: per-service image repository and IRSA role, where External Secrets finds each secret
-# (Secrets Manager names; JSON keys are listed in docs/deploy-aws.md) and the ALB ingress.
+# The chart's AWS layer, in the shape of deploy/helm/shipshape/values.schema.json: per-service ECR repository and
+# IRSA role, the release Secret's keys mapped to Secrets Manager entries, data-store hosts and the subnets they
+# live in (NetworkPolicy), the ALB certificate and the CloudWatch log group.
+locals {
+  secret_data = merge(
+    {
+      for service, name in module.secrets.database_secret_names : "${service}-database-url" => {
+        remoteKey = name
+        property  = "url"
+      }
+    },
+    {
+      redis-password = { remoteKey = module.cache.auth_secret_name, property = "password" }
+      jwt-secret     = { remoteKey = module.secrets.jwt_secret_name, property = "JWT_SECRET" }
+    },
+  )
+}
+
 output "helm_values" {
   description = "Helm values layered on top of values-prod.yaml: `terraform output -raw helm_values > values-aws.yaml`."
   value = yamlencode(merge(
@@ -73,19 +94,35 @@ output "helm_values" {
     },
     {
       externalSecrets = {
-        enabled = true
-        region  = var.region
-        remoteKeys = {
-          jwt            = module.secrets.jwt_secret_name
-          redis          = module.cache.auth_secret_name
-          databaseMaster = module.database.master_user_secret_arn
-          database       = module.secrets.database_secret_names
-        }
+        enabled        = true
+        secretStoreRef = { kind = "ClusterSecretStore", name = "aws-secrets-manager" }
+        data           = local.secret_data
+      }
+      database = {
+        ssl   = "require"
+        cidrs = module.network.private_data_subnet_cidrs
+      }
+      redis = {
+        host  = module.cache.primary_endpoint
+        port  = module.cache.port
+        tls   = true
+        cidrs = module.network.private_data_subnet_cidrs
+      }
+      networkPolicy = {
+        ingressFrom = [for cidr in module.network.public_subnet_cidrs : { ipBlock = { cidr = cidr } }]
       }
       ingress = {
-        enabled        = true
-        className      = "alb"
-        certificateArn = var.certificate_arn
+        enabled = true
+        alb     = { certificateArn = var.certificate_arn }
+      }
+      logging = {
+        enabled = true
+        shipper = "fluent-bit-cloudwatch"
+        cloudwatch = {
+          region        = var.region
+          logGroupName  = module.observability.application_log_group_name
+          retentionDays = module.observability.retention_days
+        }
       }
     },
   ))

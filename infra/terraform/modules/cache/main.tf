@@ -86,7 +86,7 @@ resource "aws_secretsmanager_secret" "auth" {
   name                    = var.auth_secret_name
   description             = "AUTH token and TLS endpoint of ${var.name} ElastiCache"
   kms_key_id              = var.secrets_kms_key_arn
-  recovery_window_in_days = 7
+  recovery_window_in_days = var.recovery_window_days
 }
 
 resource "aws_secretsmanager_secret_version" "auth" {

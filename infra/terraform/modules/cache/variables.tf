@@ -97,3 +97,14 @@ variable "log_retention_days" {
     error_message = "log_retention_days must be a retention CloudWatch accepts, such as 7, 14, 30, 90 or 365."
   }
 }
+
+variable "recovery_window_days" {
+  type        = number
+  description = "Days a deleted secret can be restored; 0 deletes at once, so a destroyed dev stack can be re-created with the same names."
+  default     = 7
+
+  validation {
+    condition     = var.recovery_window_days == 0 || (var.recovery_window_days >= 7 && var.recovery_window_days <= 30)
+    error_message = "recovery_window_days must be 0 (delete at once, dev) or between 7 and 30 (prod)."
+  }
+}

@@ -32,3 +32,13 @@ output "nat_public_ips" {
   description = "Public IPs the cluster's outbound traffic leaves from (for allow-lists elsewhere)."
   value       = [for eip in aws_eip.nat : eip.public_ip]
 }
+
+output "public_subnet_cidrs" {
+  description = "CIDRs of the public subnets, where the ALB's nodes live (for NetworkPolicy ingress with target-type ip)."
+  value       = [for az in local.azs : aws_subnet.public[az].cidr_block]
+}
+
+output "private_data_subnet_cidrs" {
+  description = "CIDRs of the data subnets, where Aurora and ElastiCache live (for NetworkPolicy egress)."
+  value       = [for az in local.azs : aws_subnet.private_data[az].cidr_block]
+}

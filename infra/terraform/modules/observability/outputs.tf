@@ -17,3 +17,8 @@ output "fluent_bit_role_arn" {
   description = "IRSA role ARN to annotate the Fluent Bit service account with."
   value       = aws_iam_role.fluent_bit.arn
 }
+
+output "retention_days" {
+  description = "Days the application log group keeps logs."
+  value       = aws_cloudwatch_log_group.application.retention_in_days
+}

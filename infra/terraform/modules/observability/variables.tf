@@ -1,6 +1,6 @@
 variable "name" {
   type        = string
-  description = "Name prefix, e.g. shipshape-dev; application logs land in /shipshape/<env>/... groups under it."
+  description = "Name prefix, e.g. shipshape-dev; container logs land in /<name>/application, node logs in /<name>/dataplane."
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{2,30}$", var.name))

@@ -24,7 +24,7 @@ resource "aws_secretsmanager_secret" "database" {
   name                    = "${var.secret_prefix}/db/${each.key}"
   description             = "PostgreSQL login of the ${each.key} service"
   kms_key_id              = aws_kms_key.this.arn
-  recovery_window_in_days = 7
+  recovery_window_in_days = var.recovery_window_days
 }
 
 resource "aws_secretsmanager_secret_version" "database" {
@@ -51,7 +51,7 @@ resource "aws_secretsmanager_secret" "jwt" {
   name                    = "${var.secret_prefix}/jwt"
   description             = "HS256 signing key for Shipshape admin tokens (JWT_SECRET)"
   kms_key_id              = aws_kms_key.this.arn
-  recovery_window_in_days = 7
+  recovery_window_in_days = var.recovery_window_days
 }
 
 resource "aws_secretsmanager_secret_version" "jwt" {

@@ -27,3 +27,14 @@ variable "database" {
   })
   description = "Aurora endpoint and the services that get their own database login (one secret each)."
 }
+
+variable "recovery_window_days" {
+  type        = number
+  description = "Days a deleted secret can be restored; 0 deletes at once, so a destroyed dev stack can be re-created with the same names."
+  default     = 7
+
+  validation {
+    condition     = var.recovery_window_days == 0 || (var.recovery_window_days >= 7 && var.recovery_window_days <= 30)
+    error_message = "recovery_window_days must be 0 (delete at once, dev) or between 7 and 30 (prod)."
+  }
+}
