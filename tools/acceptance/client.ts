@@ -60,6 +60,16 @@ export class Client {
   }
 }
 
+/** Starts a request and hangs up after `afterMs`, as an impatient client or a load balancer timeout does. */
+export async function hangUp(url: string, afterMs: number): Promise<void> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(afterMs) });
+    await response.arrayBuffer();
+  } catch {
+    // The hang-up itself is the point; its error is expected.
+  }
+}
+
 /** Why a request could not be made, in one line (no stack trace for a refused connection or a timeout). */
 export function describeNetworkError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

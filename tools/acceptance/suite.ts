@@ -1,7 +1,8 @@
 // The acceptance suite: a black-box walk through the public API of a running Shipshape, through its gateway.
 // It makes its own user, product and orders, and removes the user and product again whatever happens.
 import { randomUUID } from 'node:crypto';
-import type { Client, Reply } from './client.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeNetworkError, hangUp, type Client, type Reply } from './client.ts';
 import {
   arrayField,
   ensure,
@@ -155,6 +156,19 @@ export async function runSuite({ client, runner, adminToken }: SuiteOptions): Pr
       expectProblem(await call('GET', `/users/${user!.id}`), 404);
     });
   }
+
+  // Last, because a gateway that fails it is down for whatever would follow.
+  await check('the gateway keeps serving after clients hang up mid-request', [seededProduct], async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, i) => hangUp(`${client.baseUrl}/products/${seededProduct!.id}`, 1 + (i % 10))));
+    await sleep(300);
+    let reply: Reply;
+    try {
+      reply = await call('GET', '/health');
+    } catch (err) {
+      fail(`after 40 requests abandoned by their clients, the gateway stopped answering (${describeNetworkError(err)})`);
+    }
+    expectStatus(reply, 200);
+  });
 }
 
 interface OrderContext {

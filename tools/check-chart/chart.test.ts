@@ -88,7 +88,11 @@ describe('what the chart renders', () => {
     }
     const jobs = objects.filter((o) => o.kind === 'Job');
     assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), ['shipshape-migrate-orders', 'shipshape-migrate-products', 'shipshape-migrate-users']);
-    for (const j of jobs) assert.equal(j.metadata.annotations?.['helm.sh/hook'], 'pre-install,pre-upgrade');
+    for (const j of jobs) {
+      assert.equal(j.metadata.annotations?.['helm.sh/hook'], 'pre-install,pre-upgrade');
+      const c = (j.spec as { template: { spec: { containers: Array<{ command: string[]; args: string[] }> } } }).template.spec.containers[0];
+      assert.deepEqual([...(c?.command ?? []), ...(c?.args ?? [])], ['node', 'tools/db/migrate.ts', '--service', j.metadata.name.replace('shipshape-migrate-', '')]);
+    }
     const ingress = objects.find((o) => o.kind === 'Ingress');
     assert.equal((ingress?.spec as { ingressClassName?: string }).ingressClassName, 'alb');
     assert.equal(ingress?.metadata.annotations?.['alb.ingress.kubernetes.io/scheme'], 'internet-facing');

@@ -76,6 +76,7 @@ describe('acceptance suite', () => {
     ['no-request-id', 'X-Request-ID is echoed back'],
     ['stale-cache-after-patch', 'PATCH /users/:id is seen by the next (cached) read'],
     ['delete-keeps-user', 'DELETE /users/:id removes the user created'],
+    ['dies-on-hangup', 'the gateway keeps serving after clients hang up mid-request'],
   ];
   for (const [fault, check] of faults) {
     test(`when the system has the fault "${fault}", then it exits 1 and "${check}" fails`, async () => {

@@ -15,7 +15,8 @@ export type Fault =
   | 'no-request-id'
   | 'stale-cache-after-patch'
   | 'delete-keeps-user'
-  | 'cache-never-hits';
+  | 'cache-never-hits'
+  | 'dies-on-hangup';
 
 interface User { id: string; name: string; email: string; createdAt: string; updatedAt: string }
 interface Product { id: string; sku: string; name: string; description: string; priceCents: number; currency: string; stock: number; createdAt: string; updatedAt: string }
@@ -173,7 +174,11 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
         products.delete(product.id);
         return send(res, 204);
       }
-      if (method === 'GET') return product ? send(res, 200, product, { 'x-cache': 'miss' }) : problem(res, 404, 'no product');
+      if (method === 'GET') {
+        // A short think time, so clients that hang up do so while the request is in flight.
+        setTimeout(() => (product ? send(res, 200, product, { 'x-cache': 'miss' }) : problem(res, 404, 'no product')), 15);
+        return;
+      }
     }
 
     if (method === 'POST' && path === '/orders') {
@@ -214,6 +219,12 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
   };
 
   const server: Server = createServer((req, res) => {
+    res.on('close', () => {
+      if (!res.writableFinished && has('dies-on-hangup') && server.listening) {
+        server.close();
+        server.closeAllConnections();
+      }
+    });
     const requestId = req.headers['x-request-id'];
     if (typeof requestId === 'string' && !has('no-request-id')) res.setHeader('x-request-id', requestId);
     const chunks: Buffer[] = [];
@@ -238,6 +249,7 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
     orders,
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
+      if (!server.listening) return resolve();
       server.close((err) => (err ? reject(err) : resolve()));
     }),
   };

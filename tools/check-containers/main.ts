@@ -1,0 +1,23 @@
+// `node tools/check-containers/main.ts`: every container check against the working tree, as one report.
+// (`npm run check:containers` runs the tests, which also prove each rule catches a broken file.)
+import { SERVICE_CONTRACTS, SERVICE_NAMES } from './lib/config-schemas.ts';
+import { checkCompose } from './lib/compose.ts';
+import { lintDockerfile, parseDockerfile } from './lib/dockerfile.ts';
+import { formatFindings, type Finding } from './lib/findings.ts';
+import { crossCheckServiceImage } from './lib/image.ts';
+import { alloyConfig, amtoolCheckConfig, grafanaDatasources, otelCollectorConfig, prometheusScrapesServices, promtoolCheckConfig, yamlFilesValid } from './lib/observability.ts';
+import { diskRepo } from './lib/repo.ts';
+
+const repo = diskRepo();
+const findings: Finding[] = [];
+for (const name of SERVICE_NAMES) {
+  const file = `services/${name}/Dockerfile`;
+  const model = parseDockerfile(file, repo.read(file));
+  findings.push(...lintDockerfile(model), ...crossCheckServiceImage(model, name, SERVICE_CONTRACTS[name], repo));
+}
+findings.push(...checkCompose(repo));
+for (const check of [promtoolCheckConfig, amtoolCheckConfig, yamlFilesValid, prometheusScrapesServices, grafanaDatasources, otelCollectorConfig, alloyConfig]) {
+  findings.push(...check(repo));
+}
+console.log(formatFindings(findings));
+process.exitCode = findings.length === 0 ? 0 : 1;

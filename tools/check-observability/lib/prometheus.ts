@@ -1,0 +1,133 @@
+// A real Prometheus on a random loopback port, for the live checks; and the query helpers they use.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse, stringify } from 'yaml';
+import type { RuleFile } from '../../../deploy/observability/src/rule-types.ts';
+import { freePort } from '../../dev/ports.ts';
+import { requireBinary } from './binaries.ts';
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+export interface Prometheus {
+  url: string;
+  dir: string;
+  query(expr: string, time?: number): Promise<Sample[]>;
+  /** Polls until `check` returns true (or throws its last failure after the deadline). */
+  waitFor(what: string, check: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
+  /** Names of the alerts firing now. */
+  firing(): Promise<Sample[]>;
+  stop(): Promise<void>;
+  log(): string;
+}
+
+export interface PrometheusOptions {
+  scrapeConfigs?: unknown[];
+  ruleFiles?: string[];
+  /** An existing TSDB directory (e.g. blocks made with promtool); a fresh temporary one otherwise. */
+  storagePath?: string;
+  interval?: string;
+}
+
+/** A copy of a rule file with every alert's `for` set to `for_` (so a fault shows as firing within seconds). */
+export function withShortFor(ruleFile: string, outDir: string, for_ = '0s'): string {
+  const doc = parse(readFileSync(ruleFile, 'utf8')) as RuleFile;
+  for (const g of doc.groups) for (const r of g.rules) if ('alert' in r) r.for = for_;
+  const out = join(outDir, `short-for-${ruleFile.split('/').pop() ?? 'rules.yaml'}`);
+  writeFileSync(out, stringify(doc, { lineWidth: 0 }));
+  return out;
+}
+
+export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus> {
+  const bin = requireBinary('prometheus');
+  const dir = mkdtempSync(join(tmpdir(), 'shipshape-prometheus-'));
+  const interval = o.interval ?? '1s';
+  const config = {
+    global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
+    rule_files: o.ruleFiles ?? [],
+    scrape_configs: o.scrapeConfigs ?? [],
+  };
+  const configFile = join(dir, 'prometheus.yml');
+  writeFileSync(configFile, stringify(config));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child: ChildProcess = spawn(
+    bin,
+    [`--config.file=${configFile}`, `--storage.tsdb.path=${o.storagePath ?? join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`prometheus exited during start:\n${output}`);
+    try {
+      if ((await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) })).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`prometheus was not ready within 30 s:\n${output}`);
+    }
+    await sleep(200);
+  }
+
+  const query = async (expr: string, time?: number): Promise<Sample[]> => {
+    const params = new URLSearchParams({ query: expr });
+    if (time !== undefined) params.set('time', String(time));
+    const res = await fetch(`${url}/api/v1/query?${params}`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: Sample[] | [number, string] } };
+    if (body.status !== 'success' || !body.data) throw new Error(`query failed: ${expr}: ${body.error ?? res.status}`);
+    if (body.data.resultType === 'scalar') return [{ metric: {}, value: body.data.result as [number, string] }];
+    return body.data.result as Sample[];
+  };
+
+  return {
+    url,
+    dir,
+    query,
+    firing: () => query('ALERTS{alertstate="firing"}'),
+    waitFor: async (what, check, timeoutMs = 60_000) => {
+      const end = Date.now() + timeoutMs;
+      let last: unknown;
+      while (Date.now() < end) {
+        try {
+          if (await check()) return;
+        } catch (err) {
+          last = err;
+        }
+        await sleep(500);
+      }
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    },
+    stop,
+    log: () => output,
+  };
+}
+
+/** Queries that return no series (or only NaN), each with the dashboard panel or rule that owns it. */
+export async function emptyQueries(prom: Prometheus, queries: { name: string; expr: string }[], time?: number): Promise<string[]> {
+  const empty: string[] = [];
+  for (const q of queries) {
+    const result = await prom.query(q.expr, time);
+    if (!result.some((s) => s.value[1] !== 'NaN')) empty.push(`${q.name}: ${q.expr}`);
+  }
+  return empty;
+}
