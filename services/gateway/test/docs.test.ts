@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '@shipshape/platform/service';
 import { PUBLIC_ROUTES, openApiPath } from '../src/proxy/public-routes.ts';
-import { startStub, type Stub } from './helpers/stub-upstream.ts';
+import { startStub, startStubs, type Stubs } from './helpers/stub-upstream.ts';
 import { closedPortUrl, startGateway } from './helpers/gateway.ts';
 
 type Doc = {
@@ -78,21 +78,19 @@ function resolves(doc: Doc, ref: string): unknown {
 }
 
 describe('combined API docs', () => {
-  let users: Stub;
-  let products: Stub;
-  let orders: Stub;
+  let stubs: Stubs;
   let app: App;
 
   before(async () => {
-    [users, products, orders] = await Promise.all([startStub('users'), startStub('products'), startStub('orders')]);
-    users.docs(USERS_DOC);
-    products.docs(PRODUCTS_DOC);
-    orders.docs(ORDERS_DOC);
-    app = await startGateway({ users, products, orders }, { COMPANY_NAME: 'Acme Shipping' });
+    stubs = await startStubs();
+    stubs.users.docs(USERS_DOC);
+    stubs.products.docs(PRODUCTS_DOC);
+    stubs.orders.docs(ORDERS_DOC);
+    app = await startGateway(stubs, { COMPANY_NAME: 'Acme Shipping' });
   });
   after(async () => {
     await app.close();
-    await Promise.all([users.close(), products.close(), orders.close()]);
+    await stubs.close();
   });
 
   test('when /docs/json is read, then it holds exactly the routed operations of every service plus GET /, titled with the company', async () => {
@@ -128,7 +126,7 @@ describe('combined API docs', () => {
 
   test('when the docs are read again within the cache time, then the services are not asked again', async () => {
     await app.inject('/docs/json');
-    const asked = () => [users, products, orders].map((s) => s.received.filter((r) => r.url === '/docs/json').length);
+    const asked = () => [stubs.users, stubs.products, stubs.orders].map((s) => s.received.filter((r) => r.url === '/docs/json').length);
     const before = asked();
     await app.inject('/docs/json');
     await app.inject('/docs/yaml');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { App } from '@shipshape/platform/service';
 import { isForbiddenPath } from '../src/proxy/path-guard.ts';
-import { startStub, type Stub } from './helpers/stub-upstream.ts';
+import { startStubs, type Stubs } from './helpers/stub-upstream.ts';
 import { startGateway } from './helpers/gateway.ts';
 
 function rawGet(base: string, path: string): Promise<{ status: number; type: string; body: string }> {
@@ -39,20 +39,18 @@ const TRICKS = [
 ];
 
 describe('internal endpoints stay internal', () => {
-  let users: Stub;
-  let products: Stub;
-  let orders: Stub;
+  let stubs: Stubs;
   let app: App;
   let base: string;
 
   before(async () => {
-    [users, products, orders] = await Promise.all([startStub('users'), startStub('products'), startStub('orders')]);
-    app = await startGateway({ users, products, orders });
+    stubs = await startStubs();
+    app = await startGateway(stubs);
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   after(async () => {
     await app.close();
-    await Promise.all([users.close(), products.close(), orders.close()]);
+    await stubs.close();
   });
 
   test('when a path is internal or hides a dot-segment or encoded separator, then the gateway answers 404 problem+json and forwards nothing', async () => {
@@ -62,14 +60,14 @@ describe('internal endpoints stay internal', () => {
       assert.match(res.type, /^application\/problem\+json/, path);
       assert.equal((JSON.parse(res.body) as { status: number }).status, 404, path);
     }
-    const reached = [...users.received, ...products.received, ...orders.received].map((r) => r.url);
+    const reached = [...stubs.users.received, ...stubs.products.received, ...stubs.orders.received].map((r) => r.url);
     assert.deepEqual(reached, [], `nothing may reach a service, got ${reached.join(', ')}`);
   });
 
   test('when a public path is plain, then it is not mistaken for a trick', async () => {
     const res = await rawGet(base, '/users?limit=5&cursor=..%2F..');
     assert.equal(res.status, 200);
-    assert.equal(users.calls().at(-1)?.url, '/users?limit=5&cursor=..%2F..');
+    assert.equal(stubs.users.calls().at(-1)?.url, '/users?limit=5&cursor=..%2F..');
     for (const ok of ['/users', '/products/5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b', '/orders/5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b/cancel', '/internals-of-nothing']) {
       assert.equal(isForbiddenPath(ok), false, ok);
     }

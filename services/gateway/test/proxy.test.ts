@@ -2,28 +2,25 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '@shipshape/platform/service';
 import { PUBLIC_ROUTES } from '../src/proxy/public-routes.ts';
-import { startStub, type Stub } from './helpers/stub-upstream.ts';
+import { startStubs, type Stubs } from './helpers/stub-upstream.ts';
 import { metric, startGateway } from './helpers/gateway.ts';
 
 const ID = '5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b';
 
 describe('gateway routing', () => {
-  let users: Stub;
-  let products: Stub;
-  let orders: Stub;
+  let stubs: Stubs;
   let app: App;
 
   before(async () => {
-    [users, products, orders] = await Promise.all([startStub('users'), startStub('products'), startStub('orders')]);
-    app = await startGateway({ users, products, orders }, { COMPANY_NAME: 'Acme Shipping' });
+    stubs = await startStubs();
+    app = await startGateway(stubs, { COMPANY_NAME: 'Acme Shipping' });
   });
   after(async () => {
     await app.close();
-    await Promise.all([users.close(), products.close(), orders.close()]);
+    await stubs.close();
   });
 
-  const stubs = () => ({ users, products, orders });
-  const callCounts = () => [users.calls().length, products.calls().length, orders.calls().length];
+  const callCounts = () => [stubs.users.calls().length, stubs.products.calls().length, stubs.orders.calls().length];
 
   test('when GET / is asked, then the gateway names itself, the company and its version', async () => {
     const res = await app.inject('/');
@@ -34,7 +31,7 @@ describe('gateway routing', () => {
   test('when each public route is called, then exactly the owning service receives the same method and path', async () => {
     for (const route of PUBLIC_ROUTES) {
       const path = route.url.replace(':id', ID);
-      const stub = stubs()[route.target];
+      const stub = stubs[route.target];
       const was = callCounts();
       const res = await app.inject({ method: route.method, url: path, ...(route.method === 'POST' || route.method === 'PATCH' ? { payload: { probe: route.url } } : {}) });
       assert.equal(res.statusCode, 200, `${route.method} ${path}`);
@@ -83,7 +80,7 @@ describe('gateway routing', () => {
       },
     });
     assert.equal(res.statusCode, 200);
-    const got = orders.calls().at(-1);
+    const got = stubs.orders.calls().at(-1);
     assert.equal(got?.url, '/orders?dryRun=false&tag=a%20b');
     assert.deepEqual(got?.body, { userId: ID, items: [{ productId: ID, quantity: 2 }] });
     assert.equal(got?.headers['authorization'], 'Bearer abc.def.ghi');
@@ -97,7 +94,7 @@ describe('gateway routing', () => {
   });
 
   test('when a service answers with a status, headers and a problem body, then the client gets them unchanged', async () => {
-    users.answer(() => ({
+    stubs.users.answer(() => ({
       status: 201,
       headers: { location: `/users/${ID}`, 'x-cache': 'miss' },
       body: { id: ID, name: 'Ada' },
@@ -108,31 +105,31 @@ describe('gateway routing', () => {
     assert.equal(created.headers['x-cache'], 'miss');
     assert.deepEqual(created.json(), { id: ID, name: 'Ada' });
 
-    orders.answer(() => ({ status: 201, headers: { 'idempotent-replayed': 'true' }, body: { id: ID, status: 'confirmed' } }));
+    stubs.orders.answer(() => ({ status: 201, headers: { 'idempotent-replayed': 'true' }, body: { id: ID, status: 'confirmed' } }));
     const replay = await app.inject({ method: 'POST', url: '/orders', payload: { userId: ID, items: [] }, headers: { 'idempotency-key': 'k1' } });
     assert.equal(replay.statusCode, 201);
     assert.equal(replay.headers['idempotent-replayed'], 'true');
 
     const problem = { type: 'https://shipshape.dev/problems/insufficient-stock', title: 'Conflict', status: 409, detail: 'not enough stock', product: ID };
-    orders.answer(() => ({ status: 409, headers: { 'content-type': 'application/problem+json; charset=utf-8' }, body: JSON.stringify(problem) }));
+    stubs.orders.answer(() => ({ status: 409, headers: { 'content-type': 'application/problem+json; charset=utf-8' }, body: JSON.stringify(problem) }));
     const conflict = await app.inject({ method: 'POST', url: '/orders', payload: {}, headers: { 'idempotency-key': 'k2' } });
     assert.equal(conflict.statusCode, 409);
     assert.match(conflict.headers['content-type'] ?? '', /^application\/problem\+json/);
     assert.deepEqual(conflict.json(), problem);
 
-    products.answer(() => ({ status: 503, headers: { 'retry-after': '7', 'content-type': 'application/problem+json' }, body: JSON.stringify({ status: 503 }) }));
+    stubs.products.answer(() => ({ status: 503, headers: { 'retry-after': '7', 'content-type': 'application/problem+json' }, body: JSON.stringify({ status: 503 }) }));
     const busy = await app.inject({ method: 'POST', url: '/products', payload: { sku: 'x' } });
     assert.equal(busy.statusCode, 503);
     assert.equal(busy.headers['retry-after'], '7');
 
-    products.answer(() => ({ status: 204 }));
+    stubs.products.answer(() => ({ status: 204 }));
     const deleted = await app.inject({ method: 'DELETE', url: `/products/${ID}` });
     assert.equal(deleted.statusCode, 204);
     assert.equal(deleted.body, '');
   });
 
   test('when a cached read is proxied, then the hit header comes back and metrics carry the route template', async () => {
-    users.answer(() => ({ status: 200, headers: { 'x-cache': 'hit' }, body: { id: ID } }));
+    stubs.users.answer(() => ({ status: 200, headers: { 'x-cache': 'hit' }, body: { id: ID } }));
     const res = await app.inject(`/users/${ID}`);
     assert.equal(res.headers['x-cache'], 'hit');
     assert.ok(((await metric(app, 'http_server_request_duration_seconds_count', { route: '/users/:id', method: 'GET', status_class: '2xx' })) ?? 0) >= 1);
@@ -158,21 +155,21 @@ describe('gateway routing', () => {
   });
 
   test('when a body exceeds 1 MB, then the answer is 413 problem+json; a body just under the limit is forwarded', async () => {
-    users.answer(() => ({ status: 201, body: { ok: true } }));
-    const was = users.calls().length;
+    stubs.users.answer(() => ({ status: 201, body: { ok: true } }));
+    const was = stubs.users.calls().length;
     const tooBig = JSON.stringify({ name: 'x'.repeat(1_048_576), email: 'a@b.c' });
     const res = await app.inject({ method: 'POST', url: '/users', payload: tooBig, headers: { 'content-type': 'application/json' } });
     assert.equal(res.statusCode, 413);
     assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
     assert.equal(res.json().type, 'https://shipshape.dev/problems/payload-too-large');
-    assert.equal(users.calls().length, was);
+    assert.equal(stubs.users.calls().length, was);
 
     const justUnder = JSON.stringify({ name: 'x'.repeat(1_048_576 - 100), email: 'a@b.c' });
     assert.ok(Buffer.byteLength(justUnder) < 1_048_576);
     const ok = await app.inject({ method: 'POST', url: '/users', payload: justUnder, headers: { 'content-type': 'application/json' } });
     assert.equal(ok.statusCode, 201);
-    assert.equal(users.calls().length, was + 1);
-    assert.equal((users.calls().at(-1)?.body as { name: string }).name.length, 1_048_576 - 100);
+    assert.equal(stubs.users.calls().length, was + 1);
+    assert.equal((stubs.users.calls().at(-1)?.body as { name: string }).name.length, 1_048_576 - 100);
   });
 
   test('when any answer leaves the gateway, then it carries the security headers', async () => {

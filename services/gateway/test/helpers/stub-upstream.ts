@@ -89,3 +89,16 @@ export async function startStub(name: string, handler: StubHandler = echo): Prom
     close: () => app.close(),
   };
 }
+
+export interface Stubs {
+  users: Stub;
+  products: Stub;
+  orders: Stub;
+  close(): Promise<void>;
+}
+
+/** One stub per service behind the gateway. */
+export async function startStubs(): Promise<Stubs> {
+  const [users, products, orders] = await Promise.all([startStub('users'), startStub('products'), startStub('orders')]);
+  return { users, products, orders, close: async () => void (await Promise.all([users.close(), products.close(), orders.close()])) };
+}
