@@ -106,15 +106,3 @@ test('when a finding has a line, then it is the line of the offending instructio
   const line = broken.split('\n').findIndex((l) => l === 'USER node') + 1;
   assert.equal(finding?.line, line);
 });
-
-test('when docs/containers.md is read, then it documents every Dockerfile, image, compose and observability rule', async () => {
-  const { COMPOSE_RULES } = await import('./lib/compose.ts');
-  const docs = diskRepo().read('docs/containers.md');
-  const ids = [
-    ...DOCKERFILE_RULES.map((r) => r.id),
-    ...COMPOSE_RULES.map((r) => r.id),
-    'copy-source-missing', 'copy-source-ignored', 'expose-port', 'healthcheck-port', 'workspace-manifests', 'image-entry', 'image-imports',
-    'promtool', 'amtool', 'yaml', 'prometheus-targets', 'grafana-datasources', 'otel-collector', 'alloy',
-  ];
-  assert.deepEqual(ids.filter((id) => !docs.includes(`\`${id}\``)), []);
-});
