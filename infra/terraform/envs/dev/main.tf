@@ -152,3 +152,22 @@ module "iam" {
   ecr_repository_arns = values(module.ecr.repository_arns)
   github              = var.github
 }
+
+module "helm_values" {
+  source = "../../modules/helm-values"
+
+  region                     = var.region
+  secrets                    = { database = module.secrets.database_secret_names, redis = module.cache.auth_secret_name, jwt = module.secrets.jwt_secret_name }
+  redis                      = { host = module.cache.primary_endpoint, port = module.cache.port }
+  data_subnet_cidrs          = module.network.private_data_subnet_cidrs
+  load_balancer_subnet_cidrs = module.network.public_subnet_cidrs
+  certificate_arn            = var.certificate_arn == null ? "" : var.certificate_arn
+  log_group                  = { name = module.observability.application_log_group_name, retention_days = module.observability.retention_days }
+
+  services = {
+    for service, url in module.ecr.repository_urls : service => {
+      repository_url = url
+      role_arn       = module.iam.service_role_arns[service]
+    }
+  }
+}

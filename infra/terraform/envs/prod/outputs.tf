@@ -63,67 +63,7 @@ output "redis_endpoint" {
   value       = module.cache.primary_endpoint
 }
 
-# The chart's AWS layer, in the shape of deploy/helm/shipshape/values.schema.json: per-service ECR repository and
-# IRSA role, the release Secret's keys mapped to Secrets Manager entries, data-store hosts and the subnets they
-# live in (NetworkPolicy), the ALB certificate and the CloudWatch log group.
-locals {
-  secret_data = merge(
-    {
-      for service, name in module.secrets.database_secret_names : "${service}-database-url" => {
-        remoteKey = name
-        property  = "url"
-      }
-    },
-    {
-      redis-password = { remoteKey = module.cache.auth_secret_name, property = "password" }
-      jwt-secret     = { remoteKey = module.secrets.jwt_secret_name, property = "JWT_SECRET" }
-    },
-  )
-}
-
 output "helm_values" {
   description = "Helm values layered on top of values-prod.yaml: `terraform output -raw helm_values > values-aws.yaml`."
-  value = yamlencode(merge(
-    {
-      for service, url in module.ecr.repository_urls : service => {
-        image = { repository = url }
-        serviceAccount = {
-          annotations = { "eks.amazonaws.com/role-arn" = module.iam.service_role_arns[service] }
-        }
-      }
-    },
-    {
-      externalSecrets = {
-        enabled        = true
-        secretStoreRef = { kind = "ClusterSecretStore", name = "aws-secrets-manager" }
-        data           = local.secret_data
-      }
-      database = {
-        ssl   = "require"
-        cidrs = module.network.private_data_subnet_cidrs
-      }
-      redis = {
-        host  = module.cache.primary_endpoint
-        port  = module.cache.port
-        tls   = true
-        cidrs = module.network.private_data_subnet_cidrs
-      }
-      networkPolicy = {
-        ingressFrom = [for cidr in module.network.public_subnet_cidrs : { ipBlock = { cidr = cidr } }]
-      }
-      ingress = {
-        enabled = true
-        alb     = { certificateArn = var.certificate_arn }
-      }
-      logging = {
-        enabled = true
-        shipper = "fluent-bit-cloudwatch"
-        cloudwatch = {
-          region        = var.region
-          logGroupName  = module.observability.application_log_group_name
-          retentionDays = module.observability.retention_days
-        }
-      }
-    },
-  ))
+  value       = module.helm_values.yaml
 }

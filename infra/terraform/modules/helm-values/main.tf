@@ -1,0 +1,61 @@
+# Renders the chart's AWS layer in the shape of deploy/helm/shipshape/values.schema.json, so both environments
+# hand Helm the same structure. It creates nothing.
+locals {
+  secret_data = merge(
+    {
+      for service, name in var.secrets.database : "${service}-database-url" => {
+        remoteKey = name
+        property  = "url"
+      }
+    },
+    {
+      redis-password = { remoteKey = var.secrets.redis, property = "password" }
+      jwt-secret     = { remoteKey = var.secrets.jwt, property = "JWT_SECRET" }
+    },
+  )
+
+  values = merge(
+    {
+      for service, settings in var.services : service => {
+        image = { repository = settings.repository_url }
+        serviceAccount = {
+          annotations = { "eks.amazonaws.com/role-arn" = settings.role_arn }
+        }
+      }
+    },
+    {
+      externalSecrets = {
+        enabled        = true
+        secretStoreRef = { kind = "ClusterSecretStore", name = "aws-secrets-manager" }
+        data           = local.secret_data
+      }
+      # DATABASE_URL in each service's secret names the host; the chart only needs where to allow egress to.
+      database = {
+        ssl   = "require"
+        cidrs = var.data_subnet_cidrs
+      }
+      redis = {
+        host  = var.redis.host
+        port  = var.redis.port
+        tls   = true
+        cidrs = var.data_subnet_cidrs
+      }
+      networkPolicy = {
+        ingressFrom = [for cidr in var.load_balancer_subnet_cidrs : { ipBlock = { cidr = cidr } }]
+      }
+      ingress = {
+        enabled = true
+        alb     = { certificateArn = var.certificate_arn }
+      }
+      logging = {
+        enabled = true
+        shipper = "fluent-bit-cloudwatch"
+        cloudwatch = {
+          region        = var.region
+          logGroupName  = var.log_group.name
+          retentionDays = var.log_group.retention_days
+        }
+      }
+    },
+  )
+}

@@ -1,0 +1,58 @@
+variable "region" {
+  type        = string
+  description = "AWS region, for the Fluent Bit log destination."
+}
+
+variable "services" {
+  type = map(object({
+    repository_url = string
+    role_arn       = string
+  }))
+  description = "Per chart service block (gateway, users, products, orders): its ECR repository URL and IRSA role ARN."
+
+  validation {
+    condition     = length(setsubtract(["gateway", "users", "products", "orders"], keys(var.services))) == 0
+    error_message = "services must have entries for gateway, users, products and orders, the chart's four service blocks."
+  }
+}
+
+variable "secrets" {
+  type = object({
+    database = map(string)
+    redis    = string
+    jwt      = string
+  })
+  description = "Secrets Manager names: each service's database login (JSON with url), the Redis AUTH entry (JSON with password) and the JWT key (JSON with JWT_SECRET)."
+}
+
+variable "redis" {
+  type = object({
+    host = string
+    port = number
+  })
+  description = "ElastiCache primary endpoint; TLS is always on."
+}
+
+variable "data_subnet_cidrs" {
+  type        = list(string)
+  description = "CIDRs of the subnets Aurora and ElastiCache live in, for the chart's NetworkPolicy egress rules."
+}
+
+variable "load_balancer_subnet_cidrs" {
+  type        = list(string)
+  description = "CIDRs of the public subnets the ALB reaches pods from (target-type ip), for NetworkPolicy ingress."
+}
+
+variable "certificate_arn" {
+  type        = string
+  description = "ACM certificate for the ALB's HTTPS listener; empty serves plain HTTP."
+  default     = ""
+}
+
+variable "log_group" {
+  type = object({
+    name           = string
+    retention_days = number
+  })
+  description = "CloudWatch log group Fluent Bit ships container logs to, and its retention."
+}
