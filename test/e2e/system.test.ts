@@ -103,6 +103,22 @@ describe('through the gateway', () => {
   });
 });
 
+describe('when clients hang up mid-request', () => {
+  test('then the gateway keeps serving', async () => {
+    const pid = stack.pid('gateway');
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const ctl = new AbortController();
+        setTimeout(() => ctl.abort(), 1 + (i % 5));
+        await fetch(`${gw()}/products/${SEED_PRODUCTS[i % SEED_PRODUCTS.length]?.id}`, { signal: ctl.signal }).then((r) => r.text()).catch(() => undefined);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await call(`${gw()}/products`)).status, 200);
+    assert.equal(stack.pid('gateway'), pid);
+  });
+});
+
 describe('when the orders process is killed in the middle of orders', () => {
   test('then after restart the reconciler restores the stock invariant', async () => {
     const products = await Promise.all([newProduct(50), newProduct(50)]);

@@ -161,6 +161,9 @@ export class Upstream {
         await this.pause(retry, delay, requestId, `answered ${res.statusCode}`);
         continue;
       }
+      // reply-from destroys the body when the client has already hung up; without a listener that error would be
+      // uncaught and take the process down.
+      res.body.on('error', (err: Error) => this.log.debug({ target: this.target, requestId, err: { message: err.message } }, 'upstream body abandoned'));
       // The deadline also covers streaming the body through; the metric is observed once it is done.
       res.body.once('close', () => {
         clearTimeout(timer);
