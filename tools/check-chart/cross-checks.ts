@@ -230,7 +230,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
   {
     id: 'network-call-graph',
     description:
-      'Inside the release, NetworkPolicies allow exactly the call graph: gateway -> users, products, orders; orders -> users, products; the helm test -> gateway; in dev mode the database clients and Jobs -> PostgreSQL and the Redis clients -> Redis.',
+      'Inside the release, NetworkPolicies allow exactly the call graph: gateway → users, products, orders; orders → users, products; the helm test → gateway; in dev mode the database clients and Jobs → PostgreSQL and the Redis clients → Redis.',
     check(objects) {
       const all = workloads(objects);
       const expected = new Set(CALL_GRAPH.map(([a, b]) => `${a} -> ${b}`));

@@ -32,6 +32,8 @@ interface Schema {
 }
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+/** Table text outside code spans: angle brackets would read as HTML tags. */
+const prose = (text: string): string => cell(text).replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 const code = (value: unknown): string => {
   const text = JSON.stringify(value);
   return text === undefined ? '' : `\`${cell(text)}\``;
@@ -64,7 +66,7 @@ export function valuesReference(): string {
       }
       return;
     }
-    rows.push(`| \`${path.join('.')}\` | ${typeOf(resolved)} | ${code(value)} | ${cell(description)} |`);
+    rows.push(`| \`${path.join('.')}\` | ${typeOf(resolved)} | ${code(value)} | ${prose(description)} |`);
   };
   walk(schema, [], defaults);
   return ['| Key | Type | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
@@ -123,13 +125,13 @@ export function renderRulesDoc(): string {
     '',
     '| Rule | What it demands | Sources |',
     '| --- | --- | --- |',
-    ...RULES.map((r) => `| \`${r.id}\` | ${cell(r.description)} | ${cell(r.sources.join('; '))} |`),
+    ...RULES.map((r) => `| \`${r.id}\` | ${prose(r.description)} | ${prose(r.sources.join('; '))} |`),
     '',
     `## Cross-checks (${CROSS_CHECKS.length})`,
     '',
     '| Cross-check | What must hold |',
     '| --- | --- |',
-    ...CROSS_CHECKS.map((c) => `| \`${c.id}\` | ${cell(c.description)} |`),
+    ...CROSS_CHECKS.map((c) => `| \`${c.id}\` | ${prose(c.description)} |`),
     '',
     '## Default checks covered elsewhere',
     '',

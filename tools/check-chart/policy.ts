@@ -236,7 +236,7 @@ export const RULES: Rule[] = [
   ),
   rule(
     'image-pinned',
-    'Every image names a registry path and a pinned tag or digest, never "latest" or no tag.',
+    'Every image has a pinned tag or a digest, never "latest" or no tag.',
     ['kube-score container-image-tag', 'Polaris tagNotSpecified', 'kube-linter latest-tag'],
     (objects, emit) => {
       for (const w of workloads(objects)) {
