@@ -229,6 +229,8 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   });
 
   console.log(report(scenarios, rssPeakMb, goals));
+  const down = await servicesDown(system);
+  for (const line of down) log(line);
   const results = {
     startedAt: new Date().toISOString(),
     durationSeconds,
@@ -238,6 +240,7 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
     scenarios,
     rssPeakMb,
     goals,
+    notReadyAfterRun: down.map((line) => line.trim()),
   };
   await mkdir(opts.out, { recursive: true });
   const file = `${opts.out}/bench-${results.startedAt.replace(/[:.]/g, '-')}.json`;
@@ -246,6 +249,17 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   await writeFile(`${opts.out}/latest.json`, json);
   log(`Results written to ${file}`);
   return 0;
+}
+
+/** Services that stopped answering during the run, with their last words when the benchmark started them. */
+async function servicesDown(system: SystemUnderTest): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [name, url] of Object.entries(system.urls) as [keyof ServiceUrls, string][]) {
+    if (await isReady(url)) continue;
+    lines.push(`\n${name} (${url}) is not ready any more.`);
+    for (const line of system.lastWords?.(name) ?? []) lines.push(`  ${name}| ${line.slice(0, 400)}`);
+  }
+  return lines;
 }
 
 function report(scenarios: Scenario[], rssPeakMb: Record<string, number | null>, goals: GoalResult[]): string {

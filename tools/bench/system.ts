@@ -13,6 +13,8 @@ export interface SystemUnderTest {
   adminToken: string | undefined;
   /** True when the benchmark started the system itself (and stops it at the end). */
   startedHere: boolean;
+  /** The last lines a service wrote that are not routine request logs (only for a system started here). */
+  lastWords?(service: keyof ServiceUrls): string[];
   stop(): Promise<void>;
 }
 
@@ -54,5 +56,12 @@ export async function startSystem(options: StartOptions): Promise<SystemUnderTes
   const databaseUrl = await freshBenchDatabase(options.databaseUrl);
   const { startStack } = await import('../dev/stack.ts');
   const stack = await startStack({ databaseUrl, env: options.env, ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) });
-  return { urls: stack.urls, adminToken: stack.adminToken, startedHere: true, stop: () => stack.stop() };
+  const routine = /"msg":"(incoming request|request completed)"/;
+  return {
+    urls: stack.urls,
+    adminToken: stack.adminToken,
+    startedHere: true,
+    lastWords: (service) => stack.logs[service].filter((line) => !routine.test(line)).slice(-8),
+    stop: () => stack.stop(),
+  };
 }
