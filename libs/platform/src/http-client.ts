@@ -58,6 +58,8 @@ class UpstreamFailure extends Error {
   }
 }
 
+import type { FastifyBaseLogger } from 'fastify';
+
 const BREAKER_GAUGE: Record<CircuitState, number> = {
   [CircuitState.Closed]: 0,
   [CircuitState.HalfOpen]: 1,
@@ -70,6 +72,16 @@ const BREAKER_NAME: Record<CircuitState, string> = {
   [CircuitState.Open]: 'open',
   [CircuitState.Isolated]: 'open',
 };
+
+/** Publishes a breaker's state as `circuit_breaker_state` / `circuit_breaker_transitions_total`, and logs changes. */
+export function watchBreaker(breaker: CircuitBreakerPolicy, target: string, metrics: Metrics, log?: FastifyBaseLogger): void {
+  metrics.breakerState.set({ target }, 0);
+  breaker.onStateChange((state) => {
+    metrics.breakerState.set({ target }, BREAKER_GAUGE[state]);
+    metrics.breakerTransitions.inc({ target, state: BREAKER_NAME[state] });
+    log?.warn({ target, state: BREAKER_NAME[state] }, 'circuit breaker changed state');
+  });
+}
 
 export class ServiceClient {
   readonly target: string;
@@ -89,11 +101,7 @@ export class ServiceClient {
       halfOpenAfter: opts.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(opts.breakerThreshold),
     });
-    metrics.breakerState.set({ target: opts.target }, 0);
-    this.breaker.onStateChange((state) => {
-      metrics.breakerState.set({ target: opts.target }, BREAKER_GAUGE[state]);
-      metrics.breakerTransitions.inc({ target: opts.target, state: BREAKER_NAME[state] });
-    });
+    watchBreaker(this.breaker, opts.target, metrics);
   }
 
   async call<T>(o: CallOptions): Promise<CallResult<T>> {

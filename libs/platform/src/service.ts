@@ -28,7 +28,7 @@ export interface ServiceOptions {
   description: string;
   config: ServiceSettings;
   bodyLimit?: number;
-  trustProxy?: boolean | string;
+  trustProxy?: boolean | number | string;
   /** Tests pass false to keep output quiet. */
   logger?: boolean;
   /** false: the service serves its own combined docs (the gateway). */
@@ -51,7 +51,8 @@ export async function createService(o: ServiceOptions): Promise<App> {
     // Probes and scrapes would drown the request log.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (req) => QUIET.test(req.url ?? '') }),
     bodyLimit: o.bodyLimit ?? 1_048_576,
-    trustProxy: o.trustProxy ?? false,
+    // A hop count is valid at runtime; Fastify's types only list boolean and string forms.
+    trustProxy: (o.trustProxy ?? false) as boolean | string,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     connectionTimeout: 30_000,

@@ -31,7 +31,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     config,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // A hop count is valid for Fastify; ServiceOptions only declares boolean | string.
-    trustProxy: trustProxyOf(config.TRUST_PROXY) as boolean | string,
+    trustProxy: trustProxyOf(config.TRUST_PROXY),
     docs: false,
     ...opts,
   });

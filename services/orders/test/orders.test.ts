@@ -26,7 +26,7 @@ const newProduct = async (stock: number, priceCents = 250) => {
 /** `null` sends no Idempotency-Key at all. */
 const order = (base: string, body: unknown, key: string | null = randomUUID()) =>
   call(`${base}/orders`, { body, headers: key === null ? {} : { 'idempotency-key': key } });
-const stockOf = async (id: string) => (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [id])).rows[0].stock as number;
+const stockOf = async (id: string) => (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [id])).rows[0]!.stock as number;
 
 before(async () => {
   db = await createTestDatabase();
@@ -113,7 +113,7 @@ describe('placing orders', () => {
     const other = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] }, key);
     assert.equal(other.status, 422);
     const keyRow = await db.query(`SELECT expires_at - created_at >= interval '24 hours' AS kept FROM orders.idempotency_keys WHERE key = $1`, [key]);
-    assert.equal(keyRow.rows[0].kept, true);
+    assert.equal(keyRow.rows[0]!.kept, true);
   });
 
   test('when the user or a product is unknown, then 422 names it; insufficient stock gets 409 naming the product', async () => {
@@ -148,7 +148,7 @@ describe('placing orders', () => {
     assert.equal(statuses.filter((s) => s === 409).length, K - S);
     assert.equal(await stockOf(a.id), 0);
     const stored = await db.query(`SELECT count(*)::int AS n FROM orders.order_items WHERE product_id = $1`, [a.id]);
-    assert.equal(stored.rows[0].n, S);
+    assert.equal(stored.rows[0]!.n, S);
   });
 
   test('when the same key arrives many times at once, then one order is created', async () => {

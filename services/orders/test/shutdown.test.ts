@@ -56,6 +56,6 @@ test('when SIGTERM arrives with a request in flight, then readiness drops at onc
   assert.equal(res.status, 201, res.text);
   assert.equal(await exited, 0);
   assert.ok(lines.some((l) => l.includes('shutdown complete')));
-  const stock = (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [product.id])).rows[0].stock;
+  const stock = (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [product.id])).rows[0]!.stock;
   assert.equal(stock, 2);
 });

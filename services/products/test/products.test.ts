@@ -75,9 +75,9 @@ describe('stock reservations', () => {
     assert.equal(statuses.filter((s) => s === 201).length, S);
     assert.equal(statuses.filter((s) => s === 409).length, K - S);
     const row = await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id]);
-    assert.equal(row.rows[0].stock, 0);
+    assert.equal(row.rows[0]!.stock, 0);
     const held = await db.query(`SELECT sum(quantity)::int AS n FROM catalog.reservations WHERE product_id = $1 AND status = 'reserved'`, [p.id]);
-    assert.equal(held.rows[0].n, S);
+    assert.equal(held.rows[0]!.n, S);
   });
 
   test('when a reservation is retried with the same order id, then stock is held once', async () => {
@@ -87,7 +87,7 @@ describe('stock reservations', () => {
     assert.equal(all.filter((r) => r.status === 201).length, 1);
     assert.ok(all.every((r) => r.status === 201 || r.status === 200));
     assert.ok(all.every((r) => r.body.items[0].unitPriceCents === 1500));
-    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id])).rows[0].stock, 3);
+    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id])).rows[0]!.stock, 3);
   });
 
   test('when one item lacks stock, then nothing is reserved and 409 names the product', async () => {
@@ -96,7 +96,7 @@ describe('stock reservations', () => {
     const res = await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 2 }] } });
     assert.equal(res.status, 409);
     assert.equal(res.body.productId, b.id);
-    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [a.id])).rows[0].stock, 5);
+    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [a.id])).rows[0]!.stock, 5);
   });
 
   test('when a product is unknown or currencies are mixed, then 422', async () => {
@@ -108,7 +108,7 @@ describe('stock reservations', () => {
     assert.equal(r1.body.productId, unknown);
     const r2 = await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 1 }] } });
     assert.equal(r2.status, 422);
-    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [a.id])).rows[0].stock, 10);
+    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [a.id])).rows[0]!.stock, 10);
   });
 
   test('when a reservation is released twice, then stock comes back once', async () => {
@@ -118,7 +118,7 @@ describe('stock reservations', () => {
     const r1 = await call(`${base}/internal/reservations/${orderId}/release`, { method: 'POST' });
     const r2 = await call(`${base}/internal/reservations/${orderId}/release`, { method: 'POST' });
     assert.deepEqual([r1.status, r1.body.released, r2.status, r2.body.released], [200, 1, 200, 0]);
-    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id])).rows[0].stock, 4);
+    assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id])).rows[0]!.stock, 4);
     assert.equal((await call(`${base}/internal/reservations/${randomUUID()}/release`, { method: 'POST' })).status, 404);
   });
 

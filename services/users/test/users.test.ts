@@ -28,7 +28,7 @@ describe('users API', () => {
     assert.equal(res.headers.get('location'), `/users/${res.body.id}`);
     assert.ok(Date.parse(res.body.createdAt) && Date.parse(res.body.updatedAt));
     const row = await db.query('SELECT name, email FROM users.users WHERE id = $1', [res.body.id]);
-    assert.equal(row.rows[0].name, 'Ada');
+    assert.equal(row.rows[0]!.name, 'Ada');
   });
 
   test('when an email differs only in case from an existing one, then 409 problem+json', async () => {
@@ -82,7 +82,7 @@ describe('users API', () => {
 
   test('when users are listed page by page, then every user appears exactly once', async () => {
     for (let i = 0; i < 5; i++) await call(`${base}/users`, { body: { name: `P${i}`, email: email(`page${i}`) } });
-    const total = Number((await db.query('SELECT count(*) FROM users.users')).rows[0].count);
+    const total = Number((await db.query('SELECT count(*) FROM users.users')).rows[0]!.count);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {

@@ -2,10 +2,11 @@
 // idempotent methods only, and a circuit breaker. @fastify/reply-from does the forwarding and calls `request` below
 // in place of an undici pool, so every proxied call passes through these policies and leaves metrics behind.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { Pool, type Dispatcher } from 'undici';
 import type { FastifyBaseLogger } from 'fastify';
 import { statusClass, type Metrics } from '@shipshape/platform/metrics';
+import { watchBreaker } from '@shipshape/platform/http-client';
 
 export interface UpstreamOptions {
   /** Metric label and name in messages: users, products, orders. */
@@ -52,18 +53,7 @@ const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_MAX_MS = 1000;
 
-const BREAKER_GAUGE: Record<CircuitState, number> = {
-  [CircuitState.Closed]: 0,
-  [CircuitState.HalfOpen]: 1,
-  [CircuitState.Open]: 2,
-  [CircuitState.Isolated]: 2,
-};
-const BREAKER_NAME: Record<CircuitState, string> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.HalfOpen]: 'half_open',
-  [CircuitState.Open]: 'open',
-  [CircuitState.Isolated]: 'open',
-};
+
 
 /** Equal jitter: half the exponential step is fixed, half random, so retries spread out but never fire at once. */
 export function backoffMs(retry: number, random: () => number = Math.random): number {
@@ -102,12 +92,7 @@ export class Upstream {
       handleWhen(() => true).orWhenResult((r) => (r as Dispatcher.ResponseData).statusCode >= 500),
       { halfOpenAfter: opts.halfOpenAfterMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) },
     );
-    metrics.breakerState.set({ target: opts.target }, 0);
-    this.breaker.onStateChange((state) => {
-      metrics.breakerState.set({ target: opts.target }, BREAKER_GAUGE[state]);
-      metrics.breakerTransitions.inc({ target: opts.target, state: BREAKER_NAME[state] });
-      log.warn({ target: opts.target, state: BREAKER_NAME[state] }, 'circuit breaker changed state');
-    });
+    watchBreaker(this.breaker, opts.target, metrics, log);
   }
 
   /** The undici-pool face @fastify/reply-from calls (its `undici` option accepts anything with `request`). */
