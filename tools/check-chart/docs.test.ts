@@ -32,6 +32,22 @@ describe('the generated docs', () => {
   });
 });
 
+describe('the environment values files', () => {
+  test('when values-dev.yaml and values-prod.yaml are compared with values.yaml, then they hold only deltas', () => {
+    const defaults = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as unknown;
+    const repeats: string[] = [];
+    const walk = (value: unknown, base: unknown, path: string[]) => {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value) && base !== null && typeof base === 'object' && !Array.isArray(base)) {
+        for (const [key, child] of Object.entries(value)) walk(child, (base as Record<string, unknown>)[key], [...path, key]);
+      } else if (JSON.stringify(value) === JSON.stringify(base)) {
+        repeats.push(`${path.join('.')} repeats the default ${JSON.stringify(base)}`);
+      }
+    };
+    for (const file of ['values-dev.yaml', 'values-prod.yaml']) walk(parse(readFileSync(join(chartDir, file), 'utf8')), defaults, [file]);
+    assert.deepEqual(repeats, []);
+  });
+});
+
 describe('values.schema.json', () => {
   test('when values.yaml is walked, then every key has a described schema property', () => {
     const missing: string[] = [];

@@ -1,7 +1,7 @@
 // Runs Helm on the chart: lint --strict and template, and parses what template renders into plain objects.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ensureHelm, repoRoot } from './setup-helm.ts';
 
@@ -21,18 +21,20 @@ export interface K8sObject {
   source?: string;
 }
 
-/** A set of values to render with: files under the chart, then --set overrides. */
+/** A set of values to render with: files (relative to the chart, or absolute), then --set overrides. */
 export interface ValueSet {
   name: string;
   files: string[];
   set?: string[];
 }
 
-/** The value sets every check runs on: the three the issue names, plus two that turn on the alternatives. */
+/** The value sets every check runs on: the three the issue names, prod with Terraform's layer, and two that turn on
+ * the alternatives. */
 export const VALUE_SETS: ValueSet[] = [
   { name: 'default', files: [] },
   { name: 'dev', files: ['values-dev.yaml'] },
   { name: 'prod', files: ['values-prod.yaml'] },
+  { name: 'prod-terraform', files: ['values-prod.yaml', join(repoRoot, 'tools/check-chart/fixtures/values-aws.yaml')] },
   {
     name: 'prod-gateway-api-loki',
     files: ['values-prod.yaml'],
@@ -76,7 +78,7 @@ function helm(args: string[]): HelmResult {
 }
 
 function valueArgs(values: ValueSet, chart: string): string[] {
-  return [...values.files.flatMap((f) => ['-f', join(chart, f)]), ...(values.set ?? []).flatMap((s) => ['--set', s])];
+  return [...values.files.flatMap((f) => ['-f', isAbsolute(f) ? f : join(chart, f)]), ...(values.set ?? []).flatMap((s) => ['--set', s])];
 }
 
 export function lint(values: ValueSet, chart = chartDir): HelmResult {
