@@ -50,3 +50,9 @@ test('when a service starts with bad config, then it exits 1 with a one-line mes
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim(), 'products: invalid configuration: JWT_SECRET is required');
 });
+
+test('when the README config tables are compared with the schemas, then they are up to date', () => {
+  const root = join(import.meta.dirname, '..', '..', '..');
+  const r = spawnSync(process.execPath, [join(root, 'tools/docs/config-table.ts'), '--check'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+});
