@@ -123,3 +123,23 @@ test('when a module imports only types, then its imports are not followed at run
   );
   assert.deepEqual(specs, ['./b.ts', './e.ts', './f.ts']);
 });
+
+test('when the four Dockerfiles are compared, then they differ only in the service name, port, description and which other migrations they copy', () => {
+  const normalised = SERVICE_NAMES.map((name) => {
+    const port = String(SERVICE_CONTRACTS[name].defaultPort);
+    return repo
+      .read(`services/${name}/Dockerfile`)
+      .split('\n')
+      // Every workspace manifest and the other services' migrations are listed in each: checked by the rules above.
+      .filter((l) => !/^COPY services\/\w+\/(package\.json|src\/config\.ts|migrations\/)/.test(l))
+      .map((l) =>
+        l
+          .replace('http://gateway:3000', 'GATEWAY_URL')
+          .replace(/image\.description="[^"]*"/, 'image.description="…"')
+          .replaceAll(name, 'SERVICE')
+          .replaceAll(port, 'PORT'),
+      )
+      .join('\n');
+  });
+  for (const [i, text] of normalised.entries()) assert.equal(text, normalised[0], `services/${SERVICE_NAMES[i] ?? ''}/Dockerfile drifted from services/${SERVICE_NAMES[0]}/Dockerfile`);
+});

@@ -9,7 +9,7 @@ import type { Finding } from './findings.ts';
 import type { Repo } from './repo.ts';
 import { parseEnvFile } from './env-file.ts';
 import { DB_TOOLS_CONTRACT, SERVICE_CONTRACTS, isServiceName, type EnvContract } from './config-schemas.ts';
-import { finalStage, parseDockerfile } from './dockerfile.ts';
+import { finalStage, lastStep, parseDockerfile } from './dockerfile.ts';
 import { checkImageImports, simulateImage } from './image.ts';
 
 export const COMPOSE_FILE = 'compose.yaml';
@@ -224,7 +224,7 @@ function hasHealthcheck(s: ComposeService, repo: Repo): boolean {
   // The image's HEALTHCHECK probes the server: it means nothing for a container whose command runs something else.
   if (!s.dockerfile || !repo.exists(s.dockerfile) || !s.contract || s.contract.defaultPort === undefined) return false;
   const last = finalStage(parseDockerfile(s.dockerfile, repo.read(s.dockerfile)));
-  const step = last?.steps.filter((x) => x.keyword === 'HEALTHCHECK').at(-1);
+  const step = last && lastStep(last, 'HEALTHCHECK');
   return step !== undefined && !/^NONE\b/i.test(step.args);
 }
 

@@ -97,6 +97,9 @@ export function parseDockerfile(file: string, text: string): DockerfileModel {
 
 export const finalStage = (m: DockerfileModel): Stage | undefined => m.stages.at(-1);
 
+/** The instruction of this kind that takes effect in a stage: the last one. */
+export const lastStep = (stage: Stage, keyword: string): Step | undefined => stage.steps.filter((s) => s.keyword === keyword).at(-1);
+
 /** The stage a `--from=` or FROM refers to, if it names an earlier stage (by name or index). */
 export function findStage(m: DockerfileModel, ref: string, before: number): Stage | undefined {
   return m.stages.find((s) => s.index < before && (s.name?.toLowerCase() === ref.toLowerCase() || String(s.index) === ref));
@@ -144,6 +147,33 @@ const REQUIRED_LABELS = [
   'org.opencontainers.image.revision',
 ];
 const INITS = ['tini', 'dumb-init'];
+
+/** A program that has no place in a RUN command. */
+function noProgramInRun(id: string, program: string, summary: string, message: string): DockerfileRule {
+  return {
+    id,
+    summary,
+    check: (m) =>
+      steps(m, 'RUN')
+        .filter(({ step }) => commands(step).some((c) => c[0] === program))
+        .map(({ step }) => finding(m, id, step, message)),
+  };
+}
+
+/** Only the last of several CMD / ENTRYPOINT / HEALTHCHECK in a stage takes effect: the others mislead a reader. */
+function atMostOnePerStage(id: string, keyword: string): DockerfileRule {
+  return {
+    id,
+    summary: `At most one ${keyword} per stage.`,
+    check: (m) =>
+      m.stages.flatMap((stage) =>
+        stage.steps
+          .filter((s) => s.keyword === keyword)
+          .slice(1)
+          .map((s) => finding(m, id, s, `a second ${keyword} in this stage: only the last one takes effect.`)),
+      ),
+  };
+}
 
 export const DOCKERFILE_RULES: DockerfileRule[] = [
   {
@@ -204,30 +234,9 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
         .filter(({ step }) => !step.args.startsWith('/') && !step.args.startsWith('$'))
         .map(({ step }) => finding(m, 'DL3000', step, `WORKDIR ${step.args} is relative: use an absolute path.`)),
   },
-  {
-    id: 'DL3003',
-    summary: 'RUN does not cd; WORKDIR does.',
-    check: (m) =>
-      steps(m, 'RUN')
-        .filter(({ step }) => commands(step).some((c) => c[0] === 'cd'))
-        .map(({ step }) => finding(m, 'DL3003', step, 'RUN uses cd: use WORKDIR to change directory.')),
-  },
-  {
-    id: 'DL3004',
-    summary: 'No sudo.',
-    check: (m) =>
-      steps(m, 'RUN')
-        .filter(({ step }) => commands(step).some((c) => c[0] === 'sudo'))
-        .map(({ step }) => finding(m, 'DL3004', step, 'RUN uses sudo: build steps already run as the USER in effect.')),
-  },
-  {
-    id: 'DL3027',
-    summary: 'apt-get, not apt, in scripts.',
-    check: (m) =>
-      steps(m, 'RUN')
-        .filter(({ step }) => commands(step).some((c) => c[0] === 'apt'))
-        .map(({ step }) => finding(m, 'DL3027', step, 'RUN uses apt, whose CLI is not stable for scripts: use apt-get.')),
-  },
+  noProgramInRun('DL3003', 'cd', 'RUN does not cd; WORKDIR does.', 'RUN uses cd: use WORKDIR to change directory.'),
+  noProgramInRun('DL3004', 'sudo', 'No sudo.', 'RUN uses sudo: build steps already run as the USER in effect.'),
+  noProgramInRun('DL3027', 'apt', 'apt-get, not apt, in scripts.', 'RUN uses apt, whose CLI is not stable for scripts: use apt-get.'),
   {
     id: 'DL3008',
     summary: 'apt-get install pins package versions.',
@@ -335,39 +344,9 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
         .filter(({ step }) => !step.json)
         .map(({ step }) => finding(m, 'DL3025', step, `${step.keyword} ${step.args} is in shell form: write ${step.keyword} ["...", "..."] so SIGTERM reaches the process.`)),
   },
-  {
-    id: 'DL4003',
-    summary: 'At most one CMD per stage.',
-    check: (m) =>
-      m.stages.flatMap((stage) =>
-        stage.steps
-          .filter((s) => s.keyword === 'CMD')
-          .slice(1)
-          .map((s) => finding(m, 'DL4003', s, 'a second CMD in this stage: only the last one takes effect.')),
-      ),
-  },
-  {
-    id: 'DL4004',
-    summary: 'At most one ENTRYPOINT per stage.',
-    check: (m) =>
-      m.stages.flatMap((stage) =>
-        stage.steps
-          .filter((s) => s.keyword === 'ENTRYPOINT')
-          .slice(1)
-          .map((s) => finding(m, 'DL4004', s, 'a second ENTRYPOINT in this stage: only the last one takes effect.')),
-      ),
-  },
-  {
-    id: 'DL3012',
-    summary: 'At most one HEALTHCHECK per stage.',
-    check: (m) =>
-      m.stages.flatMap((stage) =>
-        stage.steps
-          .filter((s) => s.keyword === 'HEALTHCHECK')
-          .slice(1)
-          .map((s) => finding(m, 'DL3012', s, 'a second HEALTHCHECK in this stage: only the last one takes effect.')),
-      ),
-  },
+  atMostOnePerStage('DL4003', 'CMD'),
+  atMostOnePerStage('DL4004', 'ENTRYPOINT'),
+  atMostOnePerStage('DL3012', 'HEALTHCHECK'),
   {
     id: 'DL4000',
     summary: 'No MAINTAINER (deprecated): use a label.',
@@ -393,7 +372,7 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) => {
       const last = finalStage(m);
       if (!last) return [];
-      const user = last.steps.filter((s) => s.keyword === 'USER').at(-1);
+      const user = lastStep(last, 'USER');
       if (!user) return [finding(m, 'non-root-user', last, 'the final stage sets no USER, so the container runs as root: add USER 10001:10001.')];
       const [uid, gid] = user.args.split(':');
       if (!/^\d+$/.test(uid ?? '') || (gid !== undefined && !/^\d+$/.test(gid))) {
@@ -409,7 +388,7 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) => {
       const last = finalStage(m);
       if (!last) return [];
-      const hc = last.steps.filter((s) => s.keyword === 'HEALTHCHECK').at(-1);
+      const hc = lastStep(last, 'HEALTHCHECK');
       if (!hc) return [finding(m, 'healthcheck', last, 'no HEALTHCHECK: docker and compose cannot tell a hung process from a healthy one.')];
       if (/^NONE\b/i.test(hc.args)) return [finding(m, 'healthcheck', hc, 'HEALTHCHECK NONE disables the check: probe /health instead.')];
       return [];
@@ -421,7 +400,7 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) => {
       const last = finalStage(m);
       if (!last) return [];
-      const ep = last.steps.filter((s) => s.keyword === 'ENTRYPOINT').at(-1);
+      const ep = lastStep(last, 'ENTRYPOINT');
       const program = ep?.json?.[0] ?? ep?.words[0] ?? '';
       return INITS.includes(program.split('/').at(-1) ?? '')
         ? []

@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import ts from 'typescript';
 import type { Finding } from './findings.ts';
 import type { Repo } from './repo.ts';
-import { findStage, finalStage, type DockerfileModel, type Stage, type Step } from './dockerfile.ts';
+import { findStage, finalStage, lastStep, type DockerfileModel, type Stage, type Step } from './dockerfile.ts';
 import type { EnvContract } from './config-schemas.ts';
 
 /** The commands every service image must also run (compose's migrate job, `helm test`, the Kubernetes jobs). */
@@ -277,7 +277,7 @@ export function crossCheckServiceImage(m: DockerfileModel, service: string, cont
     add('expose-port', expose[0] ?? last, `EXPOSE ${exposed.join(' ') || '(none)'} does not match the default PORT ${port} of ${contract.reader} (services/${service}/src/config.ts).`);
   }
 
-  const hc = last.steps.filter((s) => s.keyword === 'HEALTHCHECK').at(-1);
+  const hc = lastStep(last, 'HEALTHCHECK');
   if (hc && port !== undefined) {
     const ports = [...hc.args.matchAll(/(?:\|\||:)\s*(\d{2,5})\b/g)].map((x) => Number(x[1]));
     if (!ports.includes(port) || ports.some((p) => p !== port)) {
@@ -300,7 +300,7 @@ export function crossCheckServiceImage(m: DockerfileModel, service: string, cont
     add('workspace-manifests', last, 'no stage runs npm ci: the image has no node_modules.');
   }
 
-  const cmd = last.steps.filter((s) => s.keyword === 'CMD').at(-1);
+  const cmd = lastStep(last, 'CMD');
   const script = cmd?.json?.[0] === 'node' ? cmd.json[1] : undefined;
   if (script !== `services/${service}/src/server.ts`) {
     add('image-entry', cmd ?? last, `CMD should be ["node", "services/${service}/src/server.ts"] (no build step: Node runs the sources).`);
