@@ -234,7 +234,8 @@ export const COMPOSE_RULES: ComposeRule[] = [
     summary: 'The file is valid YAML and valid against the official compose-spec JSON schema.',
     check: (p) => {
       if (p.parseErrors.length > 0) return p.parseErrors.map((message) => ({ rule: 'compose-schema', file: p.file, message: `not valid YAML: ${message}` }));
-      return [...new Set(validateSchema(p.raw).map(describeAjvError))].map((message) => ({ rule: 'compose-schema', file: p.file, message: `compose-spec: ${message}` }));
+      // Compose validates the model after interpolation, so this does too.
+      return [...new Set(validateSchema(p.resolved).map(describeAjvError))].map((message) => ({ rule: 'compose-schema', file: p.file, message: `compose-spec: ${message}` }));
     },
   },
   {
