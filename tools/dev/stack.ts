@@ -141,8 +141,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     },
   };
   try {
-    await Promise.all((['users', 'products', 'orders'] as const).map(startService));
-    await startService('gateway');
+    // Dependencies first, so orders' first calls (and its reconciler) find them answering.
+    await Promise.all((['users', 'products'] as const).map(startService));
+    await Promise.all((['orders', 'gateway'] as const).map(startService));
   } catch (err) {
     await stack.stop();
     throw err;
