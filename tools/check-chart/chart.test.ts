@@ -129,6 +129,13 @@ describe('what the chart renders', () => {
     ]);
   });
 
+  test('when dev mode runs without migration and seed Jobs, then no Job or Job policy is rendered and every cross-check still holds', () => {
+    const objects = render({ name: 'dev-no-jobs', files: ['values-dev.yaml'], set: ['migrations.enabled=false', 'seed.enabled=false'] });
+    assert.ok(!objects.some((o) => o.kind === 'Job' || o.metadata.name === 'shipshape-jobs'));
+    assert.deepEqual(runCrossChecks(objects).flatMap((r) => r.failures), []);
+    assert.deepEqual(runPolicy(objects).map(formatFinding), []);
+  });
+
   test("when observability is on, then one PrometheusRule per rule file and one ConfigMap per dashboard come from deploy/observability, through the chart's symlink", () => {
     const objects = render(valueSet('prod'));
     const rulesDir = join(repoRoot, 'deploy/observability/rules');
