@@ -130,11 +130,12 @@ const dependencies: AlertRule[] = [
   }),
   alert({
     alert: 'ShipshapeCacheDegraded',
-    expr: `cache_up == 0`,
+    // Only instances that use a cache: a service without one may still export cache_up 0.
+    expr: `cache_up == 0 and on (service, instance) group by (service, instance) (cache_requests_total)`,
     for: '5m',
     severity: 'warning',
     summary: '{{ $labels.service }} runs without its Redis cache',
-    description: '{{ $labels.service }} at {{ $labels.instance }} has reported its cache unusable for 5 minutes; reads go to PostgreSQL (degraded mode) and rate limits are per replica.',
+    description: '{{ $labels.service }} at {{ $labels.instance }} has reported its cache unusable for 5 minutes; reads go to PostgreSQL (degraded mode).',
     dashboard: DASHBOARD_UIDS.data,
   }),
   alert({

@@ -120,13 +120,20 @@ const round = (n: number): number => Number(n.toPrecision(10));
 /** `le` matcher for a bucket bound; Prometheus 3 scrapes whole bounds as "1.0", Prometheus 2 as "1". */
 const leMatcher = (bound: number): string => (Number.isInteger(bound) ? `le=~"${bound}(\\\\.0)?"` : `le="${bound}"`);
 
-/** The SLI error ratio of one SLO over one window. */
+/** Requests per second the SLI counts, over one window. */
+export function sliTotalRate(sli: Sli, window: string): string {
+  return `sum(rate(${COUNT}{${sli.selector}}[${window}]))`;
+}
+
+/** Bad requests per second over one window: 5xx answers, or answers slower than the threshold. */
+export function sliBadRate(sli: Sli, window: string): string {
+  if (sli.kind === 'availability') return `(sum(rate(${COUNT}{${sli.selector}, status_class="5xx"}[${window}])) or vector(0))`;
+  return `(${sliTotalRate(sli, window)} - sum(rate(${BUCKET}{${sli.selector}, ${leMatcher(sli.thresholdSeconds)}}[${window}])))`;
+}
+
+/** The SLI error ratio over one window; no sample (rather than NaN) when the window saw no request. */
 export function sliErrorRatio(sli: Sli, window: string): string {
-  const total = `sum(rate(${COUNT}{${sli.selector}}[${window}]))`;
-  if (sli.kind === 'availability') {
-    return `(sum(rate(${COUNT}{${sli.selector}, status_class="5xx"}[${window}])) or vector(0)) / ${total}`;
-  }
-  return `(${total} - sum(rate(${BUCKET}{${sli.selector}, ${leMatcher(sli.thresholdSeconds)}}[${window}]))) / ${total}`;
+  return `${sliBadRate(sli, window)} / (${sliTotalRate(sli, window)} > 0)`;
 }
 
 const windowName = (w: string): string => `ratio_rate${w}`;
@@ -149,10 +156,13 @@ function recordsFor(slo: Slo, file: SloFile): RecordingRule[] {
   const sel = `{slo="${slo.name}"}`;
   return [
     ...sloWindows(file).map((w) => ({ record: `slo:sli_error:${windowName(w)}`, expr: sliErrorRatio(slo.sli, w), labels })),
+    { record: 'slo:sli_requests:rate5m', expr: sliTotalRate(slo.sli, '5m'), labels },
+    { record: 'slo:sli_bad_requests:rate5m', expr: sliBadRate(slo.sli, '5m'), labels },
     {
-      // Over the whole period, averaged from the 5m ratio so Prometheus never rates 30 days of raw counters.
+      // Over the whole period from the recorded 5m rates, so Prometheus never rates 30 days of raw counters, and
+      // weighted by requests: a quiet night with one failed request does not count like a busy hour.
       record: `slo:sli_error:${windowName(file.period)}`,
-      expr: `sum_over_time(slo:sli_error:ratio_rate5m${sel}[${file.period}]) / count_over_time(slo:sli_error:ratio_rate5m${sel}[${file.period}])`,
+      expr: `sum_over_time(slo:sli_bad_requests:rate5m${sel}[${file.period}]) / sum_over_time(slo:sli_requests:rate5m${sel}[${file.period}])`,
       labels,
     },
     { record: 'slo:objective:ratio', expr: `vector(${slo.objective})`, labels },
