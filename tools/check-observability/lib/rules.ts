@@ -60,7 +60,7 @@ export function alertProblems(files: LoadedRules[], runbookDir: string): string[
       if (!body || body.trim().length < 40) problems.push(`${name}: runbook section "${heading}" is missing or empty`);
     }
     const first = (section(md, RUNBOOK_SECTIONS[0]) ?? '').toLowerCase();
-    for (const word of CHECK_FIRST_MENTIONS) if (!first.includes(word)) problems.push(`${name}: runbook "${RUNBOOK_SECTIONS[0]}" does not mention ${word}s`);
+    for (const word of CHECK_FIRST_MENTIONS) if (!new RegExp(`\\b${word}s?\\b`).test(first)) problems.push(`${name}: runbook "${RUNBOOK_SECTIONS[0]}" does not mention ${word}s`);
   }
   const names = new Set(alerts.map((a) => a.alert));
   if (existsSync(runbookDir)) {
