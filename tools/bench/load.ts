@@ -6,8 +6,8 @@ export interface LoadOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
-  /** Fresh headers per request (e.g. a unique Idempotency-Key). */
-  perRequestHeaders?: () => Record<string, string>;
+  /** Fresh headers, and optionally a fresh body, per request (e.g. a unique Idempotency-Key). */
+  perRequest?: () => { headers: Record<string, string>; body?: string };
   connections: number;
   durationSeconds: number;
   /** Requests per second across all connections; unset means as fast as the system answers. */
@@ -26,7 +26,7 @@ export interface LoadFigures {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
-  const { perRequestHeaders } = options;
+  const { perRequest } = options;
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',
@@ -35,8 +35,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     connections: options.connections,
     duration: options.durationSeconds,
     overallRate: options.overallRate,
-    requests: perRequestHeaders
-      ? [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...perRequestHeaders() } }) }]
+    requests: perRequest
+      ? [
+          {
+            setupRequest: (request) => {
+              const fresh = perRequest();
+              return { ...request, headers: { ...request.headers, ...fresh.headers }, ...(fresh.body === undefined ? {} : { body: fresh.body }) };
+            },
+          },
+        ]
       : undefined,
   });
   const statusCodes: Record<string, number> = {};

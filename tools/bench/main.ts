@@ -26,6 +26,8 @@ const usage = `Usage: npm run bench -- [options]
   --database-url URL    server for the ${'`shipshape_bench`'} database when the gateway is not running and the
                         benchmark starts the system itself (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --redis-url URL       Redis for a system started here (default $REDIS_URL; without it, the in-process cache)
+  --log-level LEVEL     LOG_LEVEL of a system started here (default warn: its logs come back through this
+                        process, so per-request logs would load the load generator)
   --out DIR             where to write the JSON results (default bench-results)
 
 Against a running system, admin calls use $ACCEPTANCE_ADMIN_TOKEN or a token signed with $JWT_SECRET, and the
@@ -55,6 +57,7 @@ function options() {
       'orders-url': { type: 'string', default: env.ORDERS_URL || 'http://127.0.0.1:3003' },
       'database-url': { type: 'string', default: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: env.REDIS_URL || '' },
+      'log-level': { type: 'string', default: 'warn' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -70,6 +73,7 @@ function options() {
     urls: { gateway: trim(values['gateway-url']), users: trim(values['users-url']), products: trim(values['products-url']), orders: trim(values['orders-url']) },
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'] || undefined,
+    logLevel: values['log-level'],
     out: values.out,
   };
 }
@@ -123,8 +127,9 @@ async function main(): Promise<number> {
   } else {
     log(`No ready gateway at ${opts.urls.gateway}: starting the system on the shipshape_bench database (${new URL(opts.databaseUrl).host}).`);
     try {
-      // The gateway limits each client; one load generator is one client.
-      system = await startSystem({ databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, env: { RATE_LIMIT_MAX: '1000000' } });
+      // The gateway limits each client, and one load generator is one client.
+      const env = { RATE_LIMIT_MAX: '1000000', LOG_LEVEL: opts.logLevel };
+      system = await startSystem({ databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, env });
     } catch (err) {
       log(`bench: could not start the system: ${(err as Error).message}`);
       return 2;
@@ -196,7 +201,7 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
       method: 'POST' as const,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ userId, items: [{ productId, quantity: 1 }] }),
-      perRequestHeaders: () => ({ 'idempotency-key': `bench-${randomUUID()}` }),
+      perRequest: () => ({ headers: { 'idempotency-key': `bench-${randomUUID()}` } }),
     };
     const max = await measure('orders-max', 'POST /orders via gateway, maximum rate', order);
     if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2) {
@@ -235,7 +240,7 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
     startedAt: new Date().toISOString(),
     durationSeconds,
     connections,
-    system: { urls, startedHere: system.startedHere },
+    system: { urls, startedHere: system.startedHere, ...(system.startedHere ? { logLevel: opts.logLevel, cache: opts.redisUrl ? 'redis' : 'in-process' } : {}) },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
     scenarios,
     rssPeakMb,
