@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { SERVICES } from '../../deploy/observability/src/conventions.ts';
 import { dashboards } from '../../deploy/observability/src/dashboards/index.ts';
 import { RULE_FILES } from '../../deploy/observability/src/render.ts';
 import { startStack, type Stack } from '../dev/stack.ts';
@@ -72,7 +73,7 @@ before(async () => {
     // The gateway's breakers stay closed, so orders placed while products is down reach orders and its own breaker.
     serviceEnv: { gateway: { RATE_LIMIT_MAX: '1000000', UPSTREAM_TIMEOUT_MS: '3000', BREAKER_FAILURE_THRESHOLD: '100' } },
   });
-  const scrapeConfigs = (['gateway', 'users', 'products', 'orders'] as const).map((service) => ({
+  const scrapeConfigs = SERVICES.map((service) => ({
     job_name: service,
     honor_labels: true,
     static_configs: [{ targets: [new URL(need(stack, 'stack').urls[service]).host], labels: { service } }],
@@ -163,7 +164,7 @@ async function waitFiring(p: Prometheus, alertname: string, labels: Record<strin
     await p.waitFor(`${alertname} ${JSON.stringify(labels)} to fire`, async () => (await p.query(`ALERTS{alertname="${alertname}", alertstate="firing"${matchers}}`)).length > 0, 60_000);
   } catch (err) {
     const alerts = (await p.query('ALERTS')).map((a) => `${a.metric['alertname']}${JSON.stringify(a.metric)}`);
-    throw new Error(`${(err as Error).message}\nalerts now: ${alerts.join('\n  ')}`);
+    throw new Error(`${(err as Error).message}\nalerts now: ${alerts.join('\n  ')}\nprometheus: ${p.log().slice(-2000)}`);
   }
 }
 

@@ -1,5 +1,5 @@
 // The Prometheus tools the checks drive: Debian's prometheus and prometheus-alertmanager packages.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -36,9 +36,4 @@ export function run(bin: string, args: string[], opts: { cwd?: string; input?: s
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });
-}
-
-export function runSync(bin: string, args: string[]): RunResult {
-  const r = spawnSync(bin, args, { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

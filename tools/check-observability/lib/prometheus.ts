@@ -16,13 +16,13 @@ export interface Sample {
 
 export interface Prometheus {
   url: string;
-  dir: string;
   query(expr: string, time?: number): Promise<Sample[]>;
   /** Polls until `check` returns true (or throws its last failure after the deadline). */
   waitFor(what: string, check: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
   /** Names of the alerts firing now. */
   firing(): Promise<Sample[]>;
   stop(): Promise<void>;
+  /** What Prometheus printed (warnings and errors), for failure messages. */
   log(): string;
 }
 
@@ -101,7 +101,6 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus>
 
   return {
     url,
-    dir,
     query,
     firing: () => query('ALERTS{alertstate="firing"}'),
     waitFor: async (what, check, timeoutMs = 60_000) => {
