@@ -46,3 +46,10 @@ export function decodeCursor(cursor: string | undefined): KeysetPosition | undef
 
 export type PageOf<T> = { items: T[]; nextCursor: string | null };
 export type IdParamsT = Static<typeof IdParams>;
+
+/** One page from a keyset query that fetched `limit + 1` rows: the extra row only says that a next page exists. */
+export function toPage<T extends KeysetPosition>(rows: T[], limit: number): PageOf<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}

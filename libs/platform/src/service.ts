@@ -14,6 +14,7 @@ import { Database } from './db.ts';
 import { pendingMigrations, type MigrationTarget } from './migrate.ts';
 import { Cache, createCacheBackend } from './cache.ts';
 import { databaseUrl, redisUrl, type DatabaseSettings, type RedisSettings } from './config.ts';
+import { decodeCursor, toPage, type KeysetPosition, type PageOf } from './schemas.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -135,6 +136,20 @@ export function attachCache(app: App, name: string, c: CacheConfig): Cache {
   });
   app.addHook('onClose', async () => backend.close());
   return new Cache(backend, prefix, name, c.CACHE_TTL_SECONDS, app.metrics, app.log);
+}
+
+/** A cached page of a collection: the key carries the collection's generation, so any write invalidates all pages. */
+export async function cachedPage<T extends KeysetPosition>(
+  cache: Cache,
+  reply: import('fastify').FastifyReply,
+  query: { limit: number; cursor?: string | undefined },
+  list: (limit: number, after: KeysetPosition | undefined) => Promise<T[]>,
+): Promise<PageOf<T>> {
+  const after = decodeCursor(query.cursor);
+  const gen = await cache.generation('list');
+  const found = await cache.read<PageOf<T>>(`list:${gen}:${query.limit}:${query.cursor ?? ''}`, async () => toPage(await list(query.limit, after), query.limit));
+  cacheHeader(reply, found?.hit ?? false);
+  return found?.value ?? { items: [], nextCursor: null };
 }
 
 /** Sends a cached read with its X-Cache header. */

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { App } from '@shipshape/platform/service';
 import { Problem, notFound } from '@shipshape/platform/errors';
-import { IdParams, Page, PageQuery, Uuid, decodeCursor, encodeCursor } from '@shipshape/platform/schemas';
+import { IdParams, Page, PageQuery, Uuid, decodeCursor, toPage } from '@shipshape/platform/schemas';
 import type { Database } from '@shipshape/platform/db';
 import type { Dependencies } from '../../clients/dependencies.ts';
 import type { IdempotencyRepo } from '../../data/idempotency-repo.ts';
@@ -93,10 +93,7 @@ export default async function ordersRoutes(app: App, { db, orders, keys, deps }:
     },
     async (request) => {
       const { userId, limit, cursor } = request.query;
-      const rows = await orders.list(userId, limit, decodeCursor(cursor));
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+      return toPage(await orders.list(userId, limit, decodeCursor(cursor)), limit);
     },
   );
 

@@ -1,10 +1,10 @@
 // Public catalog: cached reads, admin-only writes.
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
-import { cacheHeader } from '@shipshape/platform/service';
+import { cacheHeader, cachedPage } from '@shipshape/platform/service';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
-import { IdParams, Page, PageQuery, decodeCursor, encodeCursor, type PageOf } from '@shipshape/platform/schemas';
+import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
 import { DuplicateSku, type Product, type ProductsRepo } from '../../data/products-repo.ts';
 
 const Sku = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'Stock keeping unit: letters, digits, . _ -' });
@@ -52,19 +52,7 @@ export default async function productsRoutes(app: App, { repo, cache }: Products
   app.get(
     '/products',
     { schema: { tags, summary: 'List products (cached), oldest first', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Page(ProductSchema) } } },
-    async (request, reply) => {
-      const { limit, cursor } = request.query;
-      const after = decodeCursor(cursor);
-      const gen = await cache.generation('list');
-      const found = await cache.read<PageOf<Product>>(`list:${gen}:${limit}:${cursor ?? ''}`, async () => {
-        const rows = await repo.list(limit, after);
-        const items = rows.slice(0, limit);
-        const last = items.at(-1);
-        return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
-      });
-      cacheHeader(reply, found?.hit ?? false);
-      return found?.value ?? { items: [], nextCursor: null };
-    },
+    async (request, reply) => cachedPage(cache, reply, request.query, (limit, after) => repo.list(limit, after)),
   );
 
   app.get('/products/:id', { schema: { tags, summary: 'Get a product (cached)', params: IdParams, response: { 200: ProductSchema } } }, async (request, reply) => {

@@ -1,10 +1,10 @@
 // HTTP entry points for /users: schema + thin handlers.
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
-import { cacheHeader } from '@shipshape/platform/service';
+import { cacheHeader, cachedPage } from '@shipshape/platform/service';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
-import { IdParams, Page, PageQuery, decodeCursor, encodeCursor, type PageOf } from '@shipshape/platform/schemas';
+import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
 import { DuplicateEmail, type User, type UsersRepo } from '../../data/users-repo.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
@@ -55,19 +55,7 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
   app.get(
     '/users',
     { schema: { tags, summary: 'List users (cached), oldest first', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Page(UserSchema) } } },
-    async (request, reply) => {
-      const { limit, cursor } = request.query;
-      const after = decodeCursor(cursor);
-      const gen = await cache.generation('list');
-      const found = await cache.read<PageOf<User>>(`list:${gen}:${limit}:${cursor ?? ''}`, async () => {
-        const rows = await repo.list(limit, after);
-        const items = rows.slice(0, limit);
-        const last = items.at(-1);
-        return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
-      });
-      cacheHeader(reply, found?.hit ?? false);
-      return found?.value ?? { items: [], nextCursor: null };
-    },
+    async (request, reply) => cachedPage(cache, reply, request.query, (limit, after) => repo.list(limit, after)),
   );
 
   app.patch('/users/:id', { schema: { tags, summary: 'Update a user', params: IdParams, body: UpdateUser, response: { 200: UserSchema } } }, async (request) => {
