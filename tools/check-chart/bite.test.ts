@@ -313,6 +313,17 @@ describe('the schema checks', () => {
     assert.deepEqual(await errorsOf(d), ['Deployment/shipshape-gateway: .metadata.label is not a field of ObjectMeta']);
   });
 
+  test('when a ServiceMonitor drops honorLabels or the service relabeling, then the routes cross-check names it', () => {
+    const objects = structuredClone(prod);
+    const sm = objects.find((o) => o.kind === 'ServiceMonitor') as K8sObject;
+    const endpoint = (sm.spec as { endpoints: Array<Record<string, unknown>> }).endpoints[0] as Record<string, unknown>;
+    delete endpoint.honorLabels;
+    endpoint.relabelings = [];
+    const failures = runCrossChecks(objects).flatMap((r) => r.failures);
+    assert.ok(failures.some((f) => /lacks honorLabels: true/.test(f)), failures.join('\n'));
+    assert.ok(failures.some((f) => /does not set the service label of up/.test(f)), failures.join('\n'));
+  });
+
   test('when a ServiceMonitor endpoint has a misspelt field, then the CRD walk names it', async () => {
     const sm = structuredClone(prod.find((o) => o.kind === 'ServiceMonitor') as K8sObject);
     const endpoint = (spec(sm).endpoints as Json[])[0] ?? {};

@@ -180,10 +180,18 @@ export const CROSS_CHECKS: CrossCheck[] = [
         }
       }
       for (const sm of objects.filter((o) => o.kind === 'ServiceMonitor')) {
-        const spec = sm.spec as { selector: LabelSelector; endpoints: Array<{ port?: string }> };
+        const spec = sm.spec as { selector: LabelSelector; endpoints: Array<{ port?: string; honorLabels?: boolean; relabelings?: Array<{ targetLabel?: string; replacement?: string }> }> };
         const matched = services.filter((s) => selects(spec.selector, s.metadata.labels ?? {}));
         if (matched.length === 0) failures.push(`${ref(sm)} selects no Service`);
         for (const e of spec.endpoints) {
+          // The rules and dashboards select on the services' own `service` label; Kubernetes SD would overwrite it.
+          if (e.honorLabels !== true) failures.push(`${ref(sm)} endpoint ${e.port} lacks honorLabels: true, so the services' own service label is lost`);
+          for (const s of matched) {
+            const component = s.metadata.labels?.['app.kubernetes.io/component'];
+            if (!e.relabelings?.some((r) => r.targetLabel === 'service' && r.replacement === component)) {
+              failures.push(`${ref(sm)} endpoint ${e.port} does not set the service label of up to "${component}"`);
+            }
+          }
           for (const s of matched) {
             if (!(s.spec as { ports: Array<{ name?: string }> }).ports.some((p) => p.name === e.port)) failures.push(`${ref(sm)} scrapes port ${e.port}, which ${ref(s)} lacks`);
           }

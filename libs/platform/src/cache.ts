@@ -142,6 +142,7 @@ export class Cache {
     this.ttlSeconds = ttlSeconds;
     this.metrics = metrics;
     this.log = log;
+    for (const result of ['hit', 'miss', 'error']) metrics.cacheRequests.inc({ cache: name, result }, 0);
   }
 
   private key(k: string) {

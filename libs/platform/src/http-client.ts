@@ -76,6 +76,7 @@ const BREAKER_NAME: Record<CircuitState, string> = {
 /** Publishes a breaker's state as `circuit_breaker_state` / `circuit_breaker_transitions_total`, and logs changes. */
 export function watchBreaker(breaker: CircuitBreakerPolicy, target: string, metrics: Metrics, log?: FastifyBaseLogger): void {
   metrics.breakerState.set({ target }, 0);
+  for (const state of ['closed', 'half_open', 'open']) metrics.breakerTransitions.inc({ target, state }, 0);
   breaker.onStateChange((state) => {
     metrics.breakerState.set({ target }, BREAKER_GAUGE[state]);
     metrics.breakerTransitions.inc({ target, state: BREAKER_NAME[state] });
@@ -90,6 +91,7 @@ export class ServiceClient {
   private readonly agent: Agent;
   private readonly metrics: Metrics;
   private readonly tracing: Tracing;
+  private readonly operations = new Set<string>();
 
   constructor(opts: ClientOptions, metrics: Metrics, tracing: Tracing) {
     this.opts = opts;
@@ -105,6 +107,10 @@ export class ServiceClient {
   }
 
   async call<T>(o: CallOptions): Promise<CallResult<T>> {
+    if (!this.operations.has(o.operation)) {
+      this.operations.add(o.operation);
+      this.metrics.clientRetries.inc({ target: this.target, operation: o.operation }, 0);
+    }
     const endTimer = this.metrics.clientDuration.startTimer({ target: this.target, operation: o.operation });
     const span = this.tracing.startClientSpan(o.ctx?.span, `${o.method} ${this.target}.${o.operation}`, {
       'http.request.method': o.method,

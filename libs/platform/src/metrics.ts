@@ -20,8 +20,8 @@ export class Metrics {
   readonly dbConnections: Gauge<'state'>;
   readonly dbConnectionsMax: Gauge;
   readonly cacheRequests: Counter<'cache' | 'result'>;
-  readonly cacheUp: Gauge;
   readonly ready: Gauge;
+  private cacheUpGauge: Gauge | undefined;
 
   constructor(service: string) {
     this.registry = new Registry();
@@ -57,8 +57,20 @@ export class Metrics {
     this.dbConnections = new Gauge({ name: 'db_client_connections', help: 'Database pool connections by state.', labelNames: ['state'], registers });
     this.dbConnectionsMax = new Gauge({ name: 'db_client_connections_max', help: 'Database pool size limit.', registers });
     this.cacheRequests = new Counter({ name: 'cache_requests_total', help: 'Cache lookups by result: hit, miss, error.', labelNames: ['cache', 'result'], registers });
-    this.cacheUp = new Gauge({ name: 'cache_up', help: '1 when the cache backend is usable, 0 when degraded (reads go to the database).', registers });
     this.ready = new Gauge({ name: 'service_ready', help: '1 when the service reports ready, 0 otherwise.', registers });
+    // Labelled counters start at 0 for every known value, so the first event after a start shows in rate().
+    for (const kind of ['connection', 'auth', 'timeout', 'query']) this.dbErrors.inc({ kind }, 0);
+  }
+
+  /** Registered only by services that cache, so a service without a cache never reports one as down. */
+  get cacheUp(): Gauge {
+    this.cacheUpGauge ??= new Gauge({ name: 'cache_up', help: '1 when the cache backend is usable, 0 when degraded (reads go to the database).', registers: [this.registry] });
+    return this.cacheUpGauge;
+  }
+
+  /** Starts each label value of a counter at 0. */
+  static zero<L extends string>(counter: Counter<L>, label: L, values: readonly string[]): void {
+    for (const v of values) counter.inc({ [label]: v } as Partial<Record<L, string>>, 0);
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

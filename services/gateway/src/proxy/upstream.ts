@@ -87,9 +87,14 @@ export class Upstream {
       keepAliveTimeout: 4000,
       connect: { timeout: Math.min(opts.timeoutMs, 1000) },
     });
-    // Errors and 5xx answers both count against the upstream; 4xx answers are the client's business.
+    // Errors and 5xx answers count against the upstream; 4xx answers are the client's business. A 503 is the
+    // upstream answering fast that one of *its* dependencies is down: counting it would let a products outage
+    // open the gateway's breaker to orders and cut off reads that still work.
     this.breaker = circuitBreaker(
-      handleWhen(() => true).orWhenResult((r) => (r as Dispatcher.ResponseData).statusCode >= 500),
+      handleWhen(() => true).orWhenResult((r) => {
+        const status = (r as Dispatcher.ResponseData).statusCode;
+        return status >= 500 && status !== 503;
+      }),
       { halfOpenAfter: opts.halfOpenAfterMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) },
     );
     watchBreaker(this.breaker, opts.target, metrics, log);

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { App } from '@shipshape/platform/service';
+import { Metrics } from '@shipshape/platform/metrics';
 import { Problem, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery, Uuid, decodeCursor, toPage } from '@shipshape/platform/schemas';
 import type { Database } from '@shipshape/platform/db';
@@ -47,6 +48,7 @@ export default async function ordersRoutes(app: App, { db, orders, keys, deps }:
   const created = app.metrics.counter('shipshape_orders_created_total', 'Orders placed.');
   const cancelled = app.metrics.counter('shipshape_orders_cancelled_total', 'Orders cancelled.');
   const failures = app.metrics.counter('shipshape_order_failures_total', 'Order placements that failed, by reason.', ['reason']);
+  Metrics.zero(failures, 'reason', ['unknown_user', 'unknown_product', 'insufficient_stock', 'dependency_unavailable', 'idempotency_conflict', 'internal']);
 
   app.post(
     '/orders',

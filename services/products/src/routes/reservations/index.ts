@@ -1,6 +1,7 @@
 // Internal stock reservations, called by the orders service only. The gateway never routes /internal/*.
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
+import { Metrics } from '@shipshape/platform/metrics';
 import type { Cache } from '@shipshape/platform/cache';
 import { Problem, conflict, notFound, unprocessable } from '@shipshape/platform/errors';
 import { Uuid } from '@shipshape/platform/schemas';
@@ -28,6 +29,7 @@ export interface ReservationRoutesOptions {
 export default async function reservationRoutes(app: App, { repo, cache }: ReservationRoutesOptions) {
   const tags = ['internal'];
   const reservations = app.metrics.counter('shipshape_stock_reservations_total', 'Stock reservation attempts by result.', ['result']);
+  Metrics.zero(reservations, 'result', ['reserved', 'replayed', 'insufficient_stock', 'unknown_product']);
   const releases = app.metrics.counter('shipshape_stock_releases_total', 'Reservations released (stock returned).');
   const forget = (productIds: string[]) => cache.invalidate(productIds.map((id) => `product:${id}`), ['list']);
 
