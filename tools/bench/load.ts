@@ -1,4 +1,5 @@
-// One load scenario: autocannon against one endpoint, reduced to the figures the report needs.
+// One closed-loop load scenario: autocannon's connections each send the next request as soon as the last is
+// answered, so the throughput is the most the system serves. Reduced to the figures the report needs.
 import autocannon from 'autocannon';
 
 export interface LoadOptions {
@@ -10,8 +11,6 @@ export interface LoadOptions {
   perRequest?: () => { headers: Record<string, string>; body?: string };
   connections: number;
   durationSeconds: number;
-  /** Requests per second across all connections; unset means as fast as the system answers. */
-  overallRate?: number;
 }
 
 export interface LoadFigures {
@@ -34,7 +33,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     body: options.body,
     connections: options.connections,
     duration: options.durationSeconds,
-    overallRate: options.overallRate,
     requests: perRequest
       ? [
           {

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { adminTokenFromEnv } from '../acceptance/token.ts';
 import { judgeGoals, type GoalResult, type Measured } from './goals.ts';
 import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './load.ts';
+import { runPaced } from './paced.ts';
 import { RssSampler } from './rss.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
 
@@ -37,7 +38,8 @@ interface Scenario extends Measured {
   key: string;
   name: string;
   target: string;
-  overallRate?: number;
+  /** Requests per second sent on a fixed schedule (open loop); unset for closed-loop scenarios. */
+  ratePerSecond?: number;
   ratioToBaseline?: number;
   rssMb: Record<string, number | null>;
   note?: string;
@@ -165,20 +167,24 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   const directProducts = await isReady(urls.products);
   const scenarios: Scenario[] = [];
 
-  const measure = async (key: string, name: string, load: Omit<LoadOptions, 'connections' | 'durationSeconds'>, durationOverride?: number) => {
-    const seconds = durationOverride ?? durationSeconds;
-    log(`  ${name}: ${seconds} s${load.overallRate ? ` at ${load.overallRate} req/s` : ''}, ${connections} connections…`);
-    await runLoad({ ...load, connections, durationSeconds: 1 }); // warm-up, not counted
+  /** Runs one scenario (after a one-second warm-up) while sampling each service's RSS. */
+  const measure = async (key: string, name: string, load: Omit<LoadOptions, 'connections' | 'durationSeconds'>, pacedRate?: number) => {
+    log(`  ${name}: ${durationSeconds} s, ${pacedRate ? `${pacedRate} req/s evenly spaced` : `${connections} connections`}…`);
+    const run = (seconds: number) =>
+      pacedRate
+        ? runPaced({ ...load, method: load.method ?? 'GET', headers: load.headers ?? {}, ratePerSecond: pacedRate, durationSeconds: seconds })
+        : runLoad({ ...load, connections, durationSeconds: seconds });
+    await run(1);
     const sampler = new RssSampler(key === 'baseline' ? {} : { ...urls });
     sampler.start();
     let figures: LoadFigures | undefined;
     try {
-      figures = await runLoad({ ...load, connections, durationSeconds: seconds });
+      figures = await run(durationSeconds);
     } finally {
       const rssMb = await sampler.stop();
       const scenario: Scenario = { key, name, target: load.url, rssMb, problems: figures ? loadProblems(figures) : ['did not run'] };
       if (figures) scenario.figures = figures;
-      if (load.overallRate) scenario.overallRate = load.overallRate;
+      if (pacedRate) scenario.ratePerSecond = pacedRate;
       scenarios.push(scenario);
     }
     return figures;
@@ -205,7 +211,7 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
     };
     const max = await measure('orders-max', 'POST /orders via gateway, maximum rate', order);
     if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2) {
-      await measure('orders-half', 'POST /orders via gateway, half the maximum rate', { ...order, overallRate: Math.floor(max.requestsPerSecond / 2) });
+      await measure('orders-half', 'POST /orders via gateway, half the maximum rate', order, Math.floor(max.requestsPerSecond / 2));
     } else {
       scenarios.push({ key: 'orders-half', name: 'POST /orders via gateway, half the maximum rate', target: order.url, rssMb: {}, problems: ['the maximum rate could not be measured'] });
     }

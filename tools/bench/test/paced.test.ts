@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import { percentile, runPaced } from '../paced.ts';
+
+async function delayedServer(delayFor: (n: number) => number) {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n += 1;
+    setTimeout(() => res.end('ok'), delayFor(n));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return { url, received: () => n, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+}
+
+describe('paced load', () => {
+  test('when asked for 40 req/s for 1 s against a 20 ms server, then it sends 40 requests and p50 is near 20 ms', async () => {
+    const server = await delayedServer(() => 20);
+    try {
+      const figures = await runPaced({ url: server.url, method: 'GET', headers: {}, ratePerSecond: 40, durationSeconds: 1 });
+      assert.equal(server.received(), 40);
+      assert.equal(figures.requests, 40);
+      assert.equal(figures.non2xx, 0);
+      assert.ok(figures.latencyP50Ms >= 19 && figures.latencyP50Ms < 80, `p50 ${figures.latencyP50Ms}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('when the server stalls, then the schedule does not wait for it and the stall shows in p99', async () => {
+    // The first answer takes 600 ms; a closed loop on one connection would send nothing meanwhile.
+    const server = await delayedServer((n) => (n === 1 ? 600 : 5));
+    try {
+      const figures = await runPaced({ url: server.url, method: 'GET', headers: {}, ratePerSecond: 50, durationSeconds: 1 });
+      assert.equal(server.received(), 50);
+      assert.ok(figures.latencyP99Ms >= 590, `p99 ${figures.latencyP99Ms}`);
+      assert.ok(figures.latencyP50Ms < 100, `p50 ${figures.latencyP50Ms}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('when each request needs fresh headers, then every request gets its own', async () => {
+    const keys = new Set<string>();
+    const server = createServer((req, res) => {
+      keys.add(String(req.headers['idempotency-key']));
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      let i = 0;
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      await runPaced({ url, method: 'POST', headers: {}, body: '{}', perRequest: () => ({ headers: { 'idempotency-key': `k${i++}` } }), ratePerSecond: 20, durationSeconds: 1 });
+      assert.equal(keys.size, 20);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test('when taking percentiles, then the nearest rank is used', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    assert.equal(percentile(values, 50), 50);
+    assert.equal(percentile(values, 99), 99);
+    assert.equal(percentile([7], 99), 7);
+    assert.equal(percentile([], 50), 0);
+  });
+});
