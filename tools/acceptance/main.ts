@@ -5,7 +5,7 @@ import { Client, describeNetworkError } from './client.ts';
 import { formatResult, formatSummary, type Summary } from './report.ts';
 import { Runner } from './runner.ts';
 import { runSuite } from './suite.ts';
-import { adminTokenFromEnv } from './token.ts';
+import { findAdminToken } from './token.ts';
 
 const usage = `Usage: npm run acceptance -- [--base-url URL] [--json] [--timeout-ms N]
 
@@ -13,7 +13,8 @@ const usage = `Usage: npm run acceptance -- [--base-url URL] [--json] [--timeout
   --json            print one JSON document instead of the readable report
   --timeout-ms N    deadline for each request (default 10000)
 
-Admin calls use $ACCEPTANCE_ADMIN_TOKEN, or a token signed with $JWT_SECRET.`;
+Admin calls use $ACCEPTANCE_ADMIN_TOKEN, or a token signed with $JWT_SECRET, or, for a system on this machine
+started by npm start, a token signed with its development secret.`;
 
 async function main(): Promise<number> {
   let args;
@@ -40,8 +41,8 @@ async function main(): Promise<number> {
     console.error(`invalid --base-url or --timeout-ms\n\n${usage}`);
     return 2;
   }
-  const adminToken = adminTokenFromEnv();
-  if (!adminToken) {
+  const admin = findAdminToken(baseUrl);
+  if (!admin) {
     console.error('acceptance: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET (to sign one): the suite creates a product to order.');
     return 2;
   }
@@ -56,11 +57,11 @@ async function main(): Promise<number> {
 
   const started = performance.now();
   const color = !args.json && process.stdout.isTTY && !process.env.NO_COLOR;
-  if (!args.json) console.log(`Accepting ${client.baseUrl} (requests tagged acceptance-${client.runId}-N)`);
+  if (!args.json) console.log(`Accepting ${client.baseUrl} (requests tagged acceptance-${client.runId}-N; admin token ${admin.source})`);
   const runner = new Runner((result) => {
     if (!args.json) console.log(formatResult(result, color));
   });
-  await runSuite({ client, runner, adminToken });
+  await runSuite({ client, runner, adminToken: admin.token });
 
   const summary: Summary = {
     baseUrl: client.baseUrl,

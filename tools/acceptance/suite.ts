@@ -139,6 +139,9 @@ export async function runSuite({ client, runner, adminToken }: SuiteOptions): Pr
     product = await check(`POST /products (admin) creates a product with stock ${STOCK}`, [], async () => {
       const currency = seededProduct?.currency ?? 'USD';
       const reply = await call('POST', '/products', { token: adminToken, body: productInput(client.runId, currency) });
+      if (reply.status === 401 || reply.status === 403) {
+        fail(`expected HTTP 201, got ${reply.status}: the admin token is not accepted by this system (set ACCEPTANCE_ADMIN_TOKEN, or JWT_SECRET to the secret it verifies with)`);
+      }
       expectStatus(reply, 201);
       const created = asProduct(jsonObject(reply));
       expectEqual(created.stock, STOCK, 'the stock of the new product');

@@ -1,6 +1,7 @@
 // Mints the admin token the suite needs when only the signing secret is given. Node built-ins only: the suite is
 // copied into the service images and run by `helm test`, where there are no dev dependencies.
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 const base64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 
@@ -18,11 +19,32 @@ export function signToken(secret: string, claims: TokenClaims, ttlSeconds = 300,
   return `${header}.${payload}.${signature}`;
 }
 
-/** The admin token from ACCEPTANCE_ADMIN_TOKEN, or one minted from JWT_SECRET; undefined when neither is set. */
-export function adminTokenFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/** Where `npm start` keeps the signing secret of a local development system (git-ignored). */
+export const DEV_SECRET_FILE = new URL('../../.data/dev-jwt-secret', import.meta.url);
+
+export interface AdminToken {
+  token: string;
+  /** Where it came from, for the report. */
+  source: string;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The admin token from ACCEPTANCE_ADMIN_TOKEN, or one signed with JWT_SECRET; for a system on this machine, one signed
+ * with the secret `npm start` keeps. Undefined when there is none.
+ */
+export function findAdminToken(baseUrl: string, env: NodeJS.ProcessEnv = process.env, devSecretFile: URL = DEV_SECRET_FILE): AdminToken | undefined {
+  const claims = { sub: 'acceptance', role: 'admin' };
   const given = env.ACCEPTANCE_ADMIN_TOKEN?.trim();
-  if (given) return given;
+  if (given) return { token: given, source: 'ACCEPTANCE_ADMIN_TOKEN' };
   const secret = env.JWT_SECRET?.trim();
-  if (secret) return signToken(secret, { sub: 'acceptance', role: 'admin' });
-  return undefined;
+  if (secret) return { token: signToken(secret, claims), source: 'signed with JWT_SECRET' };
+  if (!LOOPBACK.has(new URL(baseUrl).hostname)) return undefined;
+  try {
+    const devSecret = readFileSync(devSecretFile, 'utf8').trim();
+    return devSecret ? { token: signToken(devSecret, claims), source: 'signed with the npm start development secret' } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminTokenFromEnv } from '../acceptance/token.ts';
+import { findAdminToken } from '../acceptance/token.ts';
 import { judgeGoals, type GoalResult, type Measured } from './goals.ts';
 import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './load.ts';
 import { runPaced } from './paced.ts';
@@ -31,8 +31,8 @@ const usage = `Usage: npm run bench -- [options]
                         process, so per-request logs would load the load generator)
   --out DIR             where to write the JSON results (default bench-results)
 
-Against a running system, admin calls use $ACCEPTANCE_ADMIN_TOKEN or a token signed with $JWT_SECRET, and the
-gateway's RATE_LIMIT_MAX must allow the load.`;
+Against a running system, admin calls use $ACCEPTANCE_ADMIN_TOKEN, a token signed with $JWT_SECRET, or (for npm start
+on this machine) one signed with its development secret; the gateway's RATE_LIMIT_MAX must allow the load.`;
 
 interface Scenario extends Measured {
   key: string;
@@ -124,7 +124,7 @@ async function main(): Promise<number> {
 
   let system: SystemUnderTest;
   if (await isReady(opts.urls.gateway)) {
-    system = { urls: opts.urls, adminToken: adminTokenFromEnv(), startedHere: false, stop: async () => {} };
+    system = { urls: opts.urls, adminToken: findAdminToken(opts.urls.gateway)?.token, startedHere: false, stop: async () => {} };
     log(`Benchmarking the system at ${opts.urls.gateway}`);
   } else {
     log(`No ready gateway at ${opts.urls.gateway}: starting the system on the shipshape_bench database (${new URL(opts.databaseUrl).host}).`);
@@ -141,7 +141,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', stopSystem);
   try {
     if (!system.adminToken) {
-      log('bench: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET: the benchmark creates a product to order.');
+      log('bench: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET (to sign one): the benchmark creates a product to order.');
       return 2;
     }
     return await benchmark(system, system.adminToken, opts);

@@ -128,8 +128,8 @@ describe('acceptance suite', () => {
     assert.match(run.stderr, /^acceptance: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED[^\n]*\n$/);
   });
 
-  test('when neither an admin token nor the JWT secret is given, then it exits 2 saying which to set', async () => {
-    const run = await runSuite(['--base-url', 'http://127.0.0.1:9'], {});
+  test('when neither an admin token nor the JWT secret is given for a remote system, then it exits 2 saying which to set', async () => {
+    const run = await runSuite(['--base-url', 'http://192.0.2.1:9'], {});
     assert.equal(run.code, 2);
     assert.match(run.stderr, /ACCEPTANCE_ADMIN_TOKEN.*JWT_SECRET/);
   });
