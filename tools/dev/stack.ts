@@ -105,7 +105,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
 
   const startService = async (name: ServiceName) => {
-    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'src', 'server.ts')], { cwd: ROOT, env: envFor(name), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a Ctrl-C reaches the launcher only, which then stops the services once, in order.
+    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'src', 'server.ts')], { cwd: ROOT, env: envFor(name), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.set(name, child);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
