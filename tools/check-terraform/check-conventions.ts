@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { format } from '@cdktf/hcl-tools';
 import type { Finding } from './finding.ts';
 import { blockList, isBody, localSourceDir, rootModules, type TfModule, type TfTree } from './model.ts';
+import { variableType } from './types.ts';
 
 const MODULE_FILES = ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf'];
 
@@ -34,6 +35,8 @@ function checkVariablesAndOutputs(module: TfModule, findings: Finding[]): void {
   for (const variable of module.variables.values()) {
     const address = `var.${variable.name}`;
     if (!('type' in variable.body)) findings.push({ check: 'variable', file: variable.file, address, message: 'needs a type' });
+    const type = variableType(variable.body);
+    if (type instanceof Error) findings.push({ check: 'variable', file: variable.file, address, message: `its type cannot be read, so its value is not converted for the policy checks: ${type.message}` });
     const description = variable.body['description'];
     if (typeof description !== 'string' || description.length < 10) findings.push({ check: 'variable', file: variable.file, address, message: 'needs a description' });
     for (const validation of blockList(variable.body['validation'])) {

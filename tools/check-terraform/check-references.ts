@@ -1,8 +1,11 @@
 // Every reference resolves (var., local., module.<m>.<output>, resources, data sources and their attributes,
-// each/count only where they exist) and every module call passes only declared variables and all required ones.
+// each/count only where they exist), every module call passes only declared variables and all required ones (and,
+// in object values written out, only attributes their type declares and all it requires), and every moved block
+// moves from an address no longer declared to one that is, through nested module calls.
 import { getReferencesInExpression } from '@cdktf/hcl2json';
 import { didYouMean, type Finding } from './finding.ts';
-import { blockList, isBody, localSourceDir, type Body, type TfModule, type TfTree } from './model.ts';
+import { blockList, isBody, localSourceDir, type Body, type NamedBlock, type TfModule, type TfTree } from './model.ts';
+import { typeProblems, variableType } from './types.ts';
 import type { BlockSchema, ProviderSchema } from './schema.ts';
 
 interface Scope {
@@ -24,6 +27,7 @@ export interface ReferenceCounts {
   expressions: number;
   references: number;
   moduleCalls: number;
+  movedBlocks: number;
 }
 
 const NO_SCOPE: Scope = { each: false, count: false, iterators: new Set() };
@@ -180,16 +184,60 @@ function checkModuleCalls(tree: TfTree, module: TfModule, findings: Finding[]): 
       });
     }
     for (const [name, variable] of callee.variables) {
-      if ('default' in variable.body || name in call.body) continue;
+      if (name in call.body) {
+        const type = variableType(variable.body);
+        if (type instanceof Error) continue;
+        for (const message of typeProblems(type, call.body[name], name, `the type of var.${name} in ${dir}`)) {
+          findings.push({ check: 'module-call', file: call.file, address, message });
+        }
+        continue;
+      }
+      if ('default' in variable.body) continue;
       findings.push({ check: 'module-call', file: call.file, address, message: `does not pass required variable "${name}" of ${dir}` });
     }
   }
   return count;
 }
 
+const MOVED_ADDRESS = /^\$\{((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.?)*)((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?)?\}$/;
+
+/** Whether a module or resource address declared by a moved block exists in the configuration, through nested calls. */
+function declared(tree: TfTree, module: TfModule, address: string): boolean | undefined {
+  const match = MOVED_ADDRESS.exec(address);
+  if (!match) return undefined;
+  let current = module;
+  for (const [, name] of (match[1] ?? '').matchAll(/module\.([A-Za-z0-9_-]+)/g)) {
+    const call: NamedBlock | undefined = name ? current.moduleCalls.get(name) : undefined;
+    const dir: string | undefined = call ? localSourceDir(current.dir, call.body['source']) : undefined;
+    const callee: TfModule | undefined = dir ? tree.modules.get(dir) : undefined;
+    if (!callee) return false;
+    current = callee;
+  }
+  const resource = match[2]?.replace(/\[[^\]]*\]$/, '');
+  if (!resource) return true;
+  return current.resources.some((candidate) => `${candidate.kind === 'data' ? 'data.' : ''}${candidate.type}.${candidate.name}` === resource);
+}
+
+/** A moved block must name where the object is now (declared) and where it was (no longer declared). */
+function checkMoved(tree: TfTree, module: TfModule, findings: Finding[]): number {
+  for (const moved of module.moved) {
+    const from = String(moved.from);
+    const to = String(moved.to);
+    const address = `moved ${from.slice(2, -1)}`;
+    const [fromDeclared, toDeclared] = [declared(tree, module, from), declared(tree, module, to)];
+    if (fromDeclared === undefined || toDeclared === undefined) {
+      findings.push({ check: 'reference', file: moved.file, address, message: 'from and to must be module or resource addresses' });
+      continue;
+    }
+    if (!toDeclared) findings.push({ check: 'reference', file: moved.file, address, message: `moves to ${to.slice(2, -1)}, which the configuration does not declare` });
+    if (fromDeclared) findings.push({ check: 'reference', file: moved.file, address, message: `moves from ${from.slice(2, -1)}, which is still declared` });
+  }
+  return module.moved.length;
+}
+
 export async function checkReferences(tree: TfTree, schema: ProviderSchema): Promise<{ findings: Finding[]; counts: ReferenceCounts }> {
   const findings: Finding[] = [];
-  const counts: ReferenceCounts = { expressions: 0, references: 0, moduleCalls: 0 };
+  const counts: ReferenceCounts = { expressions: 0, references: 0, moduleCalls: 0, movedBlocks: 0 };
   for (const module of tree.modules.values()) {
     const resources = new Map<string, string>();
     for (const resource of module.resources) {
@@ -220,6 +268,7 @@ export async function checkReferences(tree: TfTree, schema: ProviderSchema): Pro
       }
     }
     counts.moduleCalls += checkModuleCalls(tree, module, findings);
+    counts.movedBlocks += checkMoved(tree, module, findings);
   }
   return { findings, counts };
 }

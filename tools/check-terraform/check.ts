@@ -57,7 +57,8 @@ export function summarise(report: Report): string {
   return (
     `${counts.files} files in ${counts.modules} modules; ${counts.resources} resources and ${counts.dataSources} data sources; ` +
     `${counts.schema.arguments} arguments checked against the provider schema; ${counts.references.references} references in ` +
-    `${counts.references.expressions} expressions and ${counts.references.moduleCalls} module calls resolved; ${counts.policies.policies} policies ` +
+    `${counts.references.expressions} expressions, ${counts.references.moduleCalls} module calls and ${counts.references.movedBlocks} moved blocks resolved; ` +
+    `${counts.policies.policies} policies ` +
     `evaluated ${counts.policies.evaluations} times (${counts.policies.waived} waived in exceptions.ts); ${report.findings.length} findings`
   );
 }

@@ -1,7 +1,9 @@
 // Just enough evaluation for policy checks: literals, and var./local. references followed through module calls
-// down from each root module, with the root's variables taken from terraform.tfvars.example or their defaults.
-// Anything else (function calls, resource attributes, conditionals) is Unknown.
+// down from each root module, however deeply nested, with the root's variables taken from terraform.tfvars.example
+// or their defaults, and every variable's value converted by its type (defaults of optional object attributes
+// filled in). Anything else (function calls, resource attributes, conditionals) is Unknown.
 import { blockList, isBody, localSourceDir, rootModules, type Body, type ResourceBlock, type TfModule, type TfTree } from './model.ts';
+import { variableType, withDefaults } from './types.ts';
 
 export const UNKNOWN: unique symbol = Symbol('unknown');
 export type Value = unknown;
@@ -39,12 +41,17 @@ export function evaluate(value: unknown, instance: Instance, depth = 0): Value {
   return value;
 }
 
+/** The values a module's variables take from a module call or tfvars file, converted by each variable's type. */
 function bindVariables(module: TfModule, given: Body | undefined, evaluateGiven: (value: unknown) => Value): Map<string, Value> {
   const variables = new Map<string, Value>();
   for (const [name, variable] of module.variables) {
-    if (given && name in given) variables.set(name, evaluateGiven(given[name]));
-    else if ('default' in variable.body) variables.set(name, variable.body['default']);
-    else variables.set(name, UNKNOWN);
+    const fallback = 'default' in variable.body ? variable.body['default'] : UNKNOWN;
+    let value = given && name in given ? evaluateGiven(given[name]) : fallback;
+    // nullable = false: null from the caller means the default.
+    if (value === null && variable.body['nullable'] === false) value = fallback;
+    // An unreadable type is reported by the conventions check; the value is then used as given.
+    const type = variableType(variable.body);
+    variables.set(name, type instanceof Error ? value : withDefaults(type, value, (nested) => nested === UNKNOWN));
   }
   return variables;
 }

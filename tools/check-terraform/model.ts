@@ -23,6 +23,12 @@ export interface NamedBlock extends Located {
   body: Body;
 }
 
+/** `moved { from = ..., to = ... }`: the addresses as hcl2json gives them, `${module.eks}`. */
+export interface MovedBlock extends Located {
+  from: unknown;
+  to: unknown;
+}
+
 export interface TfModule {
   /** Directory relative to the checked root, e.g. modules/eks or envs/dev. */
   dir: string;
@@ -32,6 +38,7 @@ export interface TfModule {
   outputs: Map<string, NamedBlock>;
   locals: Map<string, NamedBlock>;
   moduleCalls: Map<string, NamedBlock>;
+  moved: MovedBlock[];
   providers: NamedBlock[];
   terraform: NamedBlock[];
   /** Parsed `terraform.tfvars.example`, when the directory has one. */
@@ -76,6 +83,7 @@ function emptyModule(dir: string): TfModule {
     outputs: new Map(),
     locals: new Map(),
     moduleCalls: new Map(),
+    moved: [],
     providers: [],
     terraform: [],
   };
@@ -103,6 +111,7 @@ function addFile(module: TfModule, file: string, parsed: Body): void {
   addNamed(module.variables, parsed['variable'], file);
   addNamed(module.outputs, parsed['output'], file);
   addNamed(module.moduleCalls, parsed['module'], file);
+  for (const moved of blockList(parsed['moved'])) module.moved.push({ from: moved['from'], to: moved['to'], file });
   for (const locals of blockList(parsed['locals'])) {
     for (const [name, value] of Object.entries(locals)) module.locals.set(name, { name, body: { value }, file });
   }

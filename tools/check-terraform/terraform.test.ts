@@ -158,6 +158,77 @@ output "vpc" {
       'envs/dev/main.tf: output.vpc: [reference] module "network" (modules/network) has no output "vpc" (did you mean "vpc_id"?)',
     ]);
   });
+
+  test('when an object written out for a typed variable misspells or leaves out an attribute, then the module call is reported', async () => {
+    const findings = await checkFiles({
+      'envs/dev/main.tf': `${ROOT_HEADER}
+module "app" {
+  source = "../../modules/app"
+
+  profile = {
+    database = { min_acu = 0.5, instances = 1 }
+    cache    = { mutli_az = false }
+  }
+}
+`,
+      'modules/app/variables.tf': `variable "profile" {
+  type = object({
+    database = object({
+      min_acu   = number
+      max_acu   = number
+      instances = optional(number, 2)
+    })
+    cache = optional(object({
+      multi_az = optional(bool, true)
+    }), {})
+  })
+  description = "What sets the environment apart."
+}
+`,
+    });
+    assert.deepEqual(messages(findings, 'module-call').sort(), [
+      'envs/dev/main.tf: module.app: [module-call] profile.cache.mutli_az is not in the type of var.profile in modules/app, so Terraform drops it silently (did you mean "multi_az"?)',
+      'envs/dev/main.tf: module.app: [module-call] profile.database.max_acu is required by the type of var.profile in modules/app',
+    ]);
+  });
+
+  test('when a moved block points at nothing declared or from something still declared, then it is reported, through nested module calls', async () => {
+    const findings = await checkFiles({
+      'envs/dev/main.tf': `${ROOT_HEADER}
+module "app" {
+  source = "../../modules/app"
+}
+
+moved {
+  from = module.database
+  to   = module.app.module.database
+}
+
+moved {
+  from = module.cache
+  to   = module.app.module.cache
+}
+
+moved {
+  from = module.app
+  to   = module.app.module.database.aws_rds_cluster.gone
+}
+`,
+      'modules/app/main.tf': `module "database" {
+  source = "../database"
+}
+`,
+      'modules/database/main.tf': `resource "aws_rds_cluster" "this" {
+  engine = "aurora-postgresql"
+}
+`,
+    });
+    assert.deepEqual(messages(findings, 'reference').sort(), [
+      'envs/dev/main.tf: moved module.app: [reference] moves from module.app, which is still declared',
+      'envs/dev/main.tf: moved module.app: [reference] moves to module.app.module.database.aws_rds_cluster.gone, which the configuration does not declare',
+      'envs/dev/main.tf: moved module.cache: [reference] moves to module.app.module.cache, which the configuration does not declare',
+    ]);
+  });
 });
 
 describe('the conventions check', () => {
@@ -224,6 +295,20 @@ output "size" {
       'main.tf: var.size: [variable] a validation error_message must say what to do, in a full sentence',
       'main.tf: var.size: [variable] needs a description',
       'main.tf: var.size: [variable] needs a type',
+    ]);
+  });
+
+  test('when a variable type cannot be read, then it is reported, because its defaults would not reach the policies', async () => {
+    const findings = await checkFiles({
+      'main.tf': `${ROOT_HEADER}
+variable "profile" {
+  type        = object({ size = optional(number, max(1, 2)) })
+  description = "A default that is not a literal."
+}
+`,
+    });
+    assert.deepEqual(messages(findings, 'variable'), [
+      'main.tf: var.profile: [variable] its type cannot be read, so its value is not converted for the policy checks: a default must be a literal value, found "max"',
     ]);
   });
 });
@@ -381,6 +466,82 @@ resource "aws_rds_cluster_instance" "this" {
     });
     assert.deepEqual(messages(findings, 'CKV_AWS_17'), [
       'modules/database/main.tf: envs/dev: module.database.aws_rds_cluster_instance.this: [CKV_AWS_17] Databases are not publicly accessible: publicly_accessible must be false; it is true',
+    ]);
+  });
+
+  test('when values reach a resource through two levels of module calls and optional defaults, then the policies see them per environment', async () => {
+    const composition = `variable "public" {
+  type        = bool
+  description = "Whether the database is public."
+}
+
+variable "profile" {
+  type = object({
+    size = number
+    protection = optional(object({
+      deletion = optional(bool, true)
+    }), {})
+  })
+  description = "What sets the environment apart."
+}
+
+module "database" {
+  source = "../database"
+
+  public              = var.public
+  deletion_protection = var.profile.protection.deletion
+}
+`;
+    const database = `variable "public" {
+  type        = bool
+  description = "Whether the database is public."
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Refuse to delete the cluster."
+}
+
+resource "aws_rds_cluster" "this" {
+  engine              = "aurora-postgresql"
+  deletion_protection = var.deletion_protection
+}
+
+resource "aws_rds_cluster_instance" "this" {
+  cluster_identifier  = aws_rds_cluster.this.id
+  instance_class      = "db.serverless"
+  engine              = "aurora-postgresql"
+  publicly_accessible = var.public
+}
+`;
+    const root = (profile: string) => `${ROOT_HEADER}
+variable "public" {
+  type        = bool
+  description = "Whether the database is public."
+}
+
+module "app" {
+  source = "../../modules/app"
+
+  public  = var.public
+  profile = ${profile}
+}
+`;
+    const findings = await checkFiles({
+      // dev gives protection up and makes the database public from its tfvars; prod sets neither, and the
+      // defaults of the composition module's type keep it protected; staging passes null, which means the default.
+      'envs/dev/main.tf': root('{ size = 1, protection = { deletion = false } }'),
+      'envs/dev/terraform.tfvars.example': 'region = "us-east-1"\npublic = true\n',
+      'envs/prod/main.tf': root('{ size = 3 }'),
+      'envs/prod/terraform.tfvars.example': 'region = "us-east-1"\npublic = false\n',
+      'envs/staging/main.tf': root('{ size = 2, protection = null }'),
+      'envs/staging/terraform.tfvars.example': 'region = "us-east-1"\npublic = false\n',
+      'modules/app/main.tf': composition,
+      'modules/database/main.tf': database,
+    });
+    assert.deepEqual(messages(findings.filter((finding) => finding.check === 'CKV_AWS_17' || finding.check === 'CKV_AWS_139')).sort(), [
+      'modules/database/main.tf: envs/dev: module.app.module.database.aws_rds_cluster.this: [CKV_AWS_139] RDS cluster has deletion protection: deletion_protection must be true (a stray destroy cannot drop the database); it is false',
+      'modules/database/main.tf: envs/dev: module.app.module.database.aws_rds_cluster_instance.this: [CKV_AWS_17] Databases are not publicly accessible: publicly_accessible must be false; it is true',
     ]);
   });
 

@@ -1,7 +1,5 @@
 locals {
-  environment   = "dev"
-  name          = "shipshape-${local.environment}"
-  secret_prefix = "shipshape/${local.environment}"
+  environment = "dev"
 
   # The one place tags are set: the provider stamps them on every resource it creates.
   tags = {
@@ -21,153 +19,28 @@ provider "aws" {
   }
 }
 
-module "observability" {
-  source = "../../modules/observability"
+module "shipshape" {
+  source = "../../modules/shipshape"
 
-  name              = local.name
-  retention_days    = 14
-  oidc_provider_arn = module.eks.oidc_provider_arn
-  oidc_issuer       = module.eks.oidc_issuer
-}
+  environment              = local.environment
+  region                   = var.region
+  vpc_cidr                 = var.vpc_cidr
+  eks_public_access_cidrs  = var.eks_public_access_cidrs
+  eks_admin_principal_arns = var.eks_admin_principal_arns
+  github                   = var.github
+  certificate_arn          = var.certificate_arn
+  tags                     = local.tags
 
-module "network" {
-  source = "../../modules/network"
+  # Cheap and disposable: created and destroyed daily. Everything production has and dev gives up is listed here.
+  profile = {
+    nodes    = { instance_types = ["t3.small"], desired_size = 1, min_size = 1, max_size = 2 }
+    database = { min_acu = 0.5, max_acu = 2, instances = 1, backup_retention_days = 7 }
 
-  name                    = local.name
-  cidr                    = var.vpc_cidr
-  az_count                = 3
-  single_nat_gateway      = true
-  interface_endpoints     = []
-  flow_log_retention_days = 14
-  log_kms_key_arn         = module.observability.kms_key_arn
-  cluster_name            = local.name
-}
-
-module "eks" {
-  source = "../../modules/eks"
-
-  name                         = local.name
-  vpc_id                       = module.network.vpc_id
-  subnet_ids                   = module.network.private_app_subnet_ids
-  endpoint_public_access_cidrs = var.eks_public_access_cidrs
-  admin_principal_arns         = var.eks_admin_principal_arns
-  log_kms_key_arn              = module.observability.kms_key_arn
-  log_retention_days           = 14
-  tags                         = local.tags
-
-  node_group = {
-    instance_types = ["t3.small"]
-    desired_size   = 1
-    min_size       = 1
-    max_size       = 2
-  }
-}
-
-module "ecr" {
-  source = "../../modules/ecr"
-
-  name         = local.name
-  force_delete = true
-}
-
-module "database" {
-  source = "../../modules/database"
-
-  name                       = local.name
-  vpc_id                     = module.network.vpc_id
-  subnet_ids                 = module.network.private_data_subnet_ids
-  allowed_security_group_ids = [module.eks.cluster_security_group_id]
-  deletion_protection        = false
-  backup_retention_days      = 7
-  log_kms_key_arn            = module.observability.kms_key_arn
-  log_retention_days         = 14
-
-  capacity = {
-    min_acu   = 0.5
-    max_acu   = 2
-    instances = 1
-  }
-}
-
-module "secrets" {
-  source = "../../modules/secrets"
-
-  name                 = local.name
-  secret_prefix        = local.secret_prefix
-  recovery_window_days = 0
-
-  database = {
-    host = module.database.endpoint
-    port = module.database.port
-    name = module.database.database_name
-  }
-}
-
-module "cache" {
-  source = "../../modules/cache"
-
-  name                       = local.name
-  vpc_id                     = module.network.vpc_id
-  subnet_ids                 = module.network.private_data_subnet_ids
-  allowed_security_group_ids = [module.eks.cluster_security_group_id]
-  multi_az                   = false
-  snapshot_retention_days    = 1
-  auth_secret_name           = "${local.secret_prefix}/redis"
-  recovery_window_days       = 0
-  secrets_kms_key_arn        = module.secrets.kms_key_arn
-  log_kms_key_arn            = module.observability.kms_key_arn
-  log_retention_days         = 14
-}
-
-module "dynamodb" {
-  source = "../../modules/dynamodb"
-
-  name                = local.name
-  deletion_protection = false
-}
-
-module "iam" {
-  source = "../../modules/iam"
-
-  name = local.name
-
-  cluster = {
-    name              = module.eks.cluster_name
-    arn               = module.eks.cluster_arn
-    oidc_provider_arn = module.eks.oidc_provider_arn
-    oidc_issuer       = module.eks.oidc_issuer
-  }
-
-  orders_tables = {
-    table_arns  = values(module.dynamodb.table_arns)
-    kms_key_arn = module.dynamodb.kms_key_arn
-  }
-
-  secrets = {
-    prefix       = local.secret_prefix
-    kms_key_arns = [module.secrets.kms_key_arn, module.database.kms_key_arn]
-    extra_arns   = [module.database.master_user_secret_arn]
-  }
-
-  ecr_repository_arns = values(module.ecr.repository_arns)
-  github              = var.github
-}
-
-module "helm_values" {
-  source = "../../modules/helm-values"
-
-  region                     = var.region
-  secrets                    = { database = module.secrets.database_secret_names, redis = module.cache.auth_secret_name, jwt = module.secrets.jwt_secret_name }
-  redis                      = { host = module.cache.primary_endpoint, port = module.cache.port }
-  data_subnet_cidrs          = module.network.private_data_subnet_cidrs
-  load_balancer_subnet_cidrs = module.network.public_subnet_cidrs
-  certificate_arn            = var.certificate_arn == null ? "" : var.certificate_arn
-  log_group                  = { name = module.observability.application_log_group_name, retention_days = module.observability.retention_days }
-
-  services = {
-    for service, url in module.ecr.repository_urls : service => {
-      repository_url = url
-      role_arn       = module.iam.service_role_arns[service]
-    }
+    network                     = { single_nat_gateway = true, interface_endpoints = [] }
+    cache                       = { multi_az = false, snapshot_retention_days = 1 }
+    log_retention_days          = 14
+    deletion_protection         = false
+    secret_recovery_window_days = 0
+    require_certificate         = false
   }
 }

@@ -45,8 +45,9 @@ variable "load_balancer_subnet_cidrs" {
 
 variable "certificate_arn" {
   type        = string
-  description = "ACM certificate for the ALB's HTTPS listener; empty serves plain HTTP."
+  description = "ACM certificate for the ALB's HTTPS listener; empty (or null) serves plain HTTP."
   default     = ""
+  nullable    = false
 }
 
 variable "log_group" {

@@ -1,0 +1,152 @@
+# One Shipshape environment: the modules wired together once. An environment root calls this with its profile;
+# what differs between environments is a value in that profile, never a different wiring.
+locals {
+  name          = "shipshape-${var.environment}"
+  secret_prefix = "shipshape/${var.environment}"
+}
+
+module "observability" {
+  source = "../observability"
+
+  name              = local.name
+  retention_days    = var.profile.log_retention_days
+  oidc_provider_arn = module.eks.oidc_provider_arn
+  oidc_issuer       = module.eks.oidc_issuer
+}
+
+module "network" {
+  source = "../network"
+
+  name                    = local.name
+  cidr                    = var.vpc_cidr
+  az_count                = 3
+  single_nat_gateway      = var.profile.network.single_nat_gateway
+  interface_endpoints     = var.profile.network.interface_endpoints
+  flow_log_retention_days = var.profile.log_retention_days
+  log_kms_key_arn         = module.observability.kms_key_arn
+  cluster_name            = local.name
+}
+
+module "eks" {
+  source = "../eks"
+
+  name                         = local.name
+  vpc_id                       = module.network.vpc_id
+  subnet_ids                   = module.network.private_app_subnet_ids
+  endpoint_public_access_cidrs = var.eks_public_access_cidrs
+  admin_principal_arns         = var.eks_admin_principal_arns
+  log_kms_key_arn              = module.observability.kms_key_arn
+  log_retention_days           = var.profile.log_retention_days
+  tags                         = var.tags
+  node_group                   = var.profile.nodes
+}
+
+module "ecr" {
+  source = "../ecr"
+
+  name = local.name
+  # Without deletion protection, `terraform destroy` also deletes repositories that still hold images.
+  force_delete = !var.profile.deletion_protection
+}
+
+module "database" {
+  source = "../database"
+
+  name                       = local.name
+  vpc_id                     = module.network.vpc_id
+  subnet_ids                 = module.network.private_data_subnet_ids
+  allowed_security_group_ids = [module.eks.cluster_security_group_id]
+  deletion_protection        = var.profile.deletion_protection
+  backup_retention_days      = var.profile.database.backup_retention_days
+  log_kms_key_arn            = module.observability.kms_key_arn
+  log_retention_days         = var.profile.log_retention_days
+
+  capacity = {
+    min_acu   = var.profile.database.min_acu
+    max_acu   = var.profile.database.max_acu
+    instances = var.profile.database.instances
+  }
+}
+
+module "secrets" {
+  source = "../secrets"
+
+  name                 = local.name
+  secret_prefix        = local.secret_prefix
+  recovery_window_days = var.profile.secret_recovery_window_days
+
+  database = {
+    host = module.database.endpoint
+    port = module.database.port
+    name = module.database.database_name
+  }
+}
+
+module "cache" {
+  source = "../cache"
+
+  name                       = local.name
+  vpc_id                     = module.network.vpc_id
+  subnet_ids                 = module.network.private_data_subnet_ids
+  allowed_security_group_ids = [module.eks.cluster_security_group_id]
+  multi_az                   = var.profile.cache.multi_az
+  snapshot_retention_days    = var.profile.cache.snapshot_retention_days
+  auth_secret_name           = "${local.secret_prefix}/redis"
+  recovery_window_days       = var.profile.secret_recovery_window_days
+  secrets_kms_key_arn        = module.secrets.kms_key_arn
+  log_kms_key_arn            = module.observability.kms_key_arn
+  log_retention_days         = var.profile.log_retention_days
+}
+
+module "dynamodb" {
+  source = "../dynamodb"
+
+  name                = local.name
+  deletion_protection = var.profile.deletion_protection
+}
+
+module "iam" {
+  source = "../iam"
+
+  name = local.name
+
+  cluster = {
+    name              = module.eks.cluster_name
+    arn               = module.eks.cluster_arn
+    oidc_provider_arn = module.eks.oidc_provider_arn
+    oidc_issuer       = module.eks.oidc_issuer
+  }
+
+  orders_tables = {
+    table_arns  = values(module.dynamodb.table_arns)
+    kms_key_arn = module.dynamodb.kms_key_arn
+  }
+
+  secrets = {
+    prefix       = local.secret_prefix
+    kms_key_arns = [module.secrets.kms_key_arn, module.database.kms_key_arn]
+    extra_arns   = [module.database.master_user_secret_arn]
+  }
+
+  ecr_repository_arns = values(module.ecr.repository_arns)
+  github              = var.github
+}
+
+module "helm_values" {
+  source = "../helm-values"
+
+  region                     = var.region
+  secrets                    = { database = module.secrets.database_secret_names, redis = module.cache.auth_secret_name, jwt = module.secrets.jwt_secret_name }
+  redis                      = { host = module.cache.primary_endpoint, port = module.cache.port }
+  data_subnet_cidrs          = module.network.private_data_subnet_cidrs
+  load_balancer_subnet_cidrs = module.network.public_subnet_cidrs
+  certificate_arn            = var.certificate_arn
+  log_group                  = { name = module.observability.application_log_group_name, retention_days = module.observability.retention_days }
+
+  services = {
+    for service, url in module.ecr.repository_urls : service => {
+      repository_url = url
+      role_arn       = module.iam.service_role_arns[service]
+    }
+  }
+}
