@@ -51,9 +51,8 @@ locals {
         enabled = true
         shipper = "fluent-bit-cloudwatch"
         cloudwatch = {
-          region        = var.region
-          logGroupName  = var.log_group.name
-          retentionDays = var.log_group.retention_days
+          region       = var.region
+          logGroupName = var.log_group.name
         }
       }
     },

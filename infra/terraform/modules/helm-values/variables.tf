@@ -52,8 +52,7 @@ variable "certificate_arn" {
 
 variable "log_group" {
   type = object({
-    name           = string
-    retention_days = number
+    name = string
   })
-  description = "CloudWatch log group Fluent Bit ships container logs to, and its retention."
+  description = "CloudWatch log group Fluent Bit ships container logs to (Terraform owns its retention)."
 }

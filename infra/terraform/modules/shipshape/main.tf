@@ -141,7 +141,7 @@ module "helm_values" {
   data_subnet_cidrs          = module.network.private_data_subnet_cidrs
   load_balancer_subnet_cidrs = module.network.public_subnet_cidrs
   certificate_arn            = var.certificate_arn
-  log_group                  = { name = module.observability.application_log_group_name, retention_days = module.observability.retention_days }
+  log_group                  = { name = module.observability.application_log_group_name }
 
   services = {
     for service, url in module.ecr.repository_urls : service => {
