@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -156,6 +156,8 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   const { urls } = system;
   const { durationSeconds, connections } = opts;
   const tag = randomUUID().slice(0, 8);
+  // Other work on the machine shares its cores with the system and the load generator: recorded with the figures.
+  const loadBefore = loadavg()[0] ?? 0;
   const user = await api('POST', `${urls.gateway}/users`, { name: `Bench ${tag}`, email: `bench+${tag}@example.com` });
   const product = await api('POST', `${urls.gateway}/products`, {
     sku: `BENCH-${tag}`, name: `Bench product ${tag}`, description: 'Stock for the order scenario; removed at the end.',
@@ -240,6 +242,7 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   });
 
   console.log(report(scenarios, rssPeakMb, goals));
+  log(`\nMachine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run.`);
   const down = await servicesDown(system);
   for (const line of down) log(line);
   const results = {
@@ -247,7 +250,7 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
     durationSeconds,
     connections,
     system: { urls, startedHere: system.startedHere, ...(system.startedHere ? { logLevel: opts.logLevel, cache: opts.redisUrl ? 'redis' : 'in-process' } : {}) },
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: { before: loadBefore, after: loadavg()[0] ?? 0 } },
     scenarios,
     rssPeakMb,
     goals,
