@@ -145,6 +145,9 @@ async function main(): Promise<number> {
       return 2;
     }
     return await benchmark(system, system.adminToken, opts);
+  } catch (err) {
+    log(`bench: ${(err as Error).message}`);
+    return 1;
   } finally {
     if (system.startedHere) log('Stopping the system started for the benchmark.');
     await system.stop();
@@ -159,10 +162,14 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   // Other work on the machine shares its cores with the system and the load generator: recorded with the figures.
   const loadBefore = loadavg()[0] ?? 0;
   const user = await api('POST', `${urls.gateway}/users`, { name: `Bench ${tag}`, email: `bench+${tag}@example.com` });
+  const removeUser = () => api('DELETE', `${urls.gateway}/users/${String(user.id)}`).catch((err: Error) => log(`cleanup: ${err.message}`));
   const product = await api('POST', `${urls.gateway}/products`, {
     sku: `BENCH-${tag}`, name: `Bench product ${tag}`, description: 'Stock for the order scenario; removed at the end.',
     priceCents: 100, currency: 'USD', stock: 1_000_000_000,
-  }, adminToken);
+  }, adminToken).catch(async (err: unknown) => {
+    await removeUser();
+    throw err;
+  });
   const userId = String(user.id);
   const productId = String(product.id);
   const baseline = await startBaseline();
@@ -220,7 +227,7 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   } finally {
     await baseline.stop();
     await api('DELETE', `${urls.gateway}/products/${productId}`, undefined, adminToken).catch((err: Error) => log(`cleanup: ${err.message}`));
-    await api('DELETE', `${urls.gateway}/users/${userId}`).catch((err: Error) => log(`cleanup: ${err.message}`));
+    await removeUser();
   }
 
   const byKey = (key: string): Scenario => scenarios.find((s) => s.key === key) ?? { key, name: key, target: '', rssMb: {}, problems: [] };
