@@ -22,6 +22,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const start = async () => {
     proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
     for (let i = 0; i < 100; i++) {
       try {
         await probe.connect();

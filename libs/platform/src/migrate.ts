@@ -1,6 +1,5 @@
 // Migrations with node-pg-migrate: one schema and history table per service, serialised by an advisory lock.
 import { readdir } from 'node:fs/promises';
-import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 
 export interface MigrationTarget {
@@ -17,6 +16,8 @@ export interface MigrateOptions {
 }
 
 export async function migrate(target: MigrationTarget, opts: MigrateOptions): Promise<string[]> {
+  // Loaded on demand: services only check migration status, and the runner is large.
+  const { runner } = await import('node-pg-migrate');
   const ran = await runner({
     databaseUrl: opts.databaseUrl,
     dir: target.dir,

@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import problems from './errors.ts';
 import metricsPlugin, { Metrics } from './metrics.ts';
-import tracingPlugin, { Tracing, type TracingSettings } from './tracing.ts';
+import tracingPlugin, { Tracing, requestLogger, type TracingSettings } from './tracing.ts';
 import healthPlugin, { Health } from './health.ts';
 import { loggerOptions } from './logger.ts';
 import { Database } from './db.ts';
@@ -46,9 +46,11 @@ export function requestIdFrom(req: IncomingMessage): string {
 }
 
 export async function createService(o: ServiceOptions): Promise<App> {
+  const tracing = new Tracing(o.name, o.version, o.config);
   const app = Fastify({
     logger: o.logger === false ? false : loggerOptions(o.name, o.config.LOG_LEVEL),
     genReqId: requestIdFrom,
+    childLoggerFactory: requestLogger(tracing),
     // Probes and scrapes would drown the request log.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (req) => QUIET.test(req.url ?? '') }),
     bodyLimit: o.bodyLimit ?? 1_048_576,
@@ -62,14 +64,12 @@ export async function createService(o: ServiceOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = new Metrics(o.name);
-  const tracing = new Tracing(o.name, o.version, o.config);
   await app.register(problems);
   await app.register(metricsPlugin, { metrics });
   await app.register(tracingPlugin, { tracing });
   await app.register(healthPlugin, { health: new Health() });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.log = request.log;
   });
   if (o.docs === false) return app as unknown as App;
   await app.register(swagger, {

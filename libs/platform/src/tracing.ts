@@ -14,7 +14,9 @@ import {
   type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawRequestDefaultExpression } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import fp from 'fastify-plugin';
 
 export interface TracingSettings {
@@ -82,7 +84,8 @@ export class Tracing {
         'service.name': c.OTEL_SERVICE_NAME ?? service,
         'service.version': version,
       }),
-      sampler: c.OTEL_SDK_DISABLED ? new AlwaysOffSampler() : sampler(c),
+      // Without an exporter nothing is recorded, but ids still flow: traceparent in and out, traceId in the logs.
+      sampler: c.OTEL_SDK_DISABLED || processors.length === 0 ? new AlwaysOffSampler() : sampler(c),
       spanProcessors: processors,
     });
     this.tracer = this.provider.getTracer('shipshape', version);
@@ -99,6 +102,12 @@ export class Tracing {
     return headers;
   }
 
+  /** The server span of an incoming request, child of its traceparent when it has one. */
+  startServerSpan(req: IncomingMessage): Span {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    return this.tracer.startSpan(`${req.method} ${path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': path } }, this.extract(req.headers));
+  }
+
   startClientSpan(parent: Span | undefined, name: string, attributes: Record<string, string | number> = {}): Span {
     const ctx = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
     return this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, ctx);
@@ -107,6 +116,21 @@ export class Tracing {
   async shutdown(): Promise<void> {
     await this.provider.shutdown();
   }
+}
+
+const serverSpans = new WeakMap<IncomingMessage, Span>();
+
+/**
+ * Fastify's childLoggerFactory: one child logger per request carrying the request id and the trace and span ids,
+ * with the server span started here so its ids are known before the first log line.
+ */
+export function requestLogger(tracing: Tracing) {
+  return (logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions, req: RawRequestDefaultExpression): FastifyBaseLogger => {
+    const span = tracing.startServerSpan(req);
+    serverSpans.set(req, span);
+    const sc = span.spanContext();
+    return logger.child({ ...bindings, traceId: sc.traceId, spanId: sc.spanId }, opts);
+  };
 }
 
 declare module 'fastify' {
@@ -124,18 +148,13 @@ export default fp<{ tracing: Tracing }>(
     app.decorate('tracing', tracing);
     app.decorateRequest('span', undefined);
     app.addHook('onRequest', async (request: FastifyRequest) => {
+      // The span was started with the request's logger (see requestLogger), so every log line carries its ids.
+      const span = serverSpans.get(request.raw) ?? tracing.startServerSpan(request.raw);
       const route = request.routeOptions.url ?? 'unmatched';
-      const span = tracing.tracer.startSpan(
-        `${request.method} ${route}`,
-        {
-          kind: SpanKind.SERVER,
-          attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url.split('?')[0] ?? '/', 'shipshape.request_id': request.id },
-        },
-        tracing.extract(request.headers),
-      );
+      span.updateName(`${request.method} ${route}`);
+      span.setAttribute('http.route', route);
+      span.setAttribute('shipshape.request_id', request.id);
       request.span = span;
-      const sc = span.spanContext();
-      request.log = request.log.child({ traceId: sc.traceId, spanId: sc.spanId });
     });
     app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
       const span = request.span;
