@@ -51,3 +51,12 @@ test('when db:reset runs against DATABASE_URL, then the schemas are recreated an
   assert.equal((await db.query('SELECT count(*)::int AS n FROM users.users')).rows[0]!.n, 10);
   assert.equal((await db.query('SELECT count(*)::int AS n FROM catalog.products WHERE stock > 0')).rows[0]!.n, 20);
 });
+
+test('when the images and the dev stack size V8, then they use the same flags', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { SERVICE_NODE_OPTIONS } = await import('../../tools/dev/stack.ts');
+  for (const svc of ['gateway', 'users', 'products', 'orders']) {
+    const dockerfile = readFileSync(join(ROOT, 'services', svc, 'Dockerfile'), 'utf8');
+    assert.ok(dockerfile.includes(`ENV NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`), `${svc}/Dockerfile sets NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`);
+  }
+});

@@ -9,12 +9,15 @@ import { createSigner } from 'fast-jwt';
 import { migrateAll } from '../db/migrate.ts';
 import { seed } from '../db/seed.ts';
 import { freePort } from './ports.ts';
+import { acceptedEnvNames } from '@shipshape/platform/config';
+import { SERVICES, SERVICE_SCHEMAS, type ServiceName } from './services.ts';
 
-export const SERVICES = ['users', 'products', 'orders', 'gateway'] as const;
-export type ServiceName = (typeof SERVICES)[number];
+export { SERVICES, type ServiceName } from './services.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const KEEP_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
+const KEEP_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_EXTRA_CA_CERTS'];
+/** The V8 sizing the images set in each services/<name>/Dockerfile, so local runs and benchmarks behave like pods. */
+export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=4';
 
 export interface StackOptions {
   databaseUrl: string;
@@ -23,6 +26,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra env per service. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Pass on whatever of this process's environment each service's config schema declares (npm start). */
+  passEnv?: boolean;
   /** Ports basePort..basePort+3 for gateway, users, products, orders; random free ports when unset. */
   basePort?: number;
   jwtSecret?: string;
@@ -68,7 +73,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const envFor = (name: ServiceName): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = {};
     for (const k of KEEP_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+    if (o.passEnv) for (const k of acceptedEnvNames(SERVICE_SCHEMAS[name])) if (process.env[k] !== undefined) env[k] = process.env[k];
     Object.assign(env, {
+      NODE_OPTIONS: [SERVICE_NODE_OPTIONS, process.env.NODE_OPTIONS].filter(Boolean).join(' '),
       PORT: String(ports[name]),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

@@ -105,6 +105,7 @@ try {
     jwtSecret,
     migrate: false,
     seed: false,
+    passEnv: true,
     env: { COMPANY_NAME: process.env.COMPANY_NAME ?? 'Shipshape', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
     onLog: (svc, line) => {
       appendFileSync(logFile(svc), `${line}\n`);

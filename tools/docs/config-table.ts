@@ -4,13 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { describeConfig } from '@shipshape/platform/config';
-import { configSchema as gateway } from '../../services/gateway/src/config.ts';
-import { configSchema as users } from '../../services/users/src/config.ts';
-import { configSchema as products } from '../../services/products/src/config.ts';
-import { configSchema as orders } from '../../services/orders/src/config.ts';
+import { SERVICE_SCHEMAS } from '../dev/services.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-export const SCHEMAS: Record<string, TObject> = { gateway, users, products, orders };
+const SCHEMAS: Record<string, TObject> = { gateway: SERVICE_SCHEMAS.gateway, users: SERVICE_SCHEMAS.users, products: SERVICE_SCHEMAS.products, orders: SERVICE_SCHEMAS.orders };
 
 const cell = (v: unknown) => (v === undefined ? '' : `\`${String(v)}\``);
 
