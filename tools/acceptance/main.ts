@@ -7,11 +7,12 @@ import { Runner } from './runner.ts';
 import { runSuite } from './suite.ts';
 import { findAdminToken } from './token.ts';
 
-const usage = `Usage: npm run acceptance -- [--base-url URL] [--json] [--timeout-ms N]
+const usage = `Usage: npm run acceptance -- [--base-url URL] [--json] [--timeout-ms N] [--unseeded]
 
   --base-url URL    the gateway to accept (default: $BASE_URL or http://localhost:3000)
   --json            print one JSON document instead of the readable report
   --timeout-ms N    deadline for each request (default 10000)
+  --unseeded        the system has no sample data (production): read only what the suite creates
 
 Admin calls use $ACCEPTANCE_ADMIN_TOKEN, or a token signed with $JWT_SECRET, or, for a system on this machine
 started by npm start, a token signed with its development secret.`;
@@ -24,6 +25,7 @@ async function main(): Promise<number> {
         'base-url': { type: 'string', default: process.env.BASE_URL || 'http://localhost:3000' },
         json: { type: 'boolean', default: false },
         'timeout-ms': { type: 'string', default: '10000' },
+        unseeded: { type: 'boolean', default: process.env.ACCEPTANCE_UNSEEDED === 'true' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
   const runner = new Runner((result) => {
     if (!args.json) console.log(formatResult(result, color));
   });
-  await runSuite({ client, runner, adminToken: admin.token });
+  await runSuite({ client, runner, adminToken: admin.token, seeded: !args.unseeded });
 
   const summary: Summary = {
     baseUrl: client.baseUrl,

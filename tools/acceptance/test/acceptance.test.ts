@@ -34,10 +34,10 @@ function runSuite(args: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-async function acceptStub(faults: Fault[] = [], env: Record<string, string> = { JWT_SECRET: SECRET }) {
+async function acceptStub(faults: Fault[] = [], env: Record<string, string> = { JWT_SECRET: SECRET }, extraArgs: string[] = []) {
   const stub = await startStubSystem(SECRET, faults);
   try {
-    const run = await runSuite(['--base-url', stub.url, '--json'], env);
+    const run = await runSuite(['--base-url', stub.url, '--json', ...extraArgs], env);
     const report = run.stdout ? (JSON.parse(run.stdout) as JsonReport) : undefined;
     return { run, report, users: stub.users.size, products: stub.products.size, orders: [...stub.orders.values()] };
   } finally {
@@ -48,6 +48,16 @@ async function acceptStub(faults: Fault[] = [], env: Record<string, string> = { 
 const failedNames = (report: JsonReport | undefined) => report?.checks.filter((c) => c.outcome === 'fail').map((c) => c.name) ?? [];
 
 describe('acceptance suite', () => {
+  test('when a system has no sample data, then --unseeded accepts it and the default run names the missing seed', async () => {
+    const unseeded = await acceptStub(['unseeded'], { JWT_SECRET: SECRET }, ['--unseeded']);
+    assert.equal(unseeded.run.code, 0, unseeded.run.stdout + unseeded.run.stderr);
+    assert.equal(unseeded.report?.failed, 0);
+    assert.equal(unseeded.users, 0, 'it leaves the system as it found it');
+    const strict = await acceptStub(['unseeded']);
+    assert.equal(strict.run.code, 1);
+    assert.ok(failedNames(strict.report).includes('GET /users?limit=2 lists seeded users with a nextCursor'));
+  });
+
   test('when the system follows the API, then every check passes, it exits 0 and leaves only a cancelled order', async () => {
     const { run, report, users, products, orders } = await acceptStub();
     assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -16,7 +16,9 @@ export type Fault =
   | 'stale-cache-after-patch'
   | 'delete-keeps-user'
   | 'cache-never-hits'
-  | 'dies-on-hangup';
+  | 'dies-on-hangup'
+  /** Not a fault: a production system without the sample data. */
+  | 'unseeded';
 
 interface User { id: string; name: string; email: string; createdAt: string; updatedAt: string }
 interface Product { id: string; sku: string; name: string; description: string; priceCents: number; currency: string; stock: number; createdAt: string; updatedAt: string }
@@ -45,11 +47,11 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
   const cachedUsers = new Map<string, User>();
 
   const seedUser: User = { id: randomUUID(), name: 'Ada Lovelace', email: 'ada@example.com', createdAt: now(), updatedAt: now() };
-  users.set(seedUser.id, seedUser);
+  if (!has('unseeded')) users.set(seedUser.id, seedUser);
   const seedProduct: Product = {
     id: randomUUID(), sku: 'SEED-1', name: 'Seed', description: 'seeded', priceCents: 999, currency: 'USD', stock: 10, createdAt: now(), updatedAt: now(),
   };
-  products.set(seedProduct.id, seedProduct);
+  if (!has('unseeded')) products.set(seedProduct.id, seedProduct);
 
   const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
