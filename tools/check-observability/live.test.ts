@@ -4,24 +4,33 @@
 //   - one order yields one trace with spans from all four services;
 //   - stopping products fires the matching alerts, and terminating database connections fires the database alert
 //     (in a copy of the rules whose `for` is 0s);
+//   - extra service instances, scraped by the same Prometheus, fire the rest with real faults at the real thresholds:
+//     a users instance with a wrong database password (auth errors), a users instance whose private PostgreSQL stops
+//     (not ready), an orders instance whose calls to products are delayed (order-creation p99 and latency burn), and a
+//     lock on the catalog table that holds catalog reads (read p99 and catalog latency burn);
 //   - the emptiness check bites on a metric nobody exports.
 import assert from 'node:assert/strict';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { startFaultProxy, type FaultProxy } from '../../test/support/http.ts';
+import { startPrivatePostgres, type PrivatePostgres } from '../../test/support/servers.ts';
+import { migrateAll } from '../db/migrate.ts';
+import { selectTargets } from '../db/targets.ts';
 import { SERVICES } from '../../deploy/observability/src/conventions.ts';
 import { dashboards } from '../../deploy/observability/src/dashboards/index.ts';
 import { RULE_FILES } from '../../deploy/observability/src/render.ts';
 import { startStack, type Stack } from '../dev/stack.ts';
 import { panelQueries, substituteVariables, type DashboardJson } from './lib/dashboards.ts';
 import { OBS, RULES_DIR } from './lib/paths.ts';
-import { emptyQueries, startPrometheus, withShortFor, type Prometheus } from './lib/prometheus.ts';
+import { emptyQueries, fileTargets, startPrometheus, withShortFor, type FileTargets, type Prometheus } from './lib/prometheus.ts';
 import { loadRuleFiles, recordsOf } from './lib/rules.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './lib/otlp-receiver.ts';
+import { startServiceProcess, type ServiceProcess } from './lib/service-process.ts';
 import { client, createCatalog, placeOrder, round, type Catalog, type Client } from './lib/traffic.ts';
 
 const ADMIN_URL = process.env.OBS_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -34,7 +43,8 @@ let prom: Prometheus | undefined;
 let otlp: OtlpReceiver | undefined;
 let gw: Client;
 let catalog: Catalog;
-const rulesDir = mkdtempSync(join(tmpdir(), 'shipshape-rules-'));
+let extraTargets: FileTargets;
+const workDir = mkdtempSync(join(tmpdir(), 'shipshape-live-'));
 
 const appQueries = () =>
   dashboards()
@@ -55,6 +65,66 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`${what} did not start`);
   return v;
+}
+
+interface Extras {
+  /** A PostgreSQL of their own that checks passwords (the shared one trusts loopback) and can be stopped. */
+  db: PrivatePostgres;
+  /** users on that database with the right password: ready until the database stops. */
+  readyUsers: ServiceProcess;
+  /** users on that database with a wrong POSTGRES_PASSWORD. */
+  wrongPassword: ServiceProcess;
+  /** orders on the test database whose calls to products go through a proxy that can delay them. */
+  slowOrders: ServiceProcess;
+  productsProxy: FaultProxy;
+}
+
+let extrasStarting: Promise<Extras> | undefined;
+let extrasScraped: Promise<Extras> | undefined;
+const extraProcesses: ServiceProcess[] = [];
+let productsProxy: FaultProxy | undefined;
+let privateDb: PrivatePostgres | undefined;
+
+async function startExtras(s: Stack): Promise<Extras> {
+  const db = (privateDb = await startPrivatePostgres());
+  const wrong = new pg.Client({ host: '127.0.0.1', port: db.port, user: 'postgres', password: 'not-the-password', database: 'postgres' });
+  const refused = await wrong.connect().then(
+    async () => (await wrong.end(), 'accepted'),
+    (err: { code?: string }) => err.code,
+  );
+  assert.equal(refused, '28P01', 'the private PostgreSQL refuses a wrong password (password authentication, not trust)');
+  const c = new pg.Client({ connectionString: db.adminUrl });
+  await c.connect();
+  await c.query('CREATE DATABASE shipshape').finally(() => c.end());
+  await migrateAll(db.adminUrl.replace(/\/postgres$/, '/shipshape'), selectTargets(['--service', 'users']));
+  const proxy = (productsProxy = await startFaultProxy(s.urls.products));
+  const start = (name: 'users' | 'orders', env: Record<string, string>) =>
+    startServiceProcess(name, env).then((x) => (extraProcesses.push(x), x));
+  const privateEnv = { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: String(db.port), POSTGRES_DB: 'shipshape', POSTGRES_USER: 'postgres' };
+  const starting = [
+    start('users', { ...privateEnv, POSTGRES_PASSWORD: 'postgres' }),
+    start('users', { ...privateEnv, POSTGRES_PASSWORD: 'not-the-password' }),
+    start('orders', { DATABASE_URL: databaseUrl, USERS_URL: s.urls.users, PRODUCTS_URL: proxy.url, UPSTREAM_TIMEOUT_MS: '5000' }),
+  ] as const;
+  // Every start has ended (and is in extraProcesses, for the cleanup) before a failed one is reported.
+  await Promise.allSettled(starting);
+  const [readyUsers, wrongPassword, slowOrders] = await Promise.all(starting);
+  return { db, readyUsers, wrongPassword, slowOrders, productsProxy: proxy };
+}
+
+/** The extra instances, once Prometheus scrapes them (the first fault test that needs them adds them as targets). */
+function extras(): Promise<Extras> {
+  extrasScraped ??= (async () => {
+    const x = await need(extrasStarting, 'extra instances');
+    const p = need(prom, 'prometheus');
+    // Ready before it is scraped, so its service_ready is 1 from the first sample on.
+    await p.waitFor('the users instance on the private database to be ready', async () => (await fetch(`${x.readyUsers.url}/ready`)).status === 200, 20_000);
+    const all = [x.readyUsers, x.wrongPassword, x.slowOrders];
+    extraTargets.set(all.map((t) => ({ instance: t.instance, service: t.name })));
+    await p.waitFor('the extra instances to be scraped', async () => (await p.query('up{job="extra"} == 1')).length === all.length, 30_000);
+    return x;
+  })();
+  return extrasScraped;
 }
 
 before(async () => {
@@ -78,17 +148,27 @@ before(async () => {
     honor_labels: true,
     static_configs: [{ targets: [new URL(need(stack, 'stack').urls[service]).host], labels: { service } }],
   }));
-  const rules = Object.values(RULE_FILES).map((f) => withShortFor(join(OBS, f), rulesDir));
-  prom = await startPrometheus({ scrapeConfigs, ruleFiles: rules });
+  const rules = Object.values(RULE_FILES).map((f) => withShortFor(join(OBS, f), workDir));
+  // The fault tests' extra instances join through file-based discovery when they need scraping, not before: one
+  // of them is broken from the start.
+  extraTargets = fileTargets(workDir, 'extra');
+  prom = await startPrometheus({ scrapeConfigs: [...scrapeConfigs, extraTargets.scrapeConfig], ruleFiles: rules });
   gw = client(stack.urls.gateway, stack.adminToken);
   catalog = await createCatalog(gw, randomBytes(3).toString('hex'));
+  // Started now, while the first tests run; awaited by the fault tests that use them.
+  extrasStarting = startExtras(stack);
+  extrasStarting.catch(() => undefined);
 });
 
 after(async () => {
   await prom?.stop();
+  await extrasStarting?.catch(() => undefined);
+  await Promise.all(extraProcesses.map((x) => x.stop()));
+  await productsProxy?.close();
+  await privateDb?.close();
   await stack?.stop();
   await otlp?.close();
-  rmSync(rulesDir, { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
   await admin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
 });
 
@@ -158,10 +238,12 @@ test('when one order goes through the gateway, then one trace holds spans from g
   assert.deepEqual(services, ['gateway', 'orders', 'products', 'users'], `order ${orderId}; content types ${[...receiver.contentTypes].join(', ')}`);
 });
 
-async function waitFiring(p: Prometheus, alertname: string, labels: Record<string, string>): Promise<void> {
+/** Waits until the alert fires; `act` (more of the fault, more traffic) runs before each check that finds it quiet. */
+async function waitFiring(p: Prometheus, alertname: string, labels: Record<string, string>, act?: () => Promise<void>): Promise<void> {
   const matchers = Object.entries(labels).map(([k, v]) => `, ${k}="${v}"`).join('');
+  const firing = async () => (await p.query(`ALERTS{alertname="${alertname}", alertstate="firing"${matchers}}`)).length > 0;
   try {
-    await p.waitFor(`${alertname} ${JSON.stringify(labels)} to fire`, async () => (await p.query(`ALERTS{alertname="${alertname}", alertstate="firing"${matchers}}`)).length > 0, 60_000);
+    await p.waitFor(`${alertname} ${JSON.stringify(labels)} to fire`, async () => (await firing()) || (await act?.(), await firing()), 60_000);
   } catch (err) {
     const alerts = (await p.query('ALERTS')).map((a) => `${a.metric['alertname']}${JSON.stringify(a.metric)}`);
     throw new Error(`${(err as Error).message}\nalerts now: ${alerts.join('\n  ')}\nprometheus: ${p.log().slice(-2000)}`);
@@ -211,4 +293,98 @@ test('when the services lose their database connections, then ShipshapeDatabaseC
   }, 90_000);
   const errors = await p.query('sum by (service) (db_client_errors_total{kind="connection"})');
   assert.ok(errors.length > 0, 'connection errors are counted per service');
+});
+
+test('when a users instance has a wrong database password, then ShipshapeDatabaseAuthErrors fires', async () => {
+  const p = need(prom, 'prometheus');
+  const { wrongPassword } = await extras();
+  // Requests make it connect, and PostgreSQL refuses each attempt (28P01). Its counters were scraped at 0 first, so
+  // every refusal from here on is an increase.
+  await waitFiring(p, 'ShipshapeDatabaseAuthErrors', { service: 'users' }, async () => {
+    await fetch(`${wrongPassword.url}/users/${randomUUID()}`).then((r) => r.arrayBuffer());
+    await sleep(500);
+  });
+  assert.equal((await fetch(`${wrongPassword.url}/ready`)).status, 503, 'the instance with the wrong password reports not ready');
+  const counted = await p.query('db_client_errors_total{kind="auth"} > 0');
+  assert.deepEqual(counted.map((sample) => sample.metric['instance']), [wrongPassword.instance], 'only that instance counts auth errors');
+});
+
+test('when the database under a ready users instance stops, then ShipshapeServiceNotReady fires for that instance', async () => {
+  const p = need(prom, 'prometheus');
+  const { db, readyUsers } = await extras();
+  const ready = `service_ready{instance="${readyUsers.instance}"}`;
+  await p.waitFor('the users instance to be scraped as ready', async () => (await p.query(`${ready} == 1`)).length > 0, 20_000);
+  await db.stop();
+  // Readiness is only evaluated when something asks (a kubelet probe in Kubernetes): ask as one would.
+  await waitFiring(p, 'ShipshapeServiceNotReady', { service: 'users', instance: readyUsers.instance }, async () => {
+    await fetch(`${readyUsers.url}/ready`).then((r) => r.arrayBuffer());
+    await sleep(500);
+  });
+  assert.equal((await fetch(`${readyUsers.url}/ready`)).status, 503, 'its readiness fails once the database is gone');
+});
+
+test('when products answers orders slowly, then the order-creation p99 and latency budget burn alerts fire', async () => {
+  const p = need(prom, 'prometheus');
+  const { slowOrders, productsProxy: proxy } = await extras();
+  const orders = client(slowOrders.url, '');
+  // Each reservation waits 1.5 s in the proxy: orders succeed, but above the 1 s threshold (the 1-2.5 s bucket).
+  proxy.delayMs = 1500;
+  const durations: number[] = [];
+  const burst = async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const started = performance.now();
+        await placeOrder(orders, catalog.users[i % catalog.users.length] ?? '', catalog.products[i % catalog.products.length] ?? '');
+        durations.push(performance.now() - started);
+      }),
+    );
+  };
+  try {
+    await waitFiring(p, 'ShipshapeOrderCreationLatencyHigh', { service: 'orders' }, burst);
+    await waitFiring(p, 'ShipshapeOrderCreationLatencyBudgetBurn', { severity: 'critical' }, burst);
+    await waitFiring(p, 'ShipshapeOrderCreationLatencyBudgetBurn', { severity: 'warning' }, burst);
+  } finally {
+    proxy.delayMs = 0;
+  }
+  assert.deepEqual([...orders.statuses.keys()], ['POST /orders 201'], 'slow, not failing');
+  assert.ok(Math.min(...durations) > 1000, `every order took more than 1 s (fastest ${Math.round(Math.min(...durations))} ms)`);
+});
+
+test('when a lock on the catalog table holds reads, then the read p99 and catalog latency budget burn alerts fire', async () => {
+  const p = need(prom, 'prometheus');
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  const watch = new pg.Client({ connectionString: databaseUrl });
+  await Promise.all([lock.connect(), watch.connect()]);
+  // Pages nobody has asked for (limits above the default 20), so each misses the cache and queries the table.
+  let limit = 100;
+  const statuses: number[] = [];
+  const blockedReads = async () => {
+    if (limit - 8 < 20) throw new Error('no uncached pages left to read');
+    await lock.query('BEGIN');
+    await lock.query('LOCK TABLE catalog.products IN ACCESS EXCLUSIVE MODE');
+    const reads = Array.from({ length: 8 }, () => gw.call('GET', `/products?limit=${limit--}`));
+    try {
+      await p.waitFor('the reads to wait for the lock', async () => {
+        const waiting = await watch.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'products' AND wait_event_type = 'Lock' AND query ILIKE 'select%'",
+          [dbName],
+        );
+        return waiting.rows[0].n >= reads.length;
+      }, 10_000);
+      // Hold it long enough for every read to pass both thresholds (250 ms for the SLO, 500 ms for the p99 alert).
+      await sleep(800);
+    } finally {
+      await lock.query('COMMIT');
+      for (const r of await Promise.allSettled(reads)) statuses.push(r.status === 'fulfilled' ? r.value.status : 0);
+    }
+  };
+  try {
+    await waitFiring(p, 'ShipshapeReadLatencyHigh', { service: 'products' }, blockedReads);
+    await waitFiring(p, 'ShipshapeReadLatencyHigh', { service: 'gateway' }, blockedReads);
+    await waitFiring(p, 'ShipshapeCatalogReadLatencyBudgetBurn', { severity: 'critical' }, blockedReads);
+    await waitFiring(p, 'ShipshapeCatalogReadLatencyBudgetBurn', { severity: 'warning' }, blockedReads);
+  } finally {
+    await Promise.all([lock.end(), watch.end()]);
+  }
+  assert.deepEqual([...new Set(statuses)], [200], 'slow, not failing');
 });

@@ -1,6 +1,6 @@
 // A real Prometheus on a random loopback port, for the live checks; and the query helpers they use.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,6 +41,24 @@ export function withShortFor(ruleFile: string, outDir: string, for_ = '0s'): str
   const out = join(outDir, `short-for-${ruleFile.split('/').pop() ?? 'rules.yaml'}`);
   writeFileSync(out, stringify(doc, { lineWidth: 0 }));
   return out;
+}
+
+export interface FileTargets {
+  /** A scrape config (honouring the services' own labels, like the others) that reads the targets from the file. */
+  scrapeConfig: unknown;
+  /** Replaces the file's targets; Prometheus watches the file and scrapes the new ones within seconds. */
+  set(targets: { instance: string; service: string }[]): void;
+}
+
+/** Targets that come and go during a run (extra service instances a fault test starts), through file-based discovery. */
+export function fileTargets(dir: string, job: string): FileTargets {
+  const file = join(dir, `${job}-targets.json`);
+  const set = (targets: { instance: string; service: string }[]) => {
+    writeFileSync(`${file}.tmp`, JSON.stringify(targets.map((t) => ({ targets: [t.instance], labels: { service: t.service } }))));
+    renameSync(`${file}.tmp`, file);
+  };
+  set([]);
+  return { scrapeConfig: { job_name: job, honor_labels: true, file_sd_configs: [{ files: [file], refresh_interval: '1s' }] }, set };
 }
 
 export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus> {
