@@ -18,9 +18,19 @@ interface OtlpJson {
   }[];
 }
 
-export async function startOtlpReceiver(): Promise<{ endpoint: string; spans: ReceivedSpan[]; close(): Promise<void> }> {
+export interface OtlpReceiver {
+  endpoint: string;
+  spans: ReceivedSpan[];
+  /** Content types the exporters sent, for diagnostics when spans are missing. */
+  contentTypes: Set<string>;
+  close(): Promise<void>;
+}
+
+export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const contentTypes = new Set<string>();
   const server = createServer(async (req, res) => {
+    contentTypes.add(String(req.headers['content-type']));
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body = Buffer.concat(chunks);
@@ -37,5 +47,5 @@ export async function startOtlpReceiver(): Promise<{ endpoint: string; spans: Re
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { endpoint: `http://127.0.0.1:${port}`, spans, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { endpoint: `http://127.0.0.1:${port}`, spans, contentTypes, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

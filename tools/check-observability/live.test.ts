@@ -29,7 +29,7 @@ import { panelQueries, substituteVariables, type DashboardJson } from './lib/das
 import { OBS, RULES_DIR } from './lib/paths.ts';
 import { emptyQueries, fileTargets, startPrometheus, withShortFor, type FileTargets, type Prometheus } from './lib/prometheus.ts';
 import { loadRuleFiles, recordsOf } from './lib/rules.ts';
-import { startOtlpReceiver, type OtlpReceiver } from './lib/otlp-receiver.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp.ts';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process.ts';
 import { client, createCatalog, placeOrder, round, type Catalog, type Client } from './lib/traffic.ts';
 
@@ -140,7 +140,8 @@ before(async () => {
       UPSTREAM_RETRIES: '1',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
     },
-    // The gateway's breakers stay closed, so orders placed while products is down reach orders and its own breaker.
+    // The gateway's breakers stay closed: with the ten-minute half-open delay above, its breaker to products would
+    // stay open after the products outage and keep the later read-latency test from reaching products.
     serviceEnv: { gateway: { RATE_LIMIT_MAX: '1000000', UPSTREAM_TIMEOUT_MS: '3000', BREAKER_FAILURE_THRESHOLD: '100' } },
   });
   const scrapeConfigs = SERVICES.map((service) => ({
