@@ -142,4 +142,20 @@ describe('unreachable services and circuit breakers', () => {
     assert.equal(await metric(app, 'circuit_breaker_transitions_total', { target: 'users', state: 'half_open' }), 1);
     assert.equal(await metric(app, 'circuit_breaker_transitions_total', { target: 'users', state: 'closed' }), 1);
   });
+  test('when a service answers 503 about its own dependency, then its breaker stays closed and every answer is relayed', async () => {
+    const orders = await startStub('orders', () => ({ status: 503, body: { type: 'https://shipshape.dev/problems/dependency-unavailable', title: 'Service Unavailable', status: 503, detail: 'products service is unavailable', dependency: 'products' }, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' } }));
+    const gw = await startGateway({ users, orders }, { BREAKER_FAILURE_THRESHOLD: '3', UPSTREAM_RETRIES: '0' });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const res = await gw.inject({ method: 'POST', url: '/orders', payload: {}, headers: { 'idempotency-key': `k${i}` } });
+        assert.equal(res.statusCode, 503);
+        assert.equal(res.json().dependency, 'products', 'the answer of orders, not a gateway circuit');
+      }
+      assert.equal(orders.calls().length, 6, 'every request reached orders');
+      assert.equal(await metric(gw, 'circuit_breaker_state', { target: 'orders' }), 0);
+    } finally {
+      await gw.close();
+      await orders.close();
+    }
+  });
 });
