@@ -78,7 +78,12 @@ export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOp
         span.setAttribute('http.response.status_code', rep.statusCode);
         if (rep.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
-        rep.send(res.stream);
+        // The services answer small JSON documents: relaying each whole lets Fastify write head and body at once
+        // with a Content-Length, where piping the stream costs a chunked write per piece.
+        const chunks: Buffer[] = [];
+        res.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.stream.once('end', () => rep.send(Buffer.concat(chunks)));
+        res.stream.once('error', (err: Error) => rep.send(problemFor(err, upstream)));
       },
       onError: (rep, { error }) => {
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
