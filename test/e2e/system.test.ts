@@ -81,6 +81,8 @@ describe('through the gateway', () => {
     });
     assert.ok(trace.filter((s) => s.service === 'orders' && s.kind === 3).length >= 2, 'orders made client calls to users and products');
     assert.deepEqual([...new Set(trace.map((s) => s.service))].sort(), ['gateway', 'orders', 'products', 'users']);
+    const probeSpans = otlp.spans.filter((s) => /\/(health|ready|metrics)\b/.test(s.name));
+    assert.deepEqual(probeSpans, [], 'readiness polls and scrapes are not traced');
   });
 
   test('when /internal paths are requested through the gateway, then they are not routed', async () => {

@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import problems from './errors.ts';
 import metricsPlugin, { Metrics } from './metrics.ts';
-import tracingPlugin, { Tracing, requestLogger, type TracingSettings } from './tracing.ts';
+import tracingPlugin, { QUIET_PATHS, Tracing, requestLogger, type TracingSettings } from './tracing.ts';
 import healthPlugin, { Health } from './health.ts';
 import { loggerOptions } from './logger.ts';
 import { Database } from './db.ts';
@@ -36,7 +36,6 @@ export interface ServiceOptions {
   docs?: boolean;
 }
 
-const QUIET = /^\/(health|ready|metrics)(\/|\?|$)/;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Accepts a well-formed incoming X-Request-ID, else makes one. */
@@ -52,7 +51,7 @@ export async function createService(o: ServiceOptions): Promise<App> {
     genReqId: requestIdFrom,
     childLoggerFactory: requestLogger(tracing),
     // Probes and scrapes would drown the request log.
-    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (req) => QUIET.test(req.url ?? '') }),
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (req) => QUIET_PATHS.test(req.url ?? '') }),
     bodyLimit: o.bodyLimit ?? 1_048_576,
     // A hop count is valid at runtime; Fastify's types only list boolean and string forms.
     trustProxy: (o.trustProxy ?? false) as boolean | string,

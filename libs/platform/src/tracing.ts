@@ -120,12 +120,16 @@ export class Tracing {
 
 const serverSpans = new WeakMap<IncomingMessage, Span>();
 
+/** Probes and scrapes: neither logged per request nor traced. */
+export const QUIET_PATHS = /^\/(health|ready|metrics)(\/|\?|$)/;
+
 /**
  * Fastify's childLoggerFactory: one child logger per request carrying the request id and the trace and span ids,
  * with the server span started here so its ids are known before the first log line.
  */
 export function requestLogger(tracing: Tracing) {
   return (logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions, req: RawRequestDefaultExpression): FastifyBaseLogger => {
+    if (QUIET_PATHS.test(req.url ?? '')) return logger.child(bindings, opts);
     const span = tracing.startServerSpan(req);
     serverSpans.set(req, span);
     const sc = span.spanContext();
@@ -149,7 +153,8 @@ export default fp<{ tracing: Tracing }>(
     app.decorateRequest('span', undefined);
     app.addHook('onRequest', async (request: FastifyRequest) => {
       // The span was started with the request's logger (see requestLogger), so every log line carries its ids.
-      const span = serverSpans.get(request.raw) ?? tracing.startServerSpan(request.raw);
+      const span = serverSpans.get(request.raw);
+      if (!span) return;
       const route = request.routeOptions.url ?? 'unmatched';
       span.updateName(`${request.method} ${route}`);
       span.setAttribute('http.route', route);
