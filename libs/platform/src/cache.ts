@@ -120,13 +120,14 @@ export class RedisBackend implements CacheBackend {
   }
 }
 
-export interface CachedRead<T> {
-  value: T;
+/** A cached read as JSON text: a hit is sent as stored, never parsed and serialised again. */
+export interface CachedRead {
+  json: string;
   hit: boolean;
 }
 
 export class Cache {
-  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly inflight = new Map<string, Promise<string | undefined>>();
   readonly backend: CacheBackend;
   private readonly name: string;
   private readonly prefix: string;
@@ -149,21 +150,21 @@ export class Cache {
     return `${this.prefix}:${k}`;
   }
 
-  /** Read-through: a hit returns the cached value; concurrent misses for one key share one load. */
-  async read<T>(key: string, load: () => Promise<T | undefined>): Promise<CachedRead<T> | undefined> {
+  /** Read-through: a hit returns the cached JSON; concurrent misses for one key share one load. */
+  async read<T>(key: string, load: () => Promise<T | undefined>): Promise<CachedRead | undefined> {
     const full = this.key(key);
-    const joining = this.inflight.get(full) as Promise<T | undefined> | undefined;
+    const joining = this.inflight.get(full);
     if (joining) {
       this.metrics.cacheRequests.inc({ cache: this.name, result: 'miss' });
-      const value = await joining;
-      return value === undefined ? undefined : { value, hit: false };
+      const json = await joining;
+      return json === undefined ? undefined : { json, hit: false };
     }
     if (this.backend.isUp()) {
       try {
-        const raw = await this.backend.get(full);
-        if (raw !== undefined) {
+        const json = await this.backend.get(full);
+        if (json !== undefined) {
           this.metrics.cacheRequests.inc({ cache: this.name, result: 'hit' });
-          return { value: JSON.parse(raw) as T, hit: true };
+          return { json, hit: true };
         }
         this.metrics.cacheRequests.inc({ cache: this.name, result: 'miss' });
       } catch (err) {
@@ -173,18 +174,20 @@ export class Cache {
     } else {
       this.metrics.cacheRequests.inc({ cache: this.name, result: 'error' });
     }
-    let pending = this.inflight.get(full) as Promise<T | undefined> | undefined;
+    let pending = this.inflight.get(full);
     if (!pending) {
       pending = (async () => {
         const value = await load();
+        if (value === undefined) return undefined;
+        const json = JSON.stringify(value);
         // Stay in flight until the value is stored, so a late miss finds it in the cache rather than reloading.
-        if (value !== undefined && this.backend.isUp()) await this.backend.set(full, JSON.stringify(value), this.ttlSeconds).catch(() => {});
-        return value;
+        if (this.backend.isUp()) await this.backend.set(full, json, this.ttlSeconds).catch(() => {});
+        return json;
       })().finally(() => this.inflight.delete(full));
       this.inflight.set(full, pending);
     }
-    const value = await pending;
-    return value === undefined ? undefined : { value, hit: false };
+    const json = await pending;
+    return json === undefined ? undefined : { json, hit: false };
   }
 
   /** A generation number to put in keys of collections, bumped to invalidate all of them at once. */

@@ -96,16 +96,20 @@ export default fp<MetricsPluginOptions>(
     const m = opts.metrics;
     app.decorate('metrics', m);
     app.decorateRequest('startedAt', 0n);
-    app.addHook('onRequest', async (request: FastifyRequest) => {
+    // Callback hooks: they run on every request, and an async hook costs a promise each time.
+    app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
       request.startedAt = process.hrtime.bigint();
       m.httpActive.inc();
+      done();
     });
-    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       m.httpActive.dec();
       const route = request.routeOptions.url ?? 'unmatched';
-      if (route === '/metrics') return;
-      const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
-      m.httpDuration.observe({ method: request.method, route, status_class: statusClass(reply.statusCode) }, seconds);
+      if (route !== '/metrics') {
+        const seconds = Number(process.hrtime.bigint() - request.startedAt) / 1e9;
+        m.httpDuration.observe({ method: request.method, route, status_class: statusClass(reply.statusCode) }, seconds);
+      }
+      done();
     });
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       reply.type(m.registry.contentType);

@@ -1,7 +1,7 @@
 // Builds a service's Fastify app with every platform piece registered. Never listens (see server.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,7 +12,7 @@ import healthPlugin, { Health } from './health.ts';
 import { loggerOptions } from './logger.ts';
 import { Database } from './db.ts';
 import { pendingMigrations, type MigrationTarget } from './migrate.ts';
-import { Cache, createCacheBackend } from './cache.ts';
+import { Cache, createCacheBackend, type CachedRead } from './cache.ts';
 import { databaseUrl, redisUrl, type DatabaseSettings, type RedisSettings } from './config.ts';
 import { decodeCursor, toPage, type KeysetPosition, type PageOf } from './schemas.ts';
 
@@ -67,8 +67,9 @@ export async function createService(o: ServiceOptions): Promise<App> {
   await app.register(metricsPlugin, { metrics });
   await app.register(tracingPlugin, { tracing });
   await app.register(healthPlugin, { health: new Health() });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   if (o.docs === false) return app as unknown as App;
   await app.register(swagger, {
@@ -140,18 +141,17 @@ export function attachCache(app: App, name: string, c: CacheConfig): Cache {
 /** A cached page of a collection: the key carries the collection's generation, so any write invalidates all pages. */
 export async function cachedPage<T extends KeysetPosition>(
   cache: Cache,
-  reply: import('fastify').FastifyReply,
+  reply: FastifyReply,
   query: { limit: number; cursor?: string | undefined },
   list: (limit: number, after: KeysetPosition | undefined) => Promise<T[]>,
-): Promise<PageOf<T>> {
+): Promise<FastifyReply> {
   const after = decodeCursor(query.cursor);
   const gen = await cache.generation('list');
   const found = await cache.read<PageOf<T>>(`list:${gen}:${query.limit}:${query.cursor ?? ''}`, async () => toPage(await list(query.limit, after), query.limit));
-  cacheHeader(reply, found?.hit ?? false);
-  return found?.value ?? { items: [], nextCursor: null };
+  return sendCached(reply, found as CachedRead);
 }
 
-/** Sends a cached read with its X-Cache header. */
-export function cacheHeader(reply: import('fastify').FastifyReply, hit: boolean): void {
-  reply.header('x-cache', hit ? 'hit' : 'miss');
+/** Sends a cached read as stored, with its X-Cache header (the JSON is the route's response shape already). */
+export function sendCached(reply: FastifyReply, found: CachedRead): FastifyReply {
+  return reply.header('x-cache', found.hit ? 'hit' : 'miss').type('application/json; charset=utf-8').send(found.json);
 }

@@ -151,22 +151,26 @@ export default fp<{ tracing: Tracing }>(
     const tracing = opts.tracing;
     app.decorate('tracing', tracing);
     app.decorateRequest('span', undefined);
-    app.addHook('onRequest', async (request: FastifyRequest) => {
+    app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
       // The span was started with the request's logger (see requestLogger), so every log line carries its ids.
       const span = serverSpans.get(request.raw);
-      if (!span) return;
-      const route = request.routeOptions.url ?? 'unmatched';
-      span.updateName(`${request.method} ${route}`);
-      span.setAttribute('http.route', route);
-      span.setAttribute('shipshape.request_id', request.id);
-      request.span = span;
+      if (span) {
+        const route = request.routeOptions.url ?? 'unmatched';
+        span.updateName(`${request.method} ${route}`);
+        span.setAttribute('http.route', route);
+        span.setAttribute('shipshape.request_id', request.id);
+        request.span = span;
+      }
+      done();
     });
-    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       const span = request.span;
-      if (!span) return;
-      span.setAttribute('http.response.status_code', reply.statusCode);
-      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
+      if (span) {
+        span.setAttribute('http.response.status_code', reply.statusCode);
+        if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+      done();
     });
     app.addHook('onClose', async () => tracing.shutdown());
   },

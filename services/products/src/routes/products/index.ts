@@ -1,7 +1,8 @@
 // Public catalog: cached reads, admin-only writes.
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
-import { cacheHeader, cachedPage } from '@shipshape/platform/service';
+import { cachedPage, sendCached } from '@shipshape/platform/service';
+import type { FastifyReply } from 'fastify';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
@@ -52,14 +53,13 @@ export default async function productsRoutes(app: App, { repo, cache }: Products
   app.get(
     '/products',
     { schema: { tags, summary: 'List products (cached), oldest first', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Page(ProductSchema) } } },
-    async (request, reply) => cachedPage(cache, reply, request.query, (limit, after) => repo.list(limit, after)),
+    async (request, reply) => cachedPage(cache, reply as unknown as FastifyReply, request.query, (limit, after) => repo.list(limit, after)),
   );
 
   app.get('/products/:id', { schema: { tags, summary: 'Get a product (cached)', params: IdParams, response: { 200: ProductSchema } } }, async (request, reply) => {
     const found = await cache.read<Product>(`product:${request.params.id}`, () => repo.get(request.params.id));
     if (!found) throw notFound('product', request.params.id);
-    cacheHeader(reply, found.hit);
-    return found.value;
+    return sendCached(reply as unknown as FastifyReply, found);
   });
 
   app.post('/products', { ...admin, schema: { tags, security, summary: 'Create a product (admin)', body: CreateProduct, response: { 201: ProductSchema } } }, async (request, reply) => {

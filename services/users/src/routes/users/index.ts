@@ -1,7 +1,8 @@
 // HTTP entry points for /users: schema + thin handlers.
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
-import { cacheHeader, cachedPage } from '@shipshape/platform/service';
+import { cachedPage, sendCached } from '@shipshape/platform/service';
+import type { FastifyReply } from 'fastify';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
@@ -48,14 +49,13 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
   app.get('/users/:id', { schema: { tags, summary: 'Get a user (cached)', params: IdParams, response: { 200: UserSchema } } }, async (request, reply) => {
     const found = await cache.read<User>(`user:${request.params.id}`, () => repo.get(request.params.id));
     if (!found) throw notFound('user', request.params.id);
-    cacheHeader(reply, found.hit);
-    return found.value;
+    return sendCached(reply as unknown as FastifyReply, found);
   });
 
   app.get(
     '/users',
     { schema: { tags, summary: 'List users (cached), oldest first', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Page(UserSchema) } } },
-    async (request, reply) => cachedPage(cache, reply, request.query, (limit, after) => repo.list(limit, after)),
+    async (request, reply) => cachedPage(cache, reply as unknown as FastifyReply, request.query, (limit, after) => repo.list(limit, after)),
   );
 
   app.patch('/users/:id', { schema: { tags, summary: 'Update a user', params: IdParams, body: UpdateUser, response: { 200: UserSchema } } }, async (request) => {
