@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { adminToken, startOrders, startProducts, startUsers, uniqueNamespace } from '../support/apps.ts';
+import { adminToken, startGateway, startOrders, startProducts, startUsers, uniqueNamespace } from '../support/apps.ts';
 import { REDIS_URL } from '../support/env.ts';
 import { SEED_PRODUCTS, SEED_USERS } from '../../tools/db/seed.ts';
 import type { App } from '@shipshape/platform/service';
@@ -24,8 +24,10 @@ before(async () => {
   const u = await startUsers({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
   const p = await startProducts({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
   const o = await startOrders({ DATABASE_URL: db.url, USERS_URL: u.url, PRODUCTS_URL: p.url }, { reconciler: false });
-  apps.push(u.app, p.app, o.app);
-  Object.assign(bases, { users: u.url, products: p.url, orders: o.url });
+  // The gateway last: its combined document is fuzzed too, through the proxy.
+  const g = await startGateway({ USERS_URL: u.url, PRODUCTS_URL: p.url, ORDERS_URL: o.url, REDIS_URL, CACHE_NAMESPACE: ns });
+  apps.push(u.app, p.app, o.app, g.app);
+  Object.assign(bases, { users: u.url, products: p.url, orders: o.url, gateway: g.url });
 });
 after(async () => {
   await Promise.all(apps.map((a) => a.close()));

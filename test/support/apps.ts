@@ -7,6 +7,8 @@ import { buildApp as buildOrders } from '../../services/orders/src/app.ts';
 import { readConfig as usersConfig } from '../../services/users/src/config.ts';
 import { readConfig as productsConfig } from '../../services/products/src/config.ts';
 import { readConfig as ordersConfig } from '../../services/orders/src/config.ts';
+import { buildApp as buildGateway } from '../../services/gateway/src/app.ts';
+import { readConfig as gatewayConfig } from '../../services/gateway/src/config.ts';
 import { signAdminToken } from '../../tools/dev/stack.ts';
 import { JWT_SECRET } from './env.ts';
 
@@ -33,5 +35,10 @@ export async function startProducts(env: Record<string, string>): Promise<{ app:
 
 export async function startOrders(env: Record<string, string>, opts: { reconciler?: boolean } = {}): Promise<{ app: App; url: string }> {
   const app = await buildOrders(ordersConfig({ LOG_LEVEL: 'silent', ...env }), opts);
+  return { app, url: await listen(app) };
+}
+
+export async function startGateway(env: Record<string, string>): Promise<{ app: App; url: string }> {
+  const app = await buildGateway(gatewayConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000', ...env }));
   return { app, url: await listen(app) };
 }
