@@ -5,9 +5,11 @@
 //   - stopping products fires the matching alerts, and terminating database connections fires the database alert
 //     (in a copy of the rules whose `for` is 0s);
 //   - extra service instances, scraped by the same Prometheus, fire the rest with real faults at the real thresholds:
-//     a users instance with a wrong database password (auth errors), a users instance whose private PostgreSQL stops
-//     (not ready), an orders instance whose calls to products are delayed (order-creation p99 and latency burn), and a
-//     lock on the catalog table that holds catalog reads (read p99 and catalog latency burn);
+//     a users instance with a wrong database password (auth errors), a products instance whose private Redis stops
+//     (cache degraded, still ready), a users instance whose private PostgreSQL stops (not ready), an orders instance
+//     whose calls to products are delayed (order-creation p99 and latency burn), a lock on the catalog table that holds
+//     catalog reads (read p99 and catalog latency burn), and catalog reads on that products instance once its
+//     PostgreSQL is gone (catalog availability burn);
 //   - the emptiness check bites on a metric nobody exports.
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
@@ -18,13 +20,13 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { startFaultProxy, type FaultProxy } from '../../test/support/http.ts';
-import { startPrivatePostgres, type PrivatePostgres } from '../../test/support/servers.ts';
+import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../../test/support/servers.ts';
 import { migrateAll } from '../db/migrate.ts';
 import { selectTargets } from '../db/targets.ts';
 import { SERVICES } from '../../deploy/observability/src/conventions.ts';
 import { dashboards } from '../../deploy/observability/src/dashboards/index.ts';
 import { RULE_FILES } from '../../deploy/observability/src/render.ts';
-import { startStack, type Stack } from '../dev/stack.ts';
+import { signAdminToken, startStack, type Stack } from '../dev/stack.ts';
 import { panelQueries, substituteVariables, type DashboardJson } from './lib/dashboards.ts';
 import { OBS, RULES_DIR } from './lib/paths.ts';
 import { emptyQueries, fileTargets, startPrometheus, withShortFor, type FileTargets, type Prometheus } from './lib/prometheus.ts';
@@ -77,6 +79,12 @@ interface Extras {
   /** orders on the test database whose calls to products go through a proxy that can delay them. */
   slowOrders: ServiceProcess;
   productsProxy: FaultProxy;
+  /** A Redis of their own that can be stopped. */
+  redis: PrivateRedis;
+  /** products on the private PostgreSQL, caching in the private Redis: ready until the database stops. */
+  cachingProducts: ServiceProcess;
+  /** An admin token for that products instance (its own JWT_SECRET). */
+  cachingProductsToken: string;
 }
 
 let extrasStarting: Promise<Extras> | undefined;
@@ -84,9 +92,13 @@ let extrasScraped: Promise<Extras> | undefined;
 const extraProcesses: ServiceProcess[] = [];
 let productsProxy: FaultProxy | undefined;
 let privateDb: PrivatePostgres | undefined;
+let privateRedis: PrivateRedis | undefined;
 
 async function startExtras(s: Stack): Promise<Extras> {
+  const redisStarting = startPrivateRedis().then((r) => (privateRedis = r));
+  redisStarting.catch(() => undefined);
   const db = (privateDb = await startPrivatePostgres());
+  const redis = await redisStarting;
   const wrong = new pg.Client({ host: '127.0.0.1', port: db.port, user: 'postgres', password: 'not-the-password', database: 'postgres' });
   const refused = await wrong.connect().then(
     async () => (await wrong.end(), 'accepted'),
@@ -96,20 +108,22 @@ async function startExtras(s: Stack): Promise<Extras> {
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
   await c.query('CREATE DATABASE shipshape').finally(() => c.end());
-  await migrateAll(db.adminUrl.replace(/\/postgres$/, '/shipshape'), selectTargets(['--service', 'users']));
+  await migrateAll(db.adminUrl.replace(/\/postgres$/, '/shipshape'), [...selectTargets(['--service', 'users']), ...selectTargets(['--service', 'products'])]);
   const proxy = (productsProxy = await startFaultProxy(s.urls.products));
-  const start = (name: 'users' | 'orders', env: Record<string, string>) =>
+  const start = (name: 'users' | 'products' | 'orders', env: Record<string, string>) =>
     startServiceProcess(name, env).then((x) => (extraProcesses.push(x), x));
   const privateEnv = { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: String(db.port), POSTGRES_DB: 'shipshape', POSTGRES_USER: 'postgres' };
+  const jwtSecret = randomBytes(32).toString('hex');
   const starting = [
     start('users', { ...privateEnv, POSTGRES_PASSWORD: 'postgres' }),
     start('users', { ...privateEnv, POSTGRES_PASSWORD: 'not-the-password' }),
     start('orders', { DATABASE_URL: databaseUrl, USERS_URL: s.urls.users, PRODUCTS_URL: proxy.url, UPSTREAM_TIMEOUT_MS: '5000' }),
+    start('products', { ...privateEnv, POSTGRES_PASSWORD: 'postgres', REDIS_URL: redis.url, JWT_SECRET: jwtSecret }),
   ] as const;
   // Every start has ended (and is in extraProcesses, for the cleanup) before a failed one is reported.
   await Promise.allSettled(starting);
-  const [readyUsers, wrongPassword, slowOrders] = await Promise.all(starting);
-  return { db, readyUsers, wrongPassword, slowOrders, productsProxy: proxy };
+  const [readyUsers, wrongPassword, slowOrders, cachingProducts] = await Promise.all(starting);
+  return { db, readyUsers, wrongPassword, slowOrders, productsProxy: proxy, redis, cachingProducts, cachingProductsToken: signAdminToken(jwtSecret) };
 }
 
 /** The extra instances, once Prometheus scrapes them (the first fault test that needs them adds them as targets). */
@@ -117,9 +131,11 @@ function extras(): Promise<Extras> {
   extrasScraped ??= (async () => {
     const x = await need(extrasStarting, 'extra instances');
     const p = need(prom, 'prometheus');
-    // Ready before it is scraped, so its service_ready is 1 from the first sample on.
-    await p.waitFor('the users instance on the private database to be ready', async () => (await fetch(`${x.readyUsers.url}/ready`)).status === 200, 20_000);
-    const all = [x.readyUsers, x.wrongPassword, x.slowOrders];
+    // Ready before they are scraped, so their service_ready is 1 from the first sample on.
+    for (const instance of [x.readyUsers, x.cachingProducts]) {
+      await p.waitFor(`the ${instance.name} instance on the private database to be ready`, async () => (await fetch(`${instance.url}/ready`)).status === 200, 20_000);
+    }
+    const all = [x.readyUsers, x.wrongPassword, x.slowOrders, x.cachingProducts];
     extraTargets.set(all.map((t) => ({ instance: t.instance, service: t.name })));
     await p.waitFor('the extra instances to be scraped', async () => (await p.query('up{job="extra"} == 1')).length === all.length, 30_000);
     return x;
@@ -167,6 +183,7 @@ after(async () => {
   await Promise.all(extraProcesses.map((x) => x.stop()));
   await productsProxy?.close();
   await privateDb?.close();
+  await privateRedis?.close();
   await stack?.stop();
   await otlp?.close();
   rmSync(workDir, { recursive: true, force: true });
@@ -310,6 +327,52 @@ test('when a users instance has a wrong database password, then ShipshapeDatabas
   assert.deepEqual(counted.map((sample) => sample.metric['instance']), [wrongPassword.instance], 'only that instance counts auth errors');
 });
 
+// Before the private PostgreSQL stops (next test): a products instance without its cache is still ready.
+test('when the Redis under a products instance stops, then ShipshapeCacheDegraded fires for it and it stays ready, degraded', async () => {
+  const p = need(prom, 'prometheus');
+  const { redis, cachingProducts: products, cachingProductsToken } = await extras();
+  const created = await client(products.url, cachingProductsToken).call('POST', '/products', {
+    sku: `CACHE-${randomBytes(3).toString('hex')}`,
+    name: 'Cached product',
+    priceCents: 700,
+    currency: 'EUR',
+    stock: 10,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const id = (created.json as { id: string }).id;
+  const read = async () => {
+    const r = await fetch(`${products.url}/products/${id}`);
+    await r.arrayBuffer();
+    return `${r.status} ${r.headers.get('x-cache')}`;
+  };
+  // Real lookups in Redis: the first read misses and fills the cache, the next ones hit.
+  assert.deepEqual([await read(), await read(), await read()], ['200 miss', '200 hit', '200 hit']);
+  const at = `instance="${products.instance}"`;
+  const scraped = async () =>
+    (await p.query(`cache_up{${at}} == 1`)).length > 0 && (await p.query(`cache_requests_total{${at}, result="hit"} >= 2`)).length > 0;
+  await p.waitFor('the products instance to be scraped with its cache up and the hits counted', scraped, 20_000);
+  await redis.stop();
+  try {
+    await waitFiring(p, 'ShipshapeCacheDegraded', { service: 'products', instance: products.instance }, async () => {
+      await read();
+      await sleep(500);
+    });
+    const degraded = await p.query('ALERTS{alertname="ShipshapeCacheDegraded", alertstate="firing"}');
+    assert.deepEqual(degraded.map((a) => a.metric['instance']), [products.instance], 'only the instance whose Redis stopped');
+    // Degraded, not down: still ready, and the product is read from PostgreSQL.
+    const ready = await fetch(`${products.url}/ready`);
+    const body = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
+    assert.equal(ready.status, 200, JSON.stringify(body));
+    assert.equal(body.status, 'degraded');
+    assert.equal(body.checks['cache']?.status, 'down');
+    assert.equal(body.checks['database']?.status, 'up');
+    assert.equal(await read(), '200 miss', 'reads are served from the database');
+  } finally {
+    // Running again for the cleanup: the helper's close() would wait forever for a Redis it has already stopped.
+    await redis.start();
+  }
+});
+
 test('when the database under a ready users instance stops, then ShipshapeServiceNotReady fires for that instance', async () => {
   const p = need(prom, 'prometheus');
   const { db, readyUsers } = await extras();
@@ -388,4 +451,27 @@ test('when a lock on the catalog table holds reads, then the read p99 and catalo
     await Promise.all([lock.end(), watch.end()]);
   }
   assert.deepEqual([...new Set(statuses)], [200], 'slow, not failing');
+});
+
+// Last: its 5xx answers are fast, so they would only dilute the latency SLI the two tests above drive.
+test('when catalog reads on a products instance fail without its database, then ShipshapeCatalogReadAvailabilityBudgetBurn fires', async () => {
+  const p = need(prom, 'prometheus');
+  const { db, cachingProducts: products } = await extras();
+  // The not-ready test stopped the private PostgreSQL already; stopping it again does nothing.
+  await db.stop();
+  const statuses: number[] = [];
+  // Catalog reads (pages and products by id) that no cache can answer: each needs the database.
+  const failingReads = async () => {
+    const paths = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? `/products?limit=${10 + i}` : `/products/${randomUUID()}`));
+    for (const r of await Promise.all(paths.map((path) => fetch(`${products.url}${path}`)))) {
+      statuses.push(r.status);
+      await r.arrayBuffer();
+    }
+    await sleep(500);
+  };
+  await waitFiring(p, 'ShipshapeCatalogReadAvailabilityBudgetBurn', { severity: 'critical' }, failingReads);
+  await waitFiring(p, 'ShipshapeCatalogReadAvailabilityBudgetBurn', { severity: 'warning' }, failingReads);
+  assert.deepEqual([...new Set(statuses)], [503], 'the reads fail with 503 (database unavailable)');
+  const failing = await p.query('sum by (instance) (http_server_request_duration_seconds_count{service="products", method="GET", status_class="5xx"}) > 0');
+  assert.deepEqual(failing.map((s) => s.metric['instance']), [products.instance], 'the failed reads are counted by that instance only');
 });
