@@ -8,7 +8,21 @@ import { REDIS_URL } from '../support/env.ts';
 import { SEED_PRODUCTS, SEED_USERS } from '../../tools/db/seed.ts';
 import type { App } from '@shipshape/platform/service';
 
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; required?: string[]; enum?: unknown[]; const?: unknown; anyOf?: Schema[]; format?: string; minimum?: number; maximum?: number; minLength?: number; maxLength?: number; pattern?: string };
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  required?: string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: Schema[];
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+};
 interface Operation {
   parameters?: { in: string; name: string; required?: boolean; schema: Schema }[];
   requestBody?: { content: Record<string, { schema: Schema }> };
@@ -25,7 +39,13 @@ before(async () => {
   const p = await startProducts({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
   const o = await startOrders({ DATABASE_URL: db.url, USERS_URL: u.url, PRODUCTS_URL: p.url }, { reconciler: false });
   // The gateway last: its combined document is fuzzed too, through the proxy.
-  const g = await startGateway({ USERS_URL: u.url, PRODUCTS_URL: p.url, ORDERS_URL: o.url, REDIS_URL, CACHE_NAMESPACE: ns });
+  const g = await startGateway({
+    USERS_URL: u.url,
+    PRODUCTS_URL: p.url,
+    ORDERS_URL: o.url,
+    REDIS_URL,
+    CACHE_NAMESPACE: ns,
+  });
   apps.push(u.app, p.app, o.app, g.app);
   Object.assign(bases, { users: u.url, products: p.url, orders: o.url, gateway: g.url });
 });
@@ -59,7 +79,9 @@ function valid(s: Schema): fc.Arbitrary<unknown> {
       return fc.array(valid(s.items ?? {}), { maxLength: 4 });
     case 'object': {
       const props = s.properties ?? {};
-      return fc.record(Object.fromEntries(Object.entries(props).map(([k, v]) => [k, valid(v)])), { requiredKeys: s.required ?? [] });
+      return fc.record(Object.fromEntries(Object.entries(props).map(([k, v]) => [k, valid(v)])), {
+        requiredKeys: s.required ?? [],
+      });
     }
     default:
       return fc.anything();
@@ -71,18 +93,36 @@ function hostile(s: Schema): fc.Arbitrary<unknown> {
   const weird = fc.oneof(
     fc.anything(),
     fc.string({ maxLength: 300 }),
-    fc.constantFrom(null, -1, 0, 1e308, -1e308, '', ' ', '\u0000', 'x'.repeat(5000), [], {}, true, '1; DROP TABLE users.users', '../../etc/passwd', '🚢'.repeat(100)),
+    fc.constantFrom(
+      null,
+      -1,
+      0,
+      1e308,
+      -1e308,
+      '',
+      ' ',
+      '\u0000',
+      'x'.repeat(5000),
+      [],
+      {},
+      true,
+      '1; DROP TABLE users.users',
+      '../../etc/passwd',
+      '🚢'.repeat(100),
+    ),
   );
   if ((Array.isArray(s.type) ? s.type[0] : s.type) !== 'object' || !s.properties) return fc.oneof(valid(s), weird);
   const keys = Object.keys(s.properties);
   return fc.oneof(
     weird,
     valid(s),
-    fc.tuple(valid(s), fc.constantFrom(...keys, '__proto__', 'constructor', 'extra'), weird).map(([obj, key, value]) => {
-      const out = JSON.parse(JSON.stringify(obj ?? {})) as Record<string, unknown>;
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-      return out;
-    }),
+    fc
+      .tuple(valid(s), fc.constantFrom(...keys, '__proto__', 'constructor', 'extra'), weird)
+      .map(([obj, key, value]) => {
+        const out = JSON.parse(JSON.stringify(obj ?? {})) as Record<string, unknown>;
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        return out;
+      }),
   );
 }
 
@@ -90,22 +130,43 @@ test('when every documented operation gets generated hostile input, then no resp
   let requests = 0;
   const statuses = new Map<number, number>();
   for (const [service, base] of Object.entries(bases)) {
-    const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const doc = (await (await fetch(`${base}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         const bodySchema = op.requestBody?.content['application/json']?.schema;
         const params = op.parameters ?? [];
         const arb = fc.record({
           body: bodySchema ? hostile(bodySchema) : fc.constant(undefined),
-          path: fc.record(Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, fc.oneof(valid(p.schema), fc.string({ maxLength: 60 }))]))),
-          query: fc.dictionary(fc.constantFrom(...params.filter((p) => p.in === 'query').map((p) => p.name), 'zzz'), fc.oneof(fc.string({ maxLength: 40 }), fc.integer().map(String)), { maxKeys: 3 }),
-          key: fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 300 }).filter((k) => /^[\x21-\x7e]+$/.test(k)), fc.constant(undefined)),
+          path: fc.record(
+            Object.fromEntries(
+              params
+                .filter((p) => p.in === 'path')
+                .map((p) => [p.name, fc.oneof(valid(p.schema), fc.string({ maxLength: 60 }))]),
+            ),
+          ),
+          query: fc.dictionary(
+            fc.constantFrom(...params.filter((p) => p.in === 'query').map((p) => p.name), 'zzz'),
+            fc.oneof(fc.string({ maxLength: 40 }), fc.integer().map(String)),
+            { maxKeys: 3 },
+          ),
+          key: fc.oneof(
+            fc.uuid(),
+            fc.string({ minLength: 1, maxLength: 300 }).filter((k) => /^[\x21-\x7e]+$/.test(k)),
+            fc.constant(undefined),
+          ),
           admin: fc.boolean(),
-          rawBody: fc.oneof(fc.constant(undefined), fc.constantFrom('{', '{"a":', '[]', 'null', '"x"', '{"userId": 1e999}')),
+          rawBody: fc.oneof(
+            fc.constant(undefined),
+            fc.constantFrom('{', '{"a":', '[]', 'null', '"x"', '{"userId": 1e999}'),
+          ),
         });
         await fc.assert(
           fc.asyncProperty(arb, async (input) => {
-            const url = new URL(base + path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(String(input.path[n] ?? 'x'))));
+            const url = new URL(
+              base + path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(String(input.path[n] ?? 'x'))),
+            );
             for (const [k, v] of Object.entries(input.query)) url.searchParams.set(k, v);
             const headers: Record<string, string> = {};
             if (input.admin) headers.authorization = `Bearer ${adminToken()}`;
@@ -119,14 +180,24 @@ test('when every documented operation gets generated hostile input, then no resp
             const text = await res.text();
             requests += 1;
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-            assert.ok(res.status < 500, `${service} ${method.toUpperCase()} ${url.pathname}${url.search} → ${res.status}: ${text.slice(0, 300)}`);
-            if (res.status >= 400) assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/, `${method} ${url.pathname} → ${res.status} ${text.slice(0, 100)}`);
+            assert.ok(
+              res.status < 500,
+              `${service} ${method.toUpperCase()} ${url.pathname}${url.search} → ${res.status}: ${text.slice(0, 300)}`,
+            );
+            if (res.status >= 400)
+              assert.match(
+                res.headers.get('content-type') ?? '',
+                /application\/problem\+json/,
+                `${method} ${url.pathname} → ${res.status} ${text.slice(0, 100)}`,
+              );
           }),
           { numRuns: 60, seed: Number(process.env.FUZZ_SEED ?? 20261122) },
         );
       }
     }
   }
-  console.log(`# figure: bad-input fuzzing sent ${requests} requests; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+  console.log(
+    `# figure: bad-input fuzzing sent ${requests} requests; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+  );
   assert.ok(requests > 500);
 });

@@ -21,7 +21,11 @@ before(async () => {
   stack = await startStack({
     databaseUrl: db.url,
     redisUrl: REDIS_URL,
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, CACHE_NAMESPACE: `e2e${randomBytes(3).toString('hex')}`, RATE_LIMIT_MAX: '100000' },
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+      CACHE_NAMESPACE: `e2e${randomBytes(3).toString('hex')}`,
+      RATE_LIMIT_MAX: '100000',
+    },
     serviceEnv: { orders: { RECONCILE_INTERVAL_MS: '300', RECONCILE_GRACE_MS: '1500' } },
   });
 });
@@ -34,7 +38,10 @@ after(async () => {
 
 const gw = () => stack.urls.gateway;
 const newProduct = async (stock: number) => {
-  const res = await call(`${gw()}/products`, { body: { sku: `E2E-${randomUUID().slice(0, 8)}`, name: 'E2E', priceCents: 500, currency: 'USD', stock }, headers: { authorization: `Bearer ${stack.adminToken}` } });
+  const res = await call(`${gw()}/products`, {
+    body: { sku: `E2E-${randomUUID().slice(0, 8)}`, name: 'E2E', priceCents: 500, currency: 'USD', stock },
+    headers: { authorization: `Bearer ${stack.adminToken}` },
+  });
   assert.equal(res.status, 201, res.text);
   initial.set(res.body.id, stock);
   return res.body as { id: string };
@@ -47,28 +54,51 @@ describe('through the gateway', () => {
     const product = await newProduct(5);
     const res = await call(`${gw()}/orders`, {
       body: { userId: SEED_USERS[0]?.id, items: [{ productId: product.id, quantity: 1 }] },
-      headers: { 'idempotency-key': randomUUID(), 'x-request-id': requestId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      headers: {
+        'idempotency-key': randomUUID(),
+        'x-request-id': requestId,
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      },
     });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.headers.get('x-request-id'), requestId);
     for (const service of ['gateway', 'orders', 'users', 'products'] as const) {
-      const lines = await waitFor(`${service} to log ${requestId}`, async () => {
-        const found = stack.logs[service].filter((l) => l.includes(requestId)).map((l) => JSON.parse(l) as Record<string, unknown>);
-        return found.some((l) => l.msg === 'request completed') ? found : undefined;
-      }, 5000);
+      const lines = await waitFor(
+        `${service} to log ${requestId}`,
+        async () => {
+          const found = stack.logs[service]
+            .filter((l) => l.includes(requestId))
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
+          return found.some((l) => l.msg === 'request completed') ? found : undefined;
+        },
+        5000,
+      );
       assert.ok(lines.every((l) => l.requestId === requestId));
-      assert.ok(lines.some((l) => l.traceId === traceId), `${service} logs carry the trace id`);
+      assert.ok(
+        lines.some((l) => l.traceId === traceId),
+        `${service} logs carry the trace id`,
+      );
       assert.ok(lines.every((l) => typeof l.level === 'string' && typeof l.time === 'string'));
     }
-    assert.ok(!Object.values(stack.logs).flat().some((l) => l.includes(stack.adminToken)), 'tokens never reach the logs');
+    assert.ok(
+      !Object.values(stack.logs)
+        .flat()
+        .some((l) => l.includes(stack.adminToken)),
+      'tokens never reach the logs',
+    );
   });
 
   test('when one order goes through gateway → orders → users and products, then one trace holds spans from all four services', async () => {
     const product = await newProduct(5);
-    const res = await call(`${gw()}/orders`, { body: { userId: SEED_USERS[1]?.id, items: [{ productId: product.id, quantity: 1 }] }, headers: { 'idempotency-key': randomUUID() } });
+    const res = await call(`${gw()}/orders`, {
+      body: { userId: SEED_USERS[1]?.id, items: [{ productId: product.id, quantity: 1 }] },
+      headers: { 'idempotency-key': randomUUID() },
+    });
     assert.equal(res.status, 201);
     const serverSpan = await waitFor('the gateway span to be exported', async () =>
-      otlp.spans.find((s) => s.service === 'gateway' && s.name === 'POST /orders' && s.kind === 2 && s.parentSpanId === ''),
+      otlp.spans.find(
+        (s) => s.service === 'gateway' && s.name === 'POST /orders' && s.kind === 2 && s.parentSpanId === '',
+      ),
     );
     const orphansOf = (spans: ReceivedSpan[]) => {
       const ids = new Set(spans.map((s) => s.spanId));
@@ -79,18 +109,27 @@ describe('through the gateway', () => {
       const spans = otlp.spans.filter((s) => s.traceId === serverSpan.traceId);
       return new Set(spans.map((s) => s.service)).size === 4 && orphansOf(spans).length === 0 ? spans : undefined;
     });
-    assert.ok(trace.filter((s) => s.service === 'orders' && s.kind === 3).length >= 2, 'orders made client calls to users and products');
+    assert.ok(
+      trace.filter((s) => s.service === 'orders' && s.kind === 3).length >= 2,
+      'orders made client calls to users and products',
+    );
     assert.deepEqual([...new Set(trace.map((s) => s.service))].sort(), ['gateway', 'orders', 'products', 'users']);
     const probeSpans = otlp.spans.filter((s) => /\/(health|ready|metrics)\b/.test(s.name));
     assert.deepEqual(probeSpans, [], 'readiness polls and scrapes are not traced');
   });
 
   test('when /internal paths are requested through the gateway, then they are not routed', async () => {
-    for (const path of ['/internal/reservations', '/products/..%2Finternal/reservations', '/internal/reservations/x/release']) {
+    for (const path of [
+      '/internal/reservations',
+      '/products/..%2Finternal/reservations',
+      '/internal/reservations/x/release',
+    ]) {
       const res = await call(`${gw()}${path}`, { method: 'GET' });
       assert.equal(res.status, 404, path);
     }
-    const res = await call(`${gw()}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: SEED_PRODUCTS[0]?.id, quantity: 1 }] } });
+    const res = await call(`${gw()}/internal/reservations`, {
+      body: { orderId: randomUUID(), items: [{ productId: SEED_PRODUCTS[0]?.id, quantity: 1 }] },
+    });
     assert.equal(res.status, 404);
   });
 
@@ -100,7 +139,16 @@ describe('through the gateway', () => {
     assert.equal(root.body.company, 'Shipshape');
     const docs = await call(`${gw()}/docs/json`);
     assert.equal(docs.body.info.title, 'Shipshape');
-    for (const p of ['/users', '/users/{id}', '/products', '/products/{id}', '/orders', '/orders/{id}', '/orders/{id}/cancel']) assert.ok(docs.body.paths[p], `docs have ${p}`);
+    for (const p of [
+      '/users',
+      '/users/{id}',
+      '/products',
+      '/products/{id}',
+      '/orders',
+      '/orders/{id}',
+      '/orders/{id}/cancel',
+    ])
+      assert.ok(docs.body.paths[p], `docs have ${p}`);
     assert.ok(!Object.keys(docs.body.paths).some((p) => p.startsWith('/internal')));
   });
 });
@@ -112,7 +160,9 @@ describe('when clients hang up mid-request', () => {
       Array.from({ length: 40 }, async (_, i) => {
         const ctl = new AbortController();
         setTimeout(() => ctl.abort(), 1 + (i % 5));
-        await fetch(`${gw()}/products/${SEED_PRODUCTS[i % SEED_PRODUCTS.length]?.id}`, { signal: ctl.signal }).then((r) => r.text()).catch(() => undefined);
+        await fetch(`${gw()}/products/${SEED_PRODUCTS[i % SEED_PRODUCTS.length]?.id}`, { signal: ctl.signal })
+          .then((r) => r.text())
+          .catch(() => undefined);
       }),
     );
     await new Promise((r) => setTimeout(r, 200));
@@ -126,7 +176,10 @@ describe('when the orders process is killed in the middle of orders', () => {
     const products = await Promise.all([newProduct(50), newProduct(50)]);
     const orders = Array.from({ length: 40 }, (_, i) =>
       call(`${gw()}/orders`, {
-        body: { userId: SEED_USERS[i % SEED_USERS.length]?.id, items: products.map((p) => ({ productId: p.id, quantity: 1 + (i % 2) })) },
+        body: {
+          userId: SEED_USERS[i % SEED_USERS.length]?.id,
+          items: products.map((p) => ({ productId: p.id, quantity: 1 + (i % 2) })),
+        },
         headers: { 'idempotency-key': randomUUID() },
       }).catch(() => undefined),
     );
@@ -134,11 +187,21 @@ describe('when the orders process is killed in the middle of orders', () => {
     await stack.stopService('orders', 'SIGKILL');
     const results = await Promise.all(orders);
     const statuses = results.map((r) => r?.status ?? 0);
-    assert.ok(statuses.every((s) => [201, 502, 503, 504, 0].includes(s)), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => [201, 502, 503, 504, 0].includes(s)),
+      statuses.join(','),
+    );
     const orphansAfterKill = await orphanReservations(db);
     await stack.startService('orders');
-    await waitFor('reconciler to release orphaned stock', async () => (await orphanReservations(db)) === 0, 20_000, 200);
+    await waitFor(
+      'reconciler to release orphaned stock',
+      async () => (await orphanReservations(db)) === 0,
+      20_000,
+      200,
+    );
     await assertStockInvariant(db, initial);
-    console.log(`# figure: orders killed mid-storm: ${statuses.filter((s) => s === 201).length} placed, ${statuses.filter((s) => s !== 201).length} cut off; ${orphansAfterKill} orphaned reservations released by the reconciler`);
+    console.log(
+      `# figure: orders killed mid-storm: ${statuses.filter((s) => s === 201).length} placed, ${statuses.filter((s) => s !== 201).length} cut off; ${orphansAfterKill} orphaned reservations released by the reconciler`,
+    );
   });
 });

@@ -14,7 +14,11 @@ after(async () => {
 });
 
 const run = (script: string, args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, [join(ROOT, script), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, encoding: 'utf8', timeout: 60_000 });
+  spawnSync(process.execPath, [join(ROOT, script), ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 
 test('when a port npm start needs is taken, then it exits 1 with a one-line explanation', async () => {
   const port = await freePort();
@@ -33,7 +37,9 @@ test('when a port npm start needs is taken, then it exits 1 with a one-line expl
 
 test('when DATABASE_URL points at nothing, then npm start exits 1 with a one-line explanation', async () => {
   const dead = await freePort();
-  const r = run('tools/dev/start.ts', ['--port', String(await freePort())], { DATABASE_URL: `postgres://postgres@127.0.0.1:${dead}/x` });
+  const r = run('tools/dev/start.ts', ['--port', String(await freePort())], {
+    DATABASE_URL: `postgres://postgres@127.0.0.1:${dead}/x`,
+  });
   assert.equal(r.status, 1);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
@@ -57,6 +63,9 @@ test('when the images and the dev stack size V8, then they use the same flags', 
   const { SERVICE_NODE_OPTIONS } = await import('../../tools/dev/stack.ts');
   for (const svc of ['gateway', 'users', 'products', 'orders']) {
     const dockerfile = readFileSync(join(ROOT, 'services', svc, 'Dockerfile'), 'utf8');
-    assert.ok(dockerfile.includes(`ENV NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`), `${svc}/Dockerfile sets NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`);
+    assert.ok(
+      dockerfile.includes(`ENV NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`),
+      `${svc}/Dockerfile sets NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`,
+    );
   }
 });

@@ -33,7 +33,10 @@ export async function startProducts(env: Record<string, string>): Promise<{ app:
   return { app, url: await listen(app) };
 }
 
-export async function startOrders(env: Record<string, string>, opts: { reconciler?: boolean } = {}): Promise<{ app: App; url: string }> {
+export async function startOrders(
+  env: Record<string, string>,
+  opts: { reconciler?: boolean } = {},
+): Promise<{ app: App; url: string }> {
   const app = await buildOrders(ordersConfig({ LOG_LEVEL: 'silent', ...env }), opts);
   return { app, url: await listen(app) };
 }

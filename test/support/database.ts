@@ -18,7 +18,9 @@ export function withDatabase(adminUrl: string, name: string): string {
   return u.toString();
 }
 
-export async function createTestDatabase(opts: { migrate?: boolean; seed?: boolean; adminUrl?: string } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  opts: { migrate?: boolean; seed?: boolean; adminUrl?: string } = {},
+): Promise<TestDatabase> {
   const adminUrl = opts.adminUrl ?? PG_ADMIN_URL;
   const name = `shipshape_test_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });

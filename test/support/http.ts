@@ -9,7 +9,10 @@ export interface JsonResponse<T = any> {
   text: string;
 }
 
-export async function call<T = any>(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<JsonResponse<T>> {
+export async function call<T = any>(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...init.headers };
   let body: string | undefined = init.raw;
   if (init.body !== undefined) {
@@ -46,13 +49,27 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     for await (const c of req) chunks.push(c as Buffer);
     if (state.delayMs) await sleep(state.delayMs);
     if (state.failWith) {
-      res.writeHead(state.failWith, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'injected', status: state.failWith, detail: 'fault injected by test' }));
+      res
+        .writeHead(state.failWith, { 'content-type': 'application/problem+json' })
+        .end(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'injected',
+            status: state.failWith,
+            detail: 'fault injected by test',
+          }),
+        );
       return;
     }
     try {
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
-      const up = await fetch(target + (req.url ?? '/'), { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
+      const up = await fetch(target + (req.url ?? '/'), {
+        method: req.method,
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
       const out: Record<string, string> = {};
       up.headers.forEach((v, k) => {
         if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive'].includes(k)) out[k] = v;
@@ -70,7 +87,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return state;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {

@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import type { TestDatabase } from './database.ts';
 
-export async function stockInvariant(db: TestDatabase, initial: Map<string, number>): Promise<{ productId: string; initial: number; stock: number; held: number }[]> {
+export async function stockInvariant(
+  db: TestDatabase,
+  initial: Map<string, number>,
+): Promise<{ productId: string; initial: number; stock: number; held: number }[]> {
   const rows = await db.query<{ id: string; stock: number; held: number }>(
     `SELECT p.id, p.stock,
             COALESCE((SELECT sum(i.quantity) FROM orders.order_items i JOIN orders.orders o ON o.id = i.order_id
@@ -10,11 +13,21 @@ export async function stockInvariant(db: TestDatabase, initial: Map<string, numb
        FROM catalog.products p WHERE p.id = ANY($1::uuid[])`,
     [[...initial.keys()]],
   );
-  return rows.rows.map((r) => ({ productId: r.id, initial: initial.get(r.id) as number, stock: r.stock, held: r.held }));
+  return rows.rows.map((r) => ({
+    productId: r.id,
+    initial: initial.get(r.id) as number,
+    stock: r.stock,
+    held: r.held,
+  }));
 }
 
 export async function assertStockInvariant(db: TestDatabase, initial: Map<string, number>): Promise<void> {
-  for (const r of await stockInvariant(db, initial)) assert.equal(r.stock + r.held, r.initial, `product ${r.productId}: stock ${r.stock} + held ${r.held} != initial ${r.initial}`);
+  for (const r of await stockInvariant(db, initial))
+    assert.equal(
+      r.stock + r.held,
+      r.initial,
+      `product ${r.productId}: stock ${r.stock} + held ${r.held} != initial ${r.initial}`,
+    );
 }
 
 /** Reservations held for orders that were never recorded or were cancelled: what the reconciler must clear. */

@@ -36,13 +36,15 @@ export function jsonObject(reply: Reply): Json {
 
 export function stringField(obj: Json, key: string): string {
   const value = obj[key];
-  if (typeof value !== 'string' || value.length === 0) fail(`expected "${key}" to be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.length === 0)
+    fail(`expected "${key}" to be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
 export function integerField(obj: Json, key: string): number {
   const value = obj[key];
-  if (typeof value !== 'number' || !Number.isInteger(value)) fail(`expected "${key}" to be an integer, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    fail(`expected "${key}" to be an integer, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -53,14 +55,18 @@ export function arrayField(obj: Json, key: string): unknown[] {
 }
 
 export function expectEqual(actual: unknown, expected: unknown, what: string): void {
-  if (!isDeepStrictEqual(actual, expected)) fail(`expected ${what} to be ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (!isDeepStrictEqual(actual, expected))
+    fail(`expected ${what} to be ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 /** RFC 9457: problem+json with type, title, status (matching the HTTP status) and detail. */
 export function expectProblem(reply: Reply, status: number): Json {
   expectStatus(reply, status);
   const contentType = reply.headers.get('content-type') ?? '';
-  ensure(contentType.startsWith('application/problem+json'), `expected Content-Type application/problem+json, got "${contentType}"`);
+  ensure(
+    contentType.startsWith('application/problem+json'),
+    `expected Content-Type application/problem+json, got "${contentType}"`,
+  );
   const problem = jsonObject(reply);
   stringField(problem, 'type');
   stringField(problem, 'title');

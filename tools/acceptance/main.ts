@@ -45,7 +45,9 @@ async function main(): Promise<number> {
   }
   const admin = findAdminToken(baseUrl);
   if (!admin) {
-    console.error('acceptance: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET (to sign one): the suite creates a product to order.');
+    console.error(
+      'acceptance: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET (to sign one): the suite creates a product to order.',
+    );
     return 2;
   }
 
@@ -53,13 +55,18 @@ async function main(): Promise<number> {
   try {
     await client.call('GET', '/health');
   } catch (err) {
-    console.error(`acceptance: cannot reach ${client.baseUrl} (${describeNetworkError(err)}). Is it running? Try --base-url.`);
+    console.error(
+      `acceptance: cannot reach ${client.baseUrl} (${describeNetworkError(err)}). Is it running? Try --base-url.`,
+    );
     return 2;
   }
 
   const started = performance.now();
   const color = !args.json && process.stdout.isTTY && !process.env.NO_COLOR;
-  if (!args.json) console.log(`Accepting ${client.baseUrl} (requests tagged acceptance-${client.runId}-N; admin token ${admin.source})`);
+  if (!args.json)
+    console.log(
+      `Accepting ${client.baseUrl} (requests tagged acceptance-${client.runId}-N; admin token ${admin.source})`,
+    );
   const runner = new Runner((result) => {
     if (!args.json) console.log(formatResult(result, color));
   });

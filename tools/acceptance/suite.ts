@@ -42,17 +42,24 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
     for (const key of ['service', 'company', 'version']) stringField(info, key);
     return stringField(info, 'company');
   });
-  await check('GET /docs/json is an OpenAPI document titled with the company, with the public routes', [company], async () => {
-    const doc = jsonObject(expectOk(await call('GET', '/docs/json')));
-    ensure(typeof doc.openapi === 'string', 'expected an "openapi" version field');
-    const info = isRecord(doc.info) ? doc.info : fail('expected an "info" object');
-    expectEqual(info.title, company, 'the document title');
-    const paths = isRecord(doc.paths) ? Object.keys(doc.paths) : fail('expected a "paths" object');
-    for (const prefix of ['/users', '/products', '/orders']) {
-      ensure(paths.some((p) => p.startsWith(prefix)), `expected a path under ${prefix}, got ${paths.join(', ')}`);
-    }
-    ensure(!paths.some((p) => p.startsWith('/internal')), 'expected no /internal paths in the public document');
-  });
+  await check(
+    'GET /docs/json is an OpenAPI document titled with the company, with the public routes',
+    [company],
+    async () => {
+      const doc = jsonObject(expectOk(await call('GET', '/docs/json')));
+      ensure(typeof doc.openapi === 'string', 'expected an "openapi" version field');
+      const info = isRecord(doc.info) ? doc.info : fail('expected an "info" object');
+      expectEqual(info.title, company, 'the document title');
+      const paths = isRecord(doc.paths) ? Object.keys(doc.paths) : fail('expected a "paths" object');
+      for (const prefix of ['/users', '/products', '/orders']) {
+        ensure(
+          paths.some((p) => p.startsWith(prefix)),
+          `expected a path under ${prefix}, got ${paths.join(', ')}`,
+        );
+      }
+      ensure(!paths.some((p) => p.startsWith('/internal')), 'expected no /internal paths in the public document');
+    },
+  );
 
   await check('GET /health answers 200 (live)', [], async () => expectStatus(await call('GET', '/health'), 200));
   await check('GET /ready answers 200 (ready)', [], async () => expectStatus(await call('GET', '/ready'), 200));
@@ -71,7 +78,10 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
       const items = arrayField(page, 'items');
       ensure(items.length >= 1, 'expected at least one user: is the database seeded? (npm run db:reset)');
       ensure(items.length <= 2, `expected at most 2 users for limit=2, got ${items.length}`);
-      ensure(page.nextCursor === null || typeof page.nextCursor === 'string', `expected "nextCursor" to be a string or null, got ${JSON.stringify(page.nextCursor)}`);
+      ensure(
+        page.nextCursor === null || typeof page.nextCursor === 'string',
+        `expected "nextCursor" to be a string or null, got ${JSON.stringify(page.nextCursor)}`,
+      );
       return asUser(items[0]);
     });
     await check('GET /users/:id reads a seeded user', [seededUser], async () => {
@@ -146,14 +156,19 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
       const reread = await call('GET', `/users/${user!.id}`);
       expectEqual(jsonObject(expectOk(reread)).name, name, 'the name read after PATCH');
       const cache = reread.headers.get('x-cache');
-      ensure(cache === 'hit' || cache === 'miss', `expected X-Cache: hit or miss on a cached read, got ${JSON.stringify(cache)}`);
+      ensure(
+        cache === 'hit' || cache === 'miss',
+        `expected X-Cache: hit or miss on a cached read, got ${JSON.stringify(cache)}`,
+      );
     });
 
     product = await check(`POST /products (admin) creates a product with stock ${STOCK}`, [], async () => {
       const currency = seededProduct?.currency ?? 'USD';
       const reply = await call('POST', '/products', { token: adminToken, body: productInput(client.runId, currency) });
       if (reply.status === 401 || reply.status === 403) {
-        fail(`expected HTTP 201, got ${reply.status}: the admin token is not accepted by this system (set ACCEPTANCE_ADMIN_TOKEN, or JWT_SECRET to the secret it verifies with)`);
+        fail(
+          `expected HTTP 201, got ${reply.status}: the admin token is not accepted by this system (set ACCEPTANCE_ADMIN_TOKEN, or JWT_SECRET to the secret it verifies with)`,
+        );
       }
       expectStatus(reply, 201);
       const created = asProduct(jsonObject(reply));
@@ -182,7 +197,9 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
     try {
       reply = await call('GET', '/health');
     } catch (err) {
-      fail(`after 40 requests abandoned by their clients, the gateway stopped answering (${describeNetworkError(err)})`);
+      fail(
+        `after 40 requests abandoned by their clients, the gateway stopped answering (${describeNetworkError(err)})`,
+      );
     }
     expectStatus(reply, 200);
   });
@@ -204,38 +221,57 @@ async function runOrderChecks({ call, check, user, product }: OrderContext): Pro
     expectProblem(await call('POST', '/orders', { body }), 400);
   });
 
-  const first = await check('POST /orders creates a confirmed order priced by the catalog', [user, product], async () => {
-    const reply = await call('POST', '/orders', withKey(key));
-    expectStatus(reply, 201);
-    const order = jsonObject(reply);
-    stringField(order, 'id');
-    stringField(order, 'createdAt');
-    expectEqual(order.userId, user!.id, 'the order userId');
-    expectEqual(order.status, 'confirmed', 'the order status');
-    expectEqual(order.currency, product!.currency, 'the order currency');
-    expectEqual(order.totalCents, ORDERED * product!.priceCents, 'totalCents');
-    const items = arrayField(order, 'items');
-    expectEqual(items, [{ productId: product!.id, quantity: ORDERED, unitPriceCents: product!.priceCents }], 'the order items');
-    return { reply, order };
-  });
+  const first = await check(
+    'POST /orders creates a confirmed order priced by the catalog',
+    [user, product],
+    async () => {
+      const reply = await call('POST', '/orders', withKey(key));
+      expectStatus(reply, 201);
+      const order = jsonObject(reply);
+      stringField(order, 'id');
+      stringField(order, 'createdAt');
+      expectEqual(order.userId, user!.id, 'the order userId');
+      expectEqual(order.status, 'confirmed', 'the order status');
+      expectEqual(order.currency, product!.currency, 'the order currency');
+      expectEqual(order.totalCents, ORDERED * product!.priceCents, 'totalCents');
+      const items = arrayField(order, 'items');
+      expectEqual(
+        items,
+        [{ productId: product!.id, quantity: ORDERED, unitPriceCents: product!.priceCents }],
+        'the order items',
+      );
+      return { reply, order };
+    },
+  );
   const orderId = first ? stringField(first.order, 'id') : undefined;
 
-  await check('POST /orders replayed with the same key returns the same response, Idempotent-Replayed: true', [first], async () => {
-    const replay = await call('POST', '/orders', withKey(key));
-    expectStatus(replay, first!.reply.status);
-    expectEqual(replay.headers.get('idempotent-replayed'), 'true', 'the Idempotent-Replayed header');
-    expectEqual(replay.body, first!.reply.body, 'the replayed body');
-  });
+  await check(
+    'POST /orders replayed with the same key returns the same response, Idempotent-Replayed: true',
+    [first],
+    async () => {
+      const replay = await call('POST', '/orders', withKey(key));
+      expectStatus(replay, first!.reply.status);
+      expectEqual(replay.headers.get('idempotent-replayed'), 'true', 'the Idempotent-Replayed header');
+      expectEqual(replay.body, first!.reply.body, 'the replayed body');
+    },
+  );
   await check('POST /orders with the same key and a different body is a 422 problem', [first], async () => {
     const changed = { ...body, items: [{ productId: product!.id, quantity: ORDERED + 1 }] };
     expectProblem(await call('POST', '/orders', { body: changed, headers: { 'idempotency-key': key } }), 422);
   });
   await check(`stock moved: the product has ${STOCK - ORDERED} left`, [first], async () => {
-    expectEqual(asProduct(jsonObject(expectOk(await call('GET', `/products/${product!.id}`)))).stock, STOCK - ORDERED, 'the stock');
+    expectEqual(
+      asProduct(jsonObject(expectOk(await call('GET', `/products/${product!.id}`)))).stock,
+      STOCK - ORDERED,
+      'the stock',
+    );
   });
   await check('POST /orders beyond the stock is a 409 problem naming the product', [first], async () => {
     const greedy = { userId: user!.id, items: [{ productId: product!.id, quantity: 100 }] };
-    const reply = await call('POST', '/orders', { body: greedy, headers: { 'idempotency-key': `acceptance-${randomUUID()}` } });
+    const reply = await call('POST', '/orders', {
+      body: greedy,
+      headers: { 'idempotency-key': `acceptance-${randomUUID()}` },
+    });
     expectProblem(reply, 409);
     ensure(reply.text.includes(product!.id), `expected the problem to name product ${product!.id}, got ${reply.text}`);
   });
@@ -246,7 +282,10 @@ async function runOrderChecks({ call, check, user, product }: OrderContext): Pro
       [ghostProduct, { userId: user!.id, items: [{ productId: ghostProduct, quantity: 1 }] }],
       [ghostUser, { userId: ghostUser, items: [{ productId: product!.id, quantity: 1 }] }],
     ] as const) {
-      const reply = await call('POST', '/orders', { body: order, headers: { 'idempotency-key': `acceptance-${randomUUID()}` } });
+      const reply = await call('POST', '/orders', {
+        body: order,
+        headers: { 'idempotency-key': `acceptance-${randomUUID()}` },
+      });
       expectProblem(reply, 422);
       ensure(reply.text.includes(ghost), `expected the problem to name ${ghost}, got ${reply.text}`);
     }
@@ -260,14 +299,26 @@ async function runOrderChecks({ call, check, user, product }: OrderContext): Pro
     ensure(ids.includes(orderId), `expected the list to contain ${orderId!}, got ${JSON.stringify(ids)}`);
   });
   const cancelled = await check('POST /orders/:id/cancel cancels the order', [orderId], async () => {
-    expectEqual(jsonObject(expectOk(await call('POST', `/orders/${orderId!}/cancel`))).status, 'cancelled', 'the order status');
+    expectEqual(
+      jsonObject(expectOk(await call('POST', `/orders/${orderId!}/cancel`))).status,
+      'cancelled',
+      'the order status',
+    );
     return true;
   });
   await check('POST /orders/:id/cancel again is idempotent', [cancelled], async () => {
-    expectEqual(jsonObject(expectOk(await call('POST', `/orders/${orderId!}/cancel`))).status, 'cancelled', 'the order status');
+    expectEqual(
+      jsonObject(expectOk(await call('POST', `/orders/${orderId!}/cancel`))).status,
+      'cancelled',
+      'the order status',
+    );
   });
   await check(`stock restored: the product has ${STOCK} again`, [cancelled], async () => {
-    expectEqual(asProduct(jsonObject(expectOk(await call('GET', `/products/${product!.id}`)))).stock, STOCK, 'the stock');
+    expectEqual(
+      asProduct(jsonObject(expectOk(await call('GET', `/products/${product!.id}`)))).stock,
+      STOCK,
+      'the stock',
+    );
   });
 }
 

@@ -34,7 +34,11 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  * The admin token from ACCEPTANCE_ADMIN_TOKEN, or one signed with JWT_SECRET; for a system on this machine, one signed
  * with the secret `npm start` keeps. Undefined when there is none.
  */
-export function findAdminToken(baseUrl: string, env: NodeJS.ProcessEnv = process.env, devSecretFile: URL = DEV_SECRET_FILE): AdminToken | undefined {
+export function findAdminToken(
+  baseUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+  devSecretFile: URL = DEV_SECRET_FILE,
+): AdminToken | undefined {
   const claims = { sub: 'acceptance', role: 'admin' };
   const given = env.ACCEPTANCE_ADMIN_TOKEN?.trim();
   if (given) return { token: given, source: 'ACCEPTANCE_ADMIN_TOKEN' };
@@ -43,7 +47,9 @@ export function findAdminToken(baseUrl: string, env: NodeJS.ProcessEnv = process
   if (!LOOPBACK.has(new URL(baseUrl).hostname)) return undefined;
   try {
     const devSecret = readFileSync(devSecretFile, 'utf8').trim();
-    return devSecret ? { token: signToken(devSecret, claims), source: 'signed with the npm start development secret' } : undefined;
+    return devSecret
+      ? { token: signToken(devSecret, claims), source: 'signed with the npm start development secret' }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -43,14 +43,25 @@ function share(goal: string, scenario: Measured, baseline: Measured, minimum: nu
 
 export function judgeGoals(input: GoalInput): GoalResult[] {
   const results = [
-    share(`cached read direct ≥ ${percent(GOALS.directShare)} of baseline`, input.productsDirect, input.baseline, GOALS.directShare),
-    share(`cached read through the gateway ≥ ${percent(GOALS.gatewayShare)} of baseline`, input.productsGateway, input.baseline, GOALS.gatewayShare),
+    share(
+      `cached read direct ≥ ${percent(GOALS.directShare)} of baseline`,
+      input.productsDirect,
+      input.baseline,
+      GOALS.directShare,
+    ),
+    share(
+      `cached read through the gateway ≥ ${percent(GOALS.gatewayShare)} of baseline`,
+      input.productsGateway,
+      input.baseline,
+      GOALS.gatewayShare,
+    ),
   ];
 
   const orderGoal = `order p99 < ${GOALS.orderP99Ms} ms at half the maximum order rate`;
   const orders = input.ordersAtHalfRate;
   if (!orders.figures) results.push({ goal: orderGoal, verdict: 'UNKNOWN', actual: 'not measured' });
-  else if (orders.problems.length > 0) results.push({ goal: orderGoal, verdict: 'MISS', actual: orders.problems.join('; ') });
+  else if (orders.problems.length > 0)
+    results.push({ goal: orderGoal, verdict: 'MISS', actual: orders.problems.join('; ') });
   else {
     const p99 = orders.figures.latencyP99Ms;
     results.push({ goal: orderGoal, verdict: p99 < GOALS.orderP99Ms ? 'PASS' : 'MISS', actual: `p99 ${p99} ms` });

@@ -38,7 +38,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
           {
             setupRequest: (request) => {
               const fresh = perRequest();
-              return { ...request, headers: { ...request.headers, ...fresh.headers }, ...(fresh.body === undefined ? {} : { body: fresh.body }) };
+              return {
+                ...request,
+                headers: { ...request.headers, ...fresh.headers },
+                ...(fresh.body === undefined ? {} : { body: fresh.body }),
+              };
             },
           },
         ]
@@ -64,7 +68,9 @@ export function loadProblems(figures: LoadFigures): string[] {
   if (figures.requests === 0) problems.push('no request completed');
   if (figures.errors > 0) problems.push(`${figures.errors} connection errors (${figures.timeouts} timeouts)`);
   if (figures.non2xx > 0) {
-    const codes = Object.entries(figures.statusCodes).filter(([code]) => !code.startsWith('2')).map(([code, n]) => `${n}×${code}`);
+    const codes = Object.entries(figures.statusCodes)
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, n]) => `${n}×${code}`);
     const hint = figures.statusCodes['429'] ? ' (rate limited: raise the gateway RATE_LIMIT_MAX)' : '';
     problems.push(`${figures.non2xx} non-2xx responses: ${codes.join(', ')}${hint}`);
   }

@@ -66,13 +66,19 @@ function options() {
   });
   const durationSeconds = Number(values.duration);
   const connections = Number(values.connections);
-  if (!(durationSeconds >= 1) || !Number.isInteger(connections) || connections < 1) throw new Error('--duration and --connections must be positive numbers');
+  if (!(durationSeconds >= 1) || !Number.isInteger(connections) || connections < 1)
+    throw new Error('--duration and --connections must be positive numbers');
   const trim = (url: string) => url.replace(/\/+$/, '');
   return {
     help: values.help,
     durationSeconds,
     connections,
-    urls: { gateway: trim(values['gateway-url']), users: trim(values['users-url']), products: trim(values['products-url']), orders: trim(values['orders-url']) },
+    urls: {
+      gateway: trim(values['gateway-url']),
+      users: trim(values['users-url']),
+      products: trim(values['products-url']),
+      orders: trim(values['orders-url']),
+    },
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'] || undefined,
     logLevel: values['log-level'],
@@ -84,7 +90,12 @@ async function api(method: string, url: string, body?: unknown, token?: string):
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -92,7 +103,9 @@ async function api(method: string, url: string, body?: unknown, token?: string):
 
 /** Starts the bare Fastify hello-world in its own process and returns its URL. */
 async function startBaseline(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./baseline-server.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./baseline-server.ts', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
@@ -124,10 +137,17 @@ async function main(): Promise<number> {
 
   let system: SystemUnderTest;
   if (await isReady(opts.urls.gateway)) {
-    system = { urls: opts.urls, adminToken: findAdminToken(opts.urls.gateway)?.token, startedHere: false, stop: async () => {} };
+    system = {
+      urls: opts.urls,
+      adminToken: findAdminToken(opts.urls.gateway)?.token,
+      startedHere: false,
+      stop: async () => {},
+    };
     log(`Benchmarking the system at ${opts.urls.gateway}`);
   } else {
-    log(`No ready gateway at ${opts.urls.gateway}: starting the system on the shipshape_bench database (${new URL(opts.databaseUrl).host}).`);
+    log(
+      `No ready gateway at ${opts.urls.gateway}: starting the system on the shipshape_bench database (${new URL(opts.databaseUrl).host}).`,
+    );
     try {
       // The gateway limits each client, and one load generator is one client.
       const env = { RATE_LIMIT_MAX: '1000000', LOG_LEVEL: opts.logLevel };
@@ -141,7 +161,9 @@ async function main(): Promise<number> {
   process.once('SIGINT', stopSystem);
   try {
     if (!system.adminToken) {
-      log('bench: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET (to sign one): the benchmark creates a product to order.');
+      log(
+        'bench: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET (to sign one): the benchmark creates a product to order.',
+      );
       return 2;
     }
     return await benchmark(system, system.adminToken, opts);
@@ -155,18 +177,32 @@ async function main(): Promise<number> {
   }
 }
 
-async function benchmark(system: SystemUnderTest, adminToken: string, opts: ReturnType<typeof options>): Promise<number> {
+async function benchmark(
+  system: SystemUnderTest,
+  adminToken: string,
+  opts: ReturnType<typeof options>,
+): Promise<number> {
   const { urls } = system;
   const { durationSeconds, connections } = opts;
   const tag = randomUUID().slice(0, 8);
   // Other work on the machine shares its cores with the system and the load generator: recorded with the figures.
   const loadBefore = loadavg()[0] ?? 0;
   const user = await api('POST', `${urls.gateway}/users`, { name: `Bench ${tag}`, email: `bench+${tag}@example.com` });
-  const removeUser = () => api('DELETE', `${urls.gateway}/users/${String(user.id)}`).catch((err: Error) => log(`cleanup: ${err.message}`));
-  const product = await api('POST', `${urls.gateway}/products`, {
-    sku: `BENCH-${tag}`, name: `Bench product ${tag}`, description: 'Stock for the order scenario; removed at the end.',
-    priceCents: 100, currency: 'USD', stock: 1_000_000_000,
-  }, adminToken).catch(async (err: unknown) => {
+  const removeUser = () =>
+    api('DELETE', `${urls.gateway}/users/${String(user.id)}`).catch((err: Error) => log(`cleanup: ${err.message}`));
+  const product = await api(
+    'POST',
+    `${urls.gateway}/products`,
+    {
+      sku: `BENCH-${tag}`,
+      name: `Bench product ${tag}`,
+      description: 'Stock for the order scenario; removed at the end.',
+      priceCents: 100,
+      currency: 'USD',
+      stock: 1_000_000_000,
+    },
+    adminToken,
+  ).catch(async (err: unknown) => {
     await removeUser();
     throw err;
   });
@@ -177,11 +213,24 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   const scenarios: Scenario[] = [];
 
   /** Runs one scenario (after a one-second warm-up) while sampling each service's RSS. */
-  const measure = async (key: string, name: string, load: Omit<LoadOptions, 'connections' | 'durationSeconds'>, pacedRate?: number) => {
-    log(`  ${name}: ${durationSeconds} s, ${pacedRate ? `${pacedRate} req/s evenly spaced` : `${connections} connections`}…`);
+  const measure = async (
+    key: string,
+    name: string,
+    load: Omit<LoadOptions, 'connections' | 'durationSeconds'>,
+    pacedRate?: number,
+  ) => {
+    log(
+      `  ${name}: ${durationSeconds} s, ${pacedRate ? `${pacedRate} req/s evenly spaced` : `${connections} connections`}…`,
+    );
     const run = (seconds: number) =>
       pacedRate
-        ? runPaced({ ...load, method: load.method ?? 'GET', headers: load.headers ?? {}, ratePerSecond: pacedRate, durationSeconds: seconds })
+        ? runPaced({
+            ...load,
+            method: load.method ?? 'GET',
+            headers: load.headers ?? {},
+            ratePerSecond: pacedRate,
+            durationSeconds: seconds,
+          })
         : runLoad({ ...load, connections, durationSeconds: seconds });
     await run(1);
     const sampler = new RssSampler(key === 'baseline' ? {} : { ...urls });
@@ -191,7 +240,13 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
       figures = await run(durationSeconds);
     } finally {
       const rssMb = await sampler.stop();
-      const scenario: Scenario = { key, name, target: load.url, rssMb, problems: figures ? loadProblems(figures) : ['did not run'] };
+      const scenario: Scenario = {
+        key,
+        name,
+        target: load.url,
+        rssMb,
+        problems: figures ? loadProblems(figures) : ['did not run'],
+      };
       if (figures) scenario.figures = figures;
       if (pacedRate) scenario.ratePerSecond = pacedRate;
       scenarios.push(scenario);
@@ -205,11 +260,22 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
     log('Scenarios:');
     await measure('baseline', 'baseline: bare Fastify hello-world', { url: `${baseline.url}/` });
     if (directProducts) {
-      await measure('products-direct', 'GET /products/:id on products (cached)', { url: `${urls.products}/products/${productId}` });
+      await measure('products-direct', 'GET /products/:id on products (cached)', {
+        url: `${urls.products}/products/${productId}`,
+      });
     } else {
-      scenarios.push({ key: 'products-direct', name: 'GET /products/:id on products (cached)', target: urls.products, rssMb: {}, problems: [], note: 'products service not reachable directly' });
+      scenarios.push({
+        key: 'products-direct',
+        name: 'GET /products/:id on products (cached)',
+        target: urls.products,
+        rssMb: {},
+        problems: [],
+        note: 'products service not reachable directly',
+      });
     }
-    await measure('products-gateway', 'GET /products/:id via gateway (cached)', { url: `${urls.gateway}/products/${productId}` });
+    await measure('products-gateway', 'GET /products/:id via gateway (cached)', {
+      url: `${urls.gateway}/products/${productId}`,
+    });
     await measure('users-gateway', 'GET /users/:id via gateway (cached)', { url: `${urls.gateway}/users/${userId}` });
     const order = {
       url: `${urls.gateway}/orders`,
@@ -220,20 +286,35 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
     };
     const max = await measure('orders-max', 'POST /orders via gateway, maximum rate', order);
     if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2) {
-      await measure('orders-half', 'POST /orders via gateway, half the maximum rate', order, Math.floor(max.requestsPerSecond / 2));
+      await measure(
+        'orders-half',
+        'POST /orders via gateway, half the maximum rate',
+        order,
+        Math.floor(max.requestsPerSecond / 2),
+      );
     } else {
-      scenarios.push({ key: 'orders-half', name: 'POST /orders via gateway, half the maximum rate', target: order.url, rssMb: {}, problems: ['the maximum rate could not be measured'] });
+      scenarios.push({
+        key: 'orders-half',
+        name: 'POST /orders via gateway, half the maximum rate',
+        target: order.url,
+        rssMb: {},
+        problems: ['the maximum rate could not be measured'],
+      });
     }
   } finally {
     await baseline.stop();
-    await api('DELETE', `${urls.gateway}/products/${productId}`, undefined, adminToken).catch((err: Error) => log(`cleanup: ${err.message}`));
+    await api('DELETE', `${urls.gateway}/products/${productId}`, undefined, adminToken).catch((err: Error) =>
+      log(`cleanup: ${err.message}`),
+    );
     await removeUser();
   }
 
-  const byKey = (key: string): Scenario => scenarios.find((s) => s.key === key) ?? { key, name: key, target: '', rssMb: {}, problems: [] };
+  const byKey = (key: string): Scenario =>
+    scenarios.find((s) => s.key === key) ?? { key, name: key, target: '', rssMb: {}, problems: [] };
   const base = byKey('baseline').figures;
   for (const s of scenarios) {
-    if (s.figures && base) s.ratioToBaseline = Math.round((s.figures.requestsPerSecond / base.requestsPerSecond) * 1000) / 1000;
+    if (s.figures && base)
+      s.ratioToBaseline = Math.round((s.figures.requestsPerSecond / base.requestsPerSecond) * 1000) / 1000;
   }
   const rssPeakMb: Record<string, number | null> = {};
   for (const service of Object.keys(urls)) {
@@ -249,15 +330,26 @@ async function benchmark(system: SystemUnderTest, adminToken: string, opts: Retu
   });
 
   console.log(report(scenarios, rssPeakMb, goals));
-  log(`\nMachine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run.`);
+  log(
+    `\nMachine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run.`,
+  );
   const down = await servicesDown(system);
   for (const line of down) log(line);
   const results = {
     startedAt: new Date().toISOString(),
     durationSeconds,
     connections,
-    system: { urls, startedHere: system.startedHere, ...(system.startedHere ? { logLevel: opts.logLevel, cache: opts.redisUrl ? 'redis' : 'in-process' } : {}) },
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: { before: loadBefore, after: loadavg()[0] ?? 0 } },
+    system: {
+      urls,
+      startedHere: system.startedHere,
+      ...(system.startedHere ? { logLevel: opts.logLevel, cache: opts.redisUrl ? 'redis' : 'in-process' } : {}),
+    },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverage1m: { before: loadBefore, after: loadavg()[0] ?? 0 },
+    },
     scenarios,
     rssPeakMb,
     goals,
@@ -297,8 +389,15 @@ function report(scenarios: Scenario[], rssPeakMb: Record<string, number | null>,
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const table = rows.map((r) => r.map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
-  const rss = Object.entries(rssPeakMb).map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`).join(', ');
+  const table = rows.map((r) =>
+    r
+      .map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+  const rss = Object.entries(rssPeakMb)
+    .map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`)
+    .join(', ');
   return [
     '',
     ...table,

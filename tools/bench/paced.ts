@@ -65,7 +65,9 @@ export async function runPaced(options: PacedOptions): Promise<LoadFigures> {
 
   latencies.sort((a, b) => a - b);
   const completed = latencies.length;
-  const ok = Object.entries(statusCodes).filter(([code]) => code.startsWith('2')).reduce((sum, [, n]) => sum + n, 0);
+  const ok = Object.entries(statusCodes)
+    .filter(([code]) => code.startsWith('2'))
+    .reduce((sum, [, n]) => sum + n, 0);
   return {
     requestsPerSecond: completed / elapsedSeconds,
     latencyP50Ms: percentile(latencies, 50),

@@ -55,7 +55,11 @@ export interface StartOptions {
 export async function startSystem(options: StartOptions): Promise<SystemUnderTest> {
   const databaseUrl = await freshBenchDatabase(options.databaseUrl);
   const { startStack } = await import('../dev/stack.ts');
-  const stack = await startStack({ databaseUrl, env: options.env, ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) });
+  const stack = await startStack({
+    databaseUrl,
+    env: options.env,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+  });
   const routine = /"msg":"(incoming request|request completed)"/;
   return {
     urls: stack.urls,

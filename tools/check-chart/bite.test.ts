@@ -25,7 +25,9 @@ before(() => {
 type Objects = K8sObject[];
 type Json = Record<string, unknown>;
 const find = (objects: Objects, kind: string, component: string): K8sObject => {
-  const found = objects.find((o) => o.kind === kind && o.metadata.labels?.['app.kubernetes.io/component'] === component);
+  const found = objects.find(
+    (o) => o.kind === kind && o.metadata.labels?.['app.kubernetes.io/component'] === component,
+  );
   if (!found) throw new Error(`no ${kind} for ${component}`);
   return found;
 };
@@ -61,7 +63,11 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
     },
     says: 'runAsNonRoot is not true',
   },
-  'uid-gid-10001': { what: 'the pod runs as UID 1000', breaks: (o) => Object.assign(pod(gateway(o)).securityContext ?? {}, { runAsUser: 1000 }), says: 'runAsUser is 1000' },
+  'uid-gid-10001': {
+    what: 'the pod runs as UID 1000',
+    breaks: (o) => Object.assign(pod(gateway(o)).securityContext ?? {}, { runAsUser: 1000 }),
+    says: 'runAsUser is 1000',
+  },
   'pss-privilege-escalation': {
     what: 'allowPrivilegeEscalation is true',
     breaks: (o) => Object.assign(main(gateway(o)).securityContext ?? {}, { allowPrivilegeEscalation: true }),
@@ -69,11 +75,20 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
   },
   'pss-capabilities': {
     what: 'SYS_ADMIN is added',
-    breaks: (o) => Object.assign(main(gateway(o)).securityContext ?? {}, { capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } }),
+    breaks: (o) =>
+      Object.assign(main(gateway(o)).securityContext ?? {}, { capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } }),
     says: 'capabilities.add has SYS_ADMIN',
   },
-  'pss-seccomp': { what: 'the seccomp profile is removed', breaks: (o) => delete pod(gateway(o)).securityContext?.seccompProfile, says: 'seccompProfile is unset' },
-  'pss-host-isolation': { what: 'hostNetwork is on', breaks: (o) => Object.assign(pod(gateway(o)), { hostNetwork: true }), says: 'hostNetwork is true' },
+  'pss-seccomp': {
+    what: 'the seccomp profile is removed',
+    breaks: (o) => delete pod(gateway(o)).securityContext?.seccompProfile,
+    says: 'seccompProfile is unset',
+  },
+  'pss-host-isolation': {
+    what: 'hostNetwork is on',
+    breaks: (o) => Object.assign(pod(gateway(o)), { hostNetwork: true }),
+    says: 'hostNetwork is true',
+  },
   'pss-volume-types': {
     what: 'a hostPath volume is mounted',
     breaks: (o) => pod(gateway(o)).volumes?.push({ name: 'host', hostPath: { path: '/' } }),
@@ -84,9 +99,21 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
     breaks: (o) => Object.assign(main(gateway(o)).securityContext ?? {}, { readOnlyRootFilesystem: false }),
     says: 'readOnlyRootFilesystem is not true',
   },
-  resources: { what: 'the memory limit is removed', breaks: (o) => delete main(gateway(o)).resources?.limits?.memory, says: 'no memory limit' },
-  'image-pinned': { what: 'the image uses the latest tag', breaks: (o) => Object.assign(main(gateway(o)), { image: 'ghcr.io/shipshape/shipshape-gateway:latest' }), says: 'uses the latest tag' },
-  probes: { what: 'the readinessProbe is removed', breaks: (o) => delete main(gateway(o)).readinessProbe, says: 'no readinessProbe' },
+  resources: {
+    what: 'the memory limit is removed',
+    breaks: (o) => delete main(gateway(o)).resources?.limits?.memory,
+    says: 'no memory limit',
+  },
+  'image-pinned': {
+    what: 'the image uses the latest tag',
+    breaks: (o) => Object.assign(main(gateway(o)), { image: 'ghcr.io/shipshape/shipshape-gateway:latest' }),
+    says: 'uses the latest tag',
+  },
+  probes: {
+    what: 'the readinessProbe is removed',
+    breaks: (o) => delete main(gateway(o)).readinessProbe,
+    says: 'no readinessProbe',
+  },
   'probes-distinct': {
     what: 'readiness probes what liveness probes',
     breaks: (o) => Object.assign(main(gateway(o)), { readinessProbe: structuredClone(main(gateway(o)).livenessProbe) }),
@@ -97,10 +124,18 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
     breaks: (o) => Object.assign(main(gateway(o)).livenessProbe?.httpGet ?? {}, { port: 'metrics' }),
     says: 'livenessProbe port metrics is not a declared containerPort',
   },
-  'container-ports': { what: 'the container listens on port 80', breaks: (o) => Object.assign(main(gateway(o)).ports?.[0] ?? {}, { containerPort: 80 }), says: 'port 80 is privileged' },
+  'container-ports': {
+    what: 'the container listens on port 80',
+    breaks: (o) => Object.assign(main(gateway(o)).ports?.[0] ?? {}, { containerPort: 80 }),
+    says: 'port 80 is privileged',
+  },
   'env-unique': {
     what: 'DATABASE_URL is set twice',
-    breaks: (o) => main(find(o, 'Deployment', 'users')).env?.push({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'x', key: 'y' } } }),
+    breaks: (o) =>
+      main(find(o, 'Deployment', 'users')).env?.push({
+        name: 'DATABASE_URL',
+        valueFrom: { secretKeyRef: { name: 'x', key: 'y' } },
+      }),
     says: 'DATABASE_URL is set twice',
   },
   'service-accounts': {
@@ -110,7 +145,8 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
   },
   'rolling-update': {
     what: 'the rollout allows maxUnavailable 1',
-    breaks: (o) => Object.assign(spec(gateway(o)), { strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } }),
+    breaks: (o) =>
+      Object.assign(spec(gateway(o)), { strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } } }),
     says: 'maxUnavailable is 1, want 0',
   },
   'graceful-shutdown': {
@@ -118,16 +154,28 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
     breaks: (o) => Object.assign(pod(gateway(o)), { terminationGracePeriodSeconds: 20 }),
     says: 'terminationGracePeriodSeconds 20 is not longer than preStop + drain + timeout (30s)',
   },
-  spread: { what: 'the topology spread is removed', breaks: (o) => delete pod(gateway(o)).topologySpreadConstraints, says: 'no topology spread across zones' },
+  spread: {
+    what: 'the topology spread is removed',
+    breaks: (o) => delete pod(gateway(o)).topologySpreadConstraints,
+    says: 'no topology spread across zones',
+  },
   pdb: {
     what: 'a PDB blocks every eviction',
     breaks: (o) => Object.assign(spec(find(o, 'PodDisruptionBudget', 'orders')), { maxUnavailable: 0 }),
     says: 'maxUnavailable is 0, want 1',
   },
-  hpa: { what: 'an HPA allows minReplicas 1', breaks: (o) => Object.assign(spec(find(o, 'HorizontalPodAutoscaler', 'users')), { minReplicas: 1 }), says: 'minReplicas is 1' },
+  hpa: {
+    what: 'an HPA allows minReplicas 1',
+    breaks: (o) => Object.assign(spec(find(o, 'HorizontalPodAutoscaler', 'users')), { minReplicas: 1 }),
+    says: 'minReplicas is 1',
+  },
   'network-policy-coverage': {
     what: 'the default-deny policy is removed',
-    breaks: (o) => o.splice(o.findIndex((x) => x.metadata.name === 'shipshape-default-deny'), 1),
+    breaks: (o) =>
+      o.splice(
+        o.findIndex((x) => x.metadata.name === 'shipshape-default-deny'),
+        1,
+      ),
     says: 'no default-deny NetworkPolicy selects its pods',
   },
   'no-secret-literals': {
@@ -155,7 +203,11 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
     breaks: (o) => Object.assign(gateway(o).metadata.labels ?? {}, { team: 'shop floor' }),
     says: 'label team has invalid value',
   },
-  'service-type': { what: 'a Service is of type LoadBalancer', breaks: (o) => Object.assign(spec(find(o, 'Service', 'gateway')), { type: 'LoadBalancer' }), says: 'type is LoadBalancer' },
+  'service-type': {
+    what: 'a Service is of type LoadBalancer',
+    breaks: (o) => Object.assign(spec(find(o, 'Service', 'gateway')), { type: 'LoadBalancer' }),
+    says: 'type is LoadBalancer',
+  },
   'statefulset-service': {
     what: "the StatefulSet's Service is not headless",
     base: 'dev',
@@ -164,7 +216,8 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
   },
   'job-image': {
     what: 'a migration Job runs another image',
-    breaks: (o) => Object.assign(main(find(o, 'Job', 'migrate-orders')), { image: 'ghcr.io/shipshape/shipshape-users:0.1.0' }),
+    breaks: (o) =>
+      Object.assign(main(find(o, 'Job', 'migrate-orders')), { image: 'ghcr.io/shipshape/shipshape-users:0.1.0' }),
     says: 'is not the orders image',
   },
 };
@@ -172,14 +225,17 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
 const CROSS_BREAKAGES: Record<string, Breakage> = {
   'service-selects-pods': {
     what: 'a Service selector has a typo',
-    breaks: (o) => Object.assign(spec(find(o, 'Service', 'users')).selector as Json, { 'app.kubernetes.io/name': 'shipshape-user' }),
+    breaks: (o) =>
+      Object.assign(spec(find(o, 'Service', 'users')).selector as Json, { 'app.kubernetes.io/name': 'shipshape-user' }),
     says: 'Service/shipshape-users selects 0 workloads',
   },
   'routes-reach-gateway': {
     what: 'the Ingress routes to the users service',
     breaks: (o) => {
       const ingress = o.find((x) => x.kind === 'Ingress') as K8sObject;
-      const rules = spec(ingress).rules as Array<{ http: { paths: Array<{ backend: { service: { name: string } } }> } }>;
+      const rules = spec(ingress).rules as Array<{
+        http: { paths: Array<{ backend: { service: { name: string } } }> };
+      }>;
       const path = rules[0]?.http.paths[0];
       if (path) path.backend.service.name = 'shipshape-users';
     },
@@ -187,21 +243,37 @@ const CROSS_BREAKAGES: Record<string, Breakage> = {
   },
   'hpa-pdb-targets': {
     what: 'an HPA scales a Deployment that does not exist',
-    breaks: (o) => Object.assign(spec(find(o, 'HorizontalPodAutoscaler', 'orders')).scaleTargetRef as Json, { name: 'shipshape-order' }),
+    breaks: (o) =>
+      Object.assign(spec(find(o, 'HorizontalPodAutoscaler', 'orders')).scaleTargetRef as Json, {
+        name: 'shipshape-order',
+      }),
     says: 'scales Deployment/shipshape-order, which the chart does not render',
   },
   'network-policy-selectors': {
     what: 'a NetworkPolicy selects a misspelt pod label',
-    breaks: (o) => Object.assign((spec(policy(o, 'orders')).podSelector as { matchLabels: Json }).matchLabels, { 'app.kubernetes.io/name': 'shipshape-order' }),
+    breaks: (o) =>
+      Object.assign((spec(policy(o, 'orders')).podSelector as { matchLabels: Json }).matchLabels, {
+        'app.kubernetes.io/name': 'shipshape-order',
+      }),
     says: 'NetworkPolicy/shipshape-orders selects no pod',
   },
   'network-call-graph': {
     what: 'orders loses its egress to users and products gains one to orders',
     breaks: (o) => {
-      const egress = spec(policy(o, 'orders')).egress as Array<{ to?: Array<{ podSelector?: { matchLabels?: Json } }> }>;
-      egress.splice(egress.findIndex((r) => r.to?.[0]?.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'shipshape-users'), 1);
-      (spec(policy(o, 'products')).egress as unknown[]).push({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'shipshape-orders' } } }], ports: [{ port: 3003 }] });
-      (spec(policy(o, 'orders')).ingress as unknown[]).push({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'shipshape-products' } } }] });
+      const egress = spec(policy(o, 'orders')).egress as Array<{
+        to?: Array<{ podSelector?: { matchLabels?: Json } }>;
+      }>;
+      egress.splice(
+        egress.findIndex((r) => r.to?.[0]?.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'shipshape-users'),
+        1,
+      );
+      (spec(policy(o, 'products')).egress as unknown[]).push({
+        to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'shipshape-orders' } } }],
+        ports: [{ port: 3003 }],
+      });
+      (spec(policy(o, 'orders')).ingress as unknown[]).push({
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'shipshape-products' } } }],
+      });
     },
     says: 'orders -> users is in the call graph but NetworkPolicies block it',
   },
@@ -223,7 +295,8 @@ const CROSS_BREAKAGES: Record<string, Breakage> = {
   'secret-refs': {
     what: 'a secretKeyRef names a key the ExternalSecret does not fetch',
     breaks: (o) => {
-      const ref = main(find(o, 'Deployment', 'products')).env?.find((e) => e.name === 'JWT_SECRET')?.valueFrom?.secretKeyRef;
+      const ref = main(find(o, 'Deployment', 'products')).env?.find((e) => e.name === 'JWT_SECRET')?.valueFrom
+        ?.secretKeyRef;
       if (ref) ref.key = 'jwt-secrte';
     },
     says: 'JWT_SECRET reads key jwt-secrte, which shipshape-secrets does not get',
@@ -263,8 +336,13 @@ describe('the policy rules', () => {
       const objects = structuredClone(breakage.base === 'dev' ? dev : prod);
       assert.deepEqual(r.check(objects), [], 'the unbroken chart already fails');
       breakage.breaks(objects);
-      const findings = runPolicy(objects).filter((f) => f.rule === r.id).map(formatFinding);
-      assert.ok(findings.some((f) => f.includes(breakage.says)), `want "${breakage.says}", got ${JSON.stringify(findings)}`);
+      const findings = runPolicy(objects)
+        .filter((f) => f.rule === r.id)
+        .map(formatFinding);
+      assert.ok(
+        findings.some((f) => f.includes(breakage.says)),
+        `want "${breakage.says}", got ${JSON.stringify(findings)}`,
+      );
     });
   }
 });
@@ -281,7 +359,10 @@ describe('the cross-checks', () => {
       assert.deepEqual(c.check(objects), [], 'the unbroken chart already fails');
       breakage.breaks(objects);
       const failures = runCrossChecks(objects, [c]).flatMap((r) => r.failures);
-      assert.ok(failures.some((f) => f.includes(breakage.says)), `want "${breakage.says}", got ${JSON.stringify(failures)}`);
+      assert.ok(
+        failures.some((f) => f.includes(breakage.says)),
+        `want "${breakage.says}", got ${JSON.stringify(failures)}`,
+      );
     });
   }
 });
@@ -304,7 +385,9 @@ describe('the schema checks', () => {
   test('when a field newer than Kubernetes 1.31 is used (pod-level resources, 1.32), then it is unknown', async () => {
     const d = structuredClone(gateway(prod));
     Object.assign(pod(d), { resources: { limits: { cpu: '1' } } });
-    assert.deepEqual(await errorsOf(d), ['Deployment/shipshape-gateway: .spec.template.spec.resources is not a field of PodSpec']);
+    assert.deepEqual(await errorsOf(d), [
+      'Deployment/shipshape-gateway: .spec.template.spec.resources is not a field of PodSpec',
+    ]);
   });
 
   test('when a metadata field is misspelt, then it is unknown', async () => {
@@ -320,8 +403,14 @@ describe('the schema checks', () => {
     delete endpoint.honorLabels;
     endpoint.relabelings = [];
     const failures = runCrossChecks(objects).flatMap((r) => r.failures);
-    assert.ok(failures.some((f) => /lacks honorLabels: true/.test(f)), failures.join('\n'));
-    assert.ok(failures.some((f) => /does not set the service label of up/.test(f)), failures.join('\n'));
+    assert.ok(
+      failures.some((f) => /lacks honorLabels: true/.test(f)),
+      failures.join('\n'),
+    );
+    assert.ok(
+      failures.some((f) => /does not set the service label of up/.test(f)),
+      failures.join('\n'),
+    );
   });
 
   test('when a ServiceMonitor endpoint has a misspelt field, then the CRD walk names it', async () => {
@@ -330,7 +419,10 @@ describe('the schema checks', () => {
     endpoint.intervall = '10s';
     const errors = await errorsOf(sm);
     assert.equal(errors.length, 1);
-    assert.match(errors[0] ?? '', /ServiceMonitor\/shipshape-gateway: \.spec\.endpoints\[0\]\.intervall is not a field of/);
+    assert.match(
+      errors[0] ?? '',
+      /ServiceMonitor\/shipshape-gateway: \.spec\.endpoints\[0\]\.intervall is not a field of/,
+    );
   });
 
   test('when an ExternalSecret and a PrometheusRule carry unknown fields, then both are named', async () => {
@@ -343,7 +435,11 @@ describe('the schema checks', () => {
   });
 
   test('when an HTTPRoute backend has a misspelt field, then it is unknown', async () => {
-    const route = structuredClone(render(VALUE_SETS.find((v) => v.name === 'prod-gateway-api-loki') as ValueSet).find((o) => o.kind === 'HTTPRoute') as K8sObject);
+    const route = structuredClone(
+      render(VALUE_SETS.find((v) => v.name === 'prod-gateway-api-loki') as ValueSet).find(
+        (o) => o.kind === 'HTTPRoute',
+      ) as K8sObject,
+    );
     const rules = spec(route).rules as Array<{ backendRefs: Json[] }>;
     Object.assign(rules[0]?.backendRefs[0] ?? {}, { prot: 3000 });
     assert.match((await errorsOf(route)).join('\n'), /\.spec\.rules\[0\]\.backendRefs\[0\]\.prot is not a field of/);
@@ -355,7 +451,10 @@ describe('the schema checks', () => {
     assert.match((await errorsOf(d)).join('\n'), /containerPort must be integer/);
     const pdb = structuredClone(find(prod, 'PodDisruptionBudget', 'users'));
     Object.assign(spec(pdb), { unhealthyPodEvictionPolicy: 'Always' });
-    assert.match((await errorsOf(pdb)).join('\n'), /unhealthyPodEvictionPolicy must be equal to one of the allowed values/);
+    assert.match(
+      (await errorsOf(pdb)).join('\n'),
+      /unhealthyPodEvictionPolicy must be equal to one of the allowed values/,
+    );
   });
 
   test('when an API version Kubernetes 1.31 does not serve is used, then it is refused', async () => {
@@ -386,16 +485,30 @@ describe('the issue examples, through Helm', () => {
   }
 
   test('when the securityContext helper allows privilege escalation, then the policy rules report every container', () => {
-    const chart = editedChart('escalation', '_helpers.tpl', 'allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true');
+    const chart = editedChart(
+      'escalation',
+      '_helpers.tpl',
+      'allowPrivilegeEscalation: false',
+      'allowPrivilegeEscalation: true',
+    );
     const findings = runPolicy(render(PROD, chart)).filter((f) => f.rule === 'pss-privilege-escalation');
     assert.ok(findings.length >= 7, `only ${findings.length} findings`);
-    assert.ok(findings.map(formatFinding).includes('[pss-privilege-escalation] Deployment/shipshape-gateway container gateway: allowPrivilegeEscalation is not false'));
+    assert.ok(
+      findings
+        .map(formatFinding)
+        .includes(
+          '[pss-privilege-escalation] Deployment/shipshape-gateway container gateway: allowPrivilegeEscalation is not false',
+        ),
+    );
   });
 
   test('when the values run a pod as root, then the values schema refuses them', () => {
     const result = lint({ name: 'root', files: ['values-prod.yaml'], set: ['podSecurityContext.runAsUser=0'] });
     assert.notEqual(result.status, 0);
-    assert.match(result.stdout + result.stderr, /podSecurityContext\.runAsUser: Must be greater than or equal to 10001/);
+    assert.match(
+      result.stdout + result.stderr,
+      /podSecurityContext\.runAsUser: Must be greater than or equal to 10001/,
+    );
   });
 
   test("when a values key is typo'd, then helm lint and helm template both fail naming it", () => {
@@ -419,20 +532,44 @@ describe('the issue examples, through Helm', () => {
   });
 
   test('when the liveness probe targets an undeclared port, then probe-ports-declared reports each service', () => {
-    const chart = editedChart('probe-port', 'deployment.yaml', 'path: /health\n              port: http', 'path: /health\n              port: metrics');
-    const findings = runPolicy(render(PROD, chart)).filter((f) => f.rule === 'probe-ports-declared').map(formatFinding);
-    assert.deepEqual(findings, ['gateway', 'users', 'products', 'orders'].map((s) => `[probe-ports-declared] Deployment/shipshape-${s} container ${s}: livenessProbe port metrics is not a declared containerPort`));
+    const chart = editedChart(
+      'probe-port',
+      'deployment.yaml',
+      'path: /health\n              port: http',
+      'path: /health\n              port: metrics',
+    );
+    const findings = runPolicy(render(PROD, chart))
+      .filter((f) => f.rule === 'probe-ports-declared')
+      .map(formatFinding);
+    assert.deepEqual(
+      findings,
+      ['gateway', 'users', 'products', 'orders'].map(
+        (s) =>
+          `[probe-ports-declared] Deployment/shipshape-${s} container ${s}: livenessProbe port metrics is not a declared containerPort`,
+      ),
+    );
   });
 
   test('when a service is given an env var its config schema does not declare, then env-declared names it and the schema file', () => {
     const objects = render({ name: 'undeclared', files: ['values-prod.yaml'], set: ['users.env.USERS_COLOUR=blue'] });
     const failures = runCrossChecks(objects).flatMap((r) => r.failures);
-    assert.ok(failures.includes('Deployment/shipshape-users container users: USERS_COLOUR (from ConfigMap/shipshape-users) is not declared in services/users/src/config.ts'), JSON.stringify(failures));
+    assert.ok(
+      failures.includes(
+        'Deployment/shipshape-users container users: USERS_COLOUR (from ConfigMap/shipshape-users) is not declared in services/users/src/config.ts',
+      ),
+      JSON.stringify(failures),
+    );
   });
 
   test('when products loses JWT_SECRET, then env-declared reports the missing required variable for the service and its Jobs', () => {
-    const objects = render({ name: 'no-jwt', files: ['values-prod.yaml'], set: ['products.secretEnv.JWT_SECRET=null'] });
-    const failures = runCrossChecks(objects).flatMap((r) => r.failures).filter((f) => f.includes('required JWT_SECRET is not set'));
+    const objects = render({
+      name: 'no-jwt',
+      files: ['values-prod.yaml'],
+      set: ['products.secretEnv.JWT_SECRET=null'],
+    });
+    const failures = runCrossChecks(objects)
+      .flatMap((r) => r.failures)
+      .filter((f) => f.includes('required JWT_SECRET is not set'));
     assert.deepEqual(failures, [
       'Deployment/shipshape-products container products: required JWT_SECRET is not set',
       'Job/shipshape-migrate-products container migrate: required JWT_SECRET is not set',
@@ -442,7 +579,14 @@ describe('the issue examples, through Helm', () => {
   test('when an env value is one the service would refuse, then env-declared quotes the service', () => {
     const objects = render({ name: 'bad-level', files: ['values-prod.yaml'], set: ['env.LOG_LEVEL=verbose'] });
     const failures = runCrossChecks(objects).flatMap((r) => r.failures);
-    assert.ok(failures.some((f) => f.startsWith('Deployment/shipshape-gateway container gateway: services/gateway would refuse its environment: invalid configuration: LOG_LEVEL')), JSON.stringify(failures));
+    assert.ok(
+      failures.some((f) =>
+        f.startsWith(
+          'Deployment/shipshape-gateway container gateway: services/gateway would refuse its environment: invalid configuration: LOG_LEVEL',
+        ),
+      ),
+      JSON.stringify(failures),
+    );
   });
 
   test('when the observability folder is empty or has one file each, then the chart renders nothing or exactly those, through the symlink', () => {
@@ -451,13 +595,25 @@ describe('the issue examples, through Helm', () => {
     mkdirSync(join(dir, 'deploy/observability/rules'), { recursive: true });
     mkdirSync(join(dir, 'deploy/observability/dashboards'), { recursive: true });
     const chart = join(dir, 'deploy/helm/shipshape');
-    const on: ValueSet = { name: 'observability', files: [], set: ['metrics.prometheusRule.enabled=true', 'metrics.dashboards.enabled=true'] };
+    const on: ValueSet = {
+      name: 'observability',
+      files: [],
+      set: ['metrics.prometheusRule.enabled=true', 'metrics.dashboards.enabled=true'],
+    };
     const empty = render(on, chart);
     assert.equal(empty.filter((o) => o.kind === 'PrometheusRule' || o.metadata.labels?.grafana_dashboard).length, 0);
-    writeFileSync(join(dir, 'deploy/observability/rules/probe.yaml'), 'groups:\n  - name: probe\n    rules:\n      - alert: ProbeAlert\n        expr: vector(1)\n');
+    writeFileSync(
+      join(dir, 'deploy/observability/rules/probe.yaml'),
+      'groups:\n  - name: probe\n    rules:\n      - alert: ProbeAlert\n        expr: vector(1)\n',
+    );
     writeFileSync(join(dir, 'deploy/observability/dashboards/probe.json'), '{"title": "Probe"}\n');
     const one = render(on, chart);
-    assert.deepEqual(one.find((o) => o.kind === 'PrometheusRule')?.spec, { groups: [{ name: 'probe', rules: [{ alert: 'ProbeAlert', expr: 'vector(1)' }] }] });
-    assert.equal((one.find((o) => o.metadata.labels?.grafana_dashboard === '1')?.data as Record<string, string>)['probe.json'], '{"title": "Probe"}');
+    assert.deepEqual(one.find((o) => o.kind === 'PrometheusRule')?.spec, {
+      groups: [{ name: 'probe', rules: [{ alert: 'ProbeAlert', expr: 'vector(1)' }] }],
+    });
+    assert.equal(
+      (one.find((o) => o.metadata.labels?.grafana_dashboard === '1')?.data as Record<string, string>)['probe.json'],
+      '{"title": "Probe"}',
+    );
   });
 });

@@ -19,7 +19,13 @@ const valueSet = (name: string): ValueSet => {
   return found;
 };
 
-const tally = { objects: new Map<string, number>(), kinds: new Set<string>(), schemaErrors: 0, findings: new Map<string, number>(), crossFailures: 0 };
+const tally = {
+  objects: new Map<string, number>(),
+  kinds: new Set<string>(),
+  schemaErrors: 0,
+  findings: new Map<string, number>(),
+  crossFailures: 0,
+};
 let unknownFields: UnknownFieldChecker;
 
 before(() => {
@@ -71,11 +77,27 @@ describe('what the chart renders', () => {
   test('when rendered with defaults, then each service gets a Deployment, Service, ServiceAccount, ConfigMap and PDB, and optional features stay off', () => {
     const objects = render(valueSet('default'));
     for (const service of ['gateway', 'users', 'products', 'orders']) {
-      for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap', 'PodDisruptionBudget', 'NetworkPolicy']) {
+      for (const kind of [
+        'Deployment',
+        'Service',
+        'ServiceAccount',
+        'ConfigMap',
+        'PodDisruptionBudget',
+        'NetworkPolicy',
+      ]) {
         assert.ok(byComponent(objects, kind, service), `no ${kind} for ${service}`);
       }
     }
-    for (const kind of ['HorizontalPodAutoscaler', 'Ingress', 'HTTPRoute', 'ServiceMonitor', 'PrometheusRule', 'ExternalSecret', 'StatefulSet', 'Secret']) {
+    for (const kind of [
+      'HorizontalPodAutoscaler',
+      'Ingress',
+      'HTTPRoute',
+      'ServiceMonitor',
+      'PrometheusRule',
+      'ExternalSecret',
+      'StatefulSet',
+      'Secret',
+    ]) {
       assert.ok(!kinds(objects).includes(kind), `${kind} is rendered by default`);
     }
   });
@@ -87,11 +109,19 @@ describe('what the chart renders', () => {
       assert.equal((byComponent(objects, 'Deployment', service)?.spec as { replicas?: number }).replicas, undefined);
     }
     const jobs = objects.filter((o) => o.kind === 'Job');
-    assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), ['shipshape-migrate-orders', 'shipshape-migrate-products', 'shipshape-migrate-users']);
+    assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), [
+      'shipshape-migrate-orders',
+      'shipshape-migrate-products',
+      'shipshape-migrate-users',
+    ]);
     for (const j of jobs) {
       assert.equal(j.metadata.annotations?.['helm.sh/hook'], 'pre-install,pre-upgrade');
-      const c = (j.spec as { template: { spec: { containers: Array<{ command: string[]; args: string[] }> } } }).template.spec.containers[0];
-      assert.deepEqual([...(c?.command ?? []), ...(c?.args ?? [])], ['node', 'tools/db/migrate.ts', '--service', j.metadata.name.replace('shipshape-migrate-', '')]);
+      const c = (j.spec as { template: { spec: { containers: Array<{ command: string[]; args: string[] }> } } })
+        .template.spec.containers[0];
+      assert.deepEqual(
+        [...(c?.command ?? []), ...(c?.args ?? [])],
+        ['node', 'tools/db/migrate.ts', '--service', j.metadata.name.replace('shipshape-migrate-', '')],
+      );
     }
     const ingress = objects.find((o) => o.kind === 'Ingress');
     assert.equal((ingress?.spec as { ingressClassName?: string }).ingressClassName, 'alb');
@@ -99,12 +129,20 @@ describe('what the chart renders', () => {
     assert.equal(ingress?.metadata.annotations?.['alb.ingress.kubernetes.io/target-type'], 'ip');
     assert.equal(ingress?.metadata.annotations?.['alb.ingress.kubernetes.io/healthcheck-path'], '/ready');
     const es = objects.find((o) => o.kind === 'ExternalSecret');
-    assert.equal(es?.metadata.annotations?.['helm.sh/hook'], 'pre-install,pre-upgrade', 'the Secret must exist before the migration Jobs');
+    assert.equal(
+      es?.metadata.annotations?.['helm.sh/hook'],
+      'pre-install,pre-upgrade',
+      'the Secret must exist before the migration Jobs',
+    );
   });
 
   test('when an ACM certificate ARN is given, then the ALB serves HTTPS with it and redirects HTTP', () => {
     const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b7e6a3c-1111-2222-3333-444455556666';
-    const objects = render({ name: 'prod-tls', files: ['values-prod.yaml'], set: [`ingress.alb.certificateArn=${arn}`] });
+    const objects = render({
+      name: 'prod-tls',
+      files: ['values-prod.yaml'],
+      set: [`ingress.alb.certificateArn=${arn}`],
+    });
     const annotations = objects.find((o) => o.kind === 'Ingress')?.metadata.annotations ?? {};
     assert.equal(annotations['alb.ingress.kubernetes.io/certificate-arn'], arn);
     assert.equal(annotations['alb.ingress.kubernetes.io/ssl-redirect'], '443');
@@ -130,9 +168,16 @@ describe('what the chart renders', () => {
   });
 
   test('when dev mode runs without migration and seed Jobs, then no Job or Job policy is rendered and every cross-check still holds', () => {
-    const objects = render({ name: 'dev-no-jobs', files: ['values-dev.yaml'], set: ['migrations.enabled=false', 'seed.enabled=false'] });
+    const objects = render({
+      name: 'dev-no-jobs',
+      files: ['values-dev.yaml'],
+      set: ['migrations.enabled=false', 'seed.enabled=false'],
+    });
     assert.ok(!objects.some((o) => o.kind === 'Job' || o.metadata.name === 'shipshape-jobs'));
-    assert.deepEqual(runCrossChecks(objects).flatMap((r) => r.failures), []);
+    assert.deepEqual(
+      runCrossChecks(objects).flatMap((r) => r.failures),
+      [],
+    );
     assert.deepEqual(runPolicy(objects).map(formatFinding), []);
   });
 
@@ -144,7 +189,11 @@ describe('what the chart renders', () => {
     assert.equal(rules.length, ruleFiles.length);
     for (const file of ruleFiles) {
       const rendered = rules.find((r) => r.metadata.name === `shipshape-${file.replace(/\.yaml$/, '')}`);
-      assert.deepEqual(rendered?.spec, parse(readFileSync(join(rulesDir, file), 'utf8')), `${file} is not included as it is`);
+      assert.deepEqual(
+        rendered?.spec,
+        parse(readFileSync(join(rulesDir, file), 'utf8')),
+        `${file} is not included as it is`,
+      );
     }
     const dashboardsDir = join(repoRoot, 'deploy/observability/dashboards');
     const dashboardFiles = readdirSync(dashboardsDir).filter((f) => f.endsWith('.json'));
@@ -152,7 +201,11 @@ describe('what the chart renders', () => {
     assert.equal(dashboards.length, dashboardFiles.length);
     for (const file of dashboardFiles) {
       const data = dashboards.map((d) => (d.data as Record<string, string>)[file]).find((x) => x !== undefined);
-      assert.equal(data, readFileSync(join(dashboardsDir, file), 'utf8').replace(/\n$/, ''), `${file} is not included as it is`);
+      assert.equal(
+        data,
+        readFileSync(join(dashboardsDir, file), 'utf8').replace(/\n$/, ''),
+        `${file} is not included as it is`,
+      );
     }
   });
 
@@ -161,19 +214,23 @@ describe('what the chart renders', () => {
       for (const w of workloads(render(values))) {
         assert.equal(w.spec.securityContext?.runAsUser, 10001, `${values.name} ${w.ref}`);
         assert.equal(w.spec.securityContext?.runAsGroup, 10001, `${values.name} ${w.ref}`);
-        for (const c of w.spec.containers) assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${values.name} ${w.ref}`);
+        for (const c of w.spec.containers)
+          assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${values.name} ${w.ref}`);
       }
     }
   });
 
   test('when the values files are read, then none holds a secret value: secret names appear only as secretEnv keys', () => {
-    const secretNames = /^(DATABASE_URL|POSTGRES_PASSWORD|REDIS_PASSWORD|REDIS_URL|JWT_SECRET|OTEL_EXPORTER_OTLP_HEADERS)(_FILE)?$/;
+    const secretNames =
+      /^(DATABASE_URL|POSTGRES_PASSWORD|REDIS_PASSWORD|REDIS_URL|JWT_SECRET|OTEL_EXPORTER_OTLP_HEADERS)(_FILE)?$/;
     const problems: string[] = [];
     const walk = (value: unknown, path: string[]) => {
-      if (typeof value === 'string' && /[a-z]+:\/\/[^/:@\s]+:[^@\s]+@/.test(value)) problems.push(`${path.join('.')} holds a URL with a password`);
+      if (typeof value === 'string' && /[a-z]+:\/\/[^/:@\s]+:[^@\s]+@/.test(value))
+        problems.push(`${path.join('.')} holds a URL with a password`);
       if (value === null || typeof value !== 'object') return;
       for (const [key, child] of Object.entries(value)) {
-        if (secretNames.test(key) && path.at(-1) !== 'secretEnv') problems.push(`${[...path, key].join('.')} sets a secret`);
+        if (secretNames.test(key) && path.at(-1) !== 'secretEnv')
+          problems.push(`${[...path, key].join('.')} sets a secret`);
         walk(child, [...path, key]);
       }
     };

@@ -53,18 +53,22 @@ interface PolicySpec {
   egress?: PolicyRule[];
 }
 
-const policies = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.spec as PolicySpec);
+const policies = (objects: K8sObject[]) =>
+  objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.spec as PolicySpec);
 
 /** Whether a peer names a pod of the release (same namespace, pod selector matching). ipBlocks count as outside. */
 function peerSelects(peer: Peer, w: Workload): boolean {
   if (peer.ipBlock) return false;
-  if (peer.namespaceSelector && !selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': NAMESPACE })) return false;
+  if (peer.namespaceSelector && !selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': NAMESPACE }))
+    return false;
   return peer.podSelector ? selects(peer.podSelector, w.labels) : true;
 }
 
 /** Whether a peer can be something outside the release: an ipBlock, another namespace, or anything. */
 const peerIsExternal = (peer: Peer): boolean =>
-  Boolean(peer.ipBlock) || (peer.namespaceSelector !== undefined && !selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': NAMESPACE }));
+  Boolean(peer.ipBlock) ||
+  (peer.namespaceSelector !== undefined &&
+    !selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': NAMESPACE }));
 
 function portMatches(rule: PolicyRule, target: Workload, port: number): boolean {
   if (!rule.ports?.length) return true;
@@ -82,10 +86,22 @@ export function allowed(objects: K8sObject[], from: Workload, to: Workload, port
   const ingress = all.filter((p) => (p.policyTypes ?? []).includes('Ingress') && selects(p.podSelector, to.labels));
   const out =
     egress.length === 0 ||
-    egress.some((p) => (p.egress ?? []).some((r) => (r.to === undefined || r.to.length === 0 || r.to.some((peer) => peerSelects(peer, to))) && portMatches(r, to, port)));
+    egress.some((p) =>
+      (p.egress ?? []).some(
+        (r) =>
+          (r.to === undefined || r.to.length === 0 || r.to.some((peer) => peerSelects(peer, to))) &&
+          portMatches(r, to, port),
+      ),
+    );
   const into =
     ingress.length === 0 ||
-    ingress.some((p) => (p.ingress ?? []).some((r) => (r.from === undefined || r.from.length === 0 || r.from.some((peer) => peerSelects(peer, from))) && portMatches(r, to, port)));
+    ingress.some((p) =>
+      (p.ingress ?? []).some(
+        (r) =>
+          (r.from === undefined || r.from.length === 0 || r.from.some((peer) => peerSelects(peer, from))) &&
+          portMatches(r, to, port),
+      ),
+    );
   return out && into;
 }
 
@@ -136,20 +152,30 @@ function serviceEnvLiteral(objects: K8sObject[], service: string, name: string):
 export const CROSS_CHECKS: CrossCheck[] = [
   {
     id: 'service-selects-pods',
-    description: "Every Service's selector matches the pods of exactly one workload, and its targetPort is a port those pods declare.",
+    description:
+      "Every Service's selector matches the pods of exactly one workload, and its targetPort is a port those pods declare.",
     check(objects) {
       const failures: string[] = [];
       const all = workloads(objects);
       for (const s of objects.filter((o) => o.kind === 'Service')) {
-        const spec = s.spec as { selector?: Record<string, string>; ports: Array<{ port: number; targetPort?: string | number }> };
-        const matched = all.filter((w) => w.owner.kind !== 'Pod' && w.owner.kind !== 'Job' && selects({ matchLabels: spec.selector ?? {} }, w.labels));
+        const spec = s.spec as {
+          selector?: Record<string, string>;
+          ports: Array<{ port: number; targetPort?: string | number }>;
+        };
+        const matched = all.filter(
+          (w) =>
+            w.owner.kind !== 'Pod' && w.owner.kind !== 'Job' && selects({ matchLabels: spec.selector ?? {} }, w.labels),
+        );
         if (matched.length !== 1) {
-          failures.push(`${ref(s)} selects ${matched.length} workloads (${matched.map((w) => w.ref).join(', ') || 'none'}), want 1`);
+          failures.push(
+            `${ref(s)} selects ${matched.length} workloads (${matched.map((w) => w.ref).join(', ') || 'none'}), want 1`,
+          );
           continue;
         }
         for (const p of spec.ports) {
           const target = p.targetPort ?? p.port;
-          if (!matched[0]?.spec.containers.some((c) => declaresPort(c, target))) failures.push(`${ref(s)} port ${p.port} targets ${target}, which ${matched[0]?.ref} does not declare`);
+          if (!matched[0]?.spec.containers.some((c) => declaresPort(c, target)))
+            failures.push(`${ref(s)} port ${p.port} targets ${target}, which ${matched[0]?.ref} does not declare`);
         }
       }
       return failures;
@@ -157,35 +183,63 @@ export const CROSS_CHECKS: CrossCheck[] = [
   },
   {
     id: 'routes-reach-gateway',
-    description: 'The Ingress, HTTPRoute and ServiceMonitors name Services and ports that exist; external routes lead to the gateway only.',
+    description:
+      'The Ingress, HTTPRoute and ServiceMonitors name Services and ports that exist; external routes lead to the gateway only.',
     check(objects) {
       const failures: string[] = [];
       const services = objects.filter((o) => o.kind === 'Service');
-      const servicePorts = (name: string) => (services.find((s) => s.metadata.name === name)?.spec as { ports?: Array<{ name?: string; port: number }> } | undefined)?.ports;
+      const servicePorts = (name: string) =>
+        (
+          services.find((s) => s.metadata.name === name)?.spec as
+            | { ports?: Array<{ name?: string; port: number }> }
+            | undefined
+        )?.ports;
       const gateway = services.find((s) => s.metadata.labels?.['app.kubernetes.io/component'] === 'gateway');
       for (const ing of objects.filter((o) => o.kind === 'Ingress')) {
-        const rules = (ing.spec as { rules?: Array<{ http?: { paths: Array<{ backend: { service: { name: string; port: { name?: string; number?: number } } } }> } }> }).rules ?? [];
+        const rules =
+          (
+            ing.spec as {
+              rules?: Array<{
+                http?: {
+                  paths: Array<{ backend: { service: { name: string; port: { name?: string; number?: number } } } }>;
+                };
+              }>;
+            }
+          ).rules ?? [];
         for (const path of rules.flatMap((r) => r.http?.paths ?? [])) {
           const { name, port } = path.backend.service;
           const found = servicePorts(name)?.some((p) => p.name === port.name || p.port === port.number);
-          if (!found) failures.push(`${ref(ing)} routes to ${name}:${port.name ?? port.number}, which is not a Service port`);
+          if (!found)
+            failures.push(`${ref(ing)} routes to ${name}:${port.name ?? port.number}, which is not a Service port`);
           if (name !== gateway?.metadata.name) failures.push(`${ref(ing)} routes to ${name}, not the gateway`);
         }
       }
       for (const route of objects.filter((o) => o.kind === 'HTTPRoute')) {
-        const rules = (route.spec as { rules?: Array<{ backendRefs?: Array<{ name: string; port?: number }> }> }).rules ?? [];
+        const rules =
+          (route.spec as { rules?: Array<{ backendRefs?: Array<{ name: string; port?: number }> }> }).rules ?? [];
         for (const b of rules.flatMap((r) => r.backendRefs ?? [])) {
-          if (!servicePorts(b.name)?.some((p) => p.port === b.port)) failures.push(`${ref(route)} routes to ${b.name}:${b.port}, which is not a Service port`);
+          if (!servicePorts(b.name)?.some((p) => p.port === b.port))
+            failures.push(`${ref(route)} routes to ${b.name}:${b.port}, which is not a Service port`);
           if (b.name !== gateway?.metadata.name) failures.push(`${ref(route)} routes to ${b.name}, not the gateway`);
         }
       }
       for (const sm of objects.filter((o) => o.kind === 'ServiceMonitor')) {
-        const spec = sm.spec as { selector: LabelSelector; endpoints: Array<{ port?: string; honorLabels?: boolean; relabelings?: Array<{ targetLabel?: string; replacement?: string }> }> };
+        const spec = sm.spec as {
+          selector: LabelSelector;
+          endpoints: Array<{
+            port?: string;
+            honorLabels?: boolean;
+            relabelings?: Array<{ targetLabel?: string; replacement?: string }>;
+          }>;
+        };
         const matched = services.filter((s) => selects(spec.selector, s.metadata.labels ?? {}));
         if (matched.length === 0) failures.push(`${ref(sm)} selects no Service`);
         for (const e of spec.endpoints) {
           // The rules and dashboards select on the services' own `service` label; Kubernetes SD would overwrite it.
-          if (e.honorLabels !== true) failures.push(`${ref(sm)} endpoint ${e.port} lacks honorLabels: true, so the services' own service label is lost`);
+          if (e.honorLabels !== true)
+            failures.push(
+              `${ref(sm)} endpoint ${e.port} lacks honorLabels: true, so the services' own service label is lost`,
+            );
           for (const s of matched) {
             const component = s.metadata.labels?.['app.kubernetes.io/component'];
             if (!e.relabelings?.some((r) => r.targetLabel === 'service' && r.replacement === component)) {
@@ -193,7 +247,8 @@ export const CROSS_CHECKS: CrossCheck[] = [
             }
           }
           for (const s of matched) {
-            if (!(s.spec as { ports: Array<{ name?: string }> }).ports.some((p) => p.name === e.port)) failures.push(`${ref(sm)} scrapes port ${e.port}, which ${ref(s)} lacks`);
+            if (!(s.spec as { ports: Array<{ name?: string }> }).ports.some((p) => p.name === e.port))
+              failures.push(`${ref(sm)} scrapes port ${e.port}, which ${ref(s)} lacks`);
           }
         }
       }
@@ -206,8 +261,14 @@ export const CROSS_CHECKS: CrossCheck[] = [
     check(objects) {
       const failures: string[] = [];
       for (const h of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
-        const target = (h.spec as { scaleTargetRef: { apiVersion?: string; kind: string; name: string } }).scaleTargetRef;
-        const found = objects.find((o) => o.kind === target.kind && o.metadata.name === target.name && (!target.apiVersion || o.apiVersion === target.apiVersion));
+        const target = (h.spec as { scaleTargetRef: { apiVersion?: string; kind: string; name: string } })
+          .scaleTargetRef;
+        const found = objects.find(
+          (o) =>
+            o.kind === target.kind &&
+            o.metadata.name === target.name &&
+            (!target.apiVersion || o.apiVersion === target.apiVersion),
+        );
         if (!found) failures.push(`${ref(h)} scales ${target.kind}/${target.name}, which the chart does not render`);
       }
       const all = workloads(objects).filter((w) => w.owner.kind === 'Deployment' || w.owner.kind === 'StatefulSet');
@@ -220,16 +281,23 @@ export const CROSS_CHECKS: CrossCheck[] = [
   },
   {
     id: 'network-policy-selectors',
-    description: 'Every NetworkPolicy selects pods of the release, and every in-namespace pod peer it names matches a pod.',
+    description:
+      'Every NetworkPolicy selects pods of the release, and every in-namespace pod peer it names matches a pod.',
     check(objects) {
       const failures: string[] = [];
       const all = workloads(objects);
       for (const o of objects.filter((x) => x.kind === 'NetworkPolicy')) {
         const spec = o.spec as PolicySpec;
         if (!all.some((w) => selects(spec.podSelector, w.labels))) failures.push(`${ref(o)} selects no pod`);
-        for (const peer of [...(spec.ingress ?? []).flatMap((r) => r.from ?? []), ...(spec.egress ?? []).flatMap((r) => r.to ?? [])]) {
+        for (const peer of [
+          ...(spec.ingress ?? []).flatMap((r) => r.from ?? []),
+          ...(spec.egress ?? []).flatMap((r) => r.to ?? []),
+        ]) {
           if (peer.namespaceSelector || peer.ipBlock || !peer.podSelector) continue;
-          if (!all.some((w) => selects(peer.podSelector, w.labels))) failures.push(`${ref(o)} names peer ${JSON.stringify(peer.podSelector.matchLabels ?? peer.podSelector)}, which matches no pod`);
+          if (!all.some((w) => selects(peer.podSelector, w.labels)))
+            failures.push(
+              `${ref(o)} names peer ${JSON.stringify(peer.podSelector.matchLabels ?? peer.podSelector)}, which matches no pod`,
+            );
         }
       }
       return failures;
@@ -244,19 +312,26 @@ export const CROSS_CHECKS: CrossCheck[] = [
       const expected = new Set(CALL_GRAPH.map(([a, b]) => `${a} -> ${b}`));
       if (all.some((w) => w.component === 'acceptance')) expected.add('acceptance -> gateway');
       if (all.some((w) => w.component === 'postgres')) {
-        for (const w of all) if (DATABASE_CLIENTS.includes(serviceOf(w) ?? '') && w.component !== 'acceptance') expected.add(`${w.component} -> postgres`);
+        for (const w of all)
+          if (DATABASE_CLIENTS.includes(serviceOf(w) ?? '') && w.component !== 'acceptance')
+            expected.add(`${w.component} -> postgres`);
       }
       if (all.some((w) => w.component === 'redis')) for (const c of REDIS_CLIENTS) expected.add(`${c} -> redis`);
       const actual = new Set<string>();
       for (const from of all) {
         for (const to of all) {
           if (from === to) continue;
-          if (ports(to).some((port) => allowed(objects, from, to, port))) actual.add(`${from.component} -> ${to.component}`);
+          if (ports(to).some((port) => allowed(objects, from, to, port)))
+            actual.add(`${from.component} -> ${to.component}`);
         }
       }
       return [
-        ...[...expected].filter((e) => !actual.has(e)).map((e) => `${e} is in the call graph but NetworkPolicies block it`),
-        ...[...actual].filter((e) => !expected.has(e)).map((e) => `${e} is allowed by NetworkPolicies but is not in the call graph`),
+        ...[...expected]
+          .filter((e) => !actual.has(e))
+          .map((e) => `${e} is in the call graph but NetworkPolicies block it`),
+        ...[...actual]
+          .filter((e) => !expected.has(e))
+          .map((e) => `${e} is allowed by NetworkPolicies but is not in the call graph`),
       ];
     },
   },
@@ -280,11 +355,13 @@ export const CROSS_CHECKS: CrossCheck[] = [
         }
         const service = serviceOf(w);
         const want = new Set([String(DNS_PORT)]);
-        if (!dev && service && DATABASE_CLIENTS.includes(service) && w.component !== 'acceptance') want.add(databasePort);
+        if (!dev && service && DATABASE_CLIENTS.includes(service) && w.component !== 'acceptance')
+          want.add(databasePort);
         if (redis && isService(w.component) && REDIS_CLIENTS.includes(w.component)) want.add(redisPort);
         if (tracing && isService(w.component)) want.add(String(OTLP_PORT));
         const got = externalEgressPorts(objects, w);
-        if (!sameSet(got, want)) failures.push(`${w.ref} may call outside the release on ports ${show(got)}, want ${show(want)}`);
+        if (!sameSet(got, want))
+          failures.push(`${w.ref} may call outside the release on ports ${show(got)}, want ${show(want)}`);
       }
       const services = all.filter((w) => w.owner.kind === 'Deployment' && isService(w.component));
       const scrapers = new Map(services.map((w) => [w.component, externalIngress(objects, w)]));
@@ -299,10 +376,13 @@ export const CROSS_CHECKS: CrossCheck[] = [
         for (const [port, peers] of ingress) {
           if (port !== 'http') failures.push(`${w.ref} accepts outside traffic on port ${port}, not its service port`);
           const extra = [...peers].filter((p) => !reference.has(p));
-          if (w.component !== 'gateway' && extra.length > 0) failures.push(`${w.ref} accepts outside traffic from ${extra.join(', ')}, which only the gateway may`);
-          if (w.component === 'gateway' && extra.length === 0) failures.push(`${w.ref} accepts no traffic from the ingress controller`);
+          if (w.component !== 'gateway' && extra.length > 0)
+            failures.push(`${w.ref} accepts outside traffic from ${extra.join(', ')}, which only the gateway may`);
+          if (w.component === 'gateway' && extra.length === 0)
+            failures.push(`${w.ref} accepts no traffic from the ingress controller`);
         }
-        if (![...reference].every((p) => ingress.get('http')?.has(p))) failures.push(`${w.ref} cannot be scraped by Prometheus`);
+        if (![...reference].every((p) => ingress.get('http')?.has(p)))
+          failures.push(`${w.ref} cannot be scraped by Prometheus`);
       }
       return failures;
     },
@@ -321,10 +401,14 @@ export const CROSS_CHECKS: CrossCheck[] = [
         for (const c of allContainers(w.spec)) {
           const env = containerEnv(c, objects);
           for (const e of env.values()) {
-            if (!accepted.has(e.name)) failures.push(`${w.ref} container ${c.name}: ${e.name} (from ${e.from}) is not declared in services/${service}/src/config.ts`);
+            if (!accepted.has(e.name))
+              failures.push(
+                `${w.ref} container ${c.name}: ${e.name} (from ${e.from}) is not declared in services/${service}/src/config.ts`,
+              );
           }
           for (const row of describeConfig(schema).filter((r) => r.required)) {
-            if (!env.has(row.name) && !env.has(`${row.name}_FILE`)) failures.push(`${w.ref} container ${c.name}: required ${row.name} is not set`);
+            if (!env.has(row.name) && !env.has(`${row.name}_FILE`))
+              failures.push(`${w.ref} container ${c.name}: required ${row.name} is not set`);
           }
           // Parse what the pod would see, secrets stood in by placeholders, to catch values the service would reject.
           const literal: Record<string, string> = {};
@@ -335,7 +419,9 @@ export const CROSS_CHECKS: CrossCheck[] = [
           try {
             loadConfig(schema, literal);
           } catch (err) {
-            failures.push(`${w.ref} container ${c.name}: services/${service} would refuse its environment: ${(err as Error).message}`);
+            failures.push(
+              `${w.ref} container ${c.name}: services/${service} would refuse its environment: ${(err as Error).message}`,
+            );
           }
         }
       }
@@ -344,7 +430,8 @@ export const CROSS_CHECKS: CrossCheck[] = [
   },
   {
     id: 'service-port-env',
-    description: "Each service's PORT equals its containerPort, and each upstream URL names the upstream's Service and port.",
+    description:
+      "Each service's PORT equals its containerPort, and each upstream URL names the upstream's Service and port.",
     check(objects) {
       const failures: string[] = [];
       const services = objects.filter((o) => o.kind === 'Service');
@@ -352,12 +439,14 @@ export const CROSS_CHECKS: CrossCheck[] = [
         for (const c of w.spec.containers) {
           const env = containerEnv(c, objects);
           const port = env.get('PORT')?.value;
-          if (!c.ports?.some((p) => String(p.containerPort) === port)) failures.push(`${w.ref}: PORT ${port ?? 'unset'} is not a containerPort`);
+          if (!c.ports?.some((p) => String(p.containerPort) === port))
+            failures.push(`${w.ref}: PORT ${port ?? 'unset'} is not a containerPort`);
           for (const [, callee] of CALL_GRAPH.filter(([caller]) => caller === w.component)) {
             const url = env.get(`${callee.toUpperCase()}_URL`)?.value;
             const svc = services.find((s) => s.metadata.labels?.['app.kubernetes.io/component'] === callee);
             const svcPort = (svc?.spec as { ports?: Array<{ port: number }> } | undefined)?.ports?.[0]?.port;
-            if (!svc || url !== `http://${svc.metadata.name}:${svcPort}`) failures.push(`${w.ref}: ${callee.toUpperCase()}_URL is ${url ?? 'unset'}, want the ${callee} Service`);
+            if (!svc || url !== `http://${svc.metadata.name}:${svcPort}`)
+              failures.push(`${w.ref}: ${callee.toUpperCase()}_URL is ${url ?? 'unset'}, want the ${callee} Service`);
           }
         }
       }
@@ -376,7 +465,13 @@ export const CROSS_CHECKS: CrossCheck[] = [
         produced.set(spec.target?.name ?? es.metadata.name, new Set((spec.data ?? []).map((d) => d.secretKey)));
       }
       for (const s of objects.filter((o) => o.kind === 'Secret')) {
-        produced.set(s.metadata.name, new Set([...Object.keys((s.data as object | undefined) ?? {}), ...Object.keys((s.stringData as object | undefined) ?? {})]));
+        produced.set(
+          s.metadata.name,
+          new Set([
+            ...Object.keys((s.data as object | undefined) ?? {}),
+            ...Object.keys((s.stringData as object | undefined) ?? {}),
+          ]),
+        );
       }
       const names = new Set<string>();
       for (const w of workloads(objects)) {
@@ -386,22 +481,27 @@ export const CROSS_CHECKS: CrossCheck[] = [
             if (!r) continue;
             names.add(r.name);
             const keys = produced.get(r.name);
-            if (keys && !keys.has(r.key)) failures.push(`${w.ref} container ${c.name}: ${e.name} reads key ${r.key}, which ${r.name} does not get`);
+            if (keys && !keys.has(r.key))
+              failures.push(`${w.ref} container ${c.name}: ${e.name} reads key ${r.key}, which ${r.name} does not get`);
           }
           for (const from of c.envFrom ?? []) {
-            if (from.secretRef) failures.push(`${w.ref} container ${c.name}: envFrom a whole Secret; name each key with secretKeyRef`);
+            if (from.secretRef)
+              failures.push(`${w.ref} container ${c.name}: envFrom a whole Secret; name each key with secretKeyRef`);
             const cm = from.configMapRef?.name;
-            if (cm && !objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === cm)) failures.push(`${w.ref} container ${c.name}: envFrom ConfigMap ${cm}, which the chart does not render`);
+            if (cm && !objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === cm))
+              failures.push(`${w.ref} container ${c.name}: envFrom ConfigMap ${cm}, which the chart does not render`);
           }
         }
       }
-      if (names.size > 1) failures.push(`pods read ${names.size} Secrets (${[...names].join(', ')}), want the one release Secret`);
+      if (names.size > 1)
+        failures.push(`pods read ${names.size} Secrets (${[...names].join(', ')}), want the one release Secret`);
       return failures;
     },
   },
   {
     id: 'service-accounts-exist',
-    description: 'Every serviceAccountName is a ServiceAccount the chart renders, and the pre-install Jobs use one that exists before them.',
+    description:
+      'Every serviceAccountName is a ServiceAccount the chart renders, and the pre-install Jobs use one that exists before them.',
     check(objects) {
       const failures: string[] = [];
       const accounts = objects.filter((o) => o.kind === 'ServiceAccount');
@@ -415,7 +515,8 @@ export const CROSS_CHECKS: CrossCheck[] = [
           continue;
         }
         const hook = phase(w.owner);
-        if (hook?.includes('pre-install') && !phase(sa)?.includes('pre-install')) failures.push(`${w.ref} is a pre-install hook but ${ref(sa)} is created after hooks`);
+        if (hook?.includes('pre-install') && !phase(sa)?.includes('pre-install'))
+          failures.push(`${w.ref} is a pre-install hook but ${ref(sa)} is created after hooks`);
       }
       return failures;
     },
@@ -427,10 +528,14 @@ export const CROSS_CHECKS: CrossCheck[] = [
       const failures: string[] = [];
       for (const w of workloads(objects)) {
         for (const t of w.spec.topologySpreadConstraints ?? []) {
-          if (!selects(t.labelSelector, w.labels)) failures.push(`${w.ref}: spread over ${t.topologyKey} selects other pods than its own`);
+          if (!selects(t.labelSelector, w.labels))
+            failures.push(`${w.ref}: spread over ${t.topologyKey} selects other pods than its own`);
         }
         for (const p of w.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
-          if (!selects(p.podAffinityTerm.labelSelector, w.labels)) failures.push(`${w.ref}: anti-affinity over ${p.podAffinityTerm.topologyKey} selects other pods than its own`);
+          if (!selects(p.podAffinityTerm.labelSelector, w.labels))
+            failures.push(
+              `${w.ref}: anti-affinity over ${p.podAffinityTerm.topologyKey} selects other pods than its own`,
+            );
         }
       }
       return failures;
@@ -438,19 +543,25 @@ export const CROSS_CHECKS: CrossCheck[] = [
   },
   {
     id: 'acceptance-targets-gateway',
-    description: "The helm test Pod runs the acceptance suite against the release's gateway Service, in the gateway image.",
+    description:
+      "The helm test Pod runs the acceptance suite against the release's gateway Service, in the gateway image.",
     check(objects) {
       const failures: string[] = [];
       const all = workloads(objects);
-      const gatewayService = objects.find((o) => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/component'] === 'gateway');
-      const gatewayImage = all.find((w) => w.owner.kind === 'Deployment' && w.component === 'gateway')?.spec.containers[0]?.image;
+      const gatewayService = objects.find(
+        (o) => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/component'] === 'gateway',
+      );
+      const gatewayImage = all.find((w) => w.owner.kind === 'Deployment' && w.component === 'gateway')?.spec
+        .containers[0]?.image;
       for (const w of all.filter((x) => x.owner.metadata.annotations?.['helm.sh/hook'] === 'test')) {
         for (const c of w.spec.containers) {
           const args = [...(c.command ?? []), ...(c.args ?? [])];
           const base = args[args.indexOf('--base-url') + 1];
           const port = (gatewayService?.spec as { ports?: Array<{ port: number }> } | undefined)?.ports?.[0]?.port;
-          if (!gatewayService || base !== `http://${gatewayService.metadata.name}:${port}`) failures.push(`${w.ref}: --base-url ${base ?? 'unset'} is not the gateway Service`);
-          if (!args.includes('tools/acceptance/main.ts')) failures.push(`${w.ref}: does not run tools/acceptance/main.ts`);
+          if (!gatewayService || base !== `http://${gatewayService.metadata.name}:${port}`)
+            failures.push(`${w.ref}: --base-url ${base ?? 'unset'} is not the gateway Service`);
+          if (!args.includes('tools/acceptance/main.ts'))
+            failures.push(`${w.ref}: does not run tools/acceptance/main.ts`);
           if (c.image !== gatewayImage) failures.push(`${w.ref}: image ${c.image} is not the gateway image`);
         }
       }

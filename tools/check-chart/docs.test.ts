@@ -37,13 +37,22 @@ describe('the environment values files', () => {
     const defaults = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as unknown;
     const repeats: string[] = [];
     const walk = (value: unknown, base: unknown, path: string[]) => {
-      if (value !== null && typeof value === 'object' && !Array.isArray(value) && base !== null && typeof base === 'object' && !Array.isArray(base)) {
-        for (const [key, child] of Object.entries(value)) walk(child, (base as Record<string, unknown>)[key], [...path, key]);
+      if (
+        value !== null &&
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        base !== null &&
+        typeof base === 'object' &&
+        !Array.isArray(base)
+      ) {
+        for (const [key, child] of Object.entries(value))
+          walk(child, (base as Record<string, unknown>)[key], [...path, key]);
       } else if (JSON.stringify(value) === JSON.stringify(base)) {
         repeats.push(`${path.join('.')} repeats the default ${JSON.stringify(base)}`);
       }
     };
-    for (const file of ['values-dev.yaml', 'values-prod.yaml']) walk(parse(readFileSync(join(chartDir, file), 'utf8')), defaults, [file]);
+    for (const file of ['values-dev.yaml', 'values-prod.yaml'])
+      walk(parse(readFileSync(join(chartDir, file), 'utf8')), defaults, [file]);
     assert.deepEqual(repeats, []);
   });
 });

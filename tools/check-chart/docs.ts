@@ -45,7 +45,10 @@ function typeOf(s: Schema): string {
   const type = Array.isArray(s.type) ? s.type.join(' or ') : (s.type ?? 'object');
   if (type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return 'map';
   if (type === 'array') return 'list';
-  const bounds = [s.minimum !== undefined ? `>= ${s.minimum}` : '', s.maximum !== undefined ? `<= ${s.maximum}` : ''].filter(Boolean);
+  const bounds = [
+    s.minimum !== undefined ? `>= ${s.minimum}` : '',
+    s.maximum !== undefined ? `<= ${s.maximum}` : '',
+  ].filter(Boolean);
   return bounds.length ? `${type} (${bounds.join(', ')})` : type;
 }
 
@@ -53,16 +56,24 @@ function typeOf(s: Schema): string {
 export function valuesReference(): string {
   const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as Schema;
   const defaults = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
-  const resolve = (s: Schema): Schema => (s.$ref ? (schema.definitions?.[s.$ref.replace('#/definitions/', '')] ?? s) : s);
+  const resolve = (s: Schema): Schema =>
+    s.$ref ? (schema.definitions?.[s.$ref.replace('#/definitions/', '')] ?? s) : s;
   const rows: string[] = [];
   const walk = (s: Schema, path: string[], value: unknown) => {
     const resolved = resolve(s);
     const description = s.description ?? resolved.description ?? '';
-    const isObject = (resolved.type === 'object' || resolved.properties) && resolved.properties && resolved.additionalProperties === false;
+    const isObject =
+      (resolved.type === 'object' || resolved.properties) &&
+      resolved.properties &&
+      resolved.additionalProperties === false;
     // Expand objects with named properties, except the shared resources block, which reads better as one value.
     if (isObject && resolved.properties && s.$ref !== '#/definitions/resources') {
       for (const [key, child] of Object.entries(resolved.properties)) {
-        walk(child, [...path, key], value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined);
+        walk(
+          child,
+          [...path, key],
+          value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+        );
       }
       return;
     }
@@ -89,18 +100,36 @@ const NOT_ADOPTED: Array<[string, string]> = [
     'kube-score container-ephemeral-storage-request-and-limit',
     'The root filesystem is read-only and the only writable path, /tmp, is an emptyDir with a sizeLimit; logs go to stdout, rotated by the kubelet.',
   ],
-  ['Polaris priorityClassNotSet', 'A priority class is a cluster decision; the chart checks one only when it is set (priority-class).'],
-  ['Polaris deploymentMissingReplicas', 'Dev mode runs one replica on kind; production runs under HPAs whose minReplicas >= 2 (hpa), and every replicated workload has a PDB and spread.'],
+  [
+    'Polaris priorityClassNotSet',
+    'A priority class is a cluster decision; the chart checks one only when it is set (priority-class).',
+  ],
+  [
+    'Polaris deploymentMissingReplicas',
+    'Dev mode runs one replica on kind; production runs under HPAs whose minReplicas >= 2 (hpa), and every replicated workload has a PDB and spread.',
+  ],
   ['kube-linter use-namespace', 'Objects carry no namespace on purpose: Helm installs them into --namespace.'],
-  ['kube-linter cluster-admin-role-binding, access-to-secrets, wildcard-in-rules', 'The chart renders no RBAC: its ServiceAccounts have no roles and mount no token.'],
+  [
+    'kube-linter cluster-admin-role-binding, access-to-secrets, wildcard-in-rules',
+    'The chart renders no RBAC: its ServiceAccounts have no roles and mount no token.',
+  ],
 ];
 
 const COVERED_ELSEWHERE: Array<[string, string]> = [
-  ['kube-score stable-version, kube-linter no-extensions-v1beta', 'schema check: only API versions Kubernetes 1.31 serves as GA, plus the CRDs, are accepted'],
+  [
+    'kube-score stable-version, kube-linter no-extensions-v1beta',
+    'schema check: only API versions Kubernetes 1.31 serves as GA, plus the CRDs, are accepted',
+  ],
   ['kube-score service-targets-pod, kube-linter dangling-service', 'cross-check service-selects-pods'],
   ['kube-score ingress-targets-service, kube-linter dangling-ingress', 'cross-check routes-reach-gateway'],
-  ['kube-score horizontalpodautoscaler-has-target, kube-linter dangling-horizontalpodautoscaler', 'cross-check hpa-pdb-targets'],
-  ['kube-score networkpolicy-targets-pod, kube-linter dangling-networkpolicy, dangling-networkpolicypeer-podselector', 'cross-check network-policy-selectors'],
+  [
+    'kube-score horizontalpodautoscaler-has-target, kube-linter dangling-horizontalpodautoscaler',
+    'cross-check hpa-pdb-targets',
+  ],
+  [
+    'kube-score networkpolicy-targets-pod, kube-linter dangling-networkpolicy, dangling-networkpolicypeer-podselector',
+    'cross-check network-policy-selectors',
+  ],
   ['kube-linter non-existent-service-account', 'cross-check service-accounts-exist'],
   ['kube-score pod-topology-spread-constraints', 'cross-check spread-selectors'],
   ['Polaris sensitiveContainerEnvVar, sensitiveConfigmapContent', 'rule no-secret-literals'],

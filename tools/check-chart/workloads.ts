@@ -63,11 +63,18 @@ export interface PodSpec {
   hostIPC?: boolean;
   priorityClassName?: string;
   terminationGracePeriodSeconds?: number;
-  topologySpreadConstraints?: Array<{ topologyKey: string; maxSkew: number; whenUnsatisfiable: string; labelSelector?: LabelSelector }>;
+  topologySpreadConstraints?: Array<{
+    topologyKey: string;
+    maxSkew: number;
+    whenUnsatisfiable: string;
+    labelSelector?: LabelSelector;
+  }>;
   affinity?: {
     podAntiAffinity?: {
       requiredDuringSchedulingIgnoredDuringExecution?: Array<{ topologyKey: string; labelSelector?: LabelSelector }>;
-      preferredDuringSchedulingIgnoredDuringExecution?: Array<{ podAffinityTerm: { topologyKey: string; labelSelector?: LabelSelector } }>;
+      preferredDuringSchedulingIgnoredDuringExecution?: Array<{
+        podAffinityTerm: { topologyKey: string; labelSelector?: LabelSelector };
+      }>;
     };
   };
   volumes?: Array<{ name: string; [source: string]: unknown }>;
@@ -93,15 +100,20 @@ export function workloads(objects: K8sObject[]): Workload[] {
     let labels: Record<string, string> | undefined;
     let spec: PodSpec | undefined;
     if (TEMPLATED.has(o.kind)) {
-      const template = (o.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: PodSpec } } | undefined)?.template;
+      const template = (
+        o.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: PodSpec } } | undefined
+      )?.template;
       labels = template?.metadata?.labels;
       spec = template?.spec;
     } else if (o.kind === 'Pod') {
       labels = o.metadata.labels;
       spec = o.spec as PodSpec | undefined;
     } else if (o.kind === 'CronJob') {
-      const template = (o.spec as { jobTemplate?: { spec?: { template?: { metadata?: { labels?: Record<string, string> }; spec?: PodSpec } } } })
-        .jobTemplate?.spec?.template;
+      const template = (
+        o.spec as {
+          jobTemplate?: { spec?: { template?: { metadata?: { labels?: Record<string, string> }; spec?: PodSpec } } };
+        }
+      ).jobTemplate?.spec?.template;
       labels = template?.metadata?.labels;
       spec = template?.spec;
     }
@@ -177,7 +189,12 @@ export function containerEnv(c: Container, objects: K8sObject[]): Map<string, En
   }
   for (const e of c.env ?? []) {
     const secret = e.valueFrom?.secretKeyRef;
-    env.set(e.name, { name: e.name, from: 'env', ...(e.value !== undefined ? { value: e.value } : {}), ...(secret ? { secret } : {}) });
+    env.set(e.name, {
+      name: e.name,
+      from: 'env',
+      ...(e.value !== undefined ? { value: e.value } : {}),
+      ...(secret ? { secret } : {}),
+    });
   }
   return env;
 }

@@ -5,7 +5,15 @@ import { checkCompose } from './lib/compose.ts';
 import { lintDockerfile, parseDockerfile } from './lib/dockerfile.ts';
 import { formatFindings, type Finding } from './lib/findings.ts';
 import { crossCheckServiceImage } from './lib/image.ts';
-import { alloyConfig, amtoolCheckConfig, grafanaDatasources, otelCollectorConfig, prometheusScrapesServices, promtoolCheckConfig, yamlFilesValid } from './lib/observability.ts';
+import {
+  alloyConfig,
+  amtoolCheckConfig,
+  grafanaDatasources,
+  otelCollectorConfig,
+  prometheusScrapesServices,
+  promtoolCheckConfig,
+  yamlFilesValid,
+} from './lib/observability.ts';
 import { diskRepo } from './lib/repo.ts';
 
 const repo = diskRepo();
@@ -16,7 +24,15 @@ for (const name of SERVICE_NAMES) {
   findings.push(...lintDockerfile(model), ...crossCheckServiceImage(model, name, SERVICE_CONTRACTS[name], repo));
 }
 findings.push(...checkCompose(repo));
-for (const check of [promtoolCheckConfig, amtoolCheckConfig, yamlFilesValid, prometheusScrapesServices, grafanaDatasources, otelCollectorConfig, alloyConfig]) {
+for (const check of [
+  promtoolCheckConfig,
+  amtoolCheckConfig,
+  yamlFilesValid,
+  prometheusScrapesServices,
+  grafanaDatasources,
+  otelCollectorConfig,
+  alloyConfig,
+]) {
   findings.push(...check(repo));
 }
 console.log(formatFindings(findings));

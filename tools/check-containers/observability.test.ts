@@ -37,16 +37,26 @@ const only = (findings: Finding[], rule: string, message: RegExp) => {
 };
 
 test('when the compose Prometheus config and the shared rules are checked by promtool, then they pass', () => {
-  assert.ok(repo.filesUnder(RULES_DIR).some((f) => f.endsWith('.yaml')), 'the rules compose mounts exist');
+  assert.ok(
+    repo.filesUnder(RULES_DIR).some((f) => f.endsWith('.yaml')),
+    'the rules compose mounts exist',
+  );
   assert.equal(formatFindings(promtoolCheckConfig(repo)), 'no findings');
 });
 
 test('when the Prometheus config has an invalid duration, then promtool fails', () => {
-  only(promtoolCheckConfig(editFile(PROMETHEUS_CONFIG, 'scrape_interval: 15s', 'scrape_interval: fifteen')), 'promtool', /promtool check config failed/);
+  only(
+    promtoolCheckConfig(editFile(PROMETHEUS_CONFIG, 'scrape_interval: 15s', 'scrape_interval: fifteen')),
+    'promtool',
+    /promtool check config failed/,
+  );
 });
 
 test('when a rule file mounted into Prometheus is broken, then promtool fails through the rule_files glob', () => {
-  const r = overlayRepo(repo, { [`${RULES_DIR}/zz-broken.yaml`]: 'groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m]) by\n' });
+  const r = overlayRepo(repo, {
+    [`${RULES_DIR}/zz-broken.yaml`]:
+      'groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m]) by\n',
+  });
   only(promtoolCheckConfig(r), 'promtool', /zz-broken\.yaml/);
 });
 
@@ -55,7 +65,11 @@ test('when the Alertmanager config compose mounts is checked by amtool, then it 
 });
 
 test('when the Alertmanager config routes to an undefined receiver, then amtool fails', () => {
-  only(amtoolCheckConfig(editFile(ALERTMANAGER_CONFIG, /receiver: ticket\n/, 'receiver: nobody\n')), 'amtool', /amtool check-config failed/);
+  only(
+    amtoolCheckConfig(editFile(ALERTMANAGER_CONFIG, /receiver: ticket\n/, 'receiver: nobody\n')),
+    'amtool',
+    /amtool check-config failed/,
+  );
 });
 
 test('when the YAML under deploy/compose is parsed, then every file is valid', () => {
@@ -71,31 +85,57 @@ test('when Prometheus targets are compared with compose and the config schemas, 
 });
 
 test('when a service is scraped at the wrong port, then prometheus-targets fires', () => {
-  only(prometheusScrapesServices(editFile(PROMETHEUS_CONFIG, '"users:3001"', '"users:3011"')), 'prometheus-targets', /no job scrapes users:3001/);
+  only(
+    prometheusScrapesServices(editFile(PROMETHEUS_CONFIG, '"users:3001"', '"users:3011"')),
+    'prometheus-targets',
+    /no job scrapes users:3001/,
+  );
 });
 
 test('when a scrape job drops the service label, then prometheus-targets fires', () => {
-  only(prometheusScrapesServices(editFile(PROMETHEUS_CONFIG, '          service: orders\n', '')), 'prometheus-targets', /up\{service="orders"\}/);
+  only(
+    prometheusScrapesServices(editFile(PROMETHEUS_CONFIG, '          service: orders\n', '')),
+    'prometheus-targets',
+    /up\{service="orders"\}/,
+  );
 });
 
 test('when a scrape target is not a compose service, then prometheus-targets fires', () => {
-  only(prometheusScrapesServices(editFile(PROMETHEUS_CONFIG, '"loki:3100"', '"logs:3100"')), 'prometheus-targets', /logs is not a compose service/);
+  only(
+    prometheusScrapesServices(editFile(PROMETHEUS_CONFIG, '"loki:3100"', '"logs:3100"')),
+    'prometheus-targets',
+    /logs is not a compose service/,
+  );
 });
 
 test('when Grafana provisioning is compared with the dashboards, then every datasource they use exists', () => {
-  assert.ok(repo.filesUnder(DASHBOARDS_DIR).some((f) => f.endsWith('.json')), 'the dashboards compose mounts exist');
+  assert.ok(
+    repo.filesUnder(DASHBOARDS_DIR).some((f) => f.endsWith('.json')),
+    'the dashboards compose mounts exist',
+  );
   assert.equal(formatFindings(grafanaDatasources(repo)), 'no findings');
 });
 
 test('when the Loki datasource is not provisioned, then grafana-datasources fires', () => {
-  only(grafanaDatasources(editFile(DATASOURCES, 'uid: loki', 'uid: logs')), 'grafana-datasources', /no datasource with uid "loki"/);
+  only(
+    grafanaDatasources(editFile(DATASOURCES, 'uid: loki', 'uid: logs')),
+    'grafana-datasources',
+    /no datasource with uid "loki"/,
+  );
 });
 
 test('when a dashboard refers to a datasource uid that is not provisioned, then grafana-datasources fires', () => {
   const file = repo.filesUnder(DASHBOARDS_DIR).find((f) => f.endsWith('.json')) ?? '';
   const dash = JSON.parse(repo.read(file)) as { panels?: unknown[] };
-  dash.panels = [...(dash.panels ?? []), { type: 'timeseries', title: 'x', datasource: { type: 'tempo', uid: 'tempo' } }];
-  only(grafanaDatasources(overlayRepo(repo, { [file]: JSON.stringify(dash) })), 'grafana-datasources', /datasource uid "tempo"/);
+  dash.panels = [
+    ...(dash.panels ?? []),
+    { type: 'timeseries', title: 'x', datasource: { type: 'tempo', uid: 'tempo' } },
+  ];
+  only(
+    grafanaDatasources(overlayRepo(repo, { [file]: JSON.stringify(dash) })),
+    'grafana-datasources',
+    /datasource uid "tempo"/,
+  );
 });
 
 test('when the collector config is checked, then its pipelines are complete and it receives OTLP/HTTP on 4318', () => {
@@ -103,7 +143,11 @@ test('when the collector config is checked, then its pipelines are complete and 
 });
 
 test('when a collector pipeline uses an undefined exporter, then otel-collector fires', () => {
-  only(otelCollectorConfig(editFile(OTEL_CONFIG, 'exporters: [otlp/jaeger]', 'exporters: [otlp/tempo]')), 'otel-collector', /uses exporter otlp\/tempo, which is not defined/);
+  only(
+    otelCollectorConfig(editFile(OTEL_CONFIG, 'exporters: [otlp/jaeger]', 'exporters: [otlp/tempo]')),
+    'otel-collector',
+    /uses exporter otlp\/tempo, which is not defined/,
+  );
 });
 
 test('when the collector listens for OTLP/HTTP on another port, then otel-collector fires', () => {
@@ -111,7 +155,11 @@ test('when the collector listens for OTLP/HTTP on another port, then otel-collec
 });
 
 test('when the collector exports to a host that is not a compose service, then otel-collector fires', () => {
-  only(otelCollectorConfig(editFile(OTEL_CONFIG, 'endpoint: jaeger:4317', 'endpoint: tempo:4317')), 'otel-collector', /tempo is not a compose service/);
+  only(
+    otelCollectorConfig(editFile(OTEL_CONFIG, 'endpoint: jaeger:4317', 'endpoint: tempo:4317')),
+    'otel-collector',
+    /tempo is not a compose service/,
+  );
 });
 
 test('when the Alloy config is checked, then it ships this project to the compose Loki', () => {
@@ -119,11 +167,19 @@ test('when the Alloy config is checked, then it ships this project to the compos
 });
 
 test('when Alloy writes to a host that is not a compose service, then alloy fires', () => {
-  only(alloyConfig(editFile(ALLOY_CONFIG, 'http://loki:3100', 'http://logs:3100')), 'alloy', /writes to logs, which is not a compose service/);
+  only(
+    alloyConfig(editFile(ALLOY_CONFIG, 'http://loki:3100', 'http://logs:3100')),
+    'alloy',
+    /writes to logs, which is not a compose service/,
+  );
 });
 
 test('when Alloy selects another compose project, then alloy fires', () => {
-  only(alloyConfig(editFile(ALLOY_CONFIG, 'com.docker.compose.project=shipshape', 'com.docker.compose.project=other')), 'alloy', /compose project "shipshape"/);
+  only(
+    alloyConfig(editFile(ALLOY_CONFIG, 'com.docker.compose.project=shipshape', 'com.docker.compose.project=other')),
+    'alloy',
+    /compose project "shipshape"/,
+  );
 });
 
 test('when the Alloy config loses a closing brace, then alloy fires', () => {

@@ -33,7 +33,16 @@ for (const [imagePath, source] of contents.files) {
   copyFileSync(join(repoRoot, source), to);
 }
 if (contents.npm) {
-  const args = ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', ...contents.npm.workspaces.flatMap((w) => ['--workspace', w])];
+  const args = [
+    'ci',
+    '--omit=dev',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    ...contents.npm.workspaces.flatMap((w) => ['--workspace', w]),
+  ];
   execFileSync('npm', args, { cwd: join(out, contents.npm.root), stdio: 'inherit' });
 }
-console.log(`${contents.files.size} files under ${join(out, contents.workdir)}; run its commands from there, e.g. node services/${service}/src/server.ts`);
+console.log(
+  `${contents.files.size} files under ${join(out, contents.workdir)}; run its commands from there, e.g. node services/${service}/src/server.ts`,
+);

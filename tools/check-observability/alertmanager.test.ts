@@ -5,7 +5,13 @@ import { requireBinary, run } from './lib/binaries.ts';
 import { ALERTMANAGER_CONFIG } from './lib/paths.ts';
 
 async function routeOf(labels: string[]): Promise<string> {
-  const r = await run(requireBinary('amtool'), ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_CONFIG}`, ...labels]);
+  const r = await run(requireBinary('amtool'), [
+    'config',
+    'routes',
+    'test',
+    `--config.file=${ALERTMANAGER_CONFIG}`,
+    ...labels,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   return r.stdout.trim();
 }

@@ -8,7 +8,13 @@ import { after, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import type { RuleFile } from '../../deploy/observability/src/rule-types.ts';
 import { requireBinary, run } from './lib/binaries.ts';
-import { loadDashboards, modelProblems, schemaValidator, substituteVariables, type DashboardJson } from './lib/dashboards.ts';
+import {
+  loadDashboards,
+  modelProblems,
+  schemaValidator,
+  substituteVariables,
+  type DashboardJson,
+} from './lib/dashboards.ts';
 import { DASHBOARDS_DIR, OBS, RULES_DIR, RUNBOOKS_DIR, TESTS_DIR } from './lib/paths.ts';
 import { unparsable } from './lib/promql.ts';
 import { alertProblems, coverageProblems, loadRuleFiles, promtoolTestFiles } from './lib/rules.ts';
@@ -48,7 +54,10 @@ test('when an alert has no runbook_url and no runbook file, then the runbook che
 
 test('when an alert lacks a severity and a summary, then the metadata check reports them', () => {
   const a = annotated('ShipshapeHighErrorRatio');
-  const problems = alertProblems(loadRuleFiles(rulesWith({ ...a, labels: {}, annotations: { ...a.annotations, summary: '' } })), RUNBOOKS_DIR);
+  const problems = alertProblems(
+    loadRuleFiles(rulesWith({ ...a, labels: {}, annotations: { ...a.annotations, summary: '' } })),
+    RUNBOOKS_DIR,
+  );
   assert.deepEqual(problems, [
     'ShipshapeHighErrorRatio: labels.severity must be critical or warning, got undefined',
     'ShipshapeHighErrorRatio: annotations.summary is missing or too short',
@@ -69,8 +78,14 @@ test('when a runbook lacks its Mitigate section and never mentions logs, then th
 });
 
 test('when an alert has no promtool test, then the coverage check reports it has neither case', () => {
-  const problems = coverageProblems(loadRuleFiles(rulesWith(annotated('ShipshapeUntested'))), promtoolTestFiles(TESTS_DIR));
-  assert.deepEqual(problems, ['ShipshapeUntested (warning): no promtool test shows it firing', 'ShipshapeUntested: no promtool test shows it staying quiet']);
+  const problems = coverageProblems(
+    loadRuleFiles(rulesWith(annotated('ShipshapeUntested'))),
+    promtoolTestFiles(TESTS_DIR),
+  );
+  assert.deepEqual(problems, [
+    'ShipshapeUntested (warning): no promtool test shows it firing',
+    'ShipshapeUntested: no promtool test shows it staying quiet',
+  ]);
 });
 
 test('when an alert threshold is changed, then the promtool unit tests fail', async () => {
@@ -79,7 +94,9 @@ test('when an alert threshold is changed, then the promtool unit tests fail', as
   cpSync(join(OBS, 'tests'), join(root, 'tests'), { recursive: true });
   const file = join(root, 'rules', 'shipshape-alerts.yaml');
   const doc = parse(readFileSync(file, 'utf8')) as RuleFile;
-  for (const g of doc.groups) for (const r of g.rules) if ('alert' in r && r.alert === 'ShipshapeHighErrorRatio') r.expr = r.expr.replace('> 0.05', '> 0.5');
+  for (const g of doc.groups)
+    for (const r of g.rules)
+      if ('alert' in r && r.alert === 'ShipshapeHighErrorRatio') r.expr = r.expr.replace('> 0.05', '> 0.5');
   writeFileSync(file, stringify(doc, { lineWidth: 0 }));
   const r = await run(requireBinary('promtool'), ['test', 'rules', join(root, 'tests', 'alerts.test.yaml')]);
   assert.notEqual(r.code, 0);
@@ -105,15 +122,23 @@ test('when a panel names a datasource uid instead of the variable, then the mode
 
 test('when a panel carries an option its type does not have, or a query is not a string, then schema validation fails', () => {
   const validate = schemaValidator();
-  const d = JSON.parse(JSON.stringify(overview())) as { panels: { type?: string; options?: Record<string, unknown>; targets?: Record<string, unknown>[] }[] };
+  const d = JSON.parse(JSON.stringify(overview())) as {
+    panels: { type?: string; options?: Record<string, unknown>; targets?: Record<string, unknown>[] }[];
+  };
   const ts = d.panels.find((p) => p.type === 'timeseries');
   const target = ts?.targets?.[0];
   assert.ok(ts && target);
   ts.options = { ...ts.options, sparkles: true };
   target['expr'] = 42;
   const errors = validate(d);
-  assert.ok(errors.some((e) => e.includes('sparkles')), errors.join('\n'));
-  assert.ok(errors.some((e) => e.includes('/targets/0/expr') && e.includes('string')), errors.join('\n'));
+  assert.ok(
+    errors.some((e) => e.includes('sparkles')),
+    errors.join('\n'),
+  );
+  assert.ok(
+    errors.some((e) => e.includes('/targets/0/expr') && e.includes('string')),
+    errors.join('\n'),
+  );
 });
 
 test('when a panel query is not valid PromQL, then the parse check names it', async () => {
@@ -134,7 +159,10 @@ test('when promtool is not on PATH, then the checks fail saying which Debian pac
   const saved = process.env.PATH;
   process.env.PATH = work;
   try {
-    assert.throws(() => requireBinary('promtool'), /promtool not found on PATH: install with apt-get install prometheus prometheus-alertmanager/);
+    assert.throws(
+      () => requireBinary('promtool'),
+      /promtool not found on PATH: install with apt-get install prometheus prometheus-alertmanager/,
+    );
   } finally {
     process.env.PATH = saved;
   }

@@ -18,7 +18,12 @@ test('when the dashboards are listed, then overview, dependencies, data, platfor
     'shipshape-platform',
     'shipshape-slo',
   ]);
-  assert.deepEqual(committed.map((d) => d.name).sort(), dashboards().map((d) => d.file).sort());
+  assert.deepEqual(
+    committed.map((d) => d.name).sort(),
+    dashboards()
+      .map((d) => d.file)
+      .sort(),
+  );
 });
 
 test('when each dashboard is validated against the Grafana dashboard schema, then there are no errors', () => {
@@ -33,6 +38,8 @@ test('when each dashboard model is checked, then panels and variables query the 
 test('when every panel query has its template variables filled in, then promtool parses all of them', async () => {
   const queries = committed.flatMap((d) => panelQueries(d.name, d.json));
   assert.ok(queries.length >= 60, `expected the full panel set, got ${queries.length} queries`);
-  const problems = await unparsable(queries.map((q) => ({ name: `${q.dashboard} / ${q.panel} / ${q.refId}`, expr: substituteVariables(q.expr) })));
+  const problems = await unparsable(
+    queries.map((q) => ({ name: `${q.dashboard} / ${q.panel} / ${q.refId}`, expr: substituteVariables(q.expr) })),
+  );
   assert.deepEqual(problems, []);
 });

@@ -10,7 +10,8 @@ import { alertsOf, loadRuleFiles, recordsOf } from './lib/rules.ts';
 const doc = readFileSync(join(REPO, 'docs', 'observability.md'), 'utf8');
 
 test('when docs/observability.md is read, then it names every alert with a link to its runbook', () => {
-  for (const a of alertsOf(loadRuleFiles(RULES_DIR))) assert.ok(doc.includes(`[${a.alert}](runbooks/${a.alert}.md)`), a.alert);
+  for (const a of alertsOf(loadRuleFiles(RULES_DIR)))
+    assert.ok(doc.includes(`[${a.alert}](runbooks/${a.alert}.md)`), a.alert);
 });
 
 test('when docs/observability.md is read, then it names every recording rule family and every dashboard', () => {

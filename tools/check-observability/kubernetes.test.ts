@@ -65,6 +65,10 @@ test('when an orders pod crash-loops and restarts in the fixture, then the pod a
     const rule = alerts.find((a) => a.alert === name);
     assert.ok(rule, name);
     const result = await p().query(rule.expr, end);
-    assert.deepEqual(result.map((s) => `${s.metric['namespace']}/${s.metric['pod']}/${s.metric['container']}`), [`shipshape/${CRASHING_POD}/orders`], name);
+    assert.deepEqual(
+      result.map((s) => `${s.metric['namespace']}/${s.metric['pod']}/${s.metric['container']}`),
+      [`shipshape/${CRASHING_POD}/orders`],
+      name,
+    );
   }
 });

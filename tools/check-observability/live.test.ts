@@ -20,7 +20,12 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { startFaultProxy, type FaultProxy } from '../../test/support/http.ts';
-import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../../test/support/servers.ts';
+import {
+  startPrivatePostgres,
+  startPrivateRedis,
+  type PrivatePostgres,
+  type PrivateRedis,
+} from '../../test/support/servers.ts';
 import { migrateAll } from '../db/migrate.ts';
 import { selectTargets } from '../db/targets.ts';
 import { SERVICES } from '../../deploy/observability/src/conventions.ts';
@@ -29,7 +34,14 @@ import { RULE_FILES } from '../../deploy/observability/src/render.ts';
 import { signAdminToken, startStack, type Stack } from '../dev/stack.ts';
 import { panelQueries, substituteVariables, type DashboardJson } from './lib/dashboards.ts';
 import { OBS, RULES_DIR } from './lib/paths.ts';
-import { emptyQueries, fileTargets, startPrometheus, withShortFor, type FileTargets, type Prometheus } from './lib/prometheus.ts';
+import {
+  emptyQueries,
+  fileTargets,
+  startPrometheus,
+  withShortFor,
+  type FileTargets,
+  type Prometheus,
+} from './lib/prometheus.ts';
 import { loadRuleFiles, recordsOf } from './lib/rules.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp.ts';
 import { startServiceProcess, type ServiceProcess } from './lib/service-process.ts';
@@ -99,31 +111,63 @@ async function startExtras(s: Stack): Promise<Extras> {
   redisStarting.catch(() => undefined);
   const db = (privateDb = await startPrivatePostgres());
   const redis = await redisStarting;
-  const wrong = new pg.Client({ host: '127.0.0.1', port: db.port, user: 'postgres', password: 'not-the-password', database: 'postgres' });
+  const wrong = new pg.Client({
+    host: '127.0.0.1',
+    port: db.port,
+    user: 'postgres',
+    password: 'not-the-password',
+    database: 'postgres',
+  });
   const refused = await wrong.connect().then(
     async () => (await wrong.end(), 'accepted'),
     (err: { code?: string }) => err.code,
   );
-  assert.equal(refused, '28P01', 'the private PostgreSQL refuses a wrong password (password authentication, not trust)');
+  assert.equal(
+    refused,
+    '28P01',
+    'the private PostgreSQL refuses a wrong password (password authentication, not trust)',
+  );
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
   await c.query('CREATE DATABASE shipshape').finally(() => c.end());
-  await migrateAll(db.adminUrl.replace(/\/postgres$/, '/shipshape'), [...selectTargets(['--service', 'users']), ...selectTargets(['--service', 'products'])]);
+  await migrateAll(db.adminUrl.replace(/\/postgres$/, '/shipshape'), [
+    ...selectTargets(['--service', 'users']),
+    ...selectTargets(['--service', 'products']),
+  ]);
   const proxy = (productsProxy = await startFaultProxy(s.urls.products));
   const start = (name: 'users' | 'products' | 'orders', env: Record<string, string>) =>
     startServiceProcess(name, env).then((x) => (extraProcesses.push(x), x));
-  const privateEnv = { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: String(db.port), POSTGRES_DB: 'shipshape', POSTGRES_USER: 'postgres' };
+  const privateEnv = {
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_PORT: String(db.port),
+    POSTGRES_DB: 'shipshape',
+    POSTGRES_USER: 'postgres',
+  };
   const jwtSecret = randomBytes(32).toString('hex');
   const starting = [
     start('users', { ...privateEnv, POSTGRES_PASSWORD: 'postgres' }),
     start('users', { ...privateEnv, POSTGRES_PASSWORD: 'not-the-password' }),
-    start('orders', { DATABASE_URL: databaseUrl, USERS_URL: s.urls.users, PRODUCTS_URL: proxy.url, UPSTREAM_TIMEOUT_MS: '5000' }),
+    start('orders', {
+      DATABASE_URL: databaseUrl,
+      USERS_URL: s.urls.users,
+      PRODUCTS_URL: proxy.url,
+      UPSTREAM_TIMEOUT_MS: '5000',
+    }),
     start('products', { ...privateEnv, POSTGRES_PASSWORD: 'postgres', REDIS_URL: redis.url, JWT_SECRET: jwtSecret }),
   ] as const;
   // Every start has ended (and is in extraProcesses, for the cleanup) before a failed one is reported.
   await Promise.allSettled(starting);
   const [readyUsers, wrongPassword, slowOrders, cachingProducts] = await Promise.all(starting);
-  return { db, readyUsers, wrongPassword, slowOrders, productsProxy: proxy, redis, cachingProducts, cachingProductsToken: signAdminToken(jwtSecret) };
+  return {
+    db,
+    readyUsers,
+    wrongPassword,
+    slowOrders,
+    productsProxy: proxy,
+    redis,
+    cachingProducts,
+    cachingProductsToken: signAdminToken(jwtSecret),
+  };
 }
 
 /** The extra instances, once Prometheus scrapes them (the first fault test that needs them adds them as targets). */
@@ -133,11 +177,19 @@ function extras(): Promise<Extras> {
     const p = need(prom, 'prometheus');
     // Ready before they are scraped, so their service_ready is 1 from the first sample on.
     for (const instance of [x.readyUsers, x.cachingProducts]) {
-      await p.waitFor(`the ${instance.name} instance on the private database to be ready`, async () => (await fetch(`${instance.url}/ready`)).status === 200, 20_000);
+      await p.waitFor(
+        `the ${instance.name} instance on the private database to be ready`,
+        async () => (await fetch(`${instance.url}/ready`)).status === 200,
+        20_000,
+      );
     }
     const all = [x.readyUsers, x.wrongPassword, x.slowOrders, x.cachingProducts];
     extraTargets.set(all.map((t) => ({ instance: t.instance, service: t.name })));
-    await p.waitFor('the extra instances to be scraped', async () => (await p.query('up{job="extra"} == 1')).length === all.length, 30_000);
+    await p.waitFor(
+      'the extra instances to be scraped',
+      async () => (await p.query('up{job="extra"} == 1')).length === all.length,
+      30_000,
+    );
     return x;
   })();
   return extrasScraped;
@@ -158,7 +210,9 @@ before(async () => {
     },
     // The gateway's breakers stay closed: with the ten-minute half-open delay above, its breaker to products would
     // stay open after the products outage and keep the later read-latency test from reaching products.
-    serviceEnv: { gateway: { RATE_LIMIT_MAX: '1000000', UPSTREAM_TIMEOUT_MS: '3000', BREAKER_FAILURE_THRESHOLD: '100' } },
+    serviceEnv: {
+      gateway: { RATE_LIMIT_MAX: '1000000', UPSTREAM_TIMEOUT_MS: '3000', BREAKER_FAILURE_THRESHOLD: '100' },
+    },
   });
   const scrapeConfigs = SERVICES.map((service) => ({
     job_name: service,
@@ -201,12 +255,20 @@ test('when a short load runs through the gateway, then every application dashboa
   assert.ok(queries.length >= 50, `expected the application panels, got ${queries.length}`);
   let empty: string[] = [];
   await p
-    .waitFor('every dashboard query to return data', async () => {
-      empty = await emptyQueries(p, queries);
-      return empty.length === 0;
-    }, 45_000)
+    .waitFor(
+      'every dashboard query to return data',
+      async () => {
+        empty = await emptyQueries(p, queries);
+        return empty.length === 0;
+      },
+      45_000,
+    )
     .catch(() => undefined);
-  assert.deepEqual(empty, [], `empty panel queries after the load; responses seen: ${JSON.stringify(Object.fromEntries(gw.statuses))}`);
+  assert.deepEqual(
+    empty,
+    [],
+    `empty panel queries after the load; responses seen: ${JSON.stringify(Object.fromEntries(gw.statuses))}`,
+  );
 });
 
 test('when the load has run, then every recording rule returns data', async () => {
@@ -214,10 +276,17 @@ test('when the load has run, then every recording rule returns data', async () =
   const records = [...new Set(recordsOf(loadRuleFiles(RULES_DIR)).map((r) => r.record))];
   let empty: string[] = [];
   await p
-    .waitFor('every recording rule to return data', async () => {
-      empty = await emptyQueries(p, records.map((r) => ({ name: r, expr: r })));
-      return empty.length === 0;
-    }, 30_000)
+    .waitFor(
+      'every recording rule to return data',
+      async () => {
+        empty = await emptyQueries(
+          p,
+          records.map((r) => ({ name: r, expr: r })),
+        );
+        return empty.length === 0;
+      },
+      30_000,
+    )
     .catch(() => undefined);
   assert.deepEqual(empty, []);
   // Every SLO has every window recorded, not just one of them.
@@ -233,7 +302,10 @@ test('when a query asks for a metric nobody exports, then the emptiness check re
     { name: 'made up', expr: 'sum(rate(shipshape_orders_shipped_total[1m]))' },
     { name: 'wrong label', expr: 'service:http_server_requests:rate5m{service="billing"}' },
   ]);
-  assert.deepEqual(empty, ['made up: sum(rate(shipshape_orders_shipped_total[1m]))', 'wrong label: service:http_server_requests:rate5m{service="billing"}']);
+  assert.deepEqual(empty, [
+    'made up: sum(rate(shipshape_orders_shipped_total[1m]))',
+    'wrong label: service:http_server_requests:rate5m{service="billing"}',
+  ]);
 });
 
 test('when one order goes through the gateway, then one trace holds spans from gateway, orders, users and products', async () => {
@@ -246,25 +318,45 @@ test('when one order goes through the gateway, then one trace holds spans from g
   while (Date.now() < deadline) {
     const byTrace = new Map<string, Set<string>>();
     for (const s of receiver.spans) byTrace.set(s.traceId, (byTrace.get(s.traceId) ?? new Set()).add(s.service));
-    const complete = [...byTrace.values()].find((set) => ['gateway', 'orders', 'users', 'products'].every((x) => set.has(x)));
+    const complete = [...byTrace.values()].find((set) =>
+      ['gateway', 'orders', 'users', 'products'].every((x) => set.has(x)),
+    );
     if (complete) {
       services = [...complete].sort();
       break;
     }
     await sleep(500);
   }
-  assert.deepEqual(services, ['gateway', 'orders', 'products', 'users'], `order ${orderId}; content types ${[...receiver.contentTypes].join(', ')}`);
+  assert.deepEqual(
+    services,
+    ['gateway', 'orders', 'products', 'users'],
+    `order ${orderId}; content types ${[...receiver.contentTypes].join(', ')}`,
+  );
 });
 
 /** Waits until the alert fires; `act` (more of the fault, more traffic) runs before each check that finds it quiet. */
-async function waitFiring(p: Prometheus, alertname: string, labels: Record<string, string>, act?: () => Promise<void>): Promise<void> {
-  const matchers = Object.entries(labels).map(([k, v]) => `, ${k}="${v}"`).join('');
-  const firing = async () => (await p.query(`ALERTS{alertname="${alertname}", alertstate="firing"${matchers}}`)).length > 0;
+async function waitFiring(
+  p: Prometheus,
+  alertname: string,
+  labels: Record<string, string>,
+  act?: () => Promise<void>,
+): Promise<void> {
+  const matchers = Object.entries(labels)
+    .map(([k, v]) => `, ${k}="${v}"`)
+    .join('');
+  const firing = async () =>
+    (await p.query(`ALERTS{alertname="${alertname}", alertstate="firing"${matchers}}`)).length > 0;
   try {
-    await p.waitFor(`${alertname} ${JSON.stringify(labels)} to fire`, async () => (await firing()) || (await act?.(), await firing()), 60_000);
+    await p.waitFor(
+      `${alertname} ${JSON.stringify(labels)} to fire`,
+      async () => (await firing()) || (await act?.(), await firing()),
+      60_000,
+    );
   } catch (err) {
     const alerts = (await p.query('ALERTS')).map((a) => `${a.metric['alertname']}${JSON.stringify(a.metric)}`);
-    throw new Error(`${(err as Error).message}\nalerts now: ${alerts.join('\n  ')}\nprometheus: ${p.log().slice(-2000)}`);
+    throw new Error(
+      `${(err as Error).message}\nalerts now: ${alerts.join('\n  ')}\nprometheus: ${p.log().slice(-2000)}`,
+    );
   }
 }
 
@@ -274,7 +366,11 @@ test('when a burst of orders asks for more than the stock, then the reservation 
   for (let i = 0; i < 40; i++) await placeOrder(gw, catalog.users[i % catalog.users.length] ?? '', catalog.scarce, 5);
   await waitFiring(p, 'ShipshapeStockReservationFailureSpike', {});
   const firing = (await p.firing()).map((a) => a.metric['alertname']);
-  assert.deepEqual([...new Set(firing)], ['ShipshapeStockReservationFailureSpike'], 'nothing else fires while every service is healthy');
+  assert.deepEqual(
+    [...new Set(firing)],
+    ['ShipshapeStockReservationFailureSpike'],
+    'nothing else fires while every service is healthy',
+  );
 });
 
 test('when the products service stops, then target-down, dependency, circuit, 5xx and SLO alerts fire', async () => {
@@ -303,12 +399,21 @@ test('when the services lose their database connections, then ShipshapeDatabaseC
   const p = need(prom, 'prometheus');
   // Open pooled connections with a little traffic, then terminate them from the server side; repeat, as an outage
   // does, until the alert fires (the first error only creates the counter series, the next ones increase it).
-  await p.waitFor('ShipshapeDatabaseConnectionErrors to fire', async () => {
-    await round(gw, catalog, 0);
-    await admin((c) => c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]));
-    await sleep(2000);
-    return (await p.query('ALERTS{alertstate="firing", alertname="ShipshapeDatabaseConnectionErrors"}')).length > 0;
-  }, 90_000);
+  await p.waitFor(
+    'ShipshapeDatabaseConnectionErrors to fire',
+    async () => {
+      await round(gw, catalog, 0);
+      await admin((c) =>
+        c.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [dbName],
+        ),
+      );
+      await sleep(2000);
+      return (await p.query('ALERTS{alertstate="firing", alertname="ShipshapeDatabaseConnectionErrors"}')).length > 0;
+    },
+    90_000,
+  );
   const errors = await p.query('sum by (service) (db_client_errors_total{kind="connection"})');
   assert.ok(errors.length > 0, 'connection errors are counted per service');
 });
@@ -322,9 +427,17 @@ test('when a users instance has a wrong database password, then ShipshapeDatabas
     await fetch(`${wrongPassword.url}/users/${randomUUID()}`).then((r) => r.arrayBuffer());
     await sleep(500);
   });
-  assert.equal((await fetch(`${wrongPassword.url}/ready`)).status, 503, 'the instance with the wrong password reports not ready');
+  assert.equal(
+    (await fetch(`${wrongPassword.url}/ready`)).status,
+    503,
+    'the instance with the wrong password reports not ready',
+  );
   const counted = await p.query('db_client_errors_total{kind="auth"} > 0');
-  assert.deepEqual(counted.map((sample) => sample.metric['instance']), [wrongPassword.instance], 'only that instance counts auth errors');
+  assert.deepEqual(
+    counted.map((sample) => sample.metric['instance']),
+    [wrongPassword.instance],
+    'only that instance counts auth errors',
+  );
 });
 
 // Before the private PostgreSQL stops (next test): a products instance without its cache is still ready.
@@ -349,7 +462,8 @@ test('when the Redis under a products instance stops, then ShipshapeCacheDegrade
   assert.deepEqual([await read(), await read(), await read()], ['200 miss', '200 hit', '200 hit']);
   const at = `instance="${products.instance}"`;
   const scraped = async () =>
-    (await p.query(`cache_up{${at}} == 1`)).length > 0 && (await p.query(`cache_requests_total{${at}, result="hit"} >= 2`)).length > 0;
+    (await p.query(`cache_up{${at}} == 1`)).length > 0 &&
+    (await p.query(`cache_requests_total{${at}, result="hit"} >= 2`)).length > 0;
   await p.waitFor('the products instance to be scraped with its cache up and the hits counted', scraped, 20_000);
   await redis.stop();
   try {
@@ -358,7 +472,11 @@ test('when the Redis under a products instance stops, then ShipshapeCacheDegrade
       await sleep(500);
     });
     const degraded = await p.query('ALERTS{alertname="ShipshapeCacheDegraded", alertstate="firing"}');
-    assert.deepEqual(degraded.map((a) => a.metric['instance']), [products.instance], 'only the instance whose Redis stopped');
+    assert.deepEqual(
+      degraded.map((a) => a.metric['instance']),
+      [products.instance],
+      'only the instance whose Redis stopped',
+    );
     // Degraded, not down: still ready, and the product is read from PostgreSQL.
     const ready = await fetch(`${products.url}/ready`);
     const body = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
@@ -377,7 +495,11 @@ test('when the database under a ready users instance stops, then ShipshapeServic
   const p = need(prom, 'prometheus');
   const { db, readyUsers } = await extras();
   const ready = `service_ready{instance="${readyUsers.instance}"}`;
-  await p.waitFor('the users instance to be scraped as ready', async () => (await p.query(`${ready} == 1`)).length > 0, 20_000);
+  await p.waitFor(
+    'the users instance to be scraped as ready',
+    async () => (await p.query(`${ready} == 1`)).length > 0,
+    20_000,
+  );
   await db.stop();
   // Readiness is only evaluated when something asks (a kubelet probe in Kubernetes): ask as one would.
   await waitFiring(p, 'ShipshapeServiceNotReady', { service: 'users', instance: readyUsers.instance }, async () => {
@@ -398,7 +520,11 @@ test('when products answers orders slowly, then the order-creation p99 and laten
     await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
         const started = performance.now();
-        await placeOrder(orders, catalog.users[i % catalog.users.length] ?? '', catalog.products[i % catalog.products.length] ?? '');
+        await placeOrder(
+          orders,
+          catalog.users[i % catalog.users.length] ?? '',
+          catalog.products[i % catalog.products.length] ?? '',
+        );
         durations.push(performance.now() - started);
       }),
     );
@@ -411,7 +537,10 @@ test('when products answers orders slowly, then the order-creation p99 and laten
     proxy.delayMs = 0;
   }
   assert.deepEqual([...orders.statuses.keys()], ['POST /orders 201'], 'slow, not failing');
-  assert.ok(Math.min(...durations) > 1000, `every order took more than 1 s (fastest ${Math.round(Math.min(...durations))} ms)`);
+  assert.ok(
+    Math.min(...durations) > 1000,
+    `every order took more than 1 s (fastest ${Math.round(Math.min(...durations))} ms)`,
+  );
 });
 
 test('when a lock on the catalog table holds reads, then the read p99 and catalog latency budget burn alerts fire', async () => {
@@ -428,13 +557,17 @@ test('when a lock on the catalog table holds reads, then the read p99 and catalo
     await lock.query('LOCK TABLE catalog.products IN ACCESS EXCLUSIVE MODE');
     const reads = Array.from({ length: 8 }, () => gw.call('GET', `/products?limit=${limit--}`));
     try {
-      await p.waitFor('the reads to wait for the lock', async () => {
-        const waiting = await watch.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'products' AND wait_event_type = 'Lock' AND query ILIKE 'select%'",
-          [dbName],
-        );
-        return waiting.rows[0].n >= reads.length;
-      }, 10_000);
+      await p.waitFor(
+        'the reads to wait for the lock',
+        async () => {
+          const waiting = await watch.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'products' AND wait_event_type = 'Lock' AND query ILIKE 'select%'",
+            [dbName],
+          );
+          return waiting.rows[0].n >= reads.length;
+        },
+        10_000,
+      );
       // Hold it long enough for every read to pass both thresholds (250 ms for the SLO, 500 ms for the p99 alert).
       await sleep(800);
     } finally {
@@ -462,7 +595,9 @@ test('when catalog reads on a products instance fail without its database, then 
   const statuses: number[] = [];
   // Catalog reads (pages and products by id) that no cache can answer: each needs the database.
   const failingReads = async () => {
-    const paths = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? `/products?limit=${10 + i}` : `/products/${randomUUID()}`));
+    const paths = Array.from({ length: 10 }, (_, i) =>
+      i % 2 === 0 ? `/products?limit=${10 + i}` : `/products/${randomUUID()}`,
+    );
     for (const r of await Promise.all(paths.map((path) => fetch(`${products.url}${path}`)))) {
       statuses.push(r.status);
       await r.arrayBuffer();
@@ -472,6 +607,12 @@ test('when catalog reads on a products instance fail without its database, then 
   await waitFiring(p, 'ShipshapeCatalogReadAvailabilityBudgetBurn', { severity: 'critical' }, failingReads);
   await waitFiring(p, 'ShipshapeCatalogReadAvailabilityBudgetBurn', { severity: 'warning' }, failingReads);
   assert.deepEqual([...new Set(statuses)], [503], 'the reads fail with 503 (database unavailable)');
-  const failing = await p.query('sum by (instance) (http_server_request_duration_seconds_count{service="products", method="GET", status_class="5xx"}) > 0');
-  assert.deepEqual(failing.map((s) => s.metric['instance']), [products.instance], 'the failed reads are counted by that instance only');
+  const failing = await p.query(
+    'sum by (instance) (http_server_request_duration_seconds_count{service="products", method="GET", status_class="5xx"}) > 0',
+  );
+  assert.deepEqual(
+    failing.map((s) => s.metric['instance']),
+    [products.instance],
+    'the failed reads are counted by that instance only',
+  );
 });

@@ -24,7 +24,10 @@ test('when rules are generated, then every SLO has each SLI window recorded and 
   const rules = sloRules(file).groups.flatMap((g) => g.rules);
   for (const slo of file.slos) {
     for (const w of [...sloWindows(file), file.period]) {
-      assert.ok(rules.some((r) => !isAlert(r) && r.record === `slo:sli_error:ratio_rate${w}` && r.labels?.['slo'] === slo.name), `${slo.name} ${w}`);
+      assert.ok(
+        rules.some((r) => !isAlert(r) && r.record === `slo:sli_error:ratio_rate${w}` && r.labels?.['slo'] === slo.name),
+        `${slo.name} ${w}`,
+      );
     }
     const alerts = rules.filter(isAlert).filter((a) => a.alert === slo.alert);
     assert.deepEqual(alerts.map((a) => a.labels.severity).sort(), ['critical', 'warning']);
@@ -33,11 +36,20 @@ test('when rules are generated, then every SLO has each SLI window recorded and 
 
 test('when the page condition is rendered, then its threshold is the burn factor times the error budget', () => {
   const file = loadSloFile();
-  const alert = sloRules(file).groups.flatMap((g) => g.rules).filter(isAlert).find((a) => a.labels['slo'] === 'order-creation-availability' && a.labels.severity === 'critical');
+  const alert = sloRules(file)
+    .groups.flatMap((g) => g.rules)
+    .filter(isAlert)
+    .find((a) => a.labels['slo'] === 'order-creation-availability' && a.labels.severity === 'critical');
   assert.ok(alert);
   // 14.4 x (1 - 0.995) and 6 x (1 - 0.995)
-  assert.match(alert.expr, /ratio_rate1h\{slo="order-creation-availability"\} > 0\.072 and .*ratio_rate5m\{slo="order-creation-availability"\} > 0\.072/);
-  assert.match(alert.expr, /ratio_rate6h\{slo="order-creation-availability"\} > 0\.03 and .*ratio_rate30m\{slo="order-creation-availability"\} > 0\.03/);
+  assert.match(
+    alert.expr,
+    /ratio_rate1h\{slo="order-creation-availability"\} > 0\.072 and .*ratio_rate5m\{slo="order-creation-availability"\} > 0\.072/,
+  );
+  assert.match(
+    alert.expr,
+    /ratio_rate6h\{slo="order-creation-availability"\} > 0\.03 and .*ratio_rate30m\{slo="order-creation-availability"\} > 0\.03/,
+  );
 });
 
 test('when a latency threshold is not a histogram bucket, then loading fails naming the field', () => {
@@ -53,5 +65,8 @@ test('when an objective is 100%, then loading fails, because there would be no e
 
 test('when a burn-rate window is not a duration, then loading fails naming it', () => {
   const bad = source.replace('longWindow: 6h', 'longWindow: six hours');
-  assert.throws(() => parseSloFile(bad), /burnRateAlerts\[0\]\.conditions\[1\]\.longWindow must be a Prometheus duration/);
+  assert.throws(
+    () => parseSloFile(bad),
+    /burnRateAlerts\[0\]\.conditions\[1\]\.longWindow must be a Prometheus duration/,
+  );
 });

@@ -34,23 +34,48 @@ export async function checkFormatting(tree: TfTree): Promise<Finding[]> {
 function checkVariablesAndOutputs(module: TfModule, findings: Finding[]): void {
   for (const variable of module.variables.values()) {
     const address = `var.${variable.name}`;
-    if (!('type' in variable.body)) findings.push({ check: 'variable', file: variable.file, address, message: 'needs a type' });
+    if (!('type' in variable.body))
+      findings.push({ check: 'variable', file: variable.file, address, message: 'needs a type' });
     const type = variableType(variable.body);
-    if (type instanceof Error) findings.push({ check: 'variable', file: variable.file, address, message: `its type cannot be read, so its value is not converted for the policy checks: ${type.message}` });
+    if (type instanceof Error)
+      findings.push({
+        check: 'variable',
+        file: variable.file,
+        address,
+        message: `its type cannot be read, so its value is not converted for the policy checks: ${type.message}`,
+      });
     const description = variable.body['description'];
-    if (typeof description !== 'string' || description.length < 10) findings.push({ check: 'variable', file: variable.file, address, message: 'needs a description' });
+    if (typeof description !== 'string' || description.length < 10)
+      findings.push({ check: 'variable', file: variable.file, address, message: 'needs a description' });
     for (const validation of blockList(variable.body['validation'])) {
       const condition = JSON.stringify(validation['condition'] ?? '');
       const message = validation['error_message'];
-      if (!condition.includes(`var.${variable.name}`)) findings.push({ check: 'variable', file: variable.file, address, message: 'a validation condition must test the variable itself' });
+      if (!condition.includes(`var.${variable.name}`))
+        findings.push({
+          check: 'variable',
+          file: variable.file,
+          address,
+          message: 'a validation condition must test the variable itself',
+        });
       if (typeof message !== 'string' || message.length < 30 || !/[.)]$/.test(message)) {
-        findings.push({ check: 'variable', file: variable.file, address, message: 'a validation error_message must say what to do, in a full sentence' });
+        findings.push({
+          check: 'variable',
+          file: variable.file,
+          address,
+          message: 'a validation error_message must say what to do, in a full sentence',
+        });
       }
     }
   }
   for (const output of module.outputs.values()) {
     const description = output.body['description'];
-    if (typeof description !== 'string' || description.length < 10) findings.push({ check: 'output', file: output.file, address: `output.${output.name}`, message: 'needs a description' });
+    if (typeof description !== 'string' || description.length < 10)
+      findings.push({
+        check: 'output',
+        file: output.file,
+        address: `output.${output.name}`,
+        message: 'needs a description',
+      });
   }
 }
 
@@ -64,7 +89,8 @@ function requiredProviders(module: TfModule): Map<string, RequiredProvider> {
   for (const block of module.terraform) {
     for (const entry of blockList(block.body['required_providers'])) {
       for (const [name, value] of Object.entries(entry)) {
-        if (isBody(value)) providers.set(name, { source: String(value['source'] ?? ''), version: String(value['version'] ?? '') });
+        if (isBody(value))
+          providers.set(name, { source: String(value['source'] ?? ''), version: String(value['version'] ?? '') });
       }
     }
   }
@@ -75,7 +101,13 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
   const file = `${module.dir}/versions.tf`;
   if (!isRoot) {
     for (const name of MODULE_FILES) {
-      if (!module.files.includes(`${module.dir}/${name}`)) findings.push({ check: 'layout', file: module.dir, address: 'module', message: `missing ${name} (standard module structure)` });
+      if (!module.files.includes(`${module.dir}/${name}`))
+        findings.push({
+          check: 'layout',
+          file: module.dir,
+          address: 'module',
+          message: `missing ${name} (standard module structure)`,
+        });
     }
   }
   if (!module.terraform.some((block) => typeof block.body['required_version'] === 'string')) {
@@ -87,35 +119,77 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
   for (const name of used) {
     const provider = declared.get(name);
     if (!provider) {
-      findings.push({ check: 'providers', file, address: 'terraform.required_providers', message: `uses the ${name} provider without declaring it` });
+      findings.push({
+        check: 'providers',
+        file,
+        address: 'terraform.required_providers',
+        message: `uses the ${name} provider without declaring it`,
+      });
       continue;
     }
-    if (provider.source !== `hashicorp/${name}`) findings.push({ check: 'providers', file, address: `required_providers.${name}`, message: `source must be hashicorp/${name}` });
+    if (provider.source !== `hashicorp/${name}`)
+      findings.push({
+        check: 'providers',
+        file,
+        address: `required_providers.${name}`,
+        message: `source must be hashicorp/${name}`,
+      });
     const expected = isRoot ? /^~> \d+\.\d+$/ : /^>= \d+\.\d+/;
     if (!expected.test(provider.version)) {
       findings.push({
         check: 'providers',
         file,
         address: `required_providers.${name}`,
-        message: isRoot ? `a root module pins providers with "~> X.Y"; found "${provider.version}"` : `a module states a minimum ">= X.Y"; found "${provider.version}"`,
+        message: isRoot
+          ? `a root module pins providers with "~> X.Y"; found "${provider.version}"`
+          : `a module states a minimum ">= X.Y"; found "${provider.version}"`,
       });
     }
   }
   if (!isRoot) return;
   const aws = module.providers.find((provider) => provider.name === 'aws');
   if (aws && blockList(aws.body['default_tags']).length === 0) {
-    findings.push({ check: 'tags', file: aws.file, address: 'provider.aws', message: 'set default_tags here: tags are merged from this one place' });
+    findings.push({
+      check: 'tags',
+      file: aws.file,
+      address: 'provider.aws',
+      message: 'set default_tags here: tags are merged from this one place',
+    });
   }
   const isEnvironment = module.dir.startsWith('envs/');
   if (!isEnvironment) return;
-  const backend = module.terraform.flatMap((block) => (isBody(block.body['backend']) ? blockList(block.body['backend']['s3']) : []))[0];
-  if (!backend) findings.push({ check: 'backend', file, address: 'terraform.backend', message: 'an environment keeps its state in the S3 backend' });
+  const backend = module.terraform.flatMap((block) =>
+    isBody(block.body['backend']) ? blockList(block.body['backend']['s3']) : [],
+  )[0];
+  if (!backend)
+    findings.push({
+      check: 'backend',
+      file,
+      address: 'terraform.backend',
+      message: 'an environment keeps its state in the S3 backend',
+    });
   else if (backend['use_lockfile'] !== true || backend['encrypt'] !== true) {
-    findings.push({ check: 'backend', file, address: 'terraform.backend.s3', message: 'set use_lockfile = true and encrypt = true' });
+    findings.push({
+      check: 'backend',
+      file,
+      address: 'terraform.backend.s3',
+      message: 'set use_lockfile = true and encrypt = true',
+    });
   }
-  if (!module.exampleVariables) findings.push({ check: 'layout', file: module.dir, address: 'module', message: 'an environment ships a terraform.tfvars.example' });
+  if (!module.exampleVariables)
+    findings.push({
+      check: 'layout',
+      file: module.dir,
+      address: 'module',
+      message: 'an environment ships a terraform.tfvars.example',
+    });
   if (!existsSync(join(tree.root, module.dir, 'backend.hcl.example'))) {
-    findings.push({ check: 'layout', file: module.dir, address: 'module', message: 'an environment ships a backend.hcl.example for `terraform init -backend-config`' });
+    findings.push({
+      check: 'layout',
+      file: module.dir,
+      address: 'module',
+      message: 'an environment ships a backend.hcl.example for `terraform init -backend-config`',
+    });
   }
 }
 
@@ -129,15 +203,22 @@ function checkModulesUsed(tree: TfTree, findings: Finding[]): void {
   }
   for (const module of tree.modules.values()) {
     if (module.dir.startsWith('modules/') && !called.has(module.dir)) {
-      findings.push({ check: 'layout', file: module.dir, address: 'module', message: 'no root module calls it, so its policies are never evaluated' });
+      findings.push({
+        check: 'layout',
+        file: module.dir,
+        address: 'module',
+        message: 'no root module calls it, so its policies are never evaluated',
+      });
     }
   }
 }
 
 const ACCESS_KEY = /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/;
 const ACCOUNT_ID = /(?<![0-9A-Za-z.-])[0-9]{12}(?![0-9A-Za-z])/;
-const REGION = /\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:east|west|north|south|central|northeast|northwest|southeast|southwest)-[0-9]\b/;
-const SECRET_ARGUMENT = /^\s*(password|master_password|auth_token|secret_key|access_key|token|secret_string|client_secret)\s*=\s*"([^"$]*)"/;
+const REGION =
+  /\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:east|west|north|south|central|northeast|northwest|southeast|southwest)-[0-9]\b/;
+const SECRET_ARGUMENT =
+  /^\s*(password|master_password|auth_token|secret_key|access_key|token|secret_string|client_secret)\s*=\s*"([^"$]*)"/;
 
 /** Credentials, account ids and regions belong in (git-ignored) tfvars; only *.example files may show samples. */
 export function checkHardcoded(tree: TfTree): Finding[] {
@@ -148,11 +229,35 @@ export function checkHardcoded(tree: TfTree): Finding[] {
       const address = `line ${index + 1}`;
       // Prose may show an example ("e.g. us-east-1"); values may not.
       if (/^\s*(#|\/\/|description\s*=|error_message\s*=)/.test(line)) return;
-      if (ACCESS_KEY.test(line)) findings.push({ check: 'SHIP_NO_CREDENTIALS', file, address, message: 'an AWS access key id is written in the configuration' });
+      if (ACCESS_KEY.test(line))
+        findings.push({
+          check: 'SHIP_NO_CREDENTIALS',
+          file,
+          address,
+          message: 'an AWS access key id is written in the configuration',
+        });
       const secret = SECRET_ARGUMENT.exec(line);
-      if (secret && secret[2]) findings.push({ check: 'SHIP_NO_CREDENTIALS', file, address, message: `${secret[1]} is a literal; generate it or read it from Secrets Manager` });
-      if (ACCOUNT_ID.test(line)) findings.push({ check: 'SHIP_NO_ACCOUNT_IDS', file, address, message: 'a 12-digit account id is hard-coded; use data.aws_caller_identity or a variable' });
-      if (REGION.test(line)) findings.push({ check: 'SHIP_NO_REGIONS', file, address, message: 'a region is hard-coded; use var.region or data.aws_region' });
+      if (secret && secret[2])
+        findings.push({
+          check: 'SHIP_NO_CREDENTIALS',
+          file,
+          address,
+          message: `${secret[1]} is a literal; generate it or read it from Secrets Manager`,
+        });
+      if (ACCOUNT_ID.test(line))
+        findings.push({
+          check: 'SHIP_NO_ACCOUNT_IDS',
+          file,
+          address,
+          message: 'a 12-digit account id is hard-coded; use data.aws_caller_identity or a variable',
+        });
+      if (REGION.test(line))
+        findings.push({
+          check: 'SHIP_NO_REGIONS',
+          file,
+          address,
+          message: 'a region is hard-coded; use var.region or data.aws_region',
+        });
     });
   }
   return findings;

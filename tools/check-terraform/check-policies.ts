@@ -29,13 +29,21 @@ export function checkPolicies(
         counts.evaluations++;
         const failure = policy.check(subject);
         if (!failure) continue;
-        const exception = exceptions.find((candidate) => candidate.policy === policy.id && candidate.root === instance.root && candidate.address === subject.address);
+        const exception = exceptions.find(
+          (candidate) =>
+            candidate.policy === policy.id && candidate.root === instance.root && candidate.address === subject.address,
+        );
         if (exception) {
           used.add(exception);
           counts.waived++;
           continue;
         }
-        findings.push({ check: policy.id, file: resource.file, address: `${instance.root}: ${subject.address}`, message: `${policy.title}: ${failure}` });
+        findings.push({
+          check: policy.id,
+          file: resource.file,
+          address: `${instance.root}: ${subject.address}`,
+          message: `${policy.title}: ${failure}`,
+        });
       }
     }
   }

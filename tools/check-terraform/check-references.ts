@@ -79,18 +79,23 @@ function expressionsOf(module: TfModule): Expression[] {
     const { source: _source, providers: _providers, ...body } = call.body;
     collect(body, scope, call.file, `module.${call.name}`, out);
   }
-  for (const output of module.outputs.values()) collect(output.body, NO_SCOPE, output.file, `output.${output.name}`, out);
-  for (const local of module.locals.values()) collect(local.body['value'], NO_SCOPE, local.file, `local.${local.name}`, out);
+  for (const output of module.outputs.values())
+    collect(output.body, NO_SCOPE, output.file, `output.${output.name}`, out);
+  for (const local of module.locals.values())
+    collect(local.body['value'], NO_SCOPE, local.file, `local.${local.name}`, out);
   for (const variable of module.variables.values()) {
     collect(variable.body['validation'], NO_SCOPE, variable.file, `var.${variable.name}`, out);
   }
-  for (const provider of module.providers) collect(provider.body, NO_SCOPE, provider.file, `provider.${provider.name}`, out);
+  for (const provider of module.providers)
+    collect(provider.body, NO_SCOPE, provider.file, `provider.${provider.name}`, out);
   return out;
 }
 
 /** `aws_subnet.x["a"].id` arrives as `aws_subnet.x."a".id`; index segments are dropped. */
 function segments(reference: string): string[] {
-  return (reference.match(/"[^"]*"|[^.]+/g) ?? []).filter((segment) => !segment.startsWith('"') && !/^\d+$/.test(segment));
+  return (reference.match(/"[^"]*"|[^.]+/g) ?? []).filter(
+    (segment) => !segment.startsWith('"') && !/^\d+$/.test(segment),
+  );
 }
 
 function attributeNames(schema: BlockSchema): Set<string> {
@@ -110,9 +115,13 @@ function resolve(reference: string, expression: Expression, context: Context): s
   if (!root) return undefined;
   switch (root) {
     case 'var':
-      return second && module.variables.has(second) ? undefined : `undeclared variable "var.${second}"${didYouMean(second ?? '', module.variables.keys())}`;
+      return second && module.variables.has(second)
+        ? undefined
+        : `undeclared variable "var.${second}"${didYouMean(second ?? '', module.variables.keys())}`;
     case 'local':
-      return second && module.locals.has(second) ? undefined : `undeclared local "local.${second}"${didYouMean(second ?? '', module.locals.keys())}`;
+      return second && module.locals.has(second)
+        ? undefined
+        : `undeclared local "local.${second}"${didYouMean(second ?? '', module.locals.keys())}`;
     case 'each':
       return expression.scope.each ? undefined : '"each" is only available in a block with for_each';
     case 'count':
@@ -127,16 +136,21 @@ function resolve(reference: string, expression: Expression, context: Context): s
       const dir = localSourceDir(module.dir, call.body['source']);
       const callee = dir ? context.tree.modules.get(dir) : undefined;
       if (!third || !callee) return undefined;
-      return callee.outputs.has(third) ? undefined : `module "${second}" (${dir}) has no output "${third}"${didYouMean(third, callee.outputs.keys())}`;
+      return callee.outputs.has(third)
+        ? undefined
+        : `module "${second}" (${dir}) has no output "${third}"${didYouMean(third, callee.outputs.keys())}`;
     }
     case 'data': {
       const type = second ?? '';
       const name = third ?? '';
-      if (!context.resources.has(`data.${type}.${name}`)) return `no data source "data.${type}.${name}" in ${module.dir}`;
+      if (!context.resources.has(`data.${type}.${name}`))
+        return `no data source "data.${type}.${name}" in ${module.dir}`;
       const attribute = segments(reference)[3];
       const schema = context.schema.dataSources[type];
       if (expression.dependency || !attribute || !schema) return undefined;
-      return attributeNames(schema).has(attribute) ? undefined : `data source type "${type}" has no attribute "${attribute}"${didYouMean(attribute, attributeNames(schema))}`;
+      return attributeNames(schema).has(attribute)
+        ? undefined
+        : `data source type "${type}" has no attribute "${attribute}"${didYouMean(attribute, attributeNames(schema))}`;
     }
     default: {
       if (expression.scope.iterators.has(root)) return undefined;
@@ -148,7 +162,9 @@ function resolve(reference: string, expression: Expression, context: Context): s
       }
       const schema = context.schema.resources[root];
       if (expression.dependency || !third || !schema) return undefined;
-      return attributeNames(schema).has(third) ? undefined : `resource type "${root}" has no attribute "${third}"${didYouMean(third, attributeNames(schema))}`;
+      return attributeNames(schema).has(third)
+        ? undefined
+        : `resource type "${root}" has no attribute "${third}"${didYouMean(third, attributeNames(schema))}`;
     }
   }
 }
@@ -171,7 +187,12 @@ function checkModuleCalls(tree: TfTree, module: TfModule, findings: Finding[]): 
     }
     const callee = tree.modules.get(dir);
     if (!callee || callee.files.length === 0) {
-      findings.push({ check: 'module-call', file: call.file, address, message: `source "${String(source)}" has no .tf files (${dir})` });
+      findings.push({
+        check: 'module-call',
+        file: call.file,
+        address,
+        message: `source "${String(source)}" has no .tf files (${dir})`,
+      });
       continue;
     }
     for (const argument of Object.keys(call.body)) {
@@ -193,13 +214,19 @@ function checkModuleCalls(tree: TfTree, module: TfModule, findings: Finding[]): 
         continue;
       }
       if ('default' in variable.body) continue;
-      findings.push({ check: 'module-call', file: call.file, address, message: `does not pass required variable "${name}" of ${dir}` });
+      findings.push({
+        check: 'module-call',
+        file: call.file,
+        address,
+        message: `does not pass required variable "${name}" of ${dir}`,
+      });
     }
   }
   return count;
 }
 
-const MOVED_ADDRESS = /^\$\{((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.?)*)((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?)?\}$/;
+const MOVED_ADDRESS =
+  /^\$\{((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.?)*)((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?)?\}$/;
 
 /** Whether a module or resource address declared by a moved block exists in the configuration, through nested calls. */
 function declared(tree: TfTree, module: TfModule, address: string): boolean | undefined {
@@ -215,7 +242,9 @@ function declared(tree: TfTree, module: TfModule, address: string): boolean | un
   }
   const resource = match[2]?.replace(/\[[^\]]*\]$/, '');
   if (!resource) return true;
-  return current.resources.some((candidate) => `${candidate.kind === 'data' ? 'data.' : ''}${candidate.type}.${candidate.name}` === resource);
+  return current.resources.some(
+    (candidate) => `${candidate.kind === 'data' ? 'data.' : ''}${candidate.type}.${candidate.name}` === resource,
+  );
 }
 
 /** A moved block must name where the object is now (declared) and where it was (no longer declared). */
@@ -226,16 +255,36 @@ function checkMoved(tree: TfTree, module: TfModule, findings: Finding[]): number
     const address = `moved ${from.slice(2, -1)}`;
     const [fromDeclared, toDeclared] = [declared(tree, module, from), declared(tree, module, to)];
     if (fromDeclared === undefined || toDeclared === undefined) {
-      findings.push({ check: 'reference', file: moved.file, address, message: 'from and to must be module or resource addresses' });
+      findings.push({
+        check: 'reference',
+        file: moved.file,
+        address,
+        message: 'from and to must be module or resource addresses',
+      });
       continue;
     }
-    if (!toDeclared) findings.push({ check: 'reference', file: moved.file, address, message: `moves to ${to.slice(2, -1)}, which the configuration does not declare` });
-    if (fromDeclared) findings.push({ check: 'reference', file: moved.file, address, message: `moves from ${from.slice(2, -1)}, which is still declared` });
+    if (!toDeclared)
+      findings.push({
+        check: 'reference',
+        file: moved.file,
+        address,
+        message: `moves to ${to.slice(2, -1)}, which the configuration does not declare`,
+      });
+    if (fromDeclared)
+      findings.push({
+        check: 'reference',
+        file: moved.file,
+        address,
+        message: `moves from ${from.slice(2, -1)}, which is still declared`,
+      });
   }
   return module.moved.length;
 }
 
-export async function checkReferences(tree: TfTree, schema: ProviderSchema): Promise<{ findings: Finding[]; counts: ReferenceCounts }> {
+export async function checkReferences(
+  tree: TfTree,
+  schema: ProviderSchema,
+): Promise<{ findings: Finding[]; counts: ReferenceCounts }> {
   const findings: Finding[] = [];
   const counts: ReferenceCounts = { expressions: 0, references: 0, moduleCalls: 0, movedBlocks: 0 };
   for (const module of tree.modules.values()) {
@@ -258,13 +307,19 @@ export async function checkReferences(tree: TfTree, schema: ProviderSchema): Pro
     for (const entry of parsed) {
       const { expression } = entry;
       if ('error' in entry) {
-        findings.push({ check: 'reference', file: expression.file, address: expression.address, message: `unparseable expression: ${entry.error}` });
+        findings.push({
+          check: 'reference',
+          file: expression.file,
+          address: expression.address,
+          message: `unparseable expression: ${entry.error}`,
+        });
         continue;
       }
       for (const reference of entry.references ?? []) {
         counts.references++;
         const problem = resolve(reference.value, expression, context);
-        if (problem) findings.push({ check: 'reference', file: expression.file, address: expression.address, message: problem });
+        if (problem)
+          findings.push({ check: 'reference', file: expression.file, address: expression.address, message: problem });
       }
     }
     counts.moduleCalls += checkModuleCalls(tree, module, findings);

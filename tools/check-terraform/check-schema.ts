@@ -4,7 +4,15 @@ import { didYouMean, type Finding } from './finding.ts';
 import { blockList, isBody, type Body, type TfTree } from './model.ts';
 import type { BlockSchema, ProviderSchema } from './schema.ts';
 
-const RESOURCE_META = new Set(['count', 'for_each', 'provider', 'depends_on', 'lifecycle', 'provisioner', 'connection']);
+const RESOURCE_META = new Set([
+  'count',
+  'for_each',
+  'provider',
+  'depends_on',
+  'lifecycle',
+  'provisioner',
+  'connection',
+]);
 const DATA_META = new Set(['count', 'for_each', 'provider', 'depends_on', 'lifecycle']);
 const PROVIDER_META = new Set(['alias']);
 
@@ -58,7 +66,8 @@ function checkBody(body: Body, schema: BlockSchema, meta: Set<string>, path: str
     if (nested) {
       present.add(key);
       // A block, or an attribute-syntax list of objects (`ingress = [...]`) that is validated the same way.
-      for (const element of blockList(value)) checkBody(element, nested, new Set(), `${path ? `${path}.` : ''}${key}`, walk);
+      for (const element of blockList(value))
+        checkBody(element, nested, new Set(), `${path ? `${path}.` : ''}${key}`, walk);
       continue;
     }
     walk.findings.push({
@@ -107,10 +116,20 @@ export function checkSchema(tree: TfTree, schema: ProviderSchema): { findings: F
       const info = schema.providers[provider.name];
       counts.blocks++;
       if (!info) {
-        findings.push({ check: 'schema', file: provider.file, address: `provider.${provider.name}`, message: `no schema for provider "${provider.name}"` });
+        findings.push({
+          check: 'schema',
+          file: provider.file,
+          address: `provider.${provider.name}`,
+          message: `no schema for provider "${provider.name}"`,
+        });
         continue;
       }
-      checkBody(provider.body, info.config, PROVIDER_META, '', { findings, counts, file: provider.file, address: `provider.${provider.name}` });
+      checkBody(provider.body, info.config, PROVIDER_META, '', {
+        findings,
+        counts,
+        file: provider.file,
+        address: `provider.${provider.name}`,
+      });
     }
   }
   return { findings, counts };

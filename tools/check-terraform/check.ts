@@ -31,7 +31,12 @@ export interface CheckOptions {
 export async function checkTerraform(dir: string = TERRAFORM_ROOT, options: CheckOptions = {}): Promise<Report> {
   const tree = await loadTree(dir);
   const schema = loadProviderSchema();
-  const parseFindings: Finding[] = tree.parseFailures.map((failure) => ({ check: 'parse', file: failure.file, address: 'file', message: failure.message }));
+  const parseFindings: Finding[] = tree.parseFailures.map((failure) => ({
+    check: 'parse',
+    file: failure.file,
+    address: 'file',
+    message: failure.message,
+  }));
   const formatting = await checkFormatting(tree);
   const schemaResult = checkSchema(tree, schema);
   const references = await checkReferences(tree, schema);
@@ -39,7 +44,14 @@ export async function checkTerraform(dir: string = TERRAFORM_ROOT, options: Chec
   const conventions = checkConventions(tree);
   const resources = [...tree.modules.values()].flatMap((module) => module.resources);
   return {
-    findings: [...parseFindings, ...formatting, ...schemaResult.findings, ...references.findings, ...conventions, ...policies.findings],
+    findings: [
+      ...parseFindings,
+      ...formatting,
+      ...schemaResult.findings,
+      ...references.findings,
+      ...conventions,
+      ...policies.findings,
+    ],
     counts: {
       files: [...tree.sources.keys()].filter((file) => file.endsWith('.tf')).length,
       modules: [...tree.modules.values()].filter((module) => module.files.length > 0).length,

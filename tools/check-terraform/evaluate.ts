@@ -2,7 +2,16 @@
 // down from each root module, however deeply nested, with the root's variables taken from terraform.tfvars.example
 // or their defaults, and every variable's value converted by its type (defaults of optional object attributes
 // filled in). Anything else (function calls, resource attributes, conditionals) is Unknown.
-import { blockList, isBody, localSourceDir, rootModules, type Body, type ResourceBlock, type TfModule, type TfTree } from './model.ts';
+import {
+  blockList,
+  isBody,
+  localSourceDir,
+  rootModules,
+  type Body,
+  type ResourceBlock,
+  type TfModule,
+  type TfTree,
+} from './model.ts';
 import { variableType, withDefaults } from './types.ts';
 
 export const UNKNOWN: unique symbol = Symbol('unknown');
@@ -37,12 +46,19 @@ export function evaluate(value: unknown, instance: Instance, depth = 0): Value {
     return result;
   }
   if (Array.isArray(value)) return value.map((element) => evaluate(element, instance, depth + 1));
-  if (isBody(value)) return Object.fromEntries(Object.entries(value).map(([key, nested]) => [key, evaluate(nested, instance, depth + 1)]));
+  if (isBody(value))
+    return Object.fromEntries(
+      Object.entries(value).map(([key, nested]) => [key, evaluate(nested, instance, depth + 1)]),
+    );
   return value;
 }
 
 /** The values a module's variables take from a module call or tfvars file, converted by each variable's type. */
-function bindVariables(module: TfModule, given: Body | undefined, evaluateGiven: (value: unknown) => Value): Map<string, Value> {
+function bindVariables(
+  module: TfModule,
+  given: Body | undefined,
+  evaluateGiven: (value: unknown) => Value,
+): Map<string, Value> {
   const variables = new Map<string, Value>();
   for (const [name, variable] of module.variables) {
     const fallback = 'default' in variable.body ? variable.body['default'] : UNKNOWN;
@@ -75,7 +91,10 @@ export function instantiate(tree: TfTree): Instance[] {
   };
   for (const root of rootModules(tree)) {
     const placeholder: Instance = { root: root.dir, path: '', module: root, variables: new Map() };
-    visit({ ...placeholder, variables: bindVariables(root, root.exampleVariables, (value) => evaluate(value, placeholder)) });
+    visit({
+      ...placeholder,
+      variables: bindVariables(root, root.exampleVariables, (value) => evaluate(value, placeholder)),
+    });
   }
   return instances;
 }

@@ -21,12 +21,14 @@ export const EXCEPTIONS: PolicyException[] = [
     policy: 'CKV_AWS_139',
     root: 'envs/dev',
     address: 'module.shipshape.module.database.aws_rds_cluster.this',
-    reason: 'dev is created and destroyed daily to save money; deletion protection would make `terraform destroy` fail, so its profile turns it off. Prod keeps the default, on.',
+    reason:
+      'dev is created and destroyed daily to save money; deletion protection would make `terraform destroy` fail, so its profile turns it off. Prod keeps the default, on.',
   },
   {
     policy: 'CKV2_AWS_50',
     root: 'envs/dev',
     address: 'module.shipshape.module.cache.aws_elasticache_replication_group.this',
-    reason: 'dev runs a single cache.t4g.micro node to stay within the cost target; failover needs a second node. Prod runs two with Multi-AZ.',
+    reason:
+      'dev runs a single cache.t4g.micro node to stay within the cost target; failover needs a second node. Prod runs two with Multi-AZ.',
   },
 ];

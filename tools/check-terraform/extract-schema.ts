@@ -61,7 +61,9 @@ function fetchPackage(pkg: Package): string {
   mkdirSync(dir, { recursive: true });
   const tarball = join(dir, `${pkg.npm.replace('@', '').replace('/', '-')}-${pkg.version}.tgz`);
   if (!existsSync(tarball)) {
-    execFileSync('npm', ['pack', `${pkg.npm}@${pkg.version}`, '--silent', '--pack-destination', dir], { stdio: 'inherit' });
+    execFileSync('npm', ['pack', `${pkg.npm}@${pkg.version}`, '--silent', '--pack-destination', dir], {
+      stdio: 'inherit',
+    });
   }
   execFileSync('tar', ['-xzf', tarball, '-C', dir, 'package/.jsii', 'package/package.json']);
   return unpacked;
@@ -88,7 +90,8 @@ export function terraformName(property: JsiiProperty): string {
 function nestedStruct(ref: JsiiTypeRef, types: Record<string, JsiiType>, assembly: string): JsiiType | undefined {
   const candidates = ref.union ? ref.union.types : [ref];
   for (const candidate of candidates) {
-    const fqn = candidate.fqn ?? (candidate.collection?.kind === 'array' ? candidate.collection.elementtype.fqn : undefined);
+    const fqn =
+      candidate.fqn ?? (candidate.collection?.kind === 'array' ? candidate.collection.elementtype.fqn : undefined);
     if (fqn?.startsWith(`${assembly}.`)) {
       const type = types[fqn];
       if (type?.kind === 'interface') return type;
@@ -142,7 +145,12 @@ export function extractAssembly(assembly: JsiiAssembly): Extracted {
       provider = blockSchema(config, types, assembly.name, 0);
       continue;
     }
-    const target = type.base === 'cdktf.TerraformResource' ? resources : type.base === 'cdktf.TerraformDataSource' ? dataSources : undefined;
+    const target =
+      type.base === 'cdktf.TerraformResource'
+        ? resources
+        : type.base === 'cdktf.TerraformDataSource'
+          ? dataSources
+          : undefined;
     const name = terraformTypeName(type);
     if (!target || !name) continue;
     const schema = blockSchema(config, types, assembly.name, 0);
@@ -164,7 +172,8 @@ function extract(): ProviderSchema {
     const dir = fetchPackage(pkg);
     const assembly = JSON.parse(readFileSync(join(dir, '.jsii'), 'utf8')) as JsiiAssembly;
     const provider = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson).cdktf?.provider;
-    if (!provider?.name || !provider.version) throw new Error(`${pkg.npm}@${pkg.version} does not name its Terraform provider`);
+    if (!provider?.name || !provider.version)
+      throw new Error(`${pkg.npm}@${pkg.version} does not name its Terraform provider`);
     const extracted = extractAssembly(assembly);
     schema.providers[pkg.name] = {
       source: provider.name,

@@ -16,7 +16,9 @@ const isSet = (value: Value): boolean => value !== undefined && value !== null &
 const show = (value: Value): string => (value === UNKNOWN ? 'a value not known before apply' : JSON.stringify(value));
 const requireTrue = (subject: Subject, path: string, why: string): string | undefined => {
   const value = subject.get(path);
-  return value === true ? undefined : `${path} must be true (${why}); it is ${value === undefined ? 'not set' : show(value)}`;
+  return value === true
+    ? undefined
+    : `${path} must be true (${why}); it is ${value === undefined ? 'not set' : show(value)}`;
 };
 const requireSet = (subject: Subject, path: string, why: string): string | undefined =>
   isSet(subject.get(path)) ? undefined : `${path} must be set (${why})`;
@@ -87,7 +89,9 @@ const SECURITY_GROUP_TYPES = ['aws_security_group', 'aws_security_group_rule', '
 // ---- IAM ----------------------------------------------------------------------------------------------------------
 
 function allowStatements(subject: Subject): Body[] {
-  return subject.blocks('statement').filter((statement) => statement['effect'] === undefined || statement['effect'] === 'Allow');
+  return subject
+    .blocks('statement')
+    .filter((statement) => statement['effect'] === undefined || statement['effect'] === 'Allow');
 }
 
 function strings(value: unknown): string[] {
@@ -105,7 +109,8 @@ const POLICY_ARGUMENTS: Record<string, string> = {
   aws_secretsmanager_secret_policy: 'policy',
   aws_ecr_repository_policy: 'policy',
 };
-const POLICY_DOCUMENT_REFERENCE = /^\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[[^\]]+\])?\.(?:json|minified_json)\}$/;
+const POLICY_DOCUMENT_REFERENCE =
+  /^\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[[^\]]+\])?\.(?:json|minified_json)\}$/;
 
 /** The policy document data source a policy argument points at. */
 function policyDocument(subject: Subject, argument: string): Subject | undefined {
@@ -117,7 +122,9 @@ function policyDocument(subject: Subject, argument: string): Subject | undefined
 // ---- S3 ---------------------------------------------------------------------------------------------------------
 
 function attachment(subject: Subject, type: string): Subject | undefined {
-  return subject.siblings(type).find((candidate) => candidate.get('bucket') !== undefined && candidate.mentions(subject.localAddress()));
+  return subject
+    .siblings(type)
+    .find((candidate) => candidate.get('bucket') !== undefined && candidate.mentions(subject.localAddress()));
 }
 
 function publicAccessSetting(setting: string, id: string): Policy {
@@ -142,10 +149,15 @@ function forceSsl(subject: Subject): string | undefined {
       ? ['db_cluster_parameter_group_name', 'aws_rds_cluster_parameter_group']
       : ['parameter_group_name', 'aws_db_parameter_group'];
   const raw = JSON.stringify(subject.resource.body[argument] ?? '');
-  const group = subject.siblings(groupType).find((candidate) => raw.includes(`${groupType}.${candidate.resource.name}.`));
-  if (!group) return `${argument} must point at an ${groupType} of this module that sets rds.force_ssl = 1 (the default group allows plaintext)`;
+  const group = subject
+    .siblings(groupType)
+    .find((candidate) => raw.includes(`${groupType}.${candidate.resource.name}.`));
+  if (!group)
+    return `${argument} must point at an ${groupType} of this module that sets rds.force_ssl = 1 (the default group allows plaintext)`;
   const value = parameterValue(group, 'rds.force_ssl');
-  return value === '1' || value === 1 ? undefined : `${groupType}.${group.resource.name} must set rds.force_ssl to 1; it is ${value === undefined ? 'not set' : show(value)}`;
+  return value === '1' || value === 1
+    ? undefined
+    : `${groupType}.${group.resource.name} must set rds.force_ssl to 1; it is ${value === undefined ? 'not set' : show(value)}`;
 }
 
 const EKS_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
@@ -166,9 +178,13 @@ export const POLICIES: Policy[] = [
     title: 'The default security group restricts all traffic',
     types: ['aws_vpc'],
     check: (subject) => {
-      const group = subject.siblings('aws_default_security_group').find((candidate) => candidate.mentions(subject.localAddress()));
+      const group = subject
+        .siblings('aws_default_security_group')
+        .find((candidate) => candidate.mentions(subject.localAddress()));
       if (!group) return 'no aws_default_security_group strips the default rules of this VPC';
-      return 'ingress' in group.resource.body || 'egress' in group.resource.body ? 'the default security group must have no ingress or egress rules' : undefined;
+      return 'ingress' in group.resource.body || 'egress' in group.resource.body
+        ? 'the default security group must have no ingress or egress rules'
+        : undefined;
     },
   },
   {
@@ -177,13 +193,35 @@ export const POLICIES: Policy[] = [
     types: ['aws_subnet'],
     check: (subject) => {
       const value = subject.get('map_public_ip_on_launch');
-      return value === undefined || value === false ? undefined : `map_public_ip_on_launch must be false; it is ${show(value)}`;
+      return value === undefined || value === false
+        ? undefined
+        : `map_public_ip_on_launch must be false; it is ${show(value)}`;
     },
   },
-  { id: 'CKV_AWS_24', title: 'No ingress from the internet to port 22', types: SECURITY_GROUP_TYPES, check: worldOpenTo(22) },
-  { id: 'CKV_AWS_25', title: 'No ingress from the internet to port 3389', types: SECURITY_GROUP_TYPES, check: worldOpenTo(3389) },
-  { id: 'CKV_AWS_260', title: 'No ingress from the internet to port 80', types: SECURITY_GROUP_TYPES, check: worldOpenTo(80) },
-  { id: 'CKV_AWS_277', title: 'No ingress from the internet to all ports', types: SECURITY_GROUP_TYPES, check: worldOpenTo('all') },
+  {
+    id: 'CKV_AWS_24',
+    title: 'No ingress from the internet to port 22',
+    types: SECURITY_GROUP_TYPES,
+    check: worldOpenTo(22),
+  },
+  {
+    id: 'CKV_AWS_25',
+    title: 'No ingress from the internet to port 3389',
+    types: SECURITY_GROUP_TYPES,
+    check: worldOpenTo(3389),
+  },
+  {
+    id: 'CKV_AWS_260',
+    title: 'No ingress from the internet to port 80',
+    types: SECURITY_GROUP_TYPES,
+    check: worldOpenTo(80),
+  },
+  {
+    id: 'CKV_AWS_277',
+    title: 'No ingress from the internet to all ports',
+    types: SECURITY_GROUP_TYPES,
+    check: worldOpenTo('all'),
+  },
   {
     id: 'CKV_AWS_23',
     title: 'Security groups and their rules are described',
@@ -191,7 +229,9 @@ export const POLICIES: Policy[] = [
     check: (subject) => {
       if (!isSet(subject.get('description'))) return 'description must say what the group or rule allows';
       const inline = [...subject.blocks('ingress'), ...subject.blocks('egress')];
-      return inline.every((rule) => isSet(rule['description'])) ? undefined : 'every inline ingress/egress rule needs a description';
+      return inline.every((rule) => isSet(rule['description']))
+        ? undefined
+        : 'every inline ingress/egress rule needs a description';
     },
   },
 
@@ -213,7 +253,8 @@ export const POLICIES: Policy[] = [
     check: (subject) => {
       if (subject.get('vpc_config.endpoint_public_access') === false) return undefined;
       const cidrs = subject.get('vpc_config.public_access_cidrs');
-      if (!Array.isArray(cidrs)) return `vpc_config.public_access_cidrs must list the allowed networks (without it AWS opens the endpoint to 0.0.0.0/0); it is ${cidrs === undefined ? 'not set' : show(cidrs)}`;
+      if (!Array.isArray(cidrs))
+        return `vpc_config.public_access_cidrs must list the allowed networks (without it AWS opens the endpoint to 0.0.0.0/0); it is ${cidrs === undefined ? 'not set' : show(cidrs)}`;
       return cidrs.includes('0.0.0.0/0') ? 'vpc_config.public_access_cidrs contains 0.0.0.0/0' : undefined;
     },
   },
@@ -223,7 +264,9 @@ export const POLICIES: Policy[] = [
     types: ['aws_eks_cluster'],
     check: (subject) => {
       const value = subject.get('vpc_config.endpoint_public_access');
-      return value === false ? undefined : `vpc_config.endpoint_public_access must be false; it is ${value === undefined ? 'not set (defaults to true)' : show(value)}`;
+      return value === false
+        ? undefined
+        : `vpc_config.endpoint_public_access must be false; it is ${value === undefined ? 'not set (defaults to true)' : show(value)}`;
     },
   },
   {
@@ -232,7 +275,8 @@ export const POLICIES: Policy[] = [
     types: ['aws_eks_cluster'],
     check: (subject) => {
       const resources = subject.get('encryption_config.resources');
-      if (!(Array.isArray(resources) && resources.includes('secrets'))) return 'encryption_config.resources must include "secrets"';
+      if (!(Array.isArray(resources) && resources.includes('secrets')))
+        return 'encryption_config.resources must include "secrets"';
       return requireSet(subject, 'encryption_config.provider.key_arn', 'the KMS key that envelope-encrypts Secrets');
     },
   },
@@ -242,7 +286,9 @@ export const POLICIES: Policy[] = [
     types: ['aws_launch_template', 'aws_instance'],
     check: (subject) => {
       const value = subject.get('metadata_options.http_tokens');
-      return value === 'required' ? undefined : `metadata_options.http_tokens must be "required"; it is ${value === undefined ? 'not set' : show(value)}`;
+      return value === 'required'
+        ? undefined
+        : `metadata_options.http_tokens must be "required"; it is ${value === undefined ? 'not set' : show(value)}`;
     },
   },
   {
@@ -258,30 +304,66 @@ export const POLICIES: Policy[] = [
   },
 
   // RDS / Aurora
-  { id: 'CKV_AWS_16', title: 'RDS instance storage is encrypted', types: ['aws_db_instance'], check: (s) => requireTrue(s, 'storage_encrypted', 'encryption at rest') },
-  { id: 'CKV_AWS_96', title: 'Aurora cluster storage is encrypted', types: ['aws_rds_cluster'], check: (s) => requireTrue(s, 'storage_encrypted', 'encryption at rest') },
+  {
+    id: 'CKV_AWS_16',
+    title: 'RDS instance storage is encrypted',
+    types: ['aws_db_instance'],
+    check: (s) => requireTrue(s, 'storage_encrypted', 'encryption at rest'),
+  },
+  {
+    id: 'CKV_AWS_96',
+    title: 'Aurora cluster storage is encrypted',
+    types: ['aws_rds_cluster'],
+    check: (s) => requireTrue(s, 'storage_encrypted', 'encryption at rest'),
+  },
   {
     id: 'CKV_AWS_17',
     title: 'Databases are not publicly accessible',
     types: ['aws_db_instance', 'aws_rds_cluster_instance'],
     check: (subject) => {
       const value = subject.get('publicly_accessible');
-      return value === undefined || value === false ? undefined : `publicly_accessible must be false; it is ${show(value)}`;
+      return value === undefined || value === false
+        ? undefined
+        : `publicly_accessible must be false; it is ${show(value)}`;
     },
   },
-  { id: 'CKV_AWS_293', title: 'RDS instance has deletion protection', types: ['aws_db_instance'], check: (s) => requireTrue(s, 'deletion_protection', 'a stray destroy cannot drop the database') },
-  { id: 'CKV_AWS_139', title: 'RDS cluster has deletion protection', types: ['aws_rds_cluster'], check: (s) => requireTrue(s, 'deletion_protection', 'a stray destroy cannot drop the database') },
+  {
+    id: 'CKV_AWS_293',
+    title: 'RDS instance has deletion protection',
+    types: ['aws_db_instance'],
+    check: (s) => requireTrue(s, 'deletion_protection', 'a stray destroy cannot drop the database'),
+  },
+  {
+    id: 'CKV_AWS_139',
+    title: 'RDS cluster has deletion protection',
+    types: ['aws_rds_cluster'],
+    check: (s) => requireTrue(s, 'deletion_protection', 'a stray destroy cannot drop the database'),
+  },
   {
     id: 'CKV_AWS_133',
     title: 'Database backups are kept at least 7 days',
     types: ['aws_db_instance', 'aws_rds_cluster'],
     check: (subject) => {
       const value = subject.get('backup_retention_period');
-      return typeof value === 'number' && value >= 7 ? undefined : `backup_retention_period must be at least 7; it is ${value === undefined ? 'not set (1 day)' : show(value)}`;
+      return typeof value === 'number' && value >= 7
+        ? undefined
+        : `backup_retention_period must be at least 7; it is ${value === undefined ? 'not set (1 day)' : show(value)}`;
     },
   },
-  { id: 'CKV_AWS_161', title: 'RDS instance allows IAM authentication', types: ['aws_db_instance'], check: (s) => requireTrue(s, 'iam_database_authentication_enabled', 'IAM-issued tokens instead of long-lived passwords') },
-  { id: 'CKV_AWS_162', title: 'RDS cluster allows IAM authentication', types: ['aws_rds_cluster'], check: (s) => requireTrue(s, 'iam_database_authentication_enabled', 'IAM-issued tokens instead of long-lived passwords') },
+  {
+    id: 'CKV_AWS_161',
+    title: 'RDS instance allows IAM authentication',
+    types: ['aws_db_instance'],
+    check: (s) =>
+      requireTrue(s, 'iam_database_authentication_enabled', 'IAM-issued tokens instead of long-lived passwords'),
+  },
+  {
+    id: 'CKV_AWS_162',
+    title: 'RDS cluster allows IAM authentication',
+    types: ['aws_rds_cluster'],
+    check: (s) =>
+      requireTrue(s, 'iam_database_authentication_enabled', 'IAM-issued tokens instead of long-lived passwords'),
+  },
   {
     id: 'CKV_AWS_353',
     title: 'Performance Insights is enabled',
@@ -300,7 +382,9 @@ export const POLICIES: Policy[] = [
     types: ['aws_db_instance'],
     check: (subject) => {
       const value = subject.get('enabled_cloudwatch_logs_exports');
-      return Array.isArray(value) && value.length > 0 ? undefined : 'enabled_cloudwatch_logs_exports must list at least "postgresql"';
+      return Array.isArray(value) && value.length > 0
+        ? undefined
+        : 'enabled_cloudwatch_logs_exports must list at least "postgresql"';
     },
   },
   {
@@ -309,50 +393,95 @@ export const POLICIES: Policy[] = [
     types: ['aws_rds_cluster'],
     check: (subject) => {
       const value = subject.get('enabled_cloudwatch_logs_exports');
-      return Array.isArray(value) && value.length > 0 ? undefined : 'enabled_cloudwatch_logs_exports must list at least "postgresql"';
+      return Array.isArray(value) && value.length > 0
+        ? undefined
+        : 'enabled_cloudwatch_logs_exports must list at least "postgresql"';
     },
   },
-  { id: 'CKV2_AWS_69', title: 'Databases refuse connections without TLS', types: ['aws_rds_cluster', 'aws_db_instance'], check: forceSsl },
+  {
+    id: 'CKV2_AWS_69',
+    title: 'Databases refuse connections without TLS',
+    types: ['aws_rds_cluster', 'aws_db_instance'],
+    check: forceSsl,
+  },
 
   // ElastiCache
-  { id: 'CKV_AWS_29', title: 'ElastiCache is encrypted at rest', types: ['aws_elasticache_replication_group'], check: (s) => requireTrue(s, 'at_rest_encryption_enabled', 'snapshots and swap hold cached data') },
-  { id: 'CKV_AWS_30', title: 'ElastiCache is encrypted in transit', types: ['aws_elasticache_replication_group'], check: (s) => requireTrue(s, 'transit_encryption_enabled', 'TLS between pods and the cache') },
+  {
+    id: 'CKV_AWS_29',
+    title: 'ElastiCache is encrypted at rest',
+    types: ['aws_elasticache_replication_group'],
+    check: (s) => requireTrue(s, 'at_rest_encryption_enabled', 'snapshots and swap hold cached data'),
+  },
+  {
+    id: 'CKV_AWS_30',
+    title: 'ElastiCache is encrypted in transit',
+    types: ['aws_elasticache_replication_group'],
+    check: (s) => requireTrue(s, 'transit_encryption_enabled', 'TLS between pods and the cache'),
+  },
   {
     id: 'CKV_AWS_31',
     title: 'ElastiCache requires an AUTH token over TLS',
     types: ['aws_elasticache_replication_group'],
-    check: (subject) => requireTrue(subject, 'transit_encryption_enabled', 'AUTH needs TLS') ?? requireSet(subject, 'auth_token', 'clients must authenticate'),
+    check: (subject) =>
+      requireTrue(subject, 'transit_encryption_enabled', 'AUTH needs TLS') ??
+      requireSet(subject, 'auth_token', 'clients must authenticate'),
   },
-  { id: 'CKV_AWS_191', title: 'ElastiCache uses a customer-managed KMS key', types: ['aws_elasticache_replication_group'], check: (s) => requireSet(s, 'kms_key_id', 'a key this account controls') },
+  {
+    id: 'CKV_AWS_191',
+    title: 'ElastiCache uses a customer-managed KMS key',
+    types: ['aws_elasticache_replication_group'],
+    check: (s) => requireSet(s, 'kms_key_id', 'a key this account controls'),
+  },
   {
     id: 'CKV_AWS_134',
     title: 'ElastiCache takes automatic snapshots',
     types: ['aws_elasticache_replication_group', 'aws_elasticache_cluster'],
     check: (subject) => {
       const value = subject.get('snapshot_retention_limit');
-      return typeof value === 'number' && value > 0 ? undefined : `snapshot_retention_limit must be at least 1; it is ${value === undefined ? 'not set (0)' : show(value)}`;
+      return typeof value === 'number' && value > 0
+        ? undefined
+        : `snapshot_retention_limit must be at least 1; it is ${value === undefined ? 'not set (0)' : show(value)}`;
     },
   },
-  { id: 'CKV2_AWS_50', title: 'ElastiCache fails over automatically across zones', types: ['aws_elasticache_replication_group'], check: (s) => requireTrue(s, 'automatic_failover_enabled', 'a replica takes over when the primary fails') },
+  {
+    id: 'CKV2_AWS_50',
+    title: 'ElastiCache fails over automatically across zones',
+    types: ['aws_elasticache_replication_group'],
+    check: (s) => requireTrue(s, 'automatic_failover_enabled', 'a replica takes over when the primary fails'),
+  },
 
   // DynamoDB
-  { id: 'CKV_AWS_28', title: 'DynamoDB point-in-time recovery is on', types: ['aws_dynamodb_table'], check: (s) => requireTrue(s, 'point_in_time_recovery.enabled', 'restore to any second of the last 35 days') },
+  {
+    id: 'CKV_AWS_28',
+    title: 'DynamoDB point-in-time recovery is on',
+    types: ['aws_dynamodb_table'],
+    check: (s) => requireTrue(s, 'point_in_time_recovery.enabled', 'restore to any second of the last 35 days'),
+  },
   {
     id: 'CKV_AWS_119',
     title: 'DynamoDB is encrypted with a customer-managed KMS key',
     types: ['aws_dynamodb_table'],
-    check: (s) => requireTrue(s, 'server_side_encryption.enabled', 'the AWS-owned key cannot be audited or revoked') ?? requireSet(s, 'server_side_encryption.kms_key_arn', 'a key this account controls'),
+    check: (s) =>
+      requireTrue(s, 'server_side_encryption.enabled', 'the AWS-owned key cannot be audited or revoked') ??
+      requireSet(s, 'server_side_encryption.kms_key_arn', 'a key this account controls'),
   },
 
   // ECR
-  { id: 'CKV_AWS_163', title: 'ECR scans images on push', types: ['aws_ecr_repository'], check: (s) => requireTrue(s, 'image_scanning_configuration.scan_on_push', 'known CVEs are reported before deploy') },
+  {
+    id: 'CKV_AWS_163',
+    title: 'ECR scans images on push',
+    types: ['aws_ecr_repository'],
+    check: (s) => requireTrue(s, 'image_scanning_configuration.scan_on_push', 'known CVEs are reported before deploy'),
+  },
   {
     id: 'CKV_AWS_51',
     title: 'ECR tags are immutable',
     types: ['aws_ecr_repository'],
     check: (subject) => {
       const value = subject.get('image_tag_mutability');
-      return value === 'IMMUTABLE' || value === 'IMMUTABLE_WITH_EXCLUSION' ? undefined : `image_tag_mutability must be IMMUTABLE; it is ${value === undefined ? 'not set (MUTABLE)' : show(value)}`;
+      return value === 'IMMUTABLE' || value === 'IMMUTABLE_WITH_EXCLUSION'
+        ? undefined
+        : `image_tag_mutability must be IMMUTABLE; it is ${value === undefined ? 'not set (MUTABLE)' : show(value)}`;
     },
   },
   {
@@ -361,7 +490,9 @@ export const POLICIES: Policy[] = [
     types: ['aws_ecr_repository'],
     check: (subject) => {
       const value = subject.get('encryption_configuration.encryption_type');
-      return value === 'KMS' ? undefined : `encryption_configuration.encryption_type must be "KMS"; it is ${value === undefined ? 'not set (AES256)' : show(value)}`;
+      return value === 'KMS'
+        ? undefined
+        : `encryption_configuration.encryption_type must be "KMS"; it is ${value === undefined ? 'not set (AES256)' : show(value)}`;
     },
   },
 
@@ -372,7 +503,9 @@ export const POLICIES: Policy[] = [
     types: ['aws_s3_bucket'],
     check: (subject) => {
       const versioning = attachment(subject, 'aws_s3_bucket_versioning');
-      return versioning?.get('versioning_configuration.status') === 'Enabled' ? undefined : 'needs an aws_s3_bucket_versioning with status "Enabled"';
+      return versioning?.get('versioning_configuration.status') === 'Enabled'
+        ? undefined
+        : 'needs an aws_s3_bucket_versioning with status "Enabled"';
     },
   },
   {
@@ -382,15 +515,21 @@ export const POLICIES: Policy[] = [
     check: (subject) => {
       const encryption = attachment(subject, 'aws_s3_bucket_server_side_encryption_configuration');
       const algorithm = encryption?.get('rule.apply_server_side_encryption_by_default.sse_algorithm');
-      if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') return 'needs an aws_s3_bucket_server_side_encryption_configuration with sse_algorithm "aws:kms"';
-      return isSet(encryption?.get('rule.apply_server_side_encryption_by_default.kms_master_key_id')) ? undefined : 'kms_master_key_id must name a customer-managed key';
+      if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse')
+        return 'needs an aws_s3_bucket_server_side_encryption_configuration with sse_algorithm "aws:kms"';
+      return isSet(encryption?.get('rule.apply_server_side_encryption_by_default.kms_master_key_id'))
+        ? undefined
+        : 'kms_master_key_id must name a customer-managed key';
     },
   },
   {
     id: 'CKV2_AWS_6',
     title: 'S3 bucket has a public access block',
     types: ['aws_s3_bucket'],
-    check: (subject) => (attachment(subject, 'aws_s3_bucket_public_access_block') ? undefined : 'needs an aws_s3_bucket_public_access_block'),
+    check: (subject) =>
+      attachment(subject, 'aws_s3_bucket_public_access_block')
+        ? undefined
+        : 'needs an aws_s3_bucket_public_access_block',
   },
   publicAccessSetting('block_public_acls', 'CKV_AWS_53'),
   publicAccessSetting('block_public_policy', 'CKV_AWS_54'),
@@ -403,37 +542,62 @@ export const POLICIES: Policy[] = [
     check: (subject) => {
       const policy = attachment(subject, 'aws_s3_bucket_policy');
       const document = policy ? policyDocument(policy, 'policy') : undefined;
-      const denies = document?.blocks('statement').some(
-        (statement) =>
-          statement['effect'] === 'Deny' &&
-          blockList(statement['condition']).some(
-            (condition) => condition['test'] === 'Bool' && condition['variable'] === 'aws:SecureTransport' && strings(condition['values']).includes('false'),
-          ),
-      );
+      const denies = document
+        ?.blocks('statement')
+        .some(
+          (statement) =>
+            statement['effect'] === 'Deny' &&
+            blockList(statement['condition']).some(
+              (condition) =>
+                condition['test'] === 'Bool' &&
+                condition['variable'] === 'aws:SecureTransport' &&
+                strings(condition['values']).includes('false'),
+            ),
+        );
       return denies ? undefined : 'needs an aws_s3_bucket_policy whose document denies aws:SecureTransport = false';
     },
   },
 
   // KMS, logs, secrets
-  { id: 'CKV_AWS_7', title: 'KMS keys rotate', types: ['aws_kms_key'], check: (s) => requireTrue(s, 'enable_key_rotation', 'yearly rotation limits what one leaked key version decrypts') },
-  { id: 'CKV_AWS_158', title: 'CloudWatch log groups are encrypted with KMS', types: ['aws_cloudwatch_log_group'], check: (s) => requireSet(s, 'kms_key_id', 'logs can hold request data') },
+  {
+    id: 'CKV_AWS_7',
+    title: 'KMS keys rotate',
+    types: ['aws_kms_key'],
+    check: (s) => requireTrue(s, 'enable_key_rotation', 'yearly rotation limits what one leaked key version decrypts'),
+  },
+  {
+    id: 'CKV_AWS_158',
+    title: 'CloudWatch log groups are encrypted with KMS',
+    types: ['aws_cloudwatch_log_group'],
+    check: (s) => requireSet(s, 'kms_key_id', 'logs can hold request data'),
+  },
   {
     id: 'SHIP_LOG_RETENTION',
     title: 'CloudWatch log groups expire',
     types: ['aws_cloudwatch_log_group'],
     check: (subject) => {
       const value = subject.get('retention_in_days');
-      return value === UNKNOWN || (typeof value === 'number' && value > 0) ? undefined : 'retention_in_days must be set; without it logs are kept (and billed) forever';
+      return value === UNKNOWN || (typeof value === 'number' && value > 0)
+        ? undefined
+        : 'retention_in_days must be set; without it logs are kept (and billed) forever';
     },
   },
-  { id: 'CKV_AWS_149', title: 'Secrets Manager secrets use a customer-managed KMS key', types: ['aws_secretsmanager_secret'], check: (s) => requireSet(s, 'kms_key_id', 'readers need an explicit kms:Decrypt grant') },
+  {
+    id: 'CKV_AWS_149',
+    title: 'Secrets Manager secrets use a customer-managed KMS key',
+    types: ['aws_secretsmanager_secret'],
+    check: (s) => requireSet(s, 'kms_key_id', 'readers need an explicit kms:Decrypt grant'),
+  },
 
   // IAM
   {
     id: 'CKV_AWS_49',
     title: 'No policy allows "*" actions',
     types: ['data.aws_iam_policy_document'],
-    check: (subject) => (allowStatements(subject).some((statement) => strings(statement['actions']).includes('*')) ? 'an Allow statement grants action "*"' : undefined),
+    check: (subject) =>
+      allowStatements(subject).some((statement) => strings(statement['actions']).includes('*'))
+        ? 'an Allow statement grants action "*"'
+        : undefined,
   },
   {
     id: 'SHIP_IAM_SERVICE_WILDCARD',
@@ -455,7 +619,8 @@ export const POLICIES: Policy[] = [
     check: (subject) => {
       for (const statement of allowStatements(subject)) {
         for (const principal of [...blockList(statement['principals']), ...blockList(statement['not_principals'])]) {
-          if (principal['type'] === '*' || strings(principal['identifiers']).includes('*')) return 'an Allow statement trusts principal "*"';
+          if (principal['type'] === '*' || strings(principal['identifiers']).includes('*'))
+            return 'an Allow statement trusts principal "*"';
         }
       }
       return undefined;
@@ -470,9 +635,13 @@ export const POLICIES: Policy[] = [
         const federated = blockList(statement['principals']).some((principal) => principal['type'] === 'Federated');
         if (!federated) continue;
         const pinned = blockList(statement['condition']).some(
-          (condition) => typeof condition['variable'] === 'string' && condition['variable'].endsWith(':sub') && String(condition['test']).startsWith('String'),
+          (condition) =>
+            typeof condition['variable'] === 'string' &&
+            condition['variable'].endsWith(':sub') &&
+            String(condition['test']).startsWith('String'),
         );
-        if (!pinned) return 'a Federated trust statement needs a :sub condition (service account or repository and branch); otherwise any token of the issuer can assume the role';
+        if (!pinned)
+          return 'a Federated trust statement needs a :sub condition (service account or repository and branch); otherwise any token of the issuer can assume the role';
       }
       return undefined;
     },
@@ -484,7 +653,9 @@ export const POLICIES: Policy[] = [
     check: (subject) => {
       const argument = POLICY_ARGUMENTS[subject.resource.type] ?? 'policy';
       if (!(argument in subject.resource.body)) return undefined;
-      return policyDocument(subject, argument) ? undefined : `${argument} must be data.aws_iam_policy_document.<name>.json of this module`;
+      return policyDocument(subject, argument)
+        ? undefined
+        : `${argument} must be data.aws_iam_policy_document.<name>.json of this module`;
     },
   },
 ];

@@ -48,7 +48,9 @@ resource "aws_vpc" "this" {
 }
 `,
     });
-    assert.deepEqual(messages(findings, 'schema'), ['main.tf: aws_vpc.this: [schema] unknown argument "cidr_blok" (did you mean "cidr_block"?)']);
+    assert.deepEqual(messages(findings, 'schema'), [
+      'main.tf: aws_vpc.this: [schema] unknown argument "cidr_blok" (did you mean "cidr_block"?)',
+    ]);
   });
 
   test('when required arguments and blocks are missing, also inside nested and dynamic blocks, then each is reported', async () => {
@@ -151,12 +153,15 @@ output "vpc" {
 }
 `,
     });
-    assert.deepEqual(messages(findings.filter((finding) => finding.check === 'module-call' || finding.check === 'reference')).sort(), [
-      'envs/dev/main.tf: module.network: [module-call] does not pass required variable "cidr_block" of modules/network',
-      'envs/dev/main.tf: module.network: [module-call] passes "cidr_blok", which modules/network does not declare (did you mean "cidr_block"?)',
-      'envs/dev/main.tf: module.registry: [module-call] source "terraform-aws-modules/ecr/aws" is not a local path; modules live in this repository so the whole configuration is checked offline',
-      'envs/dev/main.tf: output.vpc: [reference] module "network" (modules/network) has no output "vpc" (did you mean "vpc_id"?)',
-    ]);
+    assert.deepEqual(
+      messages(findings.filter((finding) => finding.check === 'module-call' || finding.check === 'reference')).sort(),
+      [
+        'envs/dev/main.tf: module.network: [module-call] does not pass required variable "cidr_block" of modules/network',
+        'envs/dev/main.tf: module.network: [module-call] passes "cidr_blok", which modules/network does not declare (did you mean "cidr_block"?)',
+        'envs/dev/main.tf: module.registry: [module-call] source "terraform-aws-modules/ecr/aws" is not a local path; modules live in this repository so the whole configuration is checked offline',
+        'envs/dev/main.tf: output.vpc: [reference] module "network" (modules/network) has no output "vpc" (did you mean "vpc_id"?)',
+      ],
+    );
   });
 
   test('when an object written out for a typed variable misspells or leaves out an attribute, then the module call is reported', async () => {
@@ -270,7 +275,12 @@ resource "aws_elasticache_replication_group" "this" {
     const hardcoded = findings.filter((finding) => finding.check.startsWith('SHIP_NO_'));
     assert.deepEqual(
       hardcoded.map((finding) => `${finding.check} ${finding.address}`),
-      ['SHIP_NO_CREDENTIALS line 26', 'SHIP_NO_ACCOUNT_IDS line 30', 'SHIP_NO_REGIONS line 32', 'SHIP_NO_CREDENTIALS line 38'],
+      [
+        'SHIP_NO_CREDENTIALS line 26',
+        'SHIP_NO_ACCOUNT_IDS line 30',
+        'SHIP_NO_REGIONS line 32',
+        'SHIP_NO_CREDENTIALS line 38',
+      ],
     );
   });
 
@@ -289,13 +299,16 @@ output "size" {
 }
 `,
     });
-    assert.deepEqual(messages(findings.filter((finding) => finding.check === 'variable' || finding.check === 'output')).sort(), [
-      'main.tf: output.size: [output] needs a description',
-      'main.tf: var.size: [variable] a validation condition must test the variable itself',
-      'main.tf: var.size: [variable] a validation error_message must say what to do, in a full sentence',
-      'main.tf: var.size: [variable] needs a description',
-      'main.tf: var.size: [variable] needs a type',
-    ]);
+    assert.deepEqual(
+      messages(findings.filter((finding) => finding.check === 'variable' || finding.check === 'output')).sort(),
+      [
+        'main.tf: output.size: [output] needs a description',
+        'main.tf: var.size: [variable] a validation condition must test the variable itself',
+        'main.tf: var.size: [variable] a validation error_message must say what to do, in a full sentence',
+        'main.tf: var.size: [variable] needs a description',
+        'main.tf: var.size: [variable] needs a type',
+      ],
+    );
   });
 
   test('when a variable type cannot be read, then it is reported, because its defaults would not reach the policies', async () => {
@@ -539,10 +552,13 @@ module "app" {
       'modules/app/main.tf': composition,
       'modules/database/main.tf': database,
     });
-    assert.deepEqual(messages(findings.filter((finding) => finding.check === 'CKV_AWS_17' || finding.check === 'CKV_AWS_139')).sort(), [
-      'modules/database/main.tf: envs/dev: module.app.module.database.aws_rds_cluster.this: [CKV_AWS_139] RDS cluster has deletion protection: deletion_protection must be true (a stray destroy cannot drop the database); it is false',
-      'modules/database/main.tf: envs/dev: module.app.module.database.aws_rds_cluster_instance.this: [CKV_AWS_17] Databases are not publicly accessible: publicly_accessible must be false; it is true',
-    ]);
+    assert.deepEqual(
+      messages(findings.filter((finding) => finding.check === 'CKV_AWS_17' || finding.check === 'CKV_AWS_139')).sort(),
+      [
+        'modules/database/main.tf: envs/dev: module.app.module.database.aws_rds_cluster.this: [CKV_AWS_139] RDS cluster has deletion protection: deletion_protection must be true (a stray destroy cannot drop the database); it is false',
+        'modules/database/main.tf: envs/dev: module.app.module.database.aws_rds_cluster_instance.this: [CKV_AWS_17] Databases are not publicly accessible: publicly_accessible must be false; it is true',
+      ],
+    );
   });
 
   test('when the cache is not encrypted, then CKV_AWS_29 and CKV_AWS_30 say so', async () => {
@@ -555,10 +571,13 @@ resource "aws_elasticache_replication_group" "this" {
 }
 `,
     });
-    assert.deepEqual(messages(findings.filter((finding) => finding.check === 'CKV_AWS_29' || finding.check === 'CKV_AWS_30')), [
-      'main.tf: .: aws_elasticache_replication_group.this: [CKV_AWS_29] ElastiCache is encrypted at rest: at_rest_encryption_enabled must be true (snapshots and swap hold cached data); it is false',
-      'main.tf: .: aws_elasticache_replication_group.this: [CKV_AWS_30] ElastiCache is encrypted in transit: transit_encryption_enabled must be true (TLS between pods and the cache); it is not set',
-    ]);
+    assert.deepEqual(
+      messages(findings.filter((finding) => finding.check === 'CKV_AWS_29' || finding.check === 'CKV_AWS_30')),
+      [
+        'main.tf: .: aws_elasticache_replication_group.this: [CKV_AWS_29] ElastiCache is encrypted at rest: at_rest_encryption_enabled must be true (snapshots and swap hold cached data); it is false',
+        'main.tf: .: aws_elasticache_replication_group.this: [CKV_AWS_30] ElastiCache is encrypted in transit: transit_encryption_enabled must be true (TLS between pods and the cache); it is not set',
+      ],
+    );
   });
 
   test('when a Deny statement uses a "*" principal and action, then the IAM wildcard policies accept it', async () => {
@@ -578,7 +597,10 @@ data "aws_iam_policy_document" "tls_only" {
 }
 `,
     });
-    assert.deepEqual(messages(findings.filter((finding) => finding.check.includes('IAM') || finding.check === 'CKV_AWS_49')), []);
+    assert.deepEqual(
+      messages(findings.filter((finding) => finding.check.includes('IAM') || finding.check === 'CKV_AWS_49')),
+      [],
+    );
   });
 
   test('when an exception matches a finding it waives it, and when it matches nothing it is reported as stale', async () => {
@@ -601,7 +623,14 @@ data "aws_iam_policy_document" "tls_only" {
 describe('the schema extraction', () => {
   test('when a jsii property documents its Terraform name, then that name wins over converting the camelCase', () => {
     const docs = (summary: string) => ({ name: 'addressLine1', type: { primitive: 'string' }, docs: { summary } });
-    assert.equal(terraformName(docs('Docs at Terraform Registry: {@link https://registry.terraform.io/providers/hashicorp/aws/6.25.0/docs/resources/x#address_line_1 X#address_line_1}.')), 'address_line_1');
+    assert.equal(
+      terraformName(
+        docs(
+          'Docs at Terraform Registry: {@link https://registry.terraform.io/providers/hashicorp/aws/6.25.0/docs/resources/x#address_line_1 X#address_line_1}.',
+        ),
+      ),
+      'address_line_1',
+    );
     assert.equal(terraformName({ ...docs('vpc_config block.'), name: 'vpcConfig' }), 'vpc_config');
     assert.equal(terraformName({ ...docs('no link'), name: 'enableDnsSupport' }), 'enable_dns_support');
     assert.equal(camelToSnake('ipv6CidrBlock'), 'ipv6_cidr_block');

@@ -33,13 +33,18 @@ function tokenize(text: string): Token[] {
     if (!match) throw new Error(`unexpected ${JSON.stringify(text.slice(at, at + 12))}`);
     const groups = match.groups ?? {};
     if (groups['name'] !== undefined) tokens.push({ kind: 'name', text: groups['name'] });
-    else if (groups['number'] !== undefined) tokens.push({ kind: 'number', text: groups['number'], value: Number(groups['number']) });
+    else if (groups['number'] !== undefined)
+      tokens.push({ kind: 'number', text: groups['number'], value: Number(groups['number']) });
     else if (groups['punctuation'] !== undefined) tokens.push({ kind: 'punctuation', text: groups['punctuation'] });
     else if (groups['string'] !== undefined) {
       const raw = groups['string'];
       // Defaults are constants: Terraform evaluates them without variables or functions, so no interpolation.
       if (/(?<!\$)\$\{|(?<!%)%\{/.test(raw)) throw new Error(`a default may not interpolate: ${raw}`);
-      tokens.push({ kind: 'string', text: raw, value: JSON.parse(raw.replaceAll('$${', '${').replaceAll('%%{', '%{')) as string });
+      tokens.push({
+        kind: 'string',
+        text: raw,
+        value: JSON.parse(raw.replaceAll('$${', '${').replaceAll('%%{', '%{')) as string,
+      });
     }
   }
   return tokens;
@@ -75,7 +80,8 @@ class Parser {
 
   private expect(text: string): void {
     const token = this.next();
-    if (token.text !== text || token.kind === 'string') throw new Error(`expected "${text}", found ${JSON.stringify(token.text)}`);
+    if (token.text !== text || token.kind === 'string')
+      throw new Error(`expected "${text}", found ${JSON.stringify(token.text)}`);
   }
 
   /** A key of an object type or literal: a name or a quoted string. */
@@ -133,7 +139,8 @@ class Parser {
   }
 
   private attribute(): Attribute {
-    if (this.peek()?.text !== 'optional' || this.tokens[this.position + 1]?.text !== '(') return { type: this.type(), optional: false };
+    if (this.peek()?.text !== 'optional' || this.tokens[this.position + 1]?.text !== '(')
+      return { type: this.type(), optional: false };
     this.position += 2;
     const type = this.type();
     const attribute: Attribute = { type, optional: true };
@@ -219,7 +226,11 @@ export function withDefaults(type: TypeConstraint, value: unknown, opaque: (valu
       for (const [name, attribute] of type.attributes) {
         const given = value[name];
         if (given !== undefined && given !== null) result[name] = withDefaults(attribute.type, given, opaque);
-        else if (attribute.optional) result[name] = attribute.default === undefined || attribute.default === null ? null : withDefaults(attribute.type, attribute.default, opaque);
+        else if (attribute.optional)
+          result[name] =
+            attribute.default === undefined || attribute.default === null
+              ? null
+              : withDefaults(attribute.type, attribute.default, opaque);
         else if (given === null) result[name] = null;
       }
       return result;
@@ -228,9 +239,17 @@ export function withDefaults(type: TypeConstraint, value: unknown, opaque: (valu
     case 'set':
       return Array.isArray(value) ? value.map((element) => withDefaults(type.element, element, opaque)) : value;
     case 'map':
-      return isBody(value) ? Object.fromEntries(Object.entries(value).map(([key, element]) => [key, withDefaults(type.element, element, opaque)])) : value;
+      return isBody(value)
+        ? Object.fromEntries(
+            Object.entries(value).map(([key, element]) => [key, withDefaults(type.element, element, opaque)]),
+          )
+        : value;
     case 'tuple':
-      return Array.isArray(value) ? value.map((element, index) => (type.elements[index] ? withDefaults(type.elements[index], element, opaque) : element)) : value;
+      return Array.isArray(value)
+        ? value.map((element, index) =>
+            type.elements[index] ? withDefaults(type.elements[index], element, opaque) : element,
+          )
+        : value;
     default:
       return value;
   }
@@ -249,7 +268,9 @@ export function typeProblems(type: TypeConstraint, value: unknown, path: string,
       const problems: string[] = [];
       for (const name of Object.keys(value)) {
         if (type.attributes.has(name) || name.includes('${')) continue;
-        problems.push(`${path}.${name} is not in ${where}, so Terraform drops it silently${didYouMean(name, type.attributes.keys())}`);
+        problems.push(
+          `${path}.${name} is not in ${where}, so Terraform drops it silently${didYouMean(name, type.attributes.keys())}`,
+        );
       }
       for (const [name, attribute] of type.attributes) {
         if (name in value) problems.push(...typeProblems(attribute.type, value[name], `${path}.${name}`, where));
@@ -259,13 +280,22 @@ export function typeProblems(type: TypeConstraint, value: unknown, path: string,
     }
     case 'list':
     case 'set':
-      return Array.isArray(value) ? value.flatMap((element, index) => typeProblems(type.element, element, `${path}[${index}]`, where)) : [];
+      return Array.isArray(value)
+        ? value.flatMap((element, index) => typeProblems(type.element, element, `${path}[${index}]`, where))
+        : [];
     case 'map':
-      return isBody(value) ? Object.entries(value).flatMap(([key, element]) => typeProblems(type.element, element, `${path}.${key}`, where)) : [];
+      return isBody(value)
+        ? Object.entries(value).flatMap(([key, element]) =>
+            typeProblems(type.element, element, `${path}.${key}`, where),
+          )
+        : [];
     case 'tuple':
-      return Array.isArray(value) ? value.flatMap((element, index) => (type.elements[index] ? typeProblems(type.elements[index], element, `${path}[${index}]`, where) : [])) : [];
+      return Array.isArray(value)
+        ? value.flatMap((element, index) =>
+            type.elements[index] ? typeProblems(type.elements[index], element, `${path}[${index}]`, where) : [],
+          )
+        : [];
     default:
       return [];
   }
 }
-

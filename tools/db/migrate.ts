@@ -3,7 +3,11 @@ import { migrate } from '@shipshape/platform/migrate';
 import { ConfigError } from '@shipshape/platform/config';
 import { databaseUrlFromEnv, selectTargets } from './targets.ts';
 
-export async function migrateAll(databaseUrl: string, targets = selectTargets([]), log: (m: string) => void = () => {}): Promise<void> {
+export async function migrateAll(
+  databaseUrl: string,
+  targets = selectTargets([]),
+  log: (m: string) => void = () => {},
+): Promise<void> {
   await Promise.all(
     targets.map(async ([name, t]) => {
       const ran = await migrate(t, { databaseUrl });

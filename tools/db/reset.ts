@@ -12,7 +12,9 @@ export async function resetDatabase(databaseUrl: string): Promise<{ users: numbe
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    await c.query('DROP SCHEMA IF EXISTS orders CASCADE; DROP SCHEMA IF EXISTS catalog CASCADE; DROP SCHEMA IF EXISTS users CASCADE');
+    await c.query(
+      'DROP SCHEMA IF EXISTS orders CASCADE; DROP SCHEMA IF EXISTS catalog CASCADE; DROP SCHEMA IF EXISTS users CASCADE',
+    );
   } finally {
     await c.end();
   }
@@ -27,7 +29,10 @@ if (import.meta.main) {
     if (process.env.DATABASE_URL || process.env.DATABASE_URL_FILE || process.env.POSTGRES_HOST) {
       url = databaseUrlFromEnv();
     } else {
-      const running = await assertPortFree(EMBEDDED_PORT, 'embedded PostgreSQL').then(() => false, () => true);
+      const running = await assertPortFree(EMBEDDED_PORT, 'embedded PostgreSQL').then(
+        () => false,
+        () => true,
+      );
       if (running) url = `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/shipshape`;
       else {
         embedded = await startEmbeddedPostgres();
@@ -35,11 +40,17 @@ if (import.meta.main) {
       }
     }
     const n = await resetDatabase(url);
-    console.log(`db:reset: schemas recreated on ${new URL(url).host}; seeded ${n.users} users and ${n.products} products`);
-    console.log('Services running with an in-process cache may show old reads for up to CACHE_TTL_SECONDS (60 s); restart them to clear it.');
+    console.log(
+      `db:reset: schemas recreated on ${new URL(url).host}; seeded ${n.users} users and ${n.products} products`,
+    );
+    console.log(
+      'Services running with an in-process cache may show old reads for up to CACHE_TTL_SECONDS (60 s); restart them to clear it.',
+    );
   } catch (err) {
     const e = err as Error & { code?: string };
-    console.error(`✗ db:reset failed: ${err instanceof ConfigError ? e.message : `${e.code ?? ''} ${e.message}`.trim()}`);
+    console.error(
+      `✗ db:reset failed: ${err instanceof ConfigError ? e.message : `${e.code ?? ''} ${e.message}`.trim()}`,
+    );
     process.exitCode = 1;
   } finally {
     await embedded?.stop();

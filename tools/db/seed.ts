@@ -10,12 +10,39 @@ const uuidFrom = (name: string) => {
 };
 
 const FIRST = ['Ada', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Radia', 'Guido', 'Frances'];
-const LAST = ['Lovelace', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Perlman', 'van Rossum', 'Allen'];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Perlman',
+  'van Rossum',
+  'Allen',
+];
 const PRODUCTS = [
-  ['Anchor mug', 1299], ['Canvas tote', 2499], ['Deck shoes', 8999], ['Dry bag 20L', 3499], ['Sailing gloves', 2999],
-  ['Rope keychain', 599], ['Compass', 4599], ['Binoculars 8x42', 18999], ['Logbook', 1599], ['Sea chart poster', 2199],
-  ['Rain jacket', 12999], ['Wool beanie', 2599], ['Head torch', 3299], ['Knot guide', 999], ['Thermos', 2799],
-  ['Sunglasses', 6999], ['Life vest', 7999], ['Whistle', 499], ['First aid kit', 3999], ['Flag set', 4999],
+  ['Anchor mug', 1299],
+  ['Canvas tote', 2499],
+  ['Deck shoes', 8999],
+  ['Dry bag 20L', 3499],
+  ['Sailing gloves', 2999],
+  ['Rope keychain', 599],
+  ['Compass', 4599],
+  ['Binoculars 8x42', 18999],
+  ['Logbook', 1599],
+  ['Sea chart poster', 2199],
+  ['Rain jacket', 12999],
+  ['Wool beanie', 2599],
+  ['Head torch', 3299],
+  ['Knot guide', 999],
+  ['Thermos', 2799],
+  ['Sunglasses', 6999],
+  ['Life vest', 7999],
+  ['Whistle', 499],
+  ['First aid kit', 3999],
+  ['Flag set', 4999],
 ] as const;
 
 export const SEED_USERS = FIRST.map((first, i) => ({
@@ -41,7 +68,10 @@ export async function seed(databaseUrl: string): Promise<{ users: number; produc
     let users = 0;
     let products = 0;
     for (const u of SEED_USERS) {
-      const r = await client.query('INSERT INTO users.users (id, name, email) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [u.id, u.name, u.email]);
+      const r = await client.query(
+        'INSERT INTO users.users (id, name, email) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [u.id, u.name, u.email],
+      );
       users += r.rowCount ?? 0;
     }
     for (const p of SEED_PRODUCTS) {
@@ -63,7 +93,9 @@ if (import.meta.main) {
     console.log(`seed: inserted ${n.users} users and ${n.products} products (existing rows kept)`);
   } catch (err) {
     const e = err as Error & { code?: string };
-    console.error(`seed failed: ${err instanceof ConfigError ? e.message : `${e.code ?? ''} ${e.message}`.trim()} (run npm run migrate first?)`);
+    console.error(
+      `seed failed: ${err instanceof ConfigError ? e.message : `${e.code ?? ''} ${e.message}`.trim()} (run npm run migrate first?)`,
+    );
     process.exit(1);
   }
 }

@@ -12,7 +12,9 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedPostgres(opts: { fresh?: boolean; port?: number; log?: (m: string) => void } = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  opts: { fresh?: boolean; port?: number; log?: (m: string) => void } = {},
+): Promise<EmbeddedDatabase> {
   const port = opts.port ?? EMBEDDED_PORT;
   const dir = join(DATA_ROOT, 'postgres');
   if (opts.fresh) rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,13 @@ export function assertPortFree(port: number, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new PortInUse(err.code === 'EADDRINUSE' ? `port ${port} is already in use (needed by ${what}); stop what holds it` : `cannot bind port ${port} for ${what}: ${err.code}`)),
+      reject(
+        new PortInUse(
+          err.code === 'EADDRINUSE'
+            ? `port ${port} is already in use (needed by ${what}); stop what holds it`
+            : `cannot bind port ${port} for ${what}: ${err.code}`,
+        ),
+      ),
     );
     srv.listen(port, '0.0.0.0', () => srv.close(() => resolve()));
   });

@@ -66,14 +66,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const ports = {} as Record<ServiceName, number>;
   const order: ServiceName[] = ['gateway', 'users', 'products', 'orders'];
   for (const [i, name] of order.entries()) ports[name] = o.basePort ? o.basePort + i : await freePort();
-  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
+  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<
+    ServiceName,
+    string
+  >;
   const logs = Object.fromEntries(SERVICES.map((s) => [s, [] as string[]])) as Record<ServiceName, string[]>;
   const children = new Map<ServiceName, ChildProcess>();
 
   const envFor = (name: ServiceName): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = {};
     for (const k of KEEP_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
-    if (o.passEnv) for (const k of acceptedEnvNames(SERVICE_SCHEMAS[name])) if (process.env[k] !== undefined) env[k] = process.env[k];
+    if (o.passEnv)
+      for (const k of acceptedEnvNames(SERVICE_SCHEMAS[name]))
+        if (process.env[k] !== undefined) env[k] = process.env[k];
     Object.assign(env, {
       NODE_OPTIONS: [SERVICE_NODE_OPTIONS, process.env.NODE_OPTIONS].filter(Boolean).join(' '),
       PORT: String(ports[name]),
@@ -85,7 +90,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (name !== 'gateway') env.DATABASE_URL = o.databaseUrl;
     if (o.redisUrl && name !== 'orders') env.REDIS_URL = o.redisUrl;
     if (name === 'products') env.JWT_SECRET = jwtSecret;
-    if (name === 'orders' || name === 'gateway') Object.assign(env, { USERS_URL: urls.users, PRODUCTS_URL: urls.products });
+    if (name === 'orders' || name === 'gateway')
+      Object.assign(env, { USERS_URL: urls.users, PRODUCTS_URL: urls.products });
     if (name === 'gateway') env.ORDERS_URL = urls.orders;
     return { ...env, ...o.env, ...o.serviceEnv?.[name] };
   };
@@ -113,7 +119,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
   const startService = async (name: ServiceName) => {
     // Own process group: a Ctrl-C reaches the launcher only, which then stops the services once, in order.
-    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'src', 'server.ts')], { cwd: ROOT, env: envFor(name), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'src', 'server.ts')], {
+      cwd: ROOT,
+      env: envFor(name),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     children.set(name, child);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {

@@ -23,7 +23,12 @@ const die = (msg: string): never => {
   process.exit(1);
 };
 
-const { values: args } = parseArgs({ options: { fresh: { type: 'boolean', default: false }, port: { type: 'string', default: process.env.GATEWAY_PORT ?? '3000' } } });
+const { values: args } = parseArgs({
+  options: {
+    fresh: { type: 'boolean', default: false },
+    port: { type: 'string', default: process.env.GATEWAY_PORT ?? '3000' },
+  },
+});
 const basePort = Number(args.port);
 const externalDb = Boolean(process.env.DATABASE_URL || process.env.DATABASE_URL_FILE || process.env.POSTGRES_HOST);
 
@@ -55,12 +60,20 @@ try {
     databaseUrl = databaseUrlFromEnv();
     say(`using PostgreSQL at ${new URL(databaseUrl).host}`);
     const probe = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 3000 });
-    await probe.connect().catch((err: Error & { code?: string }) => die(`PostgreSQL at ${new URL(databaseUrl).host} is unreachable (${err.code ?? err.message}); check DATABASE_URL / POSTGRES_*`));
+    await probe
+      .connect()
+      .catch((err: Error & { code?: string }) =>
+        die(
+          `PostgreSQL at ${new URL(databaseUrl).host} is unreachable (${err.code ?? err.message}); check DATABASE_URL / POSTGRES_*`,
+        ),
+      );
     await probe.end();
     if (args.fresh) {
       const c = new pg.Client({ connectionString: databaseUrl });
       await c.connect();
-      await c.query('DROP SCHEMA IF EXISTS orders CASCADE; DROP SCHEMA IF EXISTS catalog CASCADE; DROP SCHEMA IF EXISTS users CASCADE');
+      await c.query(
+        'DROP SCHEMA IF EXISTS orders CASCADE; DROP SCHEMA IF EXISTS catalog CASCADE; DROP SCHEMA IF EXISTS users CASCADE',
+      );
       await c.end();
       say('--fresh: dropped the users, catalog and orders schemas');
     }
@@ -72,8 +85,19 @@ try {
 
   const redis = redisUrl(loadConfig(Type.Object(redisEnv)));
   if (redis) {
-    const probe = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
-    await probe.connect().catch((err: Error) => die(`Redis at ${new URL(redis).host} is unreachable (${err.message}); check REDIS_URL / REDIS_HOST, or unset them to cache in-process`));
+    const probe = new Redis(redis, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 2000,
+    });
+    await probe
+      .connect()
+      .catch((err: Error) =>
+        die(
+          `Redis at ${new URL(redis).host} is unreachable (${err.message}); check REDIS_URL / REDIS_HOST, or unset them to cache in-process`,
+        ),
+      );
     probe.disconnect();
     say(`using Redis at ${new URL(redis).host}`);
   } else {
@@ -84,7 +108,9 @@ try {
   await migrateAll(databaseUrl);
   const count = new pg.Client({ connectionString: databaseUrl });
   await count.connect();
-  const empty = (await count.query('SELECT (SELECT count(*) FROM users.users) + (SELECT count(*) FROM catalog.products) AS n')).rows[0].n === '0';
+  const empty =
+    (await count.query('SELECT (SELECT count(*) FROM users.users) + (SELECT count(*) FROM catalog.products) AS n'))
+      .rows[0].n === '0';
   await count.end();
   if (empty) {
     const n = await seed(databaseUrl);

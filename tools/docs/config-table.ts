@@ -7,14 +7,20 @@ import { describeConfig } from '@shipshape/platform/config';
 import { SERVICE_SCHEMAS } from '../dev/services.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const SCHEMAS: Record<string, TObject> = { gateway: SERVICE_SCHEMAS.gateway, users: SERVICE_SCHEMAS.users, products: SERVICE_SCHEMAS.products, orders: SERVICE_SCHEMAS.orders };
+const SCHEMAS: Record<string, TObject> = {
+  gateway: SERVICE_SCHEMAS.gateway,
+  users: SERVICE_SCHEMAS.users,
+  products: SERVICE_SCHEMAS.products,
+  orders: SERVICE_SCHEMAS.orders,
+};
 
 const cell = (v: unknown) => (v === undefined ? '' : `\`${String(v)}\``);
 
 /** One table for one service. */
 export function serviceTable(schema: TObject): string {
   const rows = describeConfig(schema).map(
-    (r) => `| \`${r.name}\`${r.secret ? ' 🔒' : ''} | ${r.required ? '**yes**' : ''} | ${cell(r.default)} | ${r.description.replaceAll('|', '\\|')} |`,
+    (r) =>
+      `| \`${r.name}\`${r.secret ? ' 🔒' : ''} | ${r.required ? '**yes**' : ''} | ${cell(r.default)} | ${r.description.replaceAll('|', '\\|')} |`,
   );
   return ['| variable | required | default | description |', '|---|---|---|---|', ...rows].join('\n');
 }
@@ -36,7 +42,8 @@ export function systemTable(): string {
   return ['| variable | services | required | default | description |', '|---|---|---|---|---|', ...lines].join('\n');
 }
 
-const NOTE = '_Generated from `services/*/src/config.ts` by `npm run docs:config`. 🔒 secrets are also read from `<NAME>_FILE`._';
+const NOTE =
+  '_Generated from `services/*/src/config.ts` by `npm run docs:config`. 🔒 secrets are also read from `<NAME>_FILE`._';
 
 function splice(file: string, table: string): { before: string; after: string } {
   const before = readFileSync(file, 'utf8');
@@ -48,7 +55,10 @@ function splice(file: string, table: string): { before: string; after: string } 
 export function targets(): { file: string; table: string }[] {
   return [
     { file: join(ROOT, 'README.md'), table: systemTable() },
-    ...Object.entries(SCHEMAS).map(([svc, schema]) => ({ file: join(ROOT, 'services', svc, 'README.md'), table: serviceTable(schema) })),
+    ...Object.entries(SCHEMAS).map(([svc, schema]) => ({
+      file: join(ROOT, 'services', svc, 'README.md'),
+      table: serviceTable(schema),
+    })),
   ];
 }
 

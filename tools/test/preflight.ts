@@ -3,8 +3,16 @@ import { connect } from 'node:net';
 import { spawnSync } from 'node:child_process';
 
 const checks = [
-  { name: 'PostgreSQL', url: new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'), fix: 'start it: pg_ctlcluster <version> main start (Debian), brew services start postgresql, or docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:17; or point TEST_DATABASE_URL at one' },
-  { name: 'Redis', url: new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'), fix: 'start it: redis-server --daemonize yes --port 6379, or docker run -p 6379:6379 redis:7; or point TEST_REDIS_URL at one' },
+  {
+    name: 'PostgreSQL',
+    url: new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+    fix: 'start it: pg_ctlcluster <version> main start (Debian), brew services start postgresql, or docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:17; or point TEST_DATABASE_URL at one',
+  },
+  {
+    name: 'Redis',
+    url: new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'),
+    fix: 'start it: redis-server --daemonize yes --port 6379, or docker run -p 6379:6379 redis:7; or point TEST_REDIS_URL at one',
+  },
 ];
 
 const reachable = (host: string, port: number) =>
@@ -19,13 +27,17 @@ let failed = false;
 for (const c of checks) {
   const port = Number(c.url.port || (c.name === 'Redis' ? 6379 : 5432));
   if (!(await reachable(c.url.hostname, port))) {
-    console.error(`✗ ${c.name} is not reachable at ${c.url.hostname}:${port}; the tests need a real one. To fix, ${c.fix}.`);
+    console.error(
+      `✗ ${c.name} is not reachable at ${c.url.hostname}:${port}; the tests need a real one. To fix, ${c.fix}.`,
+    );
     failed = true;
   }
 }
 for (const bin of ['redis-server']) {
   if (spawnSync(bin, ['--version']).error) {
-    console.error(`✗ ${bin} is not installed; resilience tests start their own instance. Install it (apt-get install redis-server, brew install redis).`);
+    console.error(
+      `✗ ${bin} is not installed; resilience tests start their own instance. Install it (apt-get install redis-server, brew install redis).`,
+    );
     failed = true;
   }
 }

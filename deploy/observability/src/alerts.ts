@@ -47,7 +47,8 @@ const symptoms: AlertRule[] = [
     for: '5m',
     severity: 'critical',
     summary: '{{ $labels.service }} answers more than 5% of requests with 5xx',
-    description: '{{ $labels.service }} has answered {{ $value | humanizePercentage }} of its requests with a 5xx status over the last 5 minutes.',
+    description:
+      '{{ $labels.service }} has answered {{ $value | humanizePercentage }} of its requests with a 5xx status over the last 5 minutes.',
     dashboard: DASHBOARD_UIDS.overview,
   }),
   alert({
@@ -56,7 +57,8 @@ const symptoms: AlertRule[] = [
     for: '10m',
     severity: 'warning',
     summary: 'p99 latency of order creation is above 1s',
-    description: 'POST /orders on the orders service has a p99 latency of {{ $value | humanizeDuration }} over the last 5 minutes.',
+    description:
+      'POST /orders on the orders service has a p99 latency of {{ $value | humanizeDuration }} over the last 5 minutes.',
     dashboard: DASHBOARD_UIDS.overview,
   }),
   alert({
@@ -65,7 +67,8 @@ const symptoms: AlertRule[] = [
     for: '10m',
     severity: 'warning',
     summary: 'p99 latency of reads on {{ $labels.service }} is above 500ms',
-    description: 'GET requests on {{ $labels.service }} have a p99 latency of {{ $value | humanizeDuration }} over the last 5 minutes.',
+    description:
+      'GET requests on {{ $labels.service }} have a p99 latency of {{ $value | humanizeDuration }} over the last 5 minutes.',
     dashboard: DASHBOARD_UIDS.overview,
   }),
 ];
@@ -77,7 +80,8 @@ const availability: AlertRule[] = [
     for: '2m',
     severity: 'critical',
     summary: 'Prometheus cannot scrape {{ $labels.service }} at {{ $labels.instance }}',
-    description: 'The scrape of {{ $labels.service }} ({{ $labels.instance }}, job {{ $labels.job }}) has failed for 2 minutes: the process is down, hung, or unreachable.',
+    description:
+      'The scrape of {{ $labels.service }} ({{ $labels.instance }}, job {{ $labels.job }}) has failed for 2 minutes: the process is down, hung, or unreachable.',
     dashboard: DASHBOARD_UIDS.overview,
   }),
   alert({
@@ -86,7 +90,8 @@ const availability: AlertRule[] = [
     for: '3m',
     severity: 'critical',
     summary: '{{ $labels.service }} at {{ $labels.instance }} reports not ready',
-    description: '{{ $labels.service }} has reported not ready for 3 minutes, so it receives no traffic. It is not draining: usually its database is unreachable.',
+    description:
+      '{{ $labels.service }} has reported not ready for 3 minutes, so it receives no traffic. It is not draining: usually its database is unreachable.',
     dashboard: DASHBOARD_UIDS.data,
   }),
   alert({
@@ -95,7 +100,8 @@ const availability: AlertRule[] = [
     for: '5m',
     severity: 'critical',
     summary: 'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} is crash-looping',
-    description: 'Container {{ $labels.container }} in {{ $labels.namespace }}/{{ $labels.pod }} has been in CrashLoopBackOff for 5 minutes.',
+    description:
+      'Container {{ $labels.container }} in {{ $labels.namespace }}/{{ $labels.pod }} has been in CrashLoopBackOff for 5 minutes.',
     dashboard: DASHBOARD_UIDS.platform,
   }),
   alert({
@@ -103,8 +109,10 @@ const availability: AlertRule[] = [
     expr: `increase(kube_pod_container_status_restarts_total{container=~"${SERVICE_REGEX}"}[15m]) >= ${THRESHOLDS.restartsIn15m}`,
     for: '0m',
     severity: 'warning',
-    summary: 'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} restarted {{ $value | humanize }} times in 15 minutes',
-    description: 'Container {{ $labels.container }} in {{ $labels.namespace }}/{{ $labels.pod }} keeps restarting (OOM kills, failing liveness probes or crashes at start).',
+    summary:
+      'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} restarted {{ $value | humanize }} times in 15 minutes',
+    description:
+      'Container {{ $labels.container }} in {{ $labels.namespace }}/{{ $labels.pod }} keeps restarting (OOM kills, failing liveness probes or crashes at start).',
     dashboard: DASHBOARD_UIDS.platform,
   }),
 ];
@@ -116,7 +124,8 @@ const dependencies: AlertRule[] = [
     for: '2m',
     severity: 'critical',
     summary: '{{ $labels.service }} cannot connect to PostgreSQL',
-    description: '{{ $labels.service }} failed to get or keep a database connection {{ $value | humanize }} times in the last 5 minutes, and has kept failing for 2 minutes.',
+    description:
+      '{{ $labels.service }} failed to get or keep a database connection {{ $value | humanize }} times in the last 5 minutes, and has kept failing for 2 minutes.',
     dashboard: DASHBOARD_UIDS.data,
   }),
   alert({
@@ -125,7 +134,8 @@ const dependencies: AlertRule[] = [
     for: '0m',
     severity: 'critical',
     summary: 'PostgreSQL rejects the credentials of {{ $labels.service }}',
-    description: '{{ $labels.service }} got {{ $value | humanize }} authentication failures from PostgreSQL in 5 minutes: the password or user in its secret does not match the database.',
+    description:
+      '{{ $labels.service }} got {{ $value | humanize }} authentication failures from PostgreSQL in 5 minutes: the password or user in its secret does not match the database.',
     dashboard: DASHBOARD_UIDS.data,
   }),
   alert({
@@ -135,7 +145,8 @@ const dependencies: AlertRule[] = [
     for: '5m',
     severity: 'warning',
     summary: '{{ $labels.service }} runs without its Redis cache',
-    description: '{{ $labels.service }} at {{ $labels.instance }} has reported its cache unusable for 5 minutes; reads go to PostgreSQL (degraded mode).',
+    description:
+      '{{ $labels.service }} at {{ $labels.instance }} has reported its cache unusable for 5 minutes; reads go to PostgreSQL (degraded mode).',
     dashboard: DASHBOARD_UIDS.data,
   }),
   alert({
@@ -146,7 +157,8 @@ const dependencies: AlertRule[] = [
     for: '5m',
     severity: 'warning',
     summary: 'Calls from {{ $labels.service }} to {{ $labels.target }} fail',
-    description: '{{ $value | humanizePercentage }} of the calls from {{ $labels.service }} to {{ $labels.target }} failed (5xx, timeout, refused or open circuit) over 5 minutes.',
+    description:
+      '{{ $value | humanizePercentage }} of the calls from {{ $labels.service }} to {{ $labels.target }} failed (5xx, timeout, refused or open circuit) over 5 minutes.',
     dashboard: DASHBOARD_UIDS.dependencies,
   }),
   alert({
@@ -155,7 +167,8 @@ const dependencies: AlertRule[] = [
     for: '1m',
     severity: 'warning',
     summary: 'Circuit from {{ $labels.service }} to {{ $labels.target }} is open',
-    description: '{{ $labels.service }} has stopped calling {{ $labels.target }} for a minute after repeated failures; requests that need it fail fast with 503.',
+    description:
+      '{{ $labels.service }} has stopped calling {{ $labels.target }} for a minute after repeated failures; requests that need it fail fast with 503.',
     dashboard: DASHBOARD_UIDS.dependencies,
   }),
 ];
@@ -170,7 +183,8 @@ const business: AlertRule[] = [
     for: '10m',
     severity: 'warning',
     summary: 'More than 20% of stock reservations fail',
-    description: '{{ $value | humanizePercentage }} of stock reservations failed (insufficient stock or unknown product) over 10 minutes: a product sold out, a bad catalog change, or a client sending stale ids.',
+    description:
+      '{{ $value | humanizePercentage }} of stock reservations failed (insufficient stock or unknown product) over 10 minutes: a product sold out, a bad catalog change, or a client sending stale ids.',
     dashboard: DASHBOARD_UIDS.business,
   }),
 ];

@@ -67,7 +67,8 @@ const list = (o: Record<string, unknown>, key: string, where: string): unknown[]
   const v = o[key];
   return need(Array.isArray(v) && v.length > 0, v as unknown[], `${where}.${key} must be a non-empty list`);
 };
-const record = (v: unknown, where: string): Record<string, unknown> => need(isRecord(v), v as Record<string, unknown>, `${where} must be a mapping`);
+const record = (v: unknown, where: string): Record<string, unknown> =>
+  need(isRecord(v), v as Record<string, unknown>, `${where} must be a mapping`);
 
 /** Validates the parsed YAML, naming the offending field, and returns it typed. */
 export function parseSloFile(text: string): SloFile {
@@ -77,12 +78,20 @@ export function parseSloFile(text: string): SloFile {
     const a = record(raw, where);
     const severity = str(a, 'severity', where);
     return {
-      severity: need(severity === 'critical' || severity === 'warning', severity as Severity, `${where}.severity must be critical or warning`),
+      severity: need(
+        severity === 'critical' || severity === 'warning',
+        severity as Severity,
+        `${where}.severity must be critical or warning`,
+      ),
       for: duration(a, 'for', where),
       conditions: list(a, 'conditions', where).map((c, j) => {
         const w = `${where}.conditions[${j}]`;
         const cond = record(c, w);
-        return { factor: num(cond, 'factor', w), longWindow: duration(cond, 'longWindow', w), shortWindow: duration(cond, 'shortWindow', w) };
+        return {
+          factor: num(cond, 'factor', w),
+          longWindow: duration(cond, 'longWindow', w),
+          shortWindow: duration(cond, 'shortWindow', w),
+        };
       }),
     };
   });
@@ -98,7 +107,11 @@ export function parseSloFile(text: string): SloFile {
     if (kind === 'availability') sli = { kind, selector };
     else if (kind === 'latency') {
       const thresholdSeconds = num(sliRaw, 'thresholdSeconds', `${where}.sli`);
-      need((LATENCY_BUCKETS as readonly number[]).includes(thresholdSeconds), 0, `${where}.sli.thresholdSeconds must be a histogram bucket (${LATENCY_BUCKETS.join(', ')})`);
+      need(
+        (LATENCY_BUCKETS as readonly number[]).includes(thresholdSeconds),
+        0,
+        `${where}.sli.thresholdSeconds must be a histogram bucket (${LATENCY_BUCKETS.join(', ')})`,
+      );
       sli = { kind, selector, thresholdSeconds };
     } else throw new SloError(`slo.yaml: ${where}.sli.kind must be availability or latency, got ${kind}`);
     const name = str(s, 'name', where);
@@ -127,7 +140,8 @@ export function sliTotalRate(sli: Sli, window: string): string {
 
 /** Bad requests per second over one window: 5xx answers, or answers slower than the threshold. */
 export function sliBadRate(sli: Sli, window: string): string {
-  if (sli.kind === 'availability') return `(sum(rate(${COUNT}{${sli.selector}, status_class="5xx"}[${window}])) or vector(0))`;
+  if (sli.kind === 'availability')
+    return `(sum(rate(${COUNT}{${sli.selector}, status_class="5xx"}[${window}])) or vector(0))`;
   return `(${sliTotalRate(sli, window)} - sum(rate(${BUCKET}{${sli.selector}, ${leMatcher(sli.thresholdSeconds)}}[${window}])))`;
 }
 
@@ -155,7 +169,11 @@ function recordsFor(slo: Slo, file: SloFile): RecordingRule[] {
   const budget = round(1 - slo.objective);
   const sel = `{slo="${slo.name}"}`;
   return [
-    ...sloWindows(file).map((w) => ({ record: `slo:sli_error:${windowName(w)}`, expr: sliErrorRatio(slo.sli, w), labels })),
+    ...sloWindows(file).map((w) => ({
+      record: `slo:sli_error:${windowName(w)}`,
+      expr: sliErrorRatio(slo.sli, w),
+      labels,
+    })),
     { record: 'slo:sli_requests:rate5m', expr: sliTotalRate(slo.sli, '5m'), labels },
     { record: 'slo:sli_bad_requests:rate5m', expr: sliBadRate(slo.sli, '5m'), labels },
     {

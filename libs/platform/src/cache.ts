@@ -67,7 +67,8 @@ export class RedisBackend implements CacheBackend {
       if (this.missedInvalidation) void this.purge(log);
     });
     const down = (err?: Error) => {
-      if (this.up) log.warn({ err: err ? { message: err.message } : undefined }, 'cache unavailable; serving from the database');
+      if (this.up)
+        log.warn({ err: err ? { message: err.message } : undefined }, 'cache unavailable; serving from the database');
       this.up = false;
       metrics.cacheUp.set(0);
     };
@@ -136,7 +137,14 @@ export class Cache {
   private readonly log: FastifyBaseLogger;
 
   /** `prefix` namespaces the keys; `name` labels the metrics. */
-  constructor(backend: CacheBackend, prefix: string, name: string, ttlSeconds: number, metrics: Metrics, log: FastifyBaseLogger) {
+  constructor(
+    backend: CacheBackend,
+    prefix: string,
+    name: string,
+    ttlSeconds: number,
+    metrics: Metrics,
+    log: FastifyBaseLogger,
+  ) {
     this.backend = backend;
     this.prefix = prefix;
     this.name = name;
@@ -205,12 +213,20 @@ export class Cache {
       await this.backend.del(keys.map((k) => this.key(k)));
       for (const c of collections) await this.backend.incr(this.key(`${c}:gen`));
     } catch (err) {
-      this.log.warn({ err: { message: (err as Error).message } }, 'cache invalidation deferred until the cache is back');
+      this.log.warn(
+        { err: { message: (err as Error).message } },
+        'cache invalidation deferred until the cache is back',
+      );
     }
   }
 }
 
-export function createCacheBackend(url: string | undefined, prefix: string, metrics: Metrics, log: FastifyBaseLogger): CacheBackend {
+export function createCacheBackend(
+  url: string | undefined,
+  prefix: string,
+  metrics: Metrics,
+  log: FastifyBaseLogger,
+): CacheBackend {
   if (!url) {
     metrics.cacheUp.set(1);
     return new MemoryBackend();

@@ -12,7 +12,8 @@ export function secret<T extends TSchema>(schema: T): T {
 
 const port = (def: number, description: string) =>
   Type.Integer({ minimum: 1, maximum: 65535, default: def, description });
-const ms = (def: number, description: string) => Type.Integer({ minimum: 0, maximum: 3_600_000, default: def, description });
+const ms = (def: number, description: string) =>
+  Type.Integer({ minimum: 0, maximum: 3_600_000, default: def, description });
 
 /** Settings every service shares. */
 export function commonEnv(service: string, defaultPort: number) {
@@ -23,14 +24,33 @@ export function commonEnv(service: string, defaultPort: number) {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'pino log level.' },
     ),
-    COMPANY_NAME: Type.String({ minLength: 1, default: 'Shipshape', description: 'Company name: returned by the gateway and used as the OpenAPI title.' }),
-    SHUTDOWN_DRAIN_MS: ms(5000, 'After SIGTERM, how long to keep serving while reporting not-ready, so load balancers stop sending traffic.'),
+    COMPANY_NAME: Type.String({
+      minLength: 1,
+      default: 'Shipshape',
+      description: 'Company name: returned by the gateway and used as the OpenAPI title.',
+    }),
+    SHUTDOWN_DRAIN_MS: ms(
+      5000,
+      'After SIGTERM, how long to keep serving while reporting not-ready, so load balancers stop sending traffic.',
+    ),
     SHUTDOWN_TIMEOUT_MS: ms(20000, 'After the drain, how long in-flight requests get before the process exits anyway.'),
-    OTEL_SERVICE_NAME: Type.Optional(Type.String({ description: 'OpenTelemetry service name (defaults to the service name).' })),
-    OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ description: 'OTLP/HTTP collector base URL, e.g. http://otel-collector:4318. Tracing export is off when unset.' })),
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ description: 'OTLP/HTTP traces URL; overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces.' })),
-    OTEL_EXPORTER_OTLP_HEADERS: Type.Optional(secret(Type.String({ description: 'Headers for the OTLP exporter (key=value,...).' }))),
-    OTEL_TRACES_SAMPLER: Type.Optional(Type.String({ description: 'Standard OpenTelemetry sampler name (parentbased_traceidratio, always_on, ...).' })),
+    OTEL_SERVICE_NAME: Type.Optional(
+      Type.String({ description: 'OpenTelemetry service name (defaults to the service name).' }),
+    ),
+    OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+      Type.String({
+        description: 'OTLP/HTTP collector base URL, e.g. http://otel-collector:4318. Tracing export is off when unset.',
+      }),
+    ),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(
+      Type.String({ description: 'OTLP/HTTP traces URL; overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces.' }),
+    ),
+    OTEL_EXPORTER_OTLP_HEADERS: Type.Optional(
+      secret(Type.String({ description: 'Headers for the OTLP exporter (key=value,...).' })),
+    ),
+    OTEL_TRACES_SAMPLER: Type.Optional(
+      Type.String({ description: 'Standard OpenTelemetry sampler name (parentbased_traceidratio, always_on, ...).' }),
+    ),
     OTEL_TRACES_SAMPLER_ARG: Type.Optional(Type.String({ description: 'Sampler argument, e.g. 0.1.' })),
     OTEL_RESOURCE_ATTRIBUTES: Type.Optional(Type.String({ description: 'Extra resource attributes (key=value,...).' })),
     OTEL_SDK_DISABLED: Type.Boolean({ default: false, description: 'Disable tracing entirely.' }),
@@ -39,7 +59,9 @@ export function commonEnv(service: string, defaultPort: number) {
 
 /** PostgreSQL: DATABASE_URL, or the seed-compatible POSTGRES_* names. */
 export const databaseEnv = {
-  DATABASE_URL: Type.Optional(secret(Type.String({ description: 'postgres:// URL; takes precedence over POSTGRES_*.' }))),
+  DATABASE_URL: Type.Optional(
+    secret(Type.String({ description: 'postgres:// URL; takes precedence over POSTGRES_*.' })),
+  ),
   POSTGRES_HOST: Type.String({ default: '127.0.0.1', description: 'PostgreSQL host.' }),
   POSTGRES_PORT: port(5432, 'PostgreSQL port.'),
   POSTGRES_DB: Type.String({ default: 'shipshape', description: 'Database name.' }),
@@ -49,26 +71,49 @@ export const databaseEnv = {
     default: 'disable',
     description: 'TLS to PostgreSQL: disable, require (encrypted), verify-full (encrypted and certificate checked).',
   }),
-  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'Maximum connections in the pool.' }),
+  DATABASE_POOL_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 200,
+    default: 10,
+    description: 'Maximum connections in the pool.',
+  }),
   DATABASE_CONNECT_TIMEOUT_MS: ms(2000, 'How long to wait for a connection before failing with 503.'),
   DATABASE_STATEMENT_TIMEOUT_MS: ms(5000, 'Server-side statement timeout.'),
 };
 
 /** Redis is optional: without REDIS_URL or REDIS_HOST an in-process cache is used. */
 export const redisEnv = {
-  REDIS_URL: Type.Optional(secret(Type.String({ description: 'redis:// or rediss:// URL; takes precedence over REDIS_*.' }))),
-  REDIS_HOST: Type.Optional(Type.String({ description: 'Redis host. Without REDIS_URL or REDIS_HOST the service uses an in-process cache.' })),
+  REDIS_URL: Type.Optional(
+    secret(Type.String({ description: 'redis:// or rediss:// URL; takes precedence over REDIS_*.' })),
+  ),
+  REDIS_HOST: Type.Optional(
+    Type.String({ description: 'Redis host. Without REDIS_URL or REDIS_HOST the service uses an in-process cache.' }),
+  ),
   REDIS_PORT: port(6379, 'Redis port.'),
   REDIS_PASSWORD: Type.Optional(secret(Type.String({ description: 'Redis AUTH password.' }))),
   REDIS_TLS: Type.Boolean({ default: false, description: 'Use TLS to Redis (ElastiCache in-transit encryption).' }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 60, description: 'Cache entry lifetime.' }),
-  CACHE_NAMESPACE: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'shipshape', description: 'Prefix of every Redis key, so several deployments can share one Redis.' }),
+  CACHE_NAMESPACE: Type.String({
+    pattern: '^[A-Za-z0-9_.-]{1,64}$',
+    default: 'shipshape',
+    description: 'Prefix of every Redis key, so several deployments can share one Redis.',
+  }),
 };
 
 export const upstreamEnv = {
   UPSTREAM_TIMEOUT_MS: ms(2000, 'Deadline for each call to another service, retries included.'),
-  UPSTREAM_RETRIES: Type.Integer({ minimum: 0, maximum: 5, default: 2, description: 'Retries (jittered backoff) for idempotent calls to other services.' }),
-  BREAKER_FAILURE_THRESHOLD: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Consecutive failures that open a circuit breaker.' }),
+  UPSTREAM_RETRIES: Type.Integer({
+    minimum: 0,
+    maximum: 5,
+    default: 2,
+    description: 'Retries (jittered backoff) for idempotent calls to other services.',
+  }),
+  BREAKER_FAILURE_THRESHOLD: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 5,
+    description: 'Consecutive failures that open a circuit breaker.',
+  }),
   BREAKER_HALF_OPEN_AFTER_MS: ms(5000, 'How long an open circuit waits before letting a trial call through.'),
 };
 
@@ -117,7 +162,9 @@ export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv 
       try {
         raw[row.name] = readFileSync(env[fileVar], 'utf8').trim();
       } catch (err) {
-        throw new ConfigError(`${fileVar}: cannot read ${env[fileVar]} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        throw new ConfigError(
+          `${fileVar}: cannot read ${env[fileVar]} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
       }
     } else if (env[row.name] !== undefined && env[row.name] !== '') {
       raw[row.name] = env[row.name];
@@ -128,7 +175,9 @@ export function loadConfig<T extends TObject>(schema: T, env: NodeJS.ProcessEnv 
   if (errors.length > 0) {
     const messages = errors.map((e) => {
       const name = e.path.replace(/^\//, '').split('/')[0] || '(root)';
-      const shown = (schema.properties[name] as TSchema | undefined)?.[SECRET] ? '<redacted>' : JSON.stringify(raw[name]);
+      const shown = (schema.properties[name] as TSchema | undefined)?.[SECRET]
+        ? '<redacted>'
+        : JSON.stringify(raw[name]);
       return raw[name] === undefined ? `${name} is required` : `${name} ${e.message.toLowerCase()} (got ${shown})`;
     });
     throw new ConfigError(`invalid configuration: ${[...new Set(messages)].join('; ')}`);

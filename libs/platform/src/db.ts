@@ -20,7 +20,13 @@ export function errorKind(err: unknown): 'connection' | 'auth' | 'timeout' | 'qu
   const code = e.code ?? '';
   if (code === '28P01' || code === '28000') return 'auth';
   if (code === '57014' || /timeout/i.test(e.message ?? '')) return 'timeout';
-  if (code.startsWith('08') || code.startsWith('57P') || code === '53300' || ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code)) return 'connection';
+  if (
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    code === '53300' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code)
+  )
+    return 'connection';
   if (/Connection terminated|connection error|terminating connection/i.test(e.message ?? '')) return 'connection';
   return 'query';
 }
@@ -56,7 +62,10 @@ export class Database {
     // An idle client whose backend was terminated emits here; without a listener the process would crash.
     this.pool.on('error', (err) => {
       metrics.dbErrors.inc({ kind: errorKind(err) });
-      log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database connection lost');
+      log.warn(
+        { err: { message: err.message, code: (err as { code?: string }).code } },
+        'idle database connection lost',
+      );
     });
     metrics.dbConnectionsMax.set(opts.poolMax);
     this.timer = setInterval(() => this.observePool(), 2000).unref();
@@ -89,7 +98,11 @@ export class Database {
     }
   }
 
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(operation: string, text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    operation: string,
+    text: string,
+    params: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
     return this.measure(operation, () => this.pool.query<R>(text, params));
   }
 

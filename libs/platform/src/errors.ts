@@ -45,15 +45,25 @@ export class Problem extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new Problem(404, 'not-found', 'Not Found', `${what} ${id} does not exist`);
+export const notFound = (what: string, id: string) =>
+  new Problem(404, 'not-found', 'Not Found', `${what} ${id} does not exist`);
 export const conflict = (code: string, detail: string, extra: Record<string, unknown> = {}) =>
   new Problem(409, code, 'Conflict', detail, extra);
 export const unprocessable = (code: string, detail: string, extra: Record<string, unknown> = {}) =>
   new Problem(422, code, 'Unprocessable Content', detail, extra);
 export const unavailable = (detail: string, retryAfterSeconds = 1, extra: Record<string, unknown> = {}) =>
-  new Problem(503, 'dependency-unavailable', 'Service Unavailable', detail, extra, { 'retry-after': String(retryAfterSeconds) });
+  new Problem(503, 'dependency-unavailable', 'Service Unavailable', detail, extra, {
+    'retry-after': String(retryAfterSeconds),
+  });
 
-export function sendProblem(reply: FastifyReply, status: number, code: string, title: string, detail: string, extra: Record<string, unknown> = {}) {
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+) {
   const body: ProblemBody = { type: PROBLEM_BASE + code, title, status, detail, instance: reply.request.url, ...extra };
   return reply.code(status).type('application/problem+json').send(body);
 }
@@ -77,10 +87,29 @@ function fieldOf(v: ValidationIssue, context: string | undefined): string {
 export function isUnavailableError(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;
   if (!e) return false;
-  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300', '57014'];
+  const codes = [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    '57P01',
+    '57P02',
+    '57P03',
+    '08000',
+    '08003',
+    '08006',
+    '08001',
+    '08004',
+    '53300',
+    '57014',
+  ];
   if (e.code && codes.includes(e.code)) return true;
   const msg = e.message ?? '';
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(msg);
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(
+    msg,
+  );
 }
 
 export default fp(
@@ -96,22 +125,62 @@ export default fp(
       }
       const fe = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
       if (fe.validation) {
-        const errors = fe.validation.map((v) => ({ field: fieldOf(v, fe.validationContext), message: v.message ?? 'is invalid' }));
-        return sendProblem(reply, 400, 'validation-error', 'Bad Request', `request ${fe.validationContext ?? ''} is invalid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`.replace('  ', ' '), { errors });
+        const errors = fe.validation.map((v) => ({
+          field: fieldOf(v, fe.validationContext),
+          message: v.message ?? 'is invalid',
+        }));
+        return sendProblem(
+          reply,
+          400,
+          'validation-error',
+          'Bad Request',
+          `request ${fe.validationContext ?? ''} is invalid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`.replace(
+            '  ',
+            ' ',
+          ),
+          { errors },
+        );
       }
       if (isUnavailableError(err)) {
         request.log.warn({ err: { message: err.message, code: fe.code } }, 'dependency unavailable');
         reply.header('retry-after', '1');
-        return sendProblem(reply, 503, 'dependency-unavailable', 'Service Unavailable', 'a dependency is unavailable; retry later');
+        return sendProblem(
+          reply,
+          503,
+          'dependency-unavailable',
+          'Service Unavailable',
+          'a dependency is unavailable; retry later',
+        );
       }
-      const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
+      const status =
+        typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
       if (status < 500) {
-        const code = status === 413 ? 'payload-too-large' : status === 415 ? 'unsupported-media-type' : status === 429 ? 'too-many-requests' : 'bad-request';
-        const title = status === 413 ? 'Content Too Large' : status === 415 ? 'Unsupported Media Type' : status === 429 ? 'Too Many Requests' : 'Bad Request';
+        const code =
+          status === 413
+            ? 'payload-too-large'
+            : status === 415
+              ? 'unsupported-media-type'
+              : status === 429
+                ? 'too-many-requests'
+                : 'bad-request';
+        const title =
+          status === 413
+            ? 'Content Too Large'
+            : status === 415
+              ? 'Unsupported Media Type'
+              : status === 429
+                ? 'Too Many Requests'
+                : 'Bad Request';
         return sendProblem(reply, status, code, title, err.message);
       }
       request.log.error({ err }, 'unhandled error');
-      return sendProblem(reply, 500, 'internal', 'Internal Server Error', 'an unexpected error occurred; it has been logged');
+      return sendProblem(
+        reply,
+        500,
+        'internal',
+        'Internal Server Error',
+        'an unexpected error occurred; it has been logged',
+      );
     });
   },
   { name: 'shipshape-problems', fastify: '5.x' },

@@ -74,7 +74,12 @@ const BREAKER_NAME: Record<CircuitState, string> = {
 };
 
 /** Publishes a breaker's state as `circuit_breaker_state` / `circuit_breaker_transitions_total`, and logs changes. */
-export function watchBreaker(breaker: CircuitBreakerPolicy, target: string, metrics: Metrics, log?: FastifyBaseLogger): void {
+export function watchBreaker(
+  breaker: CircuitBreakerPolicy,
+  target: string,
+  metrics: Metrics,
+  log?: FastifyBaseLogger,
+): void {
   metrics.breakerState.set({ target }, 0);
   for (const state of ['closed', 'half_open', 'open']) metrics.breakerTransitions.inc({ target, state }, 0);
   breaker.onStateChange((state) => {
@@ -98,11 +103,18 @@ export class ServiceClient {
     this.target = opts.target;
     this.metrics = metrics;
     this.tracing = tracing;
-    this.agent = new Agent({ keepAliveTimeout: 4000, connections: 64, connect: { timeout: Math.min(opts.timeoutMs, 1000) } });
-    this.breaker = circuitBreaker(handleWhen(() => true), {
-      halfOpenAfter: opts.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(opts.breakerThreshold),
+    this.agent = new Agent({
+      keepAliveTimeout: 4000,
+      connections: 64,
+      connect: { timeout: Math.min(opts.timeoutMs, 1000) },
     });
+    this.breaker = circuitBreaker(
+      handleWhen(() => true),
+      {
+        halfOpenAfter: opts.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(opts.breakerThreshold),
+      },
+    );
     watchBreaker(this.breaker, opts.target, metrics);
   }
 
@@ -118,32 +130,37 @@ export class ServiceClient {
     });
     const retryPolicy = retry(
       handleWhen((e) => o.idempotent && !(e instanceof BrokenCircuitError)),
-      { maxAttempts: o.idempotent ? this.opts.retries : 0, backoff: new ExponentialBackoff({ initialDelay: 25, maxDelay: 400 }) },
+      {
+        maxAttempts: o.idempotent ? this.opts.retries : 0,
+        backoff: new ExponentialBackoff({ initialDelay: 25, maxDelay: 400 }),
+      },
     );
     retryPolicy.onRetry(() => this.metrics.clientRetries.inc({ target: this.target, operation: o.operation }));
     const deadline = timeout(this.opts.timeoutMs, TimeoutStrategy.Aggressive);
     let status: number | undefined;
     try {
       const result = await deadline.execute(({ signal }) =>
-        retryPolicy.execute(() =>
-          this.breaker.execute(async () => {
-            const headers: Record<string, string> = { accept: 'application/json' };
-            if (o.ctx?.requestId) headers['x-request-id'] = o.ctx.requestId;
-            this.tracing.inject(span, headers);
-            if (o.body !== undefined) headers['content-type'] = 'application/json';
-            const res = await request(new URL(o.path, this.opts.baseUrl), {
-              method: o.method,
-              headers,
-              body: o.body === undefined ? null : JSON.stringify(o.body),
-              dispatcher: this.agent,
-              signal,
-            });
-            status = res.statusCode;
-            const text = await res.body.text();
-            if (res.statusCode >= 500) throw new UpstreamFailure(res.statusCode);
-            return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
-          }, signal),
-        signal),
+        retryPolicy.execute(
+          () =>
+            this.breaker.execute(async () => {
+              const headers: Record<string, string> = { accept: 'application/json' };
+              if (o.ctx?.requestId) headers['x-request-id'] = o.ctx.requestId;
+              this.tracing.inject(span, headers);
+              if (o.body !== undefined) headers['content-type'] = 'application/json';
+              const res = await request(new URL(o.path, this.opts.baseUrl), {
+                method: o.method,
+                headers,
+                body: o.body === undefined ? null : JSON.stringify(o.body),
+                dispatcher: this.agent,
+                signal,
+              });
+              status = res.statusCode;
+              const text = await res.body.text();
+              if (res.statusCode >= 500) throw new UpstreamFailure(res.statusCode);
+              return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
+            }, signal),
+          signal,
+        ),
       );
       endTimer({ status_class: statusClass(result.status) });
       span.setAttribute('http.response.status_code', result.status);
@@ -159,7 +176,11 @@ export class ServiceClient {
             : err instanceof UpstreamFailure
               ? `answered ${status}`
               : (err as Error).message;
-      throw unavailable(`${this.target} service is unavailable (${why})`, err instanceof BrokenCircuitError ? Math.ceil(this.opts.halfOpenAfterMs / 1000) : 1, { dependency: this.target });
+      throw unavailable(
+        `${this.target} service is unavailable (${why})`,
+        err instanceof BrokenCircuitError ? Math.ceil(this.opts.halfOpenAfterMs / 1000) : 1,
+        { dependency: this.target },
+      );
     } finally {
       span.end();
     }

@@ -35,7 +35,11 @@ export class Metrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.httpActive = new Gauge({ name: 'http_server_active_requests', help: 'In-flight HTTP server requests.', registers });
+    this.httpActive = new Gauge({
+      name: 'http_server_active_requests',
+      help: 'In-flight HTTP server requests.',
+      registers,
+    });
     this.clientDuration = new Histogram({
       name: 'http_client_request_duration_seconds',
       help: 'Duration of calls to other services, retries included.',
@@ -43,9 +47,24 @@ export class Metrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.clientRetries = new Counter({ name: 'http_client_retries_total', help: 'Retries of calls to other services.', labelNames: ['target', 'operation'], registers });
-    this.breakerState = new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.', labelNames: ['target'], registers });
-    this.breakerTransitions = new Counter({ name: 'circuit_breaker_transitions_total', help: 'Circuit breaker state changes.', labelNames: ['target', 'state'], registers });
+    this.clientRetries = new Counter({
+      name: 'http_client_retries_total',
+      help: 'Retries of calls to other services.',
+      labelNames: ['target', 'operation'],
+      registers,
+    });
+    this.breakerState = new Gauge({
+      name: 'circuit_breaker_state',
+      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['target'],
+      registers,
+    });
+    this.breakerTransitions = new Counter({
+      name: 'circuit_breaker_transitions_total',
+      help: 'Circuit breaker state changes.',
+      labelNames: ['target', 'state'],
+      registers,
+    });
     this.dbDuration = new Histogram({
       name: 'db_client_operation_duration_seconds',
       help: 'Duration of database operations.',
@@ -53,18 +72,45 @@ export class Metrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.dbErrors = new Counter({ name: 'db_client_errors_total', help: 'Database errors by kind: connection, auth, timeout, query.', labelNames: ['kind'], registers });
-    this.dbConnections = new Gauge({ name: 'db_client_connections', help: 'Database pool connections by state.', labelNames: ['state'], registers });
-    this.dbConnectionsMax = new Gauge({ name: 'db_client_connections_max', help: 'Database pool size limit.', registers });
-    this.cacheRequests = new Counter({ name: 'cache_requests_total', help: 'Cache lookups by result: hit, miss, error.', labelNames: ['cache', 'result'], registers });
-    this.ready = new Gauge({ name: 'service_ready', help: '1 when the service reports ready, 0 otherwise.', registers });
+    this.dbErrors = new Counter({
+      name: 'db_client_errors_total',
+      help: 'Database errors by kind: connection, auth, timeout, query.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.dbConnections = new Gauge({
+      name: 'db_client_connections',
+      help: 'Database pool connections by state.',
+      labelNames: ['state'],
+      registers,
+    });
+    this.dbConnectionsMax = new Gauge({
+      name: 'db_client_connections_max',
+      help: 'Database pool size limit.',
+      registers,
+    });
+    this.cacheRequests = new Counter({
+      name: 'cache_requests_total',
+      help: 'Cache lookups by result: hit, miss, error.',
+      labelNames: ['cache', 'result'],
+      registers,
+    });
+    this.ready = new Gauge({
+      name: 'service_ready',
+      help: '1 when the service reports ready, 0 otherwise.',
+      registers,
+    });
     // Labelled counters start at 0 for every known value, so the first event after a start shows in rate().
     for (const kind of ['connection', 'auth', 'timeout', 'query']) this.dbErrors.inc({ kind }, 0);
   }
 
   /** Registered only by services that cache, so a service without a cache never reports one as down. */
   get cacheUp(): Gauge {
-    this.cacheUpGauge ??= new Gauge({ name: 'cache_up', help: '1 when the cache backend is usable, 0 when degraded (reads go to the database).', registers: [this.registry] });
+    this.cacheUpGauge ??= new Gauge({
+      name: 'cache_up',
+      help: '1 when the cache backend is usable, 0 when degraded (reads go to the database).',
+      registers: [this.registry],
+    });
     return this.cacheUpGauge;
   }
 

@@ -38,8 +38,14 @@ export async function migrate(target: MigrationTarget, opts: MigrateOptions): Pr
 }
 
 /** Names of migration files that exist on disk but are not recorded as applied. */
-export async function pendingMigrations(target: MigrationTarget, query: (text: string) => Promise<pg.QueryResult>): Promise<string[]> {
-  const files = (await readdir(target.dir)).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')).sort();
+export async function pendingMigrations(
+  target: MigrationTarget,
+  query: (text: string) => Promise<pg.QueryResult>,
+): Promise<string[]> {
+  const files = (await readdir(target.dir))
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => f.replace(/\.sql$/, ''))
+    .sort();
   let applied: Set<string>;
   try {
     const res = await query(`SELECT name FROM "${target.schema}".pgmigrations`);

@@ -7,7 +7,14 @@ export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false 
 
 export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page.' }),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'Opaque cursor from a previous page.' })),
+  cursor: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description: 'Opaque cursor from a previous page.',
+    }),
+  ),
 };
 
 export const ProblemSchema = Type.Object(
@@ -39,7 +46,9 @@ export function decodeCursor(cursor: string | undefined): KeysetPosition | undef
   if (cursor === undefined) return undefined;
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new Problem(400, 'validation-error', 'Bad Request', 'cursor is not valid', { errors: [{ field: 'querystring.cursor', message: 'is not a cursor this API issued' }] });
+    throw new Problem(400, 'validation-error', 'Bad Request', 'cursor is not valid', {
+      errors: [{ field: 'querystring.cursor', message: 'is not a cursor this API issued' }],
+    });
   }
   return { createdAt, id };
 }

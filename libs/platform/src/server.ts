@@ -17,7 +17,11 @@ function fail(service: string, message: string): never {
   process.exit(1);
 }
 
-export async function runService<C extends RunnableConfig>(service: string, readConfig: () => C, build: (config: C) => Promise<App>): Promise<void> {
+export async function runService<C extends RunnableConfig>(
+  service: string,
+  readConfig: () => C,
+  build: (config: C) => Promise<App>,
+): Promise<void> {
   let config: C;
   try {
     config = readConfig();

@@ -1,7 +1,13 @@
 // Builds a service's Fastify app with every platform piece registered. Never listens (see server.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RawServerDefault } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type RawServerDefault,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,7 +22,13 @@ import { Cache, createCacheBackend, type CachedRead } from './cache.ts';
 import { databaseUrl, redisUrl, type DatabaseSettings, type RedisSettings } from './config.ts';
 import { decodeCursor, toPage, type KeysetPosition, type PageOf } from './schemas.ts';
 
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface ServiceSettings extends TracingSettings {
   LOG_LEVEL: string;
@@ -51,7 +63,10 @@ export async function createService(o: ServiceOptions): Promise<App> {
     genReqId: requestIdFrom,
     childLoggerFactory: requestLogger(tracing),
     // Probes and scrapes would drown the request log.
-    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: (req) => QUIET_PATHS.test(req.url ?? '') }),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: (req) => QUIET_PATHS.test(req.url ?? ''),
+    }),
     bodyLimit: o.bodyLimit ?? 1_048_576,
     // A hop count is valid at runtime; Fastify's types only list boolean and string forms.
     trustProxy: (o.trustProxy ?? false) as boolean | string,
@@ -82,7 +97,6 @@ export async function createService(o: ServiceOptions): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   return app as unknown as App;
 }
-
 
 export interface DatabaseConfig extends DatabaseSettings {
   DATABASE_SSL: 'disable' | 'require' | 'verify-full';
@@ -132,7 +146,10 @@ export function attachCache(app: App, name: string, c: CacheConfig): Cache {
   app.health.add({
     name: 'cache',
     required: false,
-    run: async () => (backend.isUp() ? { ok: true, detail: backend.kind } : { ok: false, detail: 'redis unreachable; reads served from the database' }),
+    run: async () =>
+      backend.isUp()
+        ? { ok: true, detail: backend.kind }
+        : { ok: false, detail: 'redis unreachable; reads served from the database' },
   });
   app.addHook('onClose', async () => backend.close());
   return new Cache(backend, prefix, name, c.CACHE_TTL_SECONDS, app.metrics, app.log);
@@ -147,11 +164,16 @@ export async function cachedPage<T extends KeysetPosition>(
 ): Promise<FastifyReply> {
   const after = decodeCursor(query.cursor);
   const gen = await cache.generation('list');
-  const found = await cache.read<PageOf<T>>(`list:${gen}:${query.limit}:${query.cursor ?? ''}`, async () => toPage(await list(query.limit, after), query.limit));
+  const found = await cache.read<PageOf<T>>(`list:${gen}:${query.limit}:${query.cursor ?? ''}`, async () =>
+    toPage(await list(query.limit, after), query.limit),
+  );
   return sendCached(reply, found as CachedRead);
 }
 
 /** Sends a cached read as stored, with its X-Cache header (the JSON is the route's response shape already). */
 export function sendCached(reply: FastifyReply, found: CachedRead): FastifyReply {
-  return reply.header('x-cache', found.hit ? 'hit' : 'miss').type('application/json; charset=utf-8').send(found.json);
+  return reply
+    .header('x-cache', found.hit ? 'hit' : 'miss')
+    .type('application/json; charset=utf-8')
+    .send(found.json);
 }

@@ -1,6 +1,15 @@
 // OpenTelemetry tracing with explicit context: a server span per request, a client span per outbound call,
 // W3C traceparent in and out. Export is OTLP/HTTP when an endpoint is configured.
-import { SpanKind, SpanStatusCode, trace, ROOT_CONTEXT, type Context, type Span, type Tracer, type TextMapGetter } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  ROOT_CONTEXT,
+  type Context,
+  type Span,
+  type Tracer,
+  type TextMapGetter,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -15,7 +24,13 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawRequestDefaultExpression } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawRequestDefaultExpression,
+} from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import fp from 'fastify-plugin';
 
@@ -69,7 +84,9 @@ export class Tracing {
 
   constructor(service: string, version: string, c: TracingSettings) {
     const processors: SpanProcessor[] = [];
-    const endpoint = c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (c.OTEL_EXPORTER_OTLP_ENDPOINT ? `${c.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+    const endpoint =
+      c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      (c.OTEL_EXPORTER_OTLP_ENDPOINT ? `${c.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
     if (endpoint && !c.OTEL_SDK_DISABLED) {
       processors.push(
         new BatchSpanProcessor({
@@ -105,7 +122,11 @@ export class Tracing {
   /** The server span of an incoming request, child of its traceparent when it has one. */
   startServerSpan(req: IncomingMessage): Span {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    return this.tracer.startSpan(`${req.method} ${path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': path } }, this.extract(req.headers));
+    return this.tracer.startSpan(
+      `${req.method} ${path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': path } },
+      this.extract(req.headers),
+    );
   }
 
   startClientSpan(parent: Span | undefined, name: string, attributes: Record<string, string | number> = {}): Span {
@@ -128,7 +149,12 @@ export const QUIET_PATHS = /^\/(health|ready|metrics)(\/|\?|$)/;
  * with the server span started here so its ids are known before the first log line.
  */
 export function requestLogger(tracing: Tracing) {
-  return (logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions, req: RawRequestDefaultExpression): FastifyBaseLogger => {
+  return (
+    logger: FastifyBaseLogger,
+    bindings: Bindings,
+    opts: ChildLoggerOptions,
+    req: RawRequestDefaultExpression,
+  ): FastifyBaseLogger => {
     if (QUIET_PATHS.test(req.url ?? '')) return logger.child(bindings, opts);
     const span = tracing.startServerSpan(req);
     serverSpans.set(req, span);

@@ -44,7 +44,11 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     redisPrefix: config.RATE_LIMIT_REDIS_PREFIX,
   });
 
-  const baseUrls: Record<Target, string> = { users: config.USERS_URL, products: config.PRODUCTS_URL, orders: config.ORDERS_URL };
+  const baseUrls: Record<Target, string> = {
+    users: config.USERS_URL,
+    products: config.PRODUCTS_URL,
+    orders: config.ORDERS_URL,
+  };
   const upstreams = Object.fromEntries(
     TARGETS.map((target) => [
       target,
@@ -78,7 +82,12 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
         get: {
           summary: 'Which service answers, for which company, in which version',
           tags: ['gateway'],
-          responses: { 200: { description: 'The gateway.', content: { 'application/json': { schema: JSON.parse(JSON.stringify(GatewayInfo)) as unknown } } } },
+          responses: {
+            200: {
+              description: 'The gateway.',
+              content: { 'application/json': { schema: JSON.parse(JSON.stringify(GatewayInfo)) as unknown } },
+            },
+          },
         },
       },
     },

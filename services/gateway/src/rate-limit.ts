@@ -34,7 +34,11 @@ export interface RateLimitSettings {
 /** A store for @fastify/rate-limit on Redis that reports (rather than hides) every failed lookup. */
 function redisStore(redis: Redis, prefix: string, onFailure: (err: Error) => void): FastifyRateLimitStoreCtor {
   return class RedisCounterStore implements FastifyRateLimitStore {
-    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow: number,
+    ): void {
       redis.gatewayRateLimitHit(prefix + key, timeWindow).then(
         ([current, ttl]) => callback(null, { current, ttl }),
         (err: Error) => {
@@ -51,7 +55,10 @@ function redisStore(redis: Redis, prefix: string, onFailure: (err: Error) => voi
 
 export default fp<RateLimitSettings>(
   async function gatewayRateLimit(app: FastifyInstance, s: RateLimitSettings) {
-    const limited = app.metrics.counter('gateway_rate_limited_total', 'Requests refused with 429 because the client exceeded its rate limit.');
+    const limited = app.metrics.counter(
+      'gateway_rate_limited_total',
+      'Requests refused with 429 because the client exceeded its rate limit.',
+    );
     const failedOpen = app.metrics.counter(
       'gateway_rate_limit_fail_open_total',
       'Requests let through without a rate-limit check because the shared store (Redis) was unreachable.',
@@ -72,7 +79,11 @@ export default fp<RateLimitSettings>(
         healthy = true;
       });
       const lost = (err?: Error) => {
-        if (healthy) app.log.warn({ err: err ? { message: err.message } : undefined }, 'rate-limit store unreachable; letting requests through unchecked');
+        if (healthy)
+          app.log.warn(
+            { err: err ? { message: err.message } : undefined },
+            'rate-limit store unreachable; letting requests through unchecked',
+          );
         healthy = false;
       };
       redis.on('error', lost);
@@ -84,7 +95,10 @@ export default fp<RateLimitSettings>(
       app.health.add({
         name: 'rate-limit-store',
         required: false,
-        run: async () => (redis.status === 'ready' ? { ok: true, detail: 'redis' } : { ok: false, detail: 'redis unreachable; rate limits not enforced' }),
+        run: async () =>
+          redis.status === 'ready'
+            ? { ok: true, detail: 'redis' }
+            : { ok: false, detail: 'redis unreachable; rate limits not enforced' },
       });
       app.addHook('onClose', async () => {
         redis.disconnect();
@@ -106,7 +120,12 @@ export default fp<RateLimitSettings>(
       ...(store ? { store, skipOnError: true } : {}),
       onExceeded: () => limited.inc(),
       errorResponseBuilder: (_request: FastifyRequest, context) =>
-        new Problem(429, 'too-many-requests', 'Too Many Requests', `rate limit of ${context.max} requests per ${s.windowMs / 1000} s exceeded; retry in ${context.after}`),
+        new Problem(
+          429,
+          'too-many-requests',
+          'Too Many Requests',
+          `rate limit of ${context.max} requests per ${s.windowMs / 1000} s exceeded; retry in ${context.after}`,
+        ),
     });
   },
   { name: 'gateway-rate-limit', fastify: '5.x', dependencies: ['shipshape-metrics', 'shipshape-health'] },

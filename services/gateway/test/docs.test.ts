@@ -16,20 +16,41 @@ const problem = { $ref: '#/components/schemas/def-1' };
 const bearer = { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
 const op = (summary: string, schema: unknown = { type: 'object' }) => ({
   summary,
-  responses: { 200: { description: 'ok', content: { 'application/json': { schema } } }, 400: { description: 'bad', content: { 'application/problem+json': { schema: problem } } } },
+  responses: {
+    200: { description: 'ok', content: { 'application/json': { schema } } },
+    400: { description: 'bad', content: { 'application/problem+json': { schema: problem } } },
+  },
 });
-const hidden = { '/health': { get: op('live') }, '/ready': { get: op('ready') }, '/metrics': { get: op('metrics') }, '/docs/json': { get: op('docs') } };
+const hidden = {
+  '/health': { get: op('live') },
+  '/ready': { get: op('ready') },
+  '/metrics': { get: op('metrics') },
+  '/docs/json': { get: op('docs') },
+};
 const problemSchema = { type: 'object', title: 'Problem', properties: { type: { type: 'string' } } };
 
 /** Shaped like what @fastify/swagger makes: auto-named components (def-0, ...) that collide across services. */
 const USERS_DOC = {
   openapi: '3.1.0',
   info: { title: 'Acme', version: '1' },
-  components: { securitySchemes: bearer, schemas: { 'def-0': { type: 'object', title: 'User', properties: { email: { type: 'string' } } }, 'def-1': problemSchema } },
+  components: {
+    securitySchemes: bearer,
+    schemas: {
+      'def-0': { type: 'object', title: 'User', properties: { email: { type: 'string' } } },
+      'def-1': problemSchema,
+    },
+  },
   tags: [{ name: 'users' }],
   paths: {
-    '/users': { post: op('Create a user', { $ref: '#/components/schemas/def-0' }), get: op('List users', { type: 'array', items: { $ref: '#/components/schemas/def-0' } }) },
-    '/users/{id}': { get: op('Get a user', { $ref: '#/components/schemas/def-0' }), patch: op('Update a user'), delete: op('Delete a user') },
+    '/users': {
+      post: op('Create a user', { $ref: '#/components/schemas/def-0' }),
+      get: op('List users', { type: 'array', items: { $ref: '#/components/schemas/def-0' } }),
+    },
+    '/users/{id}': {
+      get: op('Get a user', { $ref: '#/components/schemas/def-0' }),
+      patch: op('Update a user'),
+      delete: op('Delete a user'),
+    },
     ...hidden,
   },
 };
@@ -39,15 +60,26 @@ const PRODUCTS_DOC = {
   components: {
     securitySchemes: bearer,
     schemas: {
-      'def-0': { type: 'object', title: 'Product', properties: { sku: { type: 'string' }, price: { $ref: '#/components/schemas/def-2' } } },
+      'def-0': {
+        type: 'object',
+        title: 'Product',
+        properties: { sku: { type: 'string' }, price: { $ref: '#/components/schemas/def-2' } },
+      },
       'def-1': problemSchema,
       'def-2': { type: 'integer', title: 'Cents' },
       'def-3': { type: 'object', title: 'Reservation' },
     },
   },
   paths: {
-    '/products': { get: op('List products'), post: { ...op('Create a product', { $ref: '#/components/schemas/def-0' }), security: [{ bearerAuth: [] }] } },
-    '/products/{id}': { get: op('Get a product', { $ref: '#/components/schemas/def-0' }), patch: op('Update a product'), delete: op('Delete a product') },
+    '/products': {
+      get: op('List products'),
+      post: { ...op('Create a product', { $ref: '#/components/schemas/def-0' }), security: [{ bearerAuth: [] }] },
+    },
+    '/products/{id}': {
+      get: op('Get a product', { $ref: '#/components/schemas/def-0' }),
+      patch: op('Update a product'),
+      delete: op('Delete a product'),
+    },
     '/internal/reservations': { post: op('Reserve stock', { $ref: '#/components/schemas/def-3' }) },
     '/internal/reservations/{orderId}': { delete: op('Release stock') },
     ...hidden,
@@ -56,7 +88,12 @@ const PRODUCTS_DOC = {
 const ORDERS_DOC = {
   openapi: '3.1.0',
   info: { title: 'Acme', version: '1' },
-  components: { schemas: { 'def-0': { type: 'object', title: 'Order', properties: { totalCents: { type: 'integer' } } }, 'def-1': problemSchema } },
+  components: {
+    schemas: {
+      'def-0': { type: 'object', title: 'Order', properties: { totalCents: { type: 'integer' } } },
+      'def-1': problemSchema,
+    },
+  },
   paths: {
     '/orders': { post: op('Place an order', { $ref: '#/components/schemas/def-0' }), get: op('List orders') },
     '/orders/{id}': { get: op('Get an order', { $ref: '#/components/schemas/def-0' }), delete: op('not public') },
@@ -68,7 +105,8 @@ const ORDERS_DOC = {
 
 function refsIn(value: unknown, into: string[] = []): string[] {
   if (Array.isArray(value)) for (const v of value) refsIn(v, into);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) k === '$ref' && typeof v === 'string' ? into.push(v) : refsIn(v, into);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) k === '$ref' && typeof v === 'string' ? into.push(v) : refsIn(v, into);
   return into;
 }
 
@@ -99,7 +137,9 @@ describe('combined API docs', () => {
     const doc = res.json<Doc>();
     assert.equal(doc.openapi, '3.1.0');
     assert.equal(doc.info.title, 'Acme Shipping');
-    const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     const expected = [...PUBLIC_ROUTES.map((r) => `${r.method} ${openApiPath(r.url)}`), 'GET /'];
     assert.deepEqual(operations.sort(), expected.sort());
     for (const path of Object.keys(doc.paths)) assert.doesNotMatch(path, /^\/(internal|health|ready|metrics|docs)/);
@@ -112,7 +152,11 @@ describe('combined API docs', () => {
     const doc = (await app.inject('/docs/json')).json<Doc>();
     for (const ref of refsIn(doc)) assert.ok(resolves(doc, ref) !== undefined, `${ref} resolves`);
     const titleAt = (path: string, method: string) => {
-      const schema = (doc.paths[path]?.[method] as { responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }> }).responses['200']?.content['application/json']?.schema;
+      const schema = (
+        doc.paths[path]?.[method] as {
+          responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>;
+        }
+      ).responses['200']?.content['application/json']?.schema;
       return (resolves(doc, schema?.$ref ?? '') as { title?: string } | undefined)?.title;
     };
     assert.equal(titleAt('/users/{id}', 'get'), 'User');
@@ -126,7 +170,8 @@ describe('combined API docs', () => {
 
   test('when the docs are read again within the cache time, then the services are not asked again', async () => {
     await app.inject('/docs/json');
-    const asked = () => [stubs.users, stubs.products, stubs.orders].map((s) => s.received.filter((r) => r.url === '/docs/json').length);
+    const asked = () =>
+      [stubs.users, stubs.products, stubs.orders].map((s) => s.received.filter((r) => r.url === '/docs/json').length);
     const before = asked();
     await app.inject('/docs/json');
     await app.inject('/docs/yaml');
@@ -148,7 +193,11 @@ describe('combined API docs', () => {
     const yaml = await app.inject('/docs/yaml');
     assert.equal(yaml.statusCode, 200);
     assert.match(yaml.body, /title: Acme Shipping/);
-    assert.match(String((await app.inject('/')).headers['content-security-policy']), /upgrade-insecure-requests/, 'the API keeps the strict policy');
+    assert.match(
+      String((await app.inject('/')).headers['content-security-policy']),
+      /upgrade-insecure-requests/,
+      'the API keeps the strict policy',
+    );
   });
 });
 
@@ -172,7 +221,11 @@ describe('combined API docs while a service is down', () => {
   });
 
   test('when a service goes down after it was documented, then its last known part is still served', async () => {
-    const [users, products, orders] = await Promise.all([startStub('users'), startStub('products'), startStub('orders')]);
+    const [users, products, orders] = await Promise.all([
+      startStub('users'),
+      startStub('products'),
+      startStub('orders'),
+    ]);
     users.docs(USERS_DOC);
     products.docs(PRODUCTS_DOC);
     orders.docs(ORDERS_DOC);
@@ -184,7 +237,11 @@ describe('combined API docs while a service is down', () => {
       const second = (await app.inject('/docs/json')).json<Doc>();
       assert.deepEqual(second.paths['/products/{id}'], first.paths['/products/{id}']);
       assert.match(second.info.description, /products \(last known\)/);
-      assert.equal(users.received.filter((r) => r.url === '/docs/json').length, 2, 'with no cache time, every read asks again');
+      assert.equal(
+        users.received.filter((r) => r.url === '/docs/json').length,
+        2,
+        'with no cache time, every read asks again',
+      );
     } finally {
       await app.close();
       await Promise.all([users.close(), orders.close()]);

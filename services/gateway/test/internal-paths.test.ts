@@ -68,7 +68,12 @@ describe('internal endpoints stay internal', () => {
     const res = await rawGet(base, '/users?limit=5&cursor=..%2F..');
     assert.equal(res.status, 200);
     assert.equal(stubs.users.calls().at(-1)?.url, '/users?limit=5&cursor=..%2F..');
-    for (const ok of ['/users', '/products/5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b', '/orders/5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b/cancel', '/internals-of-nothing']) {
+    for (const ok of [
+      '/users',
+      '/products/5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b',
+      '/orders/5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b/cancel',
+      '/internals-of-nothing',
+    ]) {
       assert.equal(isForbiddenPath(ok), false, ok);
     }
     for (const trick of TRICKS) assert.equal(isForbiddenPath(trick), true, trick);

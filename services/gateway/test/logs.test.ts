@@ -66,9 +66,13 @@ describe('gateway logs', () => {
   });
 
   test('when requests pass through, then every log line of a request carries its request id, and no line carries a credential', async () => {
-    const ok = await fetch(`${base}/users?marker=log-ok`, { headers: { 'x-request-id': 'log-check-ok', authorization: 'Bearer very-secret-token-123' } });
+    const ok = await fetch(`${base}/users?marker=log-ok`, {
+      headers: { 'x-request-id': 'log-check-ok', authorization: 'Bearer very-secret-token-123' },
+    });
     assert.equal(ok.status, 200);
-    const failed = await fetch(`${base}/products?marker=log-failed`, { headers: { 'x-request-id': 'log-check-failed' } });
+    const failed = await fetch(`${base}/products?marker=log-failed`, {
+      headers: { 'x-request-id': 'log-check-failed' },
+    });
     assert.equal(failed.status, 503);
     await new Promise((r) => setTimeout(r, 200));
 
@@ -78,16 +82,28 @@ describe('gateway logs', () => {
       ['incoming request', 'request completed'],
     );
     const failedMessages = of('log-check-failed').map((l) => l.msg);
-    assert.ok(failedMessages.includes('request failed'), `the failure is logged with the request id: ${failedMessages.join(' | ')}`);
+    assert.ok(
+      failedMessages.includes('request failed'),
+      `the failure is logged with the request id: ${failedMessages.join(' | ')}`,
+    );
     for (const l of [...of('log-check-ok'), ...of('log-check-failed')]) {
       assert.equal(l.service, 'gateway');
       // Fastify writes "incoming request" before any hook runs, so before the trace exists.
-      if (l.msg !== 'incoming request') assert.match(String(l.traceId), /^[0-9a-f]{32}$/, `and its trace id: ${JSON.stringify(l)}`);
+      if (l.msg !== 'incoming request')
+        assert.match(String(l.traceId), /^[0-9a-f]{32}$/, `and its trace id: ${JSON.stringify(l)}`);
     }
     const aboutThem = lines.filter((l) => JSON.stringify(l).includes('marker=log-'));
     assert.ok(aboutThem.length >= 2);
-    for (const l of aboutThem) assert.ok(l.requestId === 'log-check-ok' || l.requestId === 'log-check-failed', `line without request id: ${JSON.stringify(l)}`);
-    assert.equal(users.calls().at(-1)?.headers['authorization'], 'Bearer very-secret-token-123', 'the credential did reach the service');
+    for (const l of aboutThem)
+      assert.ok(
+        l.requestId === 'log-check-ok' || l.requestId === 'log-check-failed',
+        `line without request id: ${JSON.stringify(l)}`,
+      );
+    assert.equal(
+      users.calls().at(-1)?.headers['authorization'],
+      'Bearer very-secret-token-123',
+      'the credential did reach the service',
+    );
     assert.ok(!lines.some((l) => JSON.stringify(l).includes('very-secret-token-123')), 'but never the logs');
   });
 

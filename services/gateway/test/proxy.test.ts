@@ -33,13 +33,21 @@ describe('gateway routing', () => {
       const path = route.url.replace(':id', ID);
       const stub = stubs[route.target];
       const was = callCounts();
-      const res = await app.inject({ method: route.method, url: path, ...(route.method === 'POST' || route.method === 'PATCH' ? { payload: { probe: route.url } } : {}) });
+      const res = await app.inject({
+        method: route.method,
+        url: path,
+        ...(route.method === 'POST' || route.method === 'PATCH' ? { payload: { probe: route.url } } : {}),
+      });
       assert.equal(res.statusCode, 200, `${route.method} ${path}`);
       const last = stub.calls().at(-1);
       assert.equal(last?.method, route.method);
       assert.equal(last?.url, path);
       const grew = callCounts().map((n, i) => n - (was[i] ?? 0));
-      assert.equal(grew.reduce((a, b) => a + b, 0), 1, `only one service is called for ${route.method} ${path}`);
+      assert.equal(
+        grew.reduce((a, b) => a + b, 0),
+        1,
+        `only one service is called for ${route.method} ${path}`,
+      );
     }
   });
 
@@ -99,25 +107,57 @@ describe('gateway routing', () => {
       headers: { location: `/users/${ID}`, 'x-cache': 'miss' },
       body: { id: ID, name: 'Ada' },
     }));
-    const created = await app.inject({ method: 'POST', url: '/users', payload: { name: 'Ada', email: 'ada@example.com' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/users',
+      payload: { name: 'Ada', email: 'ada@example.com' },
+    });
     assert.equal(created.statusCode, 201);
     assert.equal(created.headers.location, `/users/${ID}`);
     assert.equal(created.headers['x-cache'], 'miss');
     assert.deepEqual(created.json(), { id: ID, name: 'Ada' });
 
-    stubs.orders.answer(() => ({ status: 201, headers: { 'idempotent-replayed': 'true' }, body: { id: ID, status: 'confirmed' } }));
-    const replay = await app.inject({ method: 'POST', url: '/orders', payload: { userId: ID, items: [] }, headers: { 'idempotency-key': 'k1' } });
+    stubs.orders.answer(() => ({
+      status: 201,
+      headers: { 'idempotent-replayed': 'true' },
+      body: { id: ID, status: 'confirmed' },
+    }));
+    const replay = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: { userId: ID, items: [] },
+      headers: { 'idempotency-key': 'k1' },
+    });
     assert.equal(replay.statusCode, 201);
     assert.equal(replay.headers['idempotent-replayed'], 'true');
 
-    const problem = { type: 'https://shipshape.dev/problems/insufficient-stock', title: 'Conflict', status: 409, detail: 'not enough stock', product: ID };
-    stubs.orders.answer(() => ({ status: 409, headers: { 'content-type': 'application/problem+json; charset=utf-8' }, body: JSON.stringify(problem) }));
-    const conflict = await app.inject({ method: 'POST', url: '/orders', payload: {}, headers: { 'idempotency-key': 'k2' } });
+    const problem = {
+      type: 'https://shipshape.dev/problems/insufficient-stock',
+      title: 'Conflict',
+      status: 409,
+      detail: 'not enough stock',
+      product: ID,
+    };
+    stubs.orders.answer(() => ({
+      status: 409,
+      headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+      body: JSON.stringify(problem),
+    }));
+    const conflict = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: {},
+      headers: { 'idempotency-key': 'k2' },
+    });
     assert.equal(conflict.statusCode, 409);
     assert.match(conflict.headers['content-type'] ?? '', /^application\/problem\+json/);
     assert.deepEqual(conflict.json(), problem);
 
-    stubs.products.answer(() => ({ status: 503, headers: { 'retry-after': '7', 'content-type': 'application/problem+json' }, body: JSON.stringify({ status: 503 }) }));
+    stubs.products.answer(() => ({
+      status: 503,
+      headers: { 'retry-after': '7', 'content-type': 'application/problem+json' },
+      body: JSON.stringify({ status: 503 }),
+    }));
     const busy = await app.inject({ method: 'POST', url: '/products', payload: { sku: 'x' } });
     assert.equal(busy.statusCode, 503);
     assert.equal(busy.headers['retry-after'], '7');
@@ -132,8 +172,20 @@ describe('gateway routing', () => {
     stubs.users.answer(() => ({ status: 200, headers: { 'x-cache': 'hit' }, body: { id: ID } }));
     const res = await app.inject(`/users/${ID}`);
     assert.equal(res.headers['x-cache'], 'hit');
-    assert.ok(((await metric(app, 'http_server_request_duration_seconds_count', { route: '/users/:id', method: 'GET', status_class: '2xx' })) ?? 0) >= 1);
-    assert.ok(((await metric(app, 'http_client_request_duration_seconds_count', { target: 'users', operation: 'proxy', status_class: '2xx' })) ?? 0) >= 1);
+    assert.ok(
+      ((await metric(app, 'http_server_request_duration_seconds_count', {
+        route: '/users/:id',
+        method: 'GET',
+        status_class: '2xx',
+      })) ?? 0) >= 1,
+    );
+    assert.ok(
+      ((await metric(app, 'http_client_request_duration_seconds_count', {
+        target: 'users',
+        operation: 'proxy',
+        status_class: '2xx',
+      })) ?? 0) >= 1,
+    );
   });
 
   test('when an id is not a UUID, then the gateway answers 400 problem+json naming the field and calls nobody', async () => {
@@ -147,7 +199,12 @@ describe('gateway routing', () => {
 
   test('when the JSON body is malformed, then the answer is 400 problem+json and no service is called', async () => {
     const was = callCounts();
-    const res = await app.inject({ method: 'POST', url: '/users', payload: '{"name": "Ada",', headers: { 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/users',
+      payload: '{"name": "Ada",',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.statusCode, 400);
     assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
     assert.equal(res.json().status, 400);
@@ -158,7 +215,12 @@ describe('gateway routing', () => {
     stubs.users.answer(() => ({ status: 201, body: { ok: true } }));
     const was = stubs.users.calls().length;
     const tooBig = JSON.stringify({ name: 'x'.repeat(1_048_576), email: 'a@b.c' });
-    const res = await app.inject({ method: 'POST', url: '/users', payload: tooBig, headers: { 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/users',
+      payload: tooBig,
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.statusCode, 413);
     assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
     assert.equal(res.json().type, 'https://shipshape.dev/problems/payload-too-large');
@@ -166,7 +228,12 @@ describe('gateway routing', () => {
 
     const justUnder = JSON.stringify({ name: 'x'.repeat(1_048_576 - 100), email: 'a@b.c' });
     assert.ok(Buffer.byteLength(justUnder) < 1_048_576);
-    const ok = await app.inject({ method: 'POST', url: '/users', payload: justUnder, headers: { 'content-type': 'application/json' } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/users',
+      payload: justUnder,
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(ok.statusCode, 201);
     assert.equal(stubs.users.calls().length, was + 1);
     assert.equal((stubs.users.calls().at(-1)?.body as { name: string }).name.length, 1_048_576 - 100);

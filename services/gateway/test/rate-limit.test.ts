@@ -29,7 +29,10 @@ describe('rate limits in memory (no Redis configured)', () => {
     assert.equal(refused.json().type, 'https://shipshape.dev/problems/too-many-requests');
     assert.equal(refused.json().status, 429);
     const retryAfter = Number(refused.headers['retry-after']);
-    assert.ok(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 60, `Retry-After ${String(refused.headers['retry-after'])}`);
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 60,
+      `Retry-After ${String(refused.headers['retry-after'])}`,
+    );
     assert.equal(refused.headers['x-ratelimit-remaining'], '0');
     assert.equal(refused.headers['x-content-type-options'], 'nosniff', 'refusals carry security headers too');
     assert.equal(await metric(app, 'gateway_rate_limited_total'), 1);
@@ -56,7 +59,10 @@ describe('rate limits shared through Redis', () => {
   let relay: Relay | undefined;
 
   const gateway = async (prefix: string, max: number, url = REDIS_URL) => {
-    const app = await startGateway({}, { REDIS_URL: url, RATE_LIMIT_REDIS_PREFIX: prefix, RATE_LIMIT_MAX: String(max), RATE_LIMIT_WINDOW_MS: '60000' });
+    const app = await startGateway(
+      {},
+      { REDIS_URL: url, RATE_LIMIT_REDIS_PREFIX: prefix, RATE_LIMIT_MAX: String(max), RATE_LIMIT_WINDOW_MS: '60000' },
+    );
     apps.push(app);
     return app;
   };

@@ -23,7 +23,10 @@ describe('request ids and trace context', () => {
   test('when a client sends a valid X-Request-ID and a traceparent, then the service receives the same id and a traceparent of the same trace', async () => {
     const incomingTrace = '0af7651916cd43dd8448eb211c80319c';
     const incomingSpan = 'b7ad6b7169203331';
-    const res = await app.inject({ url: '/users?limit=2', headers: { 'x-request-id': 'checkout-42.a_b:c', traceparent: `00-${incomingTrace}-${incomingSpan}-01` } });
+    const res = await app.inject({
+      url: '/users?limit=2',
+      headers: { 'x-request-id': 'checkout-42.a_b:c', traceparent: `00-${incomingTrace}-${incomingSpan}-01` },
+    });
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['x-request-id'], 'checkout-42.a_b:c');
     const got = users.calls().at(-1);
@@ -60,7 +63,12 @@ describe('request ids and trace context', () => {
 
   test('when the upstream fails, then the problem answer still carries the request id', async () => {
     users.answer(() => ({ drop: true }));
-    const res = await app.inject({ method: 'POST', url: '/users', payload: {}, headers: { 'x-request-id': 'failing-1' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/users',
+      payload: {},
+      headers: { 'x-request-id': 'failing-1' },
+    });
     users.answer(() => ({ status: 200, body: {} }));
     assert.equal(res.headers['x-request-id'], 'failing-1');
     assert.equal(res.statusCode, 503);

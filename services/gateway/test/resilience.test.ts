@@ -15,7 +15,10 @@ describe('deadlines and retries', () => {
 
   before(async () => {
     users = await startStub('users');
-    app = await startGateway({ users }, { UPSTREAM_TIMEOUT_MS: '1500', UPSTREAM_RETRIES: '2', BREAKER_FAILURE_THRESHOLD: '50' });
+    app = await startGateway(
+      { users },
+      { UPSTREAM_TIMEOUT_MS: '1500', UPSTREAM_RETRIES: '2', BREAKER_FAILURE_THRESHOLD: '50' },
+    );
   });
   after(async () => {
     await app.close();
@@ -33,7 +36,13 @@ describe('deadlines and retries', () => {
     assert.equal(res.json().type, 'https://shipshape.dev/problems/upstream-timeout');
     assert.ok(took >= 1400 && took < 4000, `answered after ${Math.round(took)} ms, deadline 1500 ms`);
     assert.equal(users.calls().length, calls + 1, 'a timed-out call spent the deadline: no retry');
-    assert.ok(((await metric(app, 'http_client_request_duration_seconds_count', { target: 'users', operation: 'proxy', status_class: 'error' })) ?? 0) >= 1);
+    assert.ok(
+      ((await metric(app, 'http_client_request_duration_seconds_count', {
+        target: 'users',
+        operation: 'proxy',
+        status_class: 'error',
+      })) ?? 0) >= 1,
+    );
   });
 
   test('when a GET meets 503 twice, then it is retried with backoff and the client sees the third answer', async () => {
@@ -47,7 +56,10 @@ describe('deadlines and retries', () => {
     assert.equal(attempts.length, 3);
     assert.equal(await metric(app, 'http_client_retries_total', { target: 'users', operation: 'proxy' }), retries + 2);
     const gaps = attempts.slice(1).map((a, i) => a.at - (attempts[i]?.at ?? 0));
-    assert.ok(gaps.every((g) => g >= 20), `retries wait before going again, gaps ${gaps.map(Math.round).join(', ')} ms`);
+    assert.ok(
+      gaps.every((g) => g >= 20),
+      `retries wait before going again, gaps ${gaps.map(Math.round).join(', ')} ms`,
+    );
   });
 
   test('when a GET keeps failing, then it is tried 1 + UPSTREAM_RETRIES times and the last answer is relayed', async () => {
@@ -74,7 +86,11 @@ describe('deadlines and retries', () => {
     assert.equal(users.calls().length, calls + 1);
 
     users.answer(() => ({ drop: true }));
-    for (const [method, url] of [['POST', '/users'], ['PATCH', `/users/${ID}`], ['DELETE', `/users/${ID}`]] as const) {
+    for (const [method, url] of [
+      ['POST', '/users'],
+      ['PATCH', `/users/${ID}`],
+      ['DELETE', `/users/${ID}`],
+    ] as const) {
       calls = users.calls().length;
       const res = await app.inject({ method, url, ...(method === 'DELETE' ? {} : { payload: { name: 'a' } }) });
       assert.equal(res.statusCode, 503, `${method} ${url}`);
@@ -83,10 +99,23 @@ describe('deadlines and retries', () => {
   });
 
   test('when jitter is drawn, then each backoff lies between half and all of its exponential step', () => {
-    assert.equal(backoffMs(0, () => 0), 25);
-    assert.equal(backoffMs(0, () => 1), 50);
-    assert.equal(backoffMs(1, () => 0.5), 75);
-    assert.equal(backoffMs(10, () => 1), 1000, 'capped');
+    assert.equal(
+      backoffMs(0, () => 0),
+      25,
+    );
+    assert.equal(
+      backoffMs(0, () => 1),
+      50,
+    );
+    assert.equal(
+      backoffMs(1, () => 0.5),
+      75,
+    );
+    assert.equal(
+      backoffMs(10, () => 1),
+      1000,
+      'capped',
+    );
   });
 });
 
@@ -98,7 +127,10 @@ describe('unreachable services and circuit breakers', () => {
   before(async () => {
     users = await startStub('users');
     nowhere = await closedPortUrl();
-    app = await startGateway({ users, products: nowhere }, { BREAKER_FAILURE_THRESHOLD: '3', BREAKER_HALF_OPEN_AFTER_MS: '600', UPSTREAM_RETRIES: '2' });
+    app = await startGateway(
+      { users, products: nowhere },
+      { BREAKER_FAILURE_THRESHOLD: '3', BREAKER_HALF_OPEN_AFTER_MS: '600', UPSTREAM_RETRIES: '2' },
+    );
   });
   after(async () => {
     await app.close();
@@ -113,14 +145,22 @@ describe('unreachable services and circuit breakers', () => {
     assert.equal(res.json().type, 'https://shipshape.dev/problems/dependency-unavailable');
     assert.equal(res.json().dependency, 'products');
     assert.equal(res.headers['retry-after'], '1');
-    assert.equal(await metric(app, 'http_client_retries_total', { target: 'products', operation: 'proxy' }), retries + 2);
-    assert.equal(await metric(app, 'circuit_breaker_state', { target: 'products' }), 2, 'every attempt counts: three refusals open a breaker of threshold 3');
+    assert.equal(
+      await metric(app, 'http_client_retries_total', { target: 'products', operation: 'proxy' }),
+      retries + 2,
+    );
+    assert.equal(
+      await metric(app, 'circuit_breaker_state', { target: 'products' }),
+      2,
+      'every attempt counts: three refusals open a breaker of threshold 3',
+    );
   });
 
   test('when a service fails repeatedly, then its breaker opens, answers 503 with Retry-After without calling it, and closes once it recovers', async () => {
     assert.equal(await metric(app, 'circuit_breaker_state', { target: 'users' }), 0);
     users.answer(() => ({ status: 500, body: { boom: true } }));
-    for (let i = 0; i < 3; i++) assert.equal((await app.inject({ method: 'POST', url: '/users', payload: {} })).statusCode, 500);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await app.inject({ method: 'POST', url: '/users', payload: {} })).statusCode, 500);
     assert.equal(await metric(app, 'circuit_breaker_state', { target: 'users' }), 2, 'open');
     assert.equal(await metric(app, 'circuit_breaker_transitions_total', { target: 'users', state: 'open' }), 1);
 
@@ -143,11 +183,26 @@ describe('unreachable services and circuit breakers', () => {
     assert.equal(await metric(app, 'circuit_breaker_transitions_total', { target: 'users', state: 'closed' }), 1);
   });
   test('when a service answers 503 about its own dependency, then its breaker stays closed and every answer is relayed', async () => {
-    const orders = await startStub('orders', () => ({ status: 503, body: { type: 'https://shipshape.dev/problems/dependency-unavailable', title: 'Service Unavailable', status: 503, detail: 'products service is unavailable', dependency: 'products' }, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' } }));
+    const orders = await startStub('orders', () => ({
+      status: 503,
+      body: {
+        type: 'https://shipshape.dev/problems/dependency-unavailable',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'products service is unavailable',
+        dependency: 'products',
+      },
+      headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+    }));
     const gw = await startGateway({ users, orders }, { BREAKER_FAILURE_THRESHOLD: '3', UPSTREAM_RETRIES: '0' });
     try {
       for (let i = 0; i < 6; i++) {
-        const res = await gw.inject({ method: 'POST', url: '/orders', payload: {}, headers: { 'idempotency-key': `k${i}` } });
+        const res = await gw.inject({
+          method: 'POST',
+          url: '/orders',
+          payload: {},
+          headers: { 'idempotency-key': `k${i}` },
+        });
         assert.equal(res.statusCode, 503);
         assert.equal(res.json().dependency, 'products', 'the answer of orders, not a gateway circuit');
       }

@@ -12,15 +12,27 @@ import ordersRoutes from './routes/orders/index.ts';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export async function buildApp(config: Config, opts: { logger?: boolean; reconciler?: boolean } = {}): Promise<App> {
-  const app = await createService({ name: 'orders', version, description: 'Orders: idempotent order placement over users and products.', config, logger: opts.logger ?? true });
+  const app = await createService({
+    name: 'orders',
+    version,
+    description: 'Orders: idempotent order placement over users and products.',
+    config,
+    logger: opts.logger ?? true,
+  });
   const db = attachDatabase(app, 'orders', config, migrations);
   const orders = new OrdersRepo(db);
   const keys = new IdempotencyRepo(db, config.IDEMPOTENCY_TTL_HOURS, config.IDEMPOTENCY_LEASE_MS);
   const deps = new Dependencies(app, config);
   await app.register(ordersRoutes, { db, orders, keys, deps });
   if (opts.reconciler !== false) {
-    const released = app.metrics.counter('shipshape_reconciler_released_total', 'Reservations released by the reconciler.');
-    const stop = startReconciler({ orders, keys, deps, log: app.log, released, graceMs: config.RECONCILE_GRACE_MS }, config.RECONCILE_INTERVAL_MS);
+    const released = app.metrics.counter(
+      'shipshape_reconciler_released_total',
+      'Reservations released by the reconciler.',
+    );
+    const stop = startReconciler(
+      { orders, keys, deps, log: app.log, released, graceMs: config.RECONCILE_GRACE_MS },
+      config.RECONCILE_INTERVAL_MS,
+    );
     app.addHook('onClose', stop);
   }
   return app;

@@ -7,10 +7,30 @@ export const configSchema = Type.Object({
   ...upstreamEnv,
   USERS_URL: Type.String({ default: 'http://127.0.0.1:3001', description: 'Base URL of the users service.' }),
   PRODUCTS_URL: Type.String({ default: 'http://127.0.0.1:3002', description: 'Base URL of the products service.' }),
-  IDEMPOTENCY_TTL_HOURS: Type.Integer({ minimum: 24, maximum: 720, default: 24, description: 'How long Idempotency-Key records are kept (at least 24 h).' }),
-  IDEMPOTENCY_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 30000, description: 'How long an in-flight key is held before a crashed attempt may be taken over.' }),
-  RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 3600000, default: 15000, description: 'How often the reconciler looks for reservations whose order was never recorded.' }),
-  RECONCILE_GRACE_MS: Type.Integer({ minimum: 100, maximum: 3600000, default: 60000, description: 'Age a reservation must reach before the reconciler may release it.' }),
+  IDEMPOTENCY_TTL_HOURS: Type.Integer({
+    minimum: 24,
+    maximum: 720,
+    default: 24,
+    description: 'How long Idempotency-Key records are kept (at least 24 h).',
+  }),
+  IDEMPOTENCY_LEASE_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600000,
+    default: 30000,
+    description: 'How long an in-flight key is held before a crashed attempt may be taken over.',
+  }),
+  RECONCILE_INTERVAL_MS: Type.Integer({
+    minimum: 100,
+    maximum: 3600000,
+    default: 15000,
+    description: 'How often the reconciler looks for reservations whose order was never recorded.',
+  }),
+  RECONCILE_GRACE_MS: Type.Integer({
+    minimum: 100,
+    maximum: 3600000,
+    default: 60000,
+    description: 'Age a reservation must reach before the reconciler may release it.',
+  }),
 });
 export type Config = Static<typeof configSchema>;
 export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => loadConfig(configSchema, env);

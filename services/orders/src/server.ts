@@ -2,4 +2,8 @@ import { runService } from '@shipshape/platform/server';
 import { readConfig } from './config.ts';
 import { buildApp } from './app.ts';
 
-await runService('orders', () => readConfig(), (config) => buildApp(config));
+await runService(
+  'orders',
+  () => readConfig(),
+  (config) => buildApp(config),
+);

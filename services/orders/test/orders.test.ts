@@ -16,9 +16,15 @@ let productsUrl: string;
 let ordersUrl: string;
 const initial = new Map<string, number>();
 
-const newUser = async () => (await call(`${usersUrl}/users`, { body: { name: 'Buyer', email: `buyer-${randomUUID()}@example.com` } })).body as { id: string };
+const newUser = async () =>
+  (await call(`${usersUrl}/users`, { body: { name: 'Buyer', email: `buyer-${randomUUID()}@example.com` } })).body as {
+    id: string;
+  };
 const newProduct = async (stock: number, priceCents = 250) => {
-  const res = await call(`${productsUrl}/products`, { body: { sku: `O-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents, currency: 'EUR', stock }, headers: { authorization: `Bearer ${adminToken()}` } });
+  const res = await call(`${productsUrl}/products`, {
+    body: { sku: `O-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents, currency: 'EUR', stock },
+    headers: { authorization: `Bearer ${adminToken()}` },
+  });
   assert.equal(res.status, 201, res.text);
   initial.set(res.body.id, stock);
   return res.body as { id: string };
@@ -26,7 +32,8 @@ const newProduct = async (stock: number, priceCents = 250) => {
 /** `null` sends no Idempotency-Key at all. */
 const order = (base: string, body: unknown, key: string | null = randomUUID()) =>
   call(`${base}/orders`, { body, headers: key === null ? {} : { 'idempotency-key': key } });
-const stockOf = async (id: string) => (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [id])).rows[0]!.stock as number;
+const stockOf = async (id: string) =>
+  (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [id])).rows[0]!.stock as number;
 
 before(async () => {
   db = await createTestDatabase();
@@ -36,7 +43,10 @@ before(async () => {
   apps.push(u.app, p.app);
   usersUrl = u.url;
   productsUrl = p.url;
-  const o = await startOrders({ DATABASE_URL: db.url, USERS_URL: usersUrl, PRODUCTS_URL: productsUrl }, { reconciler: false });
+  const o = await startOrders(
+    { DATABASE_URL: db.url, USERS_URL: usersUrl, PRODUCTS_URL: productsUrl },
+    { reconciler: false },
+  );
   apps.push(o.app);
   ordersUrl = o.url;
 });
@@ -52,7 +62,13 @@ describe('placing orders', () => {
     const user = await newUser();
     const a = await newProduct(10, 300);
     const b = await newProduct(10, 1250);
-    const res = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }] });
+    const res = await order(ordersUrl, {
+      userId: user.id,
+      items: [
+        { productId: a.id, quantity: 2 },
+        { productId: b.id, quantity: 1 },
+      ],
+    });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.status, 'confirmed');
     assert.equal(res.body.totalCents, 2 * 300 + 1250);
@@ -64,7 +80,13 @@ describe('placing orders', () => {
     assert.equal(await stockOf(a.id), 8);
     assert.deepEqual((await call(`${ordersUrl}/orders/${res.body.id}`)).body, res.body);
     const text = await (await fetch(`${ordersUrl}/metrics`)).text();
-    assert.ok(metricValue(text, 'http_client_request_duration_seconds_count', { target: 'products', operation: 'reserve_stock', status_class: '2xx' }) >= 1);
+    assert.ok(
+      metricValue(text, 'http_client_request_duration_seconds_count', {
+        target: 'products',
+        operation: 'reserve_stock',
+        status_class: '2xx',
+      }) >= 1,
+    );
     assert.ok(metricValue(text, 'shipshape_orders_created_total') >= 1);
   });
 
@@ -77,7 +99,10 @@ describe('placing orders', () => {
       [{ productId: a.id, quantity: 0 }],
       [{ productId: a.id, quantity: 101 }],
       Array.from({ length: 21 }, () => ({ productId: randomUUID(), quantity: 1 })),
-      [{ productId: a.id, quantity: 1 }, { productId: a.id, quantity: 1 }],
+      [
+        { productId: a.id, quantity: 1 },
+        { productId: a.id, quantity: 1 },
+      ],
     ]) {
       const res = await order(ordersUrl, { userId: user.id, items });
       assert.equal(res.status, 400, JSON.stringify(items).slice(0, 80));
@@ -112,7 +137,10 @@ describe('placing orders', () => {
     assert.equal(await stockOf(a.id), 3);
     const other = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] }, key);
     assert.equal(other.status, 422);
-    const keyRow = await db.query(`SELECT expires_at - created_at >= interval '24 hours' AS kept FROM orders.idempotency_keys WHERE key = $1`, [key]);
+    const keyRow = await db.query(
+      `SELECT expires_at - created_at >= interval '24 hours' AS kept FROM orders.idempotency_keys WHERE key = $1`,
+      [key],
+    );
     assert.equal(keyRow.rows[0]!.kept, true);
   });
 
@@ -142,7 +170,9 @@ describe('placing orders', () => {
     const K = 30;
     const user = await newUser();
     const a = await newProduct(S);
-    const results = await Promise.all(Array.from({ length: K }, () => order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] })));
+    const results = await Promise.all(
+      Array.from({ length: K }, () => order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] })),
+    );
     const statuses = results.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 201).length, S, statuses.join(','));
     assert.equal(statuses.filter((s) => s === 409).length, K - S);
@@ -158,7 +188,10 @@ describe('placing orders', () => {
     const body = { userId: user.id, items: [{ productId: a.id, quantity: 1 }] };
     const results = await Promise.all(Array.from({ length: 10 }, () => order(ordersUrl, body, key)));
     const statuses = results.map((r) => r.status);
-    assert.ok(statuses.every((s) => s === 201 || s === 409), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => s === 201 || s === 409),
+      statuses.join(','),
+    );
     assert.ok(statuses.includes(201));
     assert.equal(await stockOf(a.id), 19);
     const created = new Set(results.filter((r) => r.status === 201).map((r) => r.body.id));
@@ -184,7 +217,8 @@ describe('placing orders', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { status: number; body: { items: { id: string; userId: string }[]; nextCursor: string | null } } = await call(`${ordersUrl}/orders?userId=${user.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: { status: number; body: { items: { id: string; userId: string }[]; nextCursor: string | null } } =
+        await call(`${ordersUrl}/orders?userId=${user.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       assert.equal(res.status, 200);
       assert.ok(res.body.items.every((o) => o.userId === user.id));
       ids.push(...res.body.items.map((o) => o.id));
@@ -265,8 +299,16 @@ describe('dependencies failing', () => {
     const text = await (await fetch(`${faulty}/metrics`)).text();
     assert.equal(metricValue(text, 'circuit_breaker_state', { target: 'products' }), 2);
     productsProxy.failWith = undefined;
-    await waitFor('circuit to close', async () => (await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] })).status === 201, 5000, 200);
-    assert.equal(metricValue(await (await fetch(`${faulty}/metrics`)).text(), 'circuit_breaker_state', { target: 'products' }), 0);
+    await waitFor(
+      'circuit to close',
+      async () => (await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] })).status === 201,
+      5000,
+      200,
+    );
+    assert.equal(
+      metricValue(await (await fetch(`${faulty}/metrics`)).text(), 'circuit_breaker_state', { target: 'products' }),
+      0,
+    );
   });
 
   test('when products is slower than the deadline, then 503 fast, and the late reservation is released', async () => {
@@ -280,8 +322,18 @@ describe('dependencies failing', () => {
     assert.equal(res.status, 503);
     assert.ok(took < 1500, `answered in ${took} ms`);
     // The proxy still delivers the reservation after orders gave up on it; it must not stay held.
-    await waitFor('late reservation to land', async () => (await db.query('SELECT 1 FROM catalog.reservations WHERE product_id = $1', [a.id])).rowCount === 1, 5000, 50);
-    await waitFor('late reservation to be released', async () => (await orphanReservations(db)) === 0 && (await stockOf(a.id)) === 5, 10_000, 100);
+    await waitFor(
+      'late reservation to land',
+      async () => (await db.query('SELECT 1 FROM catalog.reservations WHERE product_id = $1', [a.id])).rowCount === 1,
+      5000,
+      50,
+    );
+    await waitFor(
+      'late reservation to be released',
+      async () => (await orphanReservations(db)) === 0 && (await stockOf(a.id)) === 5,
+      10_000,
+      100,
+    );
   });
 
   test('when recording the order fails after stock was reserved, then the reservation is released', async () => {
@@ -300,7 +352,9 @@ describe('dependencies failing', () => {
 
   test('when stock is held for an order that was never recorded, then the reconciler releases it', async () => {
     const a = await newProduct(5);
-    const orphan = await call(`${productsUrl}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 2 }] } });
+    const orphan = await call(`${productsUrl}/internal/reservations`, {
+      body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 2 }] },
+    });
     assert.equal(orphan.status, 201);
     assert.equal(await stockOf(a.id), 3);
     await waitFor('reconciler to release the orphan', async () => (await stockOf(a.id)) === 5, 10_000, 100);

@@ -35,7 +35,16 @@ after(async () => {
 test('when SIGTERM arrives with a request in flight, then readiness drops at once, the request completes, and the process exits 0', async () => {
   const port = await freePort();
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'server.ts')], {
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db.url, USERS_URL: usersUrl, PRODUCTS_URL: proxy.url, SHUTDOWN_DRAIN_MS: '1500', UPSTREAM_TIMEOUT_MS: '5000' },
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      USERS_URL: usersUrl,
+      PRODUCTS_URL: proxy.url,
+      SHUTDOWN_DRAIN_MS: '1500',
+      UPSTREAM_TIMEOUT_MS: '5000',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -44,10 +53,19 @@ test('when SIGTERM arrives with a request in flight, then readiness drops at onc
   const base = `http://127.0.0.1:${port}`;
   await waitFor('orders to be ready', async () => (await call(`${base}/ready`)).status === 200, 20_000, 100);
 
-  const user = (await call(`${usersUrl}/users`, { body: { name: 'Late', email: `late-${randomUUID()}@example.com` } })).body;
-  const product = (await call(`${productsUrl}/products`, { body: { sku: `SD-${randomUUID().slice(0, 6)}`, name: 'x', priceCents: 1, currency: 'EUR', stock: 3 }, headers: { authorization: `Bearer ${adminToken()}` } })).body;
+  const user = (await call(`${usersUrl}/users`, { body: { name: 'Late', email: `late-${randomUUID()}@example.com` } }))
+    .body;
+  const product = (
+    await call(`${productsUrl}/products`, {
+      body: { sku: `SD-${randomUUID().slice(0, 6)}`, name: 'x', priceCents: 1, currency: 'EUR', stock: 3 },
+      headers: { authorization: `Bearer ${adminToken()}` },
+    })
+  ).body;
   proxy.delayMs = 1000;
-  const inFlight = call(`${base}/orders`, { body: { userId: user.id, items: [{ productId: product.id, quantity: 1 }] }, headers: { 'idempotency-key': randomUUID() } });
+  const inFlight = call(`${base}/orders`, {
+    body: { userId: user.id, items: [{ productId: product.id, quantity: 1 }] },
+    headers: { 'idempotency-key': randomUUID() },
+  });
   await waitFor('the order to reach products', async () => proxy.requests > 0, 5000, 10);
   child.kill('SIGTERM');
   await waitFor('readiness to drop', async () => (await call(`${base}/ready`)).status === 503, 1000, 20);

@@ -11,7 +11,13 @@ import reservationRoutes from './routes/reservations/index.ts';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export async function buildApp(config: Config, opts: { logger?: boolean } = {}): Promise<App> {
-  const app = await createService({ name: 'products', version, description: 'Products: catalog and inventory.', config, ...opts });
+  const app = await createService({
+    name: 'products',
+    version,
+    description: 'Products: catalog and inventory.',
+    config,
+    ...opts,
+  });
   const db = attachDatabase(app, 'products', config, migrations);
   const cache = attachCache(app, 'products', config);
   const repo = new ProductsRepo(db);

@@ -11,7 +11,14 @@ let db: TestDatabase;
 let app: App;
 let base: string;
 const admin = () => ({ authorization: `Bearer ${adminToken()}` });
-const newProduct = (over: Record<string, unknown> = {}) => ({ sku: `SKU-${randomUUID().slice(0, 8)}`, name: 'Widget', priceCents: 1500, currency: 'EUR', stock: 10, ...over });
+const newProduct = (over: Record<string, unknown> = {}) => ({
+  sku: `SKU-${randomUUID().slice(0, 8)}`,
+  name: 'Widget',
+  priceCents: 1500,
+  currency: 'EUR',
+  stock: 10,
+  ...over,
+});
 const create = async (over: Record<string, unknown> = {}) => {
   const res = await call(`${base}/products`, { body: newProduct(over), headers: admin() });
   assert.equal(res.status, 201, res.text);
@@ -29,7 +36,11 @@ after(async () => {
 
 describe('catalog writes need an admin token', () => {
   test('when no token is sent, then 401 with WWW-Authenticate', async () => {
-    for (const [method, path] of [['POST', '/products'], ['PATCH', `/products/${randomUUID()}`], ['DELETE', `/products/${randomUUID()}`]] as const) {
+    for (const [method, path] of [
+      ['POST', '/products'],
+      ['PATCH', `/products/${randomUUID()}`],
+      ['DELETE', `/products/${randomUUID()}`],
+    ] as const) {
       const res = await call(base + path, { method, body: method === 'DELETE' ? undefined : {} });
       assert.equal(res.status, 401, `${method} ${path}`);
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
@@ -38,12 +49,29 @@ describe('catalog writes need an admin token', () => {
   });
 
   test('when the token has another role, a bad signature, or is expired, then 403 / 401', async () => {
-    assert.equal((await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${adminToken({ role: 'customer' })}` } })).status, 403);
+    assert.equal(
+      (
+        await call(`${base}/products`, {
+          body: newProduct(),
+          headers: { authorization: `Bearer ${adminToken({ role: 'customer' })}` },
+        })
+      ).status,
+      403,
+    );
     const forged = adminToken().replace(/\.[^.]+$/, '.c2lnbmF0dXJl');
-    assert.equal((await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${forged}` } })).status, 401);
+    assert.equal(
+      (await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${forged}` } })).status,
+      401,
+    );
     const expired = adminToken({ exp: Math.floor(Date.now() / 1000) - 60 });
-    assert.equal((await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${expired}` } })).status, 401);
-    assert.equal((await call(`${base}/products`, { body: newProduct(), headers: { authorization: 'Basic abc' } })).status, 401);
+    assert.equal(
+      (await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${expired}` } })).status,
+      401,
+    );
+    assert.equal(
+      (await call(`${base}/products`, { body: newProduct(), headers: { authorization: 'Basic abc' } })).status,
+      401,
+    );
   });
 
   test('when an admin creates, patches stock and deletes, then reads follow', async () => {
@@ -51,12 +79,19 @@ describe('catalog writes need an admin token', () => {
     assert.equal(p.priceCents, 1500);
     assert.equal((await call(`${base}/products/${p.id}`)).headers.get('x-cache'), 'miss');
     assert.equal((await call(`${base}/products/${p.id}`)).headers.get('x-cache'), 'hit');
-    const patched = await call(`${base}/products/${p.id}`, { method: 'PATCH', body: { stock: 3, priceCents: 999 }, headers: admin() });
+    const patched = await call(`${base}/products/${p.id}`, {
+      method: 'PATCH',
+      body: { stock: 3, priceCents: 999 },
+      headers: admin(),
+    });
     assert.equal(patched.status, 200);
     const read = await call(`${base}/products/${p.id}`);
     assert.equal(read.body.stock, 3);
     assert.equal(read.body.priceCents, 999);
-    assert.equal((await call(`${base}/products/${p.id}`, { method: 'PATCH', body: { stock: -1 }, headers: admin() })).status, 400);
+    assert.equal(
+      (await call(`${base}/products/${p.id}`, { method: 'PATCH', body: { stock: -1 }, headers: admin() })).status,
+      400,
+    );
     assert.equal((await call(`${base}/products`, { body: newProduct({ sku: p.sku }), headers: admin() })).status, 409);
     assert.equal((await call(`${base}/products/${p.id}`, { method: 'DELETE', headers: admin() })).status, 204);
     assert.equal((await call(`${base}/products/${p.id}`)).status, 404);
@@ -69,14 +104,21 @@ describe('stock reservations', () => {
     const K = 40;
     const p = await create({ stock: S });
     const results = await Promise.all(
-      Array.from({ length: K }, () => call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: p.id, quantity: 1 }] } })),
+      Array.from({ length: K }, () =>
+        call(`${base}/internal/reservations`, {
+          body: { orderId: randomUUID(), items: [{ productId: p.id, quantity: 1 }] },
+        }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 201).length, S);
     assert.equal(statuses.filter((s) => s === 409).length, K - S);
     const row = await db.query('SELECT stock FROM catalog.products WHERE id = $1', [p.id]);
     assert.equal(row.rows[0]!.stock, 0);
-    const held = await db.query(`SELECT sum(quantity)::int AS n FROM catalog.reservations WHERE product_id = $1 AND status = 'reserved'`, [p.id]);
+    const held = await db.query(
+      `SELECT sum(quantity)::int AS n FROM catalog.reservations WHERE product_id = $1 AND status = 'reserved'`,
+      [p.id],
+    );
     assert.equal(held.rows[0]!.n, S);
   });
 
@@ -93,7 +135,15 @@ describe('stock reservations', () => {
   test('when one item lacks stock, then nothing is reserved and 409 names the product', async () => {
     const a = await create({ stock: 5 });
     const b = await create({ stock: 1 });
-    const res = await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 2 }] } });
+    const res = await call(`${base}/internal/reservations`, {
+      body: {
+        orderId: randomUUID(),
+        items: [
+          { productId: a.id, quantity: 2 },
+          { productId: b.id, quantity: 2 },
+        ],
+      },
+    });
     assert.equal(res.status, 409);
     assert.equal(res.body.productId, b.id);
     assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [a.id])).rows[0]!.stock, 5);
@@ -103,10 +153,20 @@ describe('stock reservations', () => {
     const a = await create({ currency: 'EUR' });
     const b = await create({ currency: 'USD' });
     const unknown = randomUUID();
-    const r1 = await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: unknown, quantity: 1 }] } });
+    const r1 = await call(`${base}/internal/reservations`, {
+      body: { orderId: randomUUID(), items: [{ productId: unknown, quantity: 1 }] },
+    });
     assert.equal(r1.status, 422);
     assert.equal(r1.body.productId, unknown);
-    const r2 = await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 1 }] } });
+    const r2 = await call(`${base}/internal/reservations`, {
+      body: {
+        orderId: randomUUID(),
+        items: [
+          { productId: a.id, quantity: 1 },
+          { productId: b.id, quantity: 1 },
+        ],
+      },
+    });
     assert.equal(r2.status, 422);
     assert.equal((await db.query('SELECT stock FROM catalog.products WHERE id = $1', [a.id])).rows[0]!.stock, 10);
   });
@@ -125,7 +185,9 @@ describe('stock reservations', () => {
   test('when stock changes through a reservation, then the cached product is refreshed', async () => {
     const p = await create({ stock: 9 });
     await call(`${base}/products/${p.id}`);
-    await call(`${base}/internal/reservations`, { body: { orderId: randomUUID(), items: [{ productId: p.id, quantity: 4 }] } });
+    await call(`${base}/internal/reservations`, {
+      body: { orderId: randomUUID(), items: [{ productId: p.id, quantity: 4 }] },
+    });
     const read = await call(`${base}/products/${p.id}`);
     assert.equal(read.body.stock, 5);
     const text = await (await fetch(`${base}/metrics`)).text();
@@ -135,6 +197,9 @@ describe('stock reservations', () => {
 
   test('when a CHECK would be violated by a direct write, then PostgreSQL refuses it', async () => {
     const p = await create({ stock: 1 });
-    await assert.rejects(db.query('UPDATE catalog.products SET stock = stock - 2 WHERE id = $1', [p.id]), /check constraint/);
+    await assert.rejects(
+      db.query('UPDATE catalog.products SET stock = stock - 2 WHERE id = $1', [p.id]),
+      /check constraint/,
+    );
   });
 });

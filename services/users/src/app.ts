@@ -9,7 +9,13 @@ import usersRoutes from './routes/users/index.ts';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export async function buildApp(config: Config, opts: { logger?: boolean } = {}): Promise<App> {
-  const app = await createService({ name: 'users', version, description: 'Users: accounts with cached reads.', config, ...opts });
+  const app = await createService({
+    name: 'users',
+    version,
+    description: 'Users: accounts with cached reads.',
+    config,
+    ...opts,
+  });
   const db = attachDatabase(app, 'users', config, migrations);
   const cache = attachCache(app, 'users', config);
   await app.register(usersRoutes, { repo: new UsersRepo(db), cache });

@@ -6,7 +6,12 @@ import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { startUsers, uniqueNamespace } from '../../../test/support/apps.ts';
 import { call, metricValue, waitFor } from '../../../test/support/http.ts';
-import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../../../test/support/servers.ts';
+import {
+  startPrivatePostgres,
+  startPrivateRedis,
+  type PrivatePostgres,
+  type PrivateRedis,
+} from '../../../test/support/servers.ts';
 import type { App } from '@shipshape/platform/service';
 
 const email = () => `r-${randomUUID()}@example.com`;
@@ -20,7 +25,11 @@ describe('when Redis goes down and comes back', () => {
   before(async () => {
     redis = await startPrivateRedis();
     db = await createTestDatabase();
-    ({ app, url: base } = await startUsers({ DATABASE_URL: db.url, REDIS_URL: redis.url, CACHE_NAMESPACE: uniqueNamespace() }));
+    ({ app, url: base } = await startUsers({
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      CACHE_NAMESPACE: uniqueNamespace(),
+    }));
   });
   after(async () => {
     await app.close();
@@ -34,7 +43,10 @@ describe('when Redis goes down and comes back', () => {
     assert.equal((await call(`${base}/users/${u.id}`)).headers.get('x-cache'), 'hit');
 
     await redis.stop();
-    await waitFor('cache to be reported down', async () => (await call(`${base}/ready`)).body.checks.cache.status === 'down');
+    await waitFor(
+      'cache to be reported down',
+      async () => (await call(`${base}/ready`)).body.checks.cache.status === 'down',
+    );
     const ready = await call(`${base}/ready`);
     assert.equal(ready.status, 200);
     assert.equal(ready.body.status, 'degraded');
@@ -43,7 +55,10 @@ describe('when Redis goes down and comes back', () => {
       assert.equal(r.status, 200);
       assert.equal(r.headers.get('x-cache'), 'miss');
     }
-    const patched = await call(`${base}/users/${u.id}`, { method: 'PATCH', body: { name: 'Written while Redis was down' } });
+    const patched = await call(`${base}/users/${u.id}`, {
+      method: 'PATCH',
+      body: { name: 'Written while Redis was down' },
+    });
     assert.equal(patched.status, 200);
     const created = await call(`${base}/users`, { body: { name: 'New while down', email: email() } });
     assert.equal(created.status, 201);
@@ -52,7 +67,12 @@ describe('when Redis goes down and comes back', () => {
 
     const t0 = Date.now();
     await redis.start();
-    await waitFor('cache to reconnect', async () => (await call(`${base}/ready`)).body.checks.cache.status === 'up', 20_000, 50);
+    await waitFor(
+      'cache to reconnect',
+      async () => (await call(`${base}/ready`)).body.checks.cache.status === 'up',
+      20_000,
+      50,
+    );
     const recoveredMs = Date.now() - t0;
     // The write made during the outage is visible: no stale entry survives the reconnect.
     const fresh = await call(`${base}/users/${u.id}`);
@@ -94,7 +114,11 @@ describe('when PostgreSQL goes down and comes back', () => {
     assert.equal(unready.body.checks.database.status, 'down');
     assert.equal((await call(`${base}/health`)).status, 200, 'liveness must not fail on a dependency outage');
     const text = await (await fetch(`${base}/metrics`)).text();
-    assert.ok(metricValue(text, 'db_client_errors_total', { kind: 'connection' }) + metricValue(text, 'db_client_errors_total', { kind: 'timeout' }) >= 1);
+    assert.ok(
+      metricValue(text, 'db_client_errors_total', { kind: 'connection' }) +
+        metricValue(text, 'db_client_errors_total', { kind: 'timeout' }) >=
+        1,
+    );
     assert.equal(metricValue(text, 'service_ready'), 0);
 
     const t1 = Date.now();
@@ -126,12 +150,18 @@ describe('when the database kills the service connections', () => {
     await Promise.all(Array.from({ length: 8 }, () => call(`${base}/users?limit=5`)));
     const admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
-    const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'users'`, [db.name]);
+    const killed = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'users'`,
+      [db.name],
+    );
     await admin.end();
     assert.ok((killed.rowCount ?? 0) >= 1, 'some connections were killed');
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) statuses.push((await call(`${base}/users/${u.id}`)).status);
-    assert.ok(statuses.every((s) => s === 200 || s === 503), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => s === 200 || s === 503),
+      statuses.join(','),
+    );
     assert.equal(statuses.at(-1), 200);
     assert.equal((await call(`${base}/ready`)).status, 200);
   });

@@ -47,7 +47,11 @@ describe('users API', () => {
     assert.equal(res.body.type, 'https://shipshape.dev/problems/validation-error');
     const fields = [...new Set(res.body.errors.map((e: { field: string }) => e.field))].sort();
     assert.deepEqual(fields, ['body.email', 'body.extra', 'body.name']);
-    const notJson = await call(`${base}/users`, { raw: '{"name":', headers: { 'content-type': 'application/json' }, method: 'POST' });
+    const notJson = await call(`${base}/users`, {
+      raw: '{"name":',
+      headers: { 'content-type': 'application/json' },
+      method: 'POST',
+    });
     assert.equal(notJson.status, 400);
     assert.equal(notJson.body.status, 400);
   });
@@ -86,7 +90,9 @@ describe('users API', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await call(`${base}/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await call(
+        `${base}/users?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       assert.equal(res.status, 200);
       seen.push(...res.body.items.map((x) => x.id));
       cursor = res.body.nextCursor;
@@ -106,17 +112,32 @@ describe('users API', () => {
 
   test('when 20 clients miss the same key at once, then the database is read once', async () => {
     const u = (await call(`${base}/users`, { body: { name: 'Storm', email: email('storm') } })).body;
-    const before = metricValue(await (await fetch(`${base}/metrics`)).text(), 'db_client_operation_duration_seconds_count', { operation: 'users_get' });
+    const before = metricValue(
+      await (await fetch(`${base}/metrics`)).text(),
+      'db_client_operation_duration_seconds_count',
+      { operation: 'users_get' },
+    );
     const results = await Promise.all(Array.from({ length: 20 }, () => call(`${base}/users/${u.id}`)));
     assert.ok(results.every((r) => r.status === 200));
-    const afterCount = metricValue(await (await fetch(`${base}/metrics`)).text(), 'db_client_operation_duration_seconds_count', { operation: 'users_get' });
+    const afterCount = metricValue(
+      await (await fetch(`${base}/metrics`)).text(),
+      'db_client_operation_duration_seconds_count',
+      { operation: 'users_get' },
+    );
     assert.equal(afterCount - before, 1);
   });
 
   test('when requests are served, then /metrics has duration histograms by route template', async () => {
     await call(`${base}/users/00000000-0000-4000-8000-000000000000`);
     const text = await (await fetch(`${base}/metrics`)).text();
-    assert.ok(metricValue(text, 'http_server_request_duration_seconds_count', { route: '/users/:id', method: 'GET', status_class: '4xx', service: 'users' }) >= 1);
+    assert.ok(
+      metricValue(text, 'http_server_request_duration_seconds_count', {
+        route: '/users/:id',
+        method: 'GET',
+        status_class: '4xx',
+        service: 'users',
+      }) >= 1,
+    );
     assert.ok(metricValue(text, 'cache_requests_total', { cache: 'users', result: 'hit' }) >= 1);
     assert.equal(metricValue(text, 'cache_up'), 1);
   });

@@ -27,14 +27,23 @@ interface JsonReport {
 function runSuite(args: string[], env: Record<string, string>): Promise<Run> {
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', NO_COLOR: '1' };
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { env: { ...base, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
-async function acceptStub(faults: Fault[] = [], env: Record<string, string> = { JWT_SECRET: SECRET }, extraArgs: string[] = []) {
+async function acceptStub(
+  faults: Fault[] = [],
+  env: Record<string, string> = { JWT_SECRET: SECRET },
+  extraArgs: string[] = [],
+) {
   const stub = await startStubSystem(SECRET, faults);
   try {
     const run = await runSuite(['--base-url', stub.url, '--json', ...extraArgs], env);
@@ -45,7 +54,8 @@ async function acceptStub(faults: Fault[] = [], env: Record<string, string> = { 
   }
 }
 
-const failedNames = (report: JsonReport | undefined) => report?.checks.filter((c) => c.outcome === 'fail').map((c) => c.name) ?? [];
+const failedNames = (report: JsonReport | undefined) =>
+  report?.checks.filter((c) => c.outcome === 'fail').map((c) => c.name) ?? [];
 
 describe('acceptance suite', () => {
   test('when a system has no sample data, then --unseeded accepts it and the default run names the missing seed', async () => {
@@ -66,7 +76,10 @@ describe('acceptance suite', () => {
     assert.ok(report.passed >= 25, `expected at least 25 checks, got ${report.passed}`);
     assert.equal(users, 1, 'the user it created is gone');
     assert.equal(products, 1, 'the product it created is gone');
-    assert.deepEqual(orders.map((o) => o.status), ['cancelled']);
+    assert.deepEqual(
+      orders.map((o) => o.status),
+      ['cancelled'],
+    );
   });
 
   test('when given an admin token instead of the secret, then it uses it and passes', async () => {
@@ -76,8 +89,14 @@ describe('acceptance suite', () => {
   });
 
   const faults: [Fault, string][] = [
-    ['no-replay-header', 'POST /orders replayed with the same key returns the same response, Idempotent-Replayed: true'],
-    ['replay-creates-new-order', 'POST /orders replayed with the same key returns the same response, Idempotent-Replayed: true'],
+    [
+      'no-replay-header',
+      'POST /orders replayed with the same key returns the same response, Idempotent-Replayed: true',
+    ],
+    [
+      'replay-creates-new-order',
+      'POST /orders replayed with the same key returns the same response, Idempotent-Replayed: true',
+    ],
     ['stock-not-reserved', 'stock moved: the product has 3 left'],
     ['stock-not-restored', 'stock restored: the product has 5 again'],
     ['cancel-not-idempotent', 'POST /orders/:id/cancel again is idempotent'],
@@ -111,7 +130,10 @@ describe('acceptance suite', () => {
       const run = await runSuite(['--base-url', stub.url], { JWT_SECRET: SECRET });
       assert.equal(run.code, 1);
       assert.match(run.stdout, /^ {2}✓ +\d+ ms {2}GET \/health answers 200 \(live\)$/m);
-      assert.match(run.stdout, /^ {2}✗ +\d+ ms {2}X-Request-ID is echoed back\n +expected the X-Request-ID response header/m);
+      assert.match(
+        run.stdout,
+        /^ {2}✗ +\d+ ms {2}X-Request-ID is echoed back\n +expected the X-Request-ID response header/m,
+      );
       assert.match(run.stdout, /NOT ACCEPTED: \d+ passed, 1 failed, 0 skipped/);
     } finally {
       await stub.close();

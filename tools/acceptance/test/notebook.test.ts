@@ -9,7 +9,8 @@ import { startStubSystem, type Fault } from './stub-system.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NOTEBOOK = `${ROOT}notebooks/api-walkthrough.ipynb`;
-const script = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts.notebook;
+const script = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts
+  .notebook;
 
 interface Cell {
   cell_type: string;
@@ -23,10 +24,16 @@ function runNotebook(faults: Fault[]): Promise<{ code: number; output: string; u
   return startStubSystem('notebook-test-secret-0123456789', faults).then(
     (stub) =>
       new Promise((resolve) => {
-        exec(script, { cwd: ROOT, env: { ...process.env, BASE_URL: stub.url }, timeout: 120_000 }, (err, stdout, stderr) => {
-          const usersLeft = stub.users.size;
-          void stub.close().then(() => resolve({ code: err ? Number(err.code ?? -1) : 0, output: stdout + stderr, usersLeft }));
-        });
+        exec(
+          script,
+          { cwd: ROOT, env: { ...process.env, BASE_URL: stub.url }, timeout: 120_000 },
+          (err, stdout, stderr) => {
+            const usersLeft = stub.users.size;
+            void stub
+              .close()
+              .then(() => resolve({ code: err ? Number(err.code ?? -1) : 0, output: stdout + stderr, usersLeft }));
+          },
+        );
       }),
   );
 }

@@ -20,11 +20,43 @@ export type Fault =
   /** Not a fault: a production system without the sample data. */
   | 'unseeded';
 
-interface User { id: string; name: string; email: string; createdAt: string; updatedAt: string }
-interface Product { id: string; sku: string; name: string; description: string; priceCents: number; currency: string; stock: number; createdAt: string; updatedAt: string }
-interface OrderItem { productId: string; quantity: number; unitPriceCents: number }
-interface Order { id: string; userId: string; status: 'confirmed' | 'cancelled'; items: OrderItem[]; totalCents: number; currency: string; createdAt: string }
-interface Stored { request: string; status: number; body: unknown }
+interface User {
+  id: string;
+  name: string;
+  email: string;
+  createdAt: string;
+  updatedAt: string;
+}
+interface Product {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+  createdAt: string;
+  updatedAt: string;
+}
+interface OrderItem {
+  productId: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+interface Order {
+  id: string;
+  userId: string;
+  status: 'confirmed' | 'cancelled';
+  items: OrderItem[];
+  totalCents: number;
+  currency: string;
+  createdAt: string;
+}
+interface Stored {
+  request: string;
+  status: number;
+  body: unknown;
+}
 
 type Body = Record<string, unknown>;
 
@@ -46,10 +78,24 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
   const keys = new Map<string, Stored>();
   const cachedUsers = new Map<string, User>();
 
-  const seedUser: User = { id: randomUUID(), name: 'Ada Lovelace', email: 'ada@example.com', createdAt: now(), updatedAt: now() };
+  const seedUser: User = {
+    id: randomUUID(),
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    createdAt: now(),
+    updatedAt: now(),
+  };
   if (!has('unseeded')) users.set(seedUser.id, seedUser);
   const seedProduct: Product = {
-    id: randomUUID(), sku: 'SEED-1', name: 'Seed', description: 'seeded', priceCents: 999, currency: 'USD', stock: 10, createdAt: now(), updatedAt: now(),
+    id: randomUUID(),
+    sku: 'SEED-1',
+    name: 'Seed',
+    description: 'seeded',
+    priceCents: 999,
+    currency: 'USD',
+    stock: 10,
+    createdAt: now(),
+    updatedAt: now(),
   };
   if (!has('unseeded')) products.set(seedProduct.id, seedProduct);
 
@@ -60,7 +106,15 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
   const problem = (res: ServerResponse, status: number, detail: string, errors?: unknown[]) => {
     const type = has('plain-json-errors') ? 'application/json' : 'application/problem+json';
     res.writeHead(status, { 'content-type': type });
-    res.end(JSON.stringify({ type: `https://shipshape.dev/problems/${status}`, title: `HTTP ${status}`, status, detail, ...(errors ? { errors } : {}) }));
+    res.end(
+      JSON.stringify({
+        type: `https://shipshape.dev/problems/${status}`,
+        title: `HTTP ${status}`,
+        status,
+        detail,
+        ...(errors ? { errors } : {}),
+      }),
+    );
   };
   const role = (req: IncomingMessage): string | undefined => {
     const [, token] = /^Bearer (.+)$/.exec(req.headers.authorization ?? '') ?? [];
@@ -88,7 +142,8 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       const product = products.get(String(item.productId));
       if (!product) return { status: 422, body: { detail: `unknown product ${String(item.productId)}` } };
       const quantity = Number(item.quantity);
-      if (product.stock < quantity) return { status: 409, body: { detail: `insufficient stock for product ${product.id}` } };
+      if (product.stock < quantity)
+        return { status: 409, body: { detail: `insufficient stock for product ${product.id}` } };
       items.push({ productId: product.id, quantity, unitPriceCents: product.priceCents });
     }
     for (const item of items) {
@@ -96,8 +151,13 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       if (!has('stock-not-reserved')) product.stock -= item.quantity;
     }
     const order: Order = {
-      id: randomUUID(), userId: user.id, status: 'confirmed', items,
-      totalCents: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0), currency: 'USD', createdAt: now(),
+      id: randomUUID(),
+      userId: user.id,
+      status: 'confirmed',
+      items,
+      totalCents: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
+      currency: 'USD',
+      createdAt: now(),
     };
     orders.set(order.id, order);
     return { status: 201, body: order };
@@ -107,20 +167,29 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
     const path = url.pathname;
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
-    if (path.startsWith('/internal/')) return has('internal-routed') ? send(res, 200, {}) : problem(res, 404, `no route ${path}`);
-    if (method === 'GET' && path === '/') return send(res, 200, { service: 'gateway', company: 'Stub Corp', version: '0.0.0' });
+    if (path.startsWith('/internal/'))
+      return has('internal-routed') ? send(res, 200, {}) : problem(res, 404, `no route ${path}`);
+    if (method === 'GET' && path === '/')
+      return send(res, 200, { service: 'gateway', company: 'Stub Corp', version: '0.0.0' });
     if (method === 'GET' && (path === '/health' || path === '/ready')) return send(res, 200, { status: 'ok' });
     if (method === 'GET' && path === '/docs/json') {
-      return send(res, 200, { openapi: '3.1.0', info: { title: 'Stub Corp', version: '0.0.0' }, paths: { '/users': {}, '/products': {}, '/orders': {} } });
+      return send(res, 200, {
+        openapi: '3.1.0',
+        info: { title: 'Stub Corp', version: '0.0.0' },
+        paths: { '/users': {}, '/products': {}, '/orders': {} },
+      });
     }
 
     if (method === 'POST' && path === '/users') {
       const errors = [];
-      if (typeof body.name !== 'string' || body.name.length === 0) errors.push({ field: 'name', message: 'must not be empty' });
-      if (typeof body.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(body.email)) errors.push({ field: 'email', message: 'must be an email' });
+      if (typeof body.name !== 'string' || body.name.length === 0)
+        errors.push({ field: 'name', message: 'must not be empty' });
+      if (typeof body.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(body.email))
+        errors.push({ field: 'email', message: 'must be an email' });
       if (errors.length > 0) return problem(res, 400, 'invalid user', errors);
       const email = String(body.email);
-      if ([...users.values()].some((u) => u.email.toLowerCase() === email.toLowerCase())) return problem(res, 409, 'email taken');
+      if ([...users.values()].some((u) => u.email.toLowerCase() === email.toLowerCase()))
+        return problem(res, 409, 'email taken');
       const user: User = { id: randomUUID(), name: String(body.name), email, createdAt: now(), updatedAt: now() };
       users.set(user.id, user);
       return send(res, 201, user);
@@ -158,12 +227,20 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       }
     }
 
-    if (method === 'GET' && path === '/products') return send(res, 200, { items: [...products.values()], nextCursor: null });
+    if (method === 'GET' && path === '/products')
+      return send(res, 200, { items: [...products.values()], nextCursor: null });
     if (method === 'POST' && path === '/products') {
       if (!admin(req, res)) return;
       const product: Product = {
-        id: randomUUID(), sku: String(body.sku), name: String(body.name), description: String(body.description ?? ''),
-        priceCents: Number(body.priceCents), currency: String(body.currency), stock: Number(body.stock), createdAt: now(), updatedAt: now(),
+        id: randomUUID(),
+        sku: String(body.sku),
+        name: String(body.name),
+        description: String(body.description ?? ''),
+        priceCents: Number(body.priceCents),
+        currency: String(body.currency),
+        stock: Number(body.stock),
+        createdAt: now(),
+        updatedAt: now(),
       };
       products.set(product.id, product);
       return send(res, 201, product);
@@ -178,7 +255,10 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       }
       if (method === 'GET') {
         // A short think time, so clients that hang up do so while the request is in flight.
-        setTimeout(() => (product ? send(res, 200, product, { 'x-cache': 'miss' }) : problem(res, 404, 'no product')), 15);
+        setTimeout(
+          () => (product ? send(res, 200, product, { 'x-cache': 'miss' }) : problem(res, 404, 'no product')),
+          15,
+        );
         return;
       }
     }
@@ -249,10 +329,11 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
     users,
     products,
     orders,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      if (!server.listening) return resolve();
-      server.close((err) => (err ? reject(err) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        if (!server.listening) return resolve();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
   };
 }

@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import { findAdminToken, signToken } from '../token.ts';
 
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
 const verifies = (token: string, secret: string) => {
   const [header, payload, signature] = token.split('.');
   return createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url') === signature;
@@ -21,14 +22,21 @@ describe('admin token', () => {
 
   test('when signing, then the token is HS256 over the claims with a short expiry', () => {
     const token = signToken('s3cret-s3cret-s3cret', { sub: 'acceptance', role: 'admin' }, 300, 1_700_000_000_000);
-    assert.deepEqual(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()), { alg: 'HS256', typ: 'JWT' });
+    assert.deepEqual(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()), {
+      alg: 'HS256',
+      typ: 'JWT',
+    });
     assert.deepEqual(claimsOf(token), { sub: 'acceptance', role: 'admin', iat: 1_700_000_000, exp: 1_700_000_300 });
     assert.ok(verifies(token, 's3cret-s3cret-s3cret'));
     assert.ok(!verifies(token, 'another-secret'));
   });
 
   test('when ACCEPTANCE_ADMIN_TOKEN is set, then it wins over JWT_SECRET and the development secret', () => {
-    const found = findAdminToken('http://localhost:3000', { ACCEPTANCE_ADMIN_TOKEN: 'given', JWT_SECRET: 'x'.repeat(20) }, devSecretFile);
+    const found = findAdminToken(
+      'http://localhost:3000',
+      { ACCEPTANCE_ADMIN_TOKEN: 'given', JWT_SECRET: 'x'.repeat(20) },
+      devSecretFile,
+    );
     assert.deepEqual(found, { token: 'given', source: 'ACCEPTANCE_ADMIN_TOKEN' });
   });
 

@@ -15,7 +15,10 @@ const figures = (over: Partial<LoadFigures> = {}): LoadFigures => ({
   statusCodes: { '200': 10_000 },
   ...over,
 });
-const measured = (over: Partial<LoadFigures> = {}): Measured => ({ figures: figures(over), problems: loadProblems(figures(over)) });
+const measured = (over: Partial<LoadFigures> = {}): Measured => ({
+  figures: figures(over),
+  problems: loadProblems(figures(over)),
+});
 
 const healthy: GoalInput = {
   baseline: measured({ requestsPerSecond: 10_000 }),
@@ -32,10 +35,30 @@ describe('benchmark goals', () => {
   });
 
   test('when a share, the order p99 or an RSS is just past its goal, then that goal alone is missed', () => {
-    assert.deepEqual(verdicts({ ...healthy, productsDirect: measured({ requestsPerSecond: 4_999 }) }), ['MISS', 'PASS', 'PASS', 'PASS']);
-    assert.deepEqual(verdicts({ ...healthy, productsGateway: measured({ requestsPerSecond: 2_499 }) }), ['PASS', 'MISS', 'PASS', 'PASS']);
-    assert.deepEqual(verdicts({ ...healthy, ordersAtHalfRate: measured({ latencyP99Ms: 50 }) }), ['PASS', 'PASS', 'MISS', 'PASS']);
-    assert.deepEqual(verdicts({ ...healthy, rssMb: { ...healthy.rssMb, users: 200 } }), ['PASS', 'PASS', 'PASS', 'MISS']);
+    assert.deepEqual(verdicts({ ...healthy, productsDirect: measured({ requestsPerSecond: 4_999 }) }), [
+      'MISS',
+      'PASS',
+      'PASS',
+      'PASS',
+    ]);
+    assert.deepEqual(verdicts({ ...healthy, productsGateway: measured({ requestsPerSecond: 2_499 }) }), [
+      'PASS',
+      'MISS',
+      'PASS',
+      'PASS',
+    ]);
+    assert.deepEqual(verdicts({ ...healthy, ordersAtHalfRate: measured({ latencyP99Ms: 50 }) }), [
+      'PASS',
+      'PASS',
+      'MISS',
+      'PASS',
+    ]);
+    assert.deepEqual(verdicts({ ...healthy, rssMb: { ...healthy.rssMb, users: 200 } }), [
+      'PASS',
+      'PASS',
+      'PASS',
+      'MISS',
+    ]);
   });
 
   test('when a scenario got rate limited, then its goal is missed with the reason, however fast it was', () => {
@@ -53,12 +76,16 @@ describe('benchmark goals', () => {
 
 describe('RSS from /metrics', () => {
   test('when the exposition has process_resident_memory_bytes, then it is read, with or without labels', () => {
-    const text = '# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 84729856\n';
+    const text =
+      '# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 84729856\n';
     assert.equal(parseResidentBytes(text), 84_729_856);
     assert.equal(parseResidentBytes('process_resident_memory_bytes{service="users"} 1.5e8\n'), 150_000_000);
   });
 
   test('when the exposition lacks it, then nothing is read', () => {
-    assert.equal(parseResidentBytes('process_resident_memory_bytes_total 5\nnodejs_heap_size_total_bytes 10\n'), undefined);
+    assert.equal(
+      parseResidentBytes('process_resident_memory_bytes_total 5\nnodejs_heap_size_total_bytes 10\n'),
+      undefined,
+    );
   });
 });

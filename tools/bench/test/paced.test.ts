@@ -12,14 +12,28 @@ async function delayedServer(delayFor: (n: number) => number) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return { url, received: () => n, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return {
+    url,
+    received: () => n,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe('paced load', () => {
   test('when asked for 40 req/s for 1 s against a 20 ms server, then it sends 40 requests and p50 is near 20 ms', async () => {
     const server = await delayedServer(() => 20);
     try {
-      const figures = await runPaced({ url: server.url, method: 'GET', headers: {}, ratePerSecond: 40, durationSeconds: 1 });
+      const figures = await runPaced({
+        url: server.url,
+        method: 'GET',
+        headers: {},
+        ratePerSecond: 40,
+        durationSeconds: 1,
+      });
       assert.equal(server.received(), 40);
       assert.equal(figures.requests, 40);
       assert.equal(figures.non2xx, 0);
@@ -33,7 +47,13 @@ describe('paced load', () => {
     // The first answer takes 600 ms; a closed loop on one connection would send nothing meanwhile.
     const server = await delayedServer((n) => (n === 1 ? 600 : 5));
     try {
-      const figures = await runPaced({ url: server.url, method: 'GET', headers: {}, ratePerSecond: 50, durationSeconds: 1 });
+      const figures = await runPaced({
+        url: server.url,
+        method: 'GET',
+        headers: {},
+        ratePerSecond: 50,
+        durationSeconds: 1,
+      });
       assert.equal(server.received(), 50);
       assert.ok(figures.latencyP99Ms >= 590, `p99 ${figures.latencyP99Ms}`);
       assert.ok(figures.latencyP50Ms < 100, `p50 ${figures.latencyP50Ms}`);
@@ -52,7 +72,15 @@ describe('paced load', () => {
     try {
       let i = 0;
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      await runPaced({ url, method: 'POST', headers: {}, body: '{}', perRequest: () => ({ headers: { 'idempotency-key': `k${i++}` } }), ratePerSecond: 20, durationSeconds: 1 });
+      await runPaced({
+        url,
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        perRequest: () => ({ headers: { 'idempotency-key': `k${i++}` } }),
+        ratePerSecond: 20,
+        durationSeconds: 1,
+      });
       assert.equal(keys.size, 20);
     } finally {
       server.closeAllConnections();

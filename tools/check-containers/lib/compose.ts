@@ -17,7 +17,11 @@ export const ENV_EXAMPLE = '.env.example';
 
 // The official compose-spec JSON schema, as shipped (and kept current) by the dclint package.
 const require = createRequire(import.meta.url);
-export const COMPOSE_SCHEMA_PATH = join(dirname(require.resolve('dclint/package.json')), 'schemas', 'compose.schema.json');
+export const COMPOSE_SCHEMA_PATH = join(
+  dirname(require.resolve('dclint/package.json')),
+  'schemas',
+  'compose.schema.json',
+);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -40,37 +44,45 @@ const VAR = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z
 export function interpolate(text: string, env: ReadonlyMap<string, string>): Interpolated {
   const used: string[] = [];
   const missing: string[] = [];
-  const value = text.replace(VAR, (whole, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
-    if (whole === '$$') return '$';
-    const name = braced ?? bare ?? '';
-    used.push(name);
-    const set = env.has(name);
-    const v = env.get(name) ?? '';
-    const nonEmpty = v !== '';
-    switch (op) {
-      case ':-':
-        return nonEmpty ? v : (arg ?? '');
-      case '-':
-        return set ? v : (arg ?? '');
-      case ':?':
-        if (!nonEmpty) missing.push(name);
-        return v;
-      case '?':
-        if (!set) missing.push(name);
-        return v;
-      case ':+':
-        return nonEmpty ? (arg ?? '') : '';
-      case '+':
-        return set ? (arg ?? '') : '';
-      default:
-        if (!set) missing.push(name);
-        return v;
-    }
-  });
+  const value = text.replace(
+    VAR,
+    (whole, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+      if (whole === '$$') return '$';
+      const name = braced ?? bare ?? '';
+      used.push(name);
+      const set = env.has(name);
+      const v = env.get(name) ?? '';
+      const nonEmpty = v !== '';
+      switch (op) {
+        case ':-':
+          return nonEmpty ? v : (arg ?? '');
+        case '-':
+          return set ? v : (arg ?? '');
+        case ':?':
+          if (!nonEmpty) missing.push(name);
+          return v;
+        case '?':
+          if (!set) missing.push(name);
+          return v;
+        case ':+':
+          return nonEmpty ? (arg ?? '') : '';
+        case '+':
+          return set ? (arg ?? '') : '';
+        default:
+          if (!set) missing.push(name);
+          return v;
+      }
+    },
+  );
   return { value, used, missing };
 }
 
-function interpolateTree(v: unknown, env: ReadonlyMap<string, string>, used: Set<string>, missing: Set<string>): unknown {
+function interpolateTree(
+  v: unknown,
+  env: ReadonlyMap<string, string>,
+  used: Set<string>,
+  missing: Set<string>,
+): unknown {
   if (typeof v === 'string') {
     const r = interpolate(v, env);
     r.used.forEach((u) => used.add(u));
@@ -78,7 +90,8 @@ function interpolateTree(v: unknown, env: ReadonlyMap<string, string>, used: Set
     return r.value;
   }
   if (Array.isArray(v)) return v.map((x) => interpolateTree(x, env, used, missing));
-  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolateTree(x, env, used, missing)]));
+  if (isObj(v))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolateTree(x, env, used, missing)]));
   return v;
 }
 
@@ -104,7 +117,11 @@ export function loadCompose(repo: Repo, file = COMPOSE_FILE, envFile = ENV_EXAMP
   const text = repo.read(file);
   const doc = parseDocument(text, { merge: true, prettyErrors: true });
   const raw = asObj(doc.toJS({ maxAliasCount: 1000 }));
-  const env = new Map([...(repo.exists(envFile) ? parseEnvFile(repo.read(envFile)) : new Map<string, { value: string }>())].map(([k, e]) => [k, e.value]));
+  const env = new Map(
+    [...(repo.exists(envFile) ? parseEnvFile(repo.read(envFile)) : new Map<string, { value: string }>())].map(
+      ([k, e]) => [k, e.value],
+    ),
+  );
   const used = new Set<string>();
   const missing = new Set<string>();
   const resolved = asObj(interpolateTree(raw, env, used, missing));
@@ -113,7 +130,18 @@ export function loadCompose(repo: Repo, file = COMPOSE_FILE, envFile = ENV_EXAMP
     const m = /^ {2}([A-Za-z0-9._-]+):\s*$/.exec(l);
     if (m?.[1] && !lines.has(m[1])) lines.set(m[1], i + 1);
   });
-  return { file, text, raw, resolved, env, envFile, used, missing, lines, parseErrors: doc.errors.map((e) => e.message) };
+  return {
+    file,
+    text,
+    raw,
+    resolved,
+    env,
+    envFile,
+    used,
+    missing,
+    lines,
+    parseErrors: doc.errors.map((e) => e.message),
+  };
 }
 
 // --- services ------------------------------------------------------------------------------------------------------
@@ -145,10 +173,13 @@ export function composeServices(p: ComposeProject): ComposeService[] {
     const dockerfile = build === undefined ? undefined : posix.normalize(posix.join(context, dockerfileName));
     const service = /^services\/([^/]+)\/Dockerfile$/.exec(dockerfile ?? '')?.[1];
     const cmd = commandText(def);
-    const scripts = [...(cmd ?? '').matchAll(/\bnode\s+(?:--\S+\s+)*([\w./-]+\.(?:ts|js|mjs|mts))/g)].map((m) => m[1] ?? '');
+    const scripts = [...(cmd ?? '').matchAll(/\bnode\s+(?:--\S+\s+)*([\w./-]+\.(?:ts|js|mjs|mts))/g)].map(
+      (m) => m[1] ?? '',
+    );
     let contract: EnvContract | undefined;
     if (service && isServiceName(service)) {
-      if (cmd === undefined || scripts.includes(`services/${service}/src/server.ts`)) contract = SERVICE_CONTRACTS[service];
+      if (cmd === undefined || scripts.includes(`services/${service}/src/server.ts`))
+        contract = SERVICE_CONTRACTS[service];
       else if (scripts.length > 0 && scripts.every((s) => s.startsWith('tools/db/'))) contract = DB_TOOLS_CONTRACT;
     }
     return { name, def, dockerfile, profiles: asList(def.profiles).map(String), contract, scripts };
@@ -160,7 +191,8 @@ export function serviceEnv(s: ComposeService, repo: Repo, env: ReadonlyMap<strin
   const out = new Map<string, string>();
   for (const f of asList(s.def.env_file)) {
     const path = typeof f === 'string' ? f : String(asObj(f).path ?? '');
-    if (path && repo.exists(path)) for (const [k, e] of parseEnvFile(repo.read(path))) out.set(k, interpolate(e.value, env).value);
+    if (path && repo.exists(path))
+      for (const [k, e] of parseEnvFile(repo.read(path))) out.set(k, interpolate(e.value, env).value);
   }
   const e = s.def.environment;
   if (Array.isArray(e)) {
@@ -193,8 +225,10 @@ export interface ComposeRule {
 
 const describeAjvError = (e: ErrorObject): string => {
   const where = e.instancePath || '(top level)';
-  if (e.keyword === 'additionalProperties') return `${where}: unknown property "${String(e.params.additionalProperty)}"`;
-  if (e.keyword === 'enum') return `${where}: must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
+  if (e.keyword === 'additionalProperties')
+    return `${where}: unknown property "${String(e.params.additionalProperty)}"`;
+  if (e.keyword === 'enum')
+    return `${where}: must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
   return `${where}: ${e.message ?? e.keyword}`;
 };
 
@@ -215,7 +249,10 @@ const hasTmp = (def: Obj) => asList(def.tmpfs).some((t) => String(t).split(':')[
 function dependsOn(def: Obj): { target: string; condition: string }[] {
   const d = def.depends_on;
   if (Array.isArray(d)) return d.map((t) => ({ target: String(t), condition: 'service_started' }));
-  return Object.entries(asObj(d)).map(([target, v]) => ({ target, condition: String(asObj(v).condition ?? 'service_started') }));
+  return Object.entries(asObj(d)).map(([target, v]) => ({
+    target,
+    condition: String(asObj(v).condition ?? 'service_started'),
+  }));
 }
 
 function hasHealthcheck(s: ComposeService, repo: Repo): boolean {
@@ -233,30 +270,56 @@ export const COMPOSE_RULES: ComposeRule[] = [
     id: 'compose-schema',
     summary: 'The file is valid YAML and valid against the official compose-spec JSON schema.',
     check: (p) => {
-      if (p.parseErrors.length > 0) return p.parseErrors.map((message) => ({ rule: 'compose-schema', file: p.file, message: `not valid YAML: ${message}` }));
+      if (p.parseErrors.length > 0)
+        return p.parseErrors.map((message) => ({
+          rule: 'compose-schema',
+          file: p.file,
+          message: `not valid YAML: ${message}`,
+        }));
       // Compose validates the model after interpolation, so this does too.
-      return [...new Set(validateSchema(p.resolved).map(describeAjvError))].map((message) => ({ rule: 'compose-schema', file: p.file, message: `compose-spec: ${message}` }));
+      return [...new Set(validateSchema(p.resolved).map(describeAjvError))].map((message) => ({
+        rule: 'compose-schema',
+        file: p.file,
+        message: `compose-spec: ${message}`,
+      }));
     },
   },
   {
     id: 'interpolation-undefined',
     summary: `Every \${VAR} without a default is set in ${ENV_EXAMPLE}, so a copy of it is a working .env.`,
     check: (p) =>
-      [...p.missing].map((name) => ({ rule: 'interpolation-undefined', file: p.file, message: `\${${name}} has no default and ${p.envFile} does not set it: add ${name}= to ${p.envFile}.` })),
+      [...p.missing].map((name) => ({
+        rule: 'interpolation-undefined',
+        file: p.file,
+        message: `\${${name}} has no default and ${p.envFile} does not set it: add ${name}= to ${p.envFile}.`,
+      })),
   },
   {
     id: 'env-example-unused',
     summary: `Every variable in ${ENV_EXAMPLE} is used by compose.yaml: no dead settings.`,
     check: (p, repo) => {
-      if (!repo.exists(p.envFile)) return [{ rule: 'env-example-unused', file: p.envFile, message: `${p.envFile} is missing: compose.yaml reads its settings from a copy of it.` }];
+      if (!repo.exists(p.envFile))
+        return [
+          {
+            rule: 'env-example-unused',
+            file: p.envFile,
+            message: `${p.envFile} is missing: compose.yaml reads its settings from a copy of it.`,
+          },
+        ];
       return [...parseEnvFile(repo.read(p.envFile))]
         .filter(([k]) => !p.used.has(k))
-        .map(([k, e]) => ({ rule: 'env-example-unused', file: p.envFile, line: e.line, message: `${k} is not used by ${p.file}: remove it or pass it to a service.` }));
+        .map(([k, e]) => ({
+          rule: 'env-example-unused',
+          file: p.envFile,
+          line: e.line,
+          message: `${k} is not used by ${p.file}: remove it or pass it to a service.`,
+        }));
     },
   },
   {
     id: 'depends-on-target',
-    summary: 'Every depends_on target is a service in the file, and a service that always runs does not wait on one behind a profile.',
+    summary:
+      'Every depends_on target is a service in the file, and a service that always runs does not wait on one behind a profile.',
     check: (p) => {
       const services = new Map(composeServices(p).map((s) => [s.name, s]));
       return [...services.values()].flatMap((s) =>
@@ -265,7 +328,12 @@ export const COMPOSE_RULES: ComposeRule[] = [
           const at = { rule: 'depends-on-target', file: p.file, line: p.lines.get(s.name) };
           if (!t) return [{ ...at, message: `${s.name} depends on "${target}", which is not a service in this file.` }];
           if (s.profiles.length === 0 && t.profiles.length > 0) {
-            return [{ ...at, message: `${s.name} always runs but depends on ${target}, which only runs with --profile ${t.profiles.join('/')}.` }];
+            return [
+              {
+                ...at,
+                message: `${s.name} always runs but depends on ${target}, which only runs with --profile ${t.profiles.join('/')}.`,
+              },
+            ];
           }
           return [];
         }),
@@ -274,7 +342,8 @@ export const COMPOSE_RULES: ComposeRule[] = [
   },
   {
     id: 'depends-on-condition',
-    summary: 'service_healthy waits on a service that has a healthcheck; service_completed_successfully on a one-shot job that is not restarted.',
+    summary:
+      'service_healthy waits on a service that has a healthcheck; service_completed_successfully on a one-shot job that is not restarted.',
     check: (p, repo) => {
       const services = new Map(composeServices(p).map((s) => [s.name, s]));
       return [...services.values()].flatMap((s) =>
@@ -283,10 +352,23 @@ export const COMPOSE_RULES: ComposeRule[] = [
           if (!t) return [];
           const at = { rule: 'depends-on-condition', file: p.file, line: p.lines.get(s.name) };
           if (condition === 'service_healthy' && !hasHealthcheck(t, repo)) {
-            return [{ ...at, message: `${s.name} waits for ${target} to be healthy, but ${target} has no healthcheck (in compose or its Dockerfile), so it never will be.` }];
+            return [
+              {
+                ...at,
+                message: `${s.name} waits for ${target} to be healthy, but ${target} has no healthcheck (in compose or its Dockerfile), so it never will be.`,
+              },
+            ];
           }
-          if (condition === 'service_completed_successfully' && ['always', 'unless-stopped'].includes(restartPolicy(t.def))) {
-            return [{ ...at, message: `${s.name} waits for ${target} to complete, but restart: ${restartPolicy(t.def)} restarts it forever.` }];
+          if (
+            condition === 'service_completed_successfully' &&
+            ['always', 'unless-stopped'].includes(restartPolicy(t.def))
+          ) {
+            return [
+              {
+                ...at,
+                message: `${s.name} waits for ${target} to complete, but restart: ${restartPolicy(t.def)} restarts it forever.`,
+              },
+            ];
           }
           return [];
         }),
@@ -302,8 +384,12 @@ export const COMPOSE_RULES: ComposeRule[] = [
         const image = String(s.def.image);
         const { tag, digest } = imageTag(image);
         const at = { rule: 'image-pinned', file: p.file, line: p.lines.get(s.name) };
-        if (!tag && !digest) return [{ ...at, message: `${s.name}: image "${image}" has no tag, which means latest: pin a version.` }];
-        if (tag === 'latest') return [{ ...at, message: `${s.name}: image "${image}" uses latest, which changes under you: pin a version.` }];
+        if (!tag && !digest)
+          return [{ ...at, message: `${s.name}: image "${image}" has no tag, which means latest: pin a version.` }];
+        if (tag === 'latest')
+          return [
+            { ...at, message: `${s.name}: image "${image}" uses latest, which changes under you: pin a version.` },
+          ];
         return [];
       }),
   },
@@ -313,11 +399,17 @@ export const COMPOSE_RULES: ComposeRule[] = [
     check: (p, repo) =>
       composeServices(p)
         .filter((s) => s.dockerfile !== undefined && !repo.exists(s.dockerfile))
-        .map((s) => ({ rule: 'build-dockerfile', file: p.file, line: p.lines.get(s.name), message: `${s.name} builds ${s.dockerfile ?? ''}, which does not exist.` })),
+        .map((s) => ({
+          rule: 'build-dockerfile',
+          file: p.file,
+          line: p.lines.get(s.name),
+          message: `${s.name} builds ${s.dockerfile ?? ''}, which does not exist.`,
+        })),
   },
   {
     id: 'env-declared',
-    summary: "Every variable a service is given is declared in that service's config schema (services/<name>/src/config.ts).",
+    summary:
+      "Every variable a service is given is declared in that service's config schema (services/<name>/src/config.ts).",
     check: (p, repo) =>
       composeServices(p).flatMap((s) => {
         if (!s.contract) return [];
@@ -358,7 +450,12 @@ export const COMPOSE_RULES: ComposeRule[] = [
         const written = asObj(asObj(asObj(p.raw.services)[s.name]).environment);
         return Object.entries(written)
           .filter(([k, v]) => s.contract?.secrets.has(k) && typeof v === 'string' && v !== '' && !v.includes('${'))
-          .map(([k]) => ({ rule: 'env-secret-literal', file: p.file, line: p.lines.get(s.name), message: `${s.name}: ${k} is written into ${p.file}: use \${${k}} and set it in ${p.envFile}.` }));
+          .map(([k]) => ({
+            rule: 'env-secret-literal',
+            file: p.file,
+            line: p.lines.get(s.name),
+            message: `${s.name}: ${k} is written into ${p.file}: use \${${k}} and set it in ${p.envFile}.`,
+          }));
       }),
   },
   {
@@ -379,8 +476,10 @@ export const COMPOSE_RULES: ComposeRule[] = [
             const port = target.contract?.defaultPort;
             const given = serviceEnv(target, repo, p.env).get('PORT');
             const listens = given ? Number(given) : port;
-            if (listens !== undefined && Number(url.port || 80) !== listens) return [{ ...at, message: `${s.name}: ${k}=${v}, but ${target.name} listens on ${listens}.` }];
-            if (target.profiles.length > 0 && s.profiles.length === 0) return [{ ...at, message: `${s.name}: ${k} points at ${target.name}, which only runs with a profile.` }];
+            if (listens !== undefined && Number(url.port || 80) !== listens)
+              return [{ ...at, message: `${s.name}: ${k}=${v}, but ${target.name} listens on ${listens}.` }];
+            if (target.profiles.length > 0 && s.profiles.length === 0)
+              return [{ ...at, message: `${s.name}: ${k} points at ${target.name}, which only runs with a profile.` }];
             return [];
           });
       });
@@ -391,8 +490,16 @@ export const COMPOSE_RULES: ComposeRule[] = [
     summary: 'Of the services that always run, only the gateway publishes a port.',
     check: (p) =>
       composeServices(p)
-        .filter((s) => s.profiles.length === 0 && asList(s.def.ports).length > 0 && s.dockerfile !== 'services/gateway/Dockerfile')
-        .map((s) => ({ rule: 'published-ports', file: p.file, line: p.lines.get(s.name), message: `${s.name} publishes ${asList(s.def.ports).map(String).join(', ')}: only the gateway is reachable from outside.` })),
+        .filter(
+          (s) =>
+            s.profiles.length === 0 && asList(s.def.ports).length > 0 && s.dockerfile !== 'services/gateway/Dockerfile',
+        )
+        .map((s) => ({
+          rule: 'published-ports',
+          file: p.file,
+          line: p.lines.get(s.name),
+          message: `${s.name} publishes ${asList(s.def.ports).map(String).join(', ')}: only the gateway is reachable from outside.`,
+        })),
   },
   {
     id: 'read-only',
@@ -400,7 +507,12 @@ export const COMPOSE_RULES: ComposeRule[] = [
     check: (p) =>
       composeServices(p)
         .filter((s) => s.dockerfile !== undefined && (s.def.read_only !== true || !hasTmp(s.def)))
-        .map((s) => ({ rule: 'read-only', file: p.file, line: p.lines.get(s.name), message: `${s.name}: set read_only: true and tmpfs: [/tmp], as the cluster does.` })),
+        .map((s) => ({
+          rule: 'read-only',
+          file: p.file,
+          line: p.lines.get(s.name),
+          message: `${s.name}: set read_only: true and tmpfs: [/tmp], as the cluster does.`,
+        })),
   },
   {
     id: 'bind-mounts',
@@ -412,19 +524,32 @@ export const COMPOSE_RULES: ComposeRule[] = [
           if (!source.startsWith('./') && !source.startsWith('../')) return [];
           return repo.exists(posix.normalize(source))
             ? []
-            : [{ rule: 'bind-mounts', file: p.file, line: p.lines.get(s.name), message: `${s.name} mounts ${source}, which does not exist in the repository.` }];
+            : [
+                {
+                  rule: 'bind-mounts',
+                  file: p.file,
+                  line: p.lines.get(s.name),
+                  message: `${s.name} mounts ${source}, which does not exist in the repository.`,
+                },
+              ];
         }),
       ),
   },
   {
     id: 'command-scripts',
-    summary: "Scripts a service's command runs (node tools/db/migrate.ts, ...) are in its image, with everything they import.",
+    summary:
+      "Scripts a service's command runs (node tools/db/migrate.ts, ...) are in its image, with everything they import.",
     check: (p, repo) =>
       composeServices(p).flatMap((s) => {
         if (!s.dockerfile || !repo.exists(s.dockerfile) || s.scripts.length === 0) return [];
         const m = parseDockerfile(s.dockerfile, repo.read(s.dockerfile));
         const { contents } = simulateImage(m, repo);
-        return checkImageImports(m, contents, repo, s.scripts.map((path) => ({ path, why: `compose service ${s.name} (node ${path})` }))).map((f) => ({
+        return checkImageImports(
+          m,
+          contents,
+          repo,
+          s.scripts.map((path) => ({ path, why: `compose service ${s.name} (node ${path})` })),
+        ).map((f) => ({
           ...f,
           rule: 'command-scripts',
           file: p.file,

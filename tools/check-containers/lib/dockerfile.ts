@@ -55,7 +55,9 @@ function toStep(i: Instruction): Step {
   if (i instanceof ModifiableInstruction) for (const f of i.getFlags()) flags.set(f.getName(), f.getValue());
   const properties =
     i instanceof PropertyInstruction
-      ? i.getProperties().map((p) => ({ name: p.getName(), value: p.getValue() === null ? null : p.getUnescapedValue() }))
+      ? i
+          .getProperties()
+          .map((p) => ({ name: p.getName(), value: p.getValue() === null ? null : p.getUnescapedValue() }))
       : [];
   return {
     keyword: i.getKeyword().toUpperCase(),
@@ -98,11 +100,14 @@ export function parseDockerfile(file: string, text: string): DockerfileModel {
 export const finalStage = (m: DockerfileModel): Stage | undefined => m.stages.at(-1);
 
 /** The instruction of this kind that takes effect in a stage: the last one. */
-export const lastStep = (stage: Stage, keyword: string): Step | undefined => stage.steps.filter((s) => s.keyword === keyword).at(-1);
+export const lastStep = (stage: Stage, keyword: string): Step | undefined =>
+  stage.steps.filter((s) => s.keyword === keyword).at(-1);
 
 /** The stage a `--from=` or FROM refers to, if it names an earlier stage (by name or index). */
 export function findStage(m: DockerfileModel, ref: string, before: number): Stage | undefined {
-  return m.stages.find((s) => s.index < before && (s.name?.toLowerCase() === ref.toLowerCase() || String(s.index) === ref));
+  return m.stages.find(
+    (s) => s.index < before && (s.name?.toLowerCase() === ref.toLowerCase() || String(s.index) === ref),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -182,7 +187,14 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) =>
       m.stages
         .filter((s) => !isStageRef(m, s) && s.image !== 'scratch' && !s.tag && !s.digest)
-        .map((s) => finding(m, 'DL3006', s, `FROM ${s.image} has no tag: pin a version, e.g. ${s.imageName}:<version>@sha256:<digest>.`)),
+        .map((s) =>
+          finding(
+            m,
+            'DL3006',
+            s,
+            `FROM ${s.image} has no tag: pin a version, e.g. ${s.imageName}:<version>@sha256:<digest>.`,
+          ),
+        ),
   },
   {
     id: 'DL3007',
@@ -198,7 +210,14 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) =>
       m.stages
         .filter((s) => !isStageRef(m, s) && s.image !== 'scratch' && !s.digest)
-        .map((s) => finding(m, 'base-image-digest', s, `FROM ${s.image} is not pinned by digest: append @sha256:<digest> (docker buildx imagetools inspect ${s.image}).`)),
+        .map((s) =>
+          finding(
+            m,
+            'base-image-digest',
+            s,
+            `FROM ${s.image} is not pinned by digest: append @sha256:<digest> (docker buildx imagetools inspect ${s.image}).`,
+          ),
+        ),
   },
   {
     id: 'DL3024',
@@ -208,7 +227,8 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
       return m.stages.flatMap((s) => {
         const name = s.name?.toLowerCase();
         if (!name) return [];
-        if (seen.has(name)) return [finding(m, 'DL3024', s, `stage name "${s.name}" is used twice: COPY --from would be ambiguous.`)];
+        if (seen.has(name))
+          return [finding(m, 'DL3024', s, `stage name "${s.name}" is used twice: COPY --from would be ambiguous.`)];
         seen.add(name);
         return [];
       });
@@ -220,10 +240,19 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) => {
       const last = finalStage(m);
       if (!last) return [finding(m, 'multi-stage', undefined, 'no FROM: this is not a Dockerfile.')];
-      const copiesFromStage = last.steps.some((s) => s.keyword === 'COPY' && findStage(m, s.flags.get('from') ?? '', last.index));
+      const copiesFromStage = last.steps.some(
+        (s) => s.keyword === 'COPY' && findStage(m, s.flags.get('from') ?? '', last.index),
+      );
       return m.stages.length > 1 && copiesFromStage
         ? []
-        : [finding(m, 'multi-stage', last, 'single-stage build: install dependencies in an earlier stage and COPY --from it, so build tools and caches stay out of the image.')];
+        : [
+            finding(
+              m,
+              'multi-stage',
+              last,
+              'single-stage build: install dependencies in an earlier stage and COPY --from it, so build tools and caches stay out of the image.',
+            ),
+          ];
     },
   },
   {
@@ -236,7 +265,12 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
   },
   noProgramInRun('DL3003', 'cd', 'RUN does not cd; WORKDIR does.', 'RUN uses cd: use WORKDIR to change directory.'),
   noProgramInRun('DL3004', 'sudo', 'No sudo.', 'RUN uses sudo: build steps already run as the USER in effect.'),
-  noProgramInRun('DL3027', 'apt', 'apt-get, not apt, in scripts.', 'RUN uses apt, whose CLI is not stable for scripts: use apt-get.'),
+  noProgramInRun(
+    'DL3027',
+    'apt',
+    'apt-get, not apt, in scripts.',
+    'RUN uses apt, whose CLI is not stable for scripts: use apt-get.',
+  ),
   {
     id: 'DL3008',
     summary: 'apt-get install pins package versions.',
@@ -254,25 +288,49 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) =>
       steps(m, 'RUN')
         .filter(({ step }) =>
-          commands(step).some((c) => c[0] === 'apt-get' && c.includes('install') && !c.some((w) => ['-y', '--yes', '-qy', '-yq', '--assume-yes'].includes(w))),
+          commands(step).some(
+            (c) =>
+              c[0] === 'apt-get' &&
+              c.includes('install') &&
+              !c.some((w) => ['-y', '--yes', '-qy', '-yq', '--assume-yes'].includes(w)),
+          ),
         )
-        .map(({ step }) => finding(m, 'DL3014', step, 'apt-get install without -y waits for an answer that never comes: add -y.')),
+        .map(({ step }) =>
+          finding(m, 'DL3014', step, 'apt-get install without -y waits for an answer that never comes: add -y.'),
+        ),
   },
   {
     id: 'DL3015',
     summary: 'apt-get install skips recommended packages.',
     check: (m) =>
       steps(m, 'RUN')
-        .filter(({ step }) => commands(step).some((c) => c[0] === 'apt-get' && c.includes('install') && !c.includes('--no-install-recommends')))
-        .map(({ step }) => finding(m, 'DL3015', step, 'apt-get install pulls in recommended packages: add --no-install-recommends.')),
+        .filter(({ step }) =>
+          commands(step).some(
+            (c) => c[0] === 'apt-get' && c.includes('install') && !c.includes('--no-install-recommends'),
+          ),
+        )
+        .map(({ step }) =>
+          finding(m, 'DL3015', step, 'apt-get install pulls in recommended packages: add --no-install-recommends.'),
+        ),
   },
   {
     id: 'DL3009',
     summary: 'apt lists are deleted in the same RUN that fetched them.',
     check: (m) =>
       steps(m, 'RUN')
-        .filter(({ step }) => /\bapt-get\s+(-\S+\s+)*update\b/.test(runCommand(step)) && !/rm\s+-r?f?r?\s+\/var\/lib\/apt\/lists/.test(runCommand(step)))
-        .map(({ step }) => finding(m, 'DL3009', step, 'apt-get update leaves /var/lib/apt/lists in the layer: end the RUN with rm -rf /var/lib/apt/lists/*.')),
+        .filter(
+          ({ step }) =>
+            /\bapt-get\s+(-\S+\s+)*update\b/.test(runCommand(step)) &&
+            !/rm\s+-r?f?r?\s+\/var\/lib\/apt\/lists/.test(runCommand(step)),
+        )
+        .map(({ step }) =>
+          finding(
+            m,
+            'DL3009',
+            step,
+            'apt-get update leaves /var/lib/apt/lists in the layer: end the RUN with rm -rf /var/lib/apt/lists/*.',
+          ),
+        ),
   },
   {
     id: 'DL4006',
@@ -281,11 +339,19 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
       m.stages.flatMap((stage) => {
         let pipefail = false;
         return stage.steps.flatMap((step) => {
-          if (step.keyword === 'SHELL') pipefail = (step.json ?? []).includes('pipefail') || step.args.includes('pipefail');
+          if (step.keyword === 'SHELL')
+            pipefail = (step.json ?? []).includes('pipefail') || step.args.includes('pipefail');
           if (step.keyword !== 'RUN' || step.json) return [];
           const hasPipe = /(^|[^|])\|([^|]|$)/.test(step.args);
           return hasPipe && !pipefail && !/set\s+-[a-z]*o\s+pipefail|set\s+-o\s+pipefail/.test(step.args)
-            ? [finding(m, 'DL4006', step, 'RUN pipes without pipefail: add SHELL ["/bin/sh", "-o", "pipefail", "-c"] (bash) or set -o pipefail first.')]
+            ? [
+                finding(
+                  m,
+                  'DL4006',
+                  step,
+                  'RUN pipes without pipefail: add SHELL ["/bin/sh", "-o", "pipefail", "-c"] (bash) or set -o pipefail first.',
+                ),
+              ]
             : [];
         });
       }),
@@ -297,18 +363,34 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
       steps(m, 'ADD')
         .filter(({ step }) => {
           const sources = (step.json ?? step.words).slice(0, -1);
-          return sources.some((src) => !/^(https?|git):\/\/|^git@/.test(src) && !/\.(tar|tar\.gz|tgz|tar\.bz2|tar\.xz|txz)$/.test(src));
+          return sources.some(
+            (src) => !/^(https?|git):\/\/|^git@/.test(src) && !/\.(tar|tar\.gz|tgz|tar\.bz2|tar\.xz|txz)$/.test(src),
+          );
         })
-        .map(({ step }) => finding(m, 'DL3020', step, `ADD ${step.args}: use COPY for local files; ADD's extra behaviour (archives, URLs) surprises.`)),
+        .map(({ step }) =>
+          finding(
+            m,
+            'DL3020',
+            step,
+            `ADD ${step.args}: use COPY for local files; ADD's extra behaviour (archives, URLs) surprises.`,
+          ),
+        ),
   },
   {
     id: 'no-remote-add',
     summary: 'No ADD from a URL or git: what it fetches is not pinned or checked.',
     check: (m) =>
       steps(m, 'ADD')
-        .filter(({ step }) => (step.json ?? step.words).slice(0, -1).some((src) => /^(https?|git):\/\/|^git@/.test(src)))
+        .filter(({ step }) =>
+          (step.json ?? step.words).slice(0, -1).some((src) => /^(https?|git):\/\/|^git@/.test(src)),
+        )
         .map(({ step }) =>
-          finding(m, 'no-remote-add', step, `ADD fetches ${(step.json ?? step.words)[0]} at build time: download it in a build stage with a checksum, or install it from a package.`),
+          finding(
+            m,
+            'no-remote-add',
+            step,
+            `ADD fetches ${(step.json ?? step.words)[0]} at build time: download it in a build stage with a checksum, or install it from a package.`,
+          ),
         ),
   },
   {
@@ -320,7 +402,9 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
           const args = step.json ?? step.words;
           return args.length > 2 && !(args.at(-1) ?? '').endsWith('/');
         })
-        .map(({ step }) => finding(m, 'DL3021', step, `${step.keyword} with several sources needs a destination ending in /.`)),
+        .map(({ step }) =>
+          finding(m, 'DL3021', step, `${step.keyword} with several sources needs a destination ending in /.`),
+        ),
   },
   {
     id: 'DL3022',
@@ -333,7 +417,14 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
             const ref = s.flags.get('from') ?? '';
             return !findStage(m, ref, stage.index) && !ref.includes(':');
           })
-          .map((s) => finding(m, 'DL3022', s, `COPY --from=${s.flags.get('from') ?? ''} names no earlier stage: define it with FROM ... AS ${s.flags.get('from') ?? ''} first.`)),
+          .map((s) =>
+            finding(
+              m,
+              'DL3022',
+              s,
+              `COPY --from=${s.flags.get('from') ?? ''} names no earlier stage: define it with FROM ... AS ${s.flags.get('from') ?? ''} first.`,
+            ),
+          ),
       ),
   },
   {
@@ -342,7 +433,14 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) =>
       [...steps(m, 'CMD'), ...steps(m, 'ENTRYPOINT')]
         .filter(({ step }) => !step.json)
-        .map(({ step }) => finding(m, 'DL3025', step, `${step.keyword} ${step.args} is in shell form: write ${step.keyword} ["...", "..."] so SIGTERM reaches the process.`)),
+        .map(({ step }) =>
+          finding(
+            m,
+            'DL3025',
+            step,
+            `${step.keyword} ${step.args} is in shell form: write ${step.keyword} ["...", "..."] so SIGTERM reaches the process.`,
+          ),
+        ),
   },
   atMostOnePerStage('DL4003', 'CMD'),
   atMostOnePerStage('DL4004', 'ENTRYPOINT'),
@@ -351,7 +449,9 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     id: 'DL4000',
     summary: 'No MAINTAINER (deprecated): use a label.',
     check: (m) =>
-      steps(m, 'MAINTAINER').map(({ step }) => finding(m, 'DL4000', step, 'MAINTAINER is deprecated: use LABEL org.opencontainers.image.authors=...')),
+      steps(m, 'MAINTAINER').map(({ step }) =>
+        finding(m, 'DL4000', step, 'MAINTAINER is deprecated: use LABEL org.opencontainers.image.authors=...'),
+      ),
   },
   {
     id: 'DL3011',
@@ -373,12 +473,28 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
       const last = finalStage(m);
       if (!last) return [];
       const user = lastStep(last, 'USER');
-      if (!user) return [finding(m, 'non-root-user', last, 'the final stage sets no USER, so the container runs as root: add USER 10001:10001.')];
+      if (!user)
+        return [
+          finding(
+            m,
+            'non-root-user',
+            last,
+            'the final stage sets no USER, so the container runs as root: add USER 10001:10001.',
+          ),
+        ];
       const [uid, gid] = user.args.split(':');
       if (!/^\d+$/.test(uid ?? '') || (gid !== undefined && !/^\d+$/.test(gid))) {
-        return [finding(m, 'non-root-user', user, `USER ${user.args} is not numeric: runAsNonRoot cannot verify a name; use USER 10001:10001.`)];
+        return [
+          finding(
+            m,
+            'non-root-user',
+            user,
+            `USER ${user.args} is not numeric: runAsNonRoot cannot verify a name; use USER 10001:10001.`,
+          ),
+        ];
       }
-      if (Number(uid) === 0) return [finding(m, 'non-root-user', user, `USER ${user.args} is root: use an unprivileged id such as 10001.`)];
+      if (Number(uid) === 0)
+        return [finding(m, 'non-root-user', user, `USER ${user.args} is root: use an unprivileged id such as 10001.`)];
       return [];
     },
   },
@@ -389,8 +505,17 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
       const last = finalStage(m);
       if (!last) return [];
       const hc = lastStep(last, 'HEALTHCHECK');
-      if (!hc) return [finding(m, 'healthcheck', last, 'no HEALTHCHECK: docker and compose cannot tell a hung process from a healthy one.')];
-      if (/^NONE\b/i.test(hc.args)) return [finding(m, 'healthcheck', hc, 'HEALTHCHECK NONE disables the check: probe /health instead.')];
+      if (!hc)
+        return [
+          finding(
+            m,
+            'healthcheck',
+            last,
+            'no HEALTHCHECK: docker and compose cannot tell a hung process from a healthy one.',
+          ),
+        ];
+      if (/^NONE\b/i.test(hc.args))
+        return [finding(m, 'healthcheck', hc, 'HEALTHCHECK NONE disables the check: probe /health instead.')];
       return [];
     },
   },
@@ -404,7 +529,14 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
       const program = ep?.json?.[0] ?? ep?.words[0] ?? '';
       return INITS.includes(program.split('/').at(-1) ?? '')
         ? []
-        : [finding(m, 'init-pid1', ep ?? last, `ENTRYPOINT ${ep ? ep.args : '(none)'} does not start an init: use ENTRYPOINT ["/usr/bin/tini", "--"] so node is not PID 1.`)];
+        : [
+            finding(
+              m,
+              'init-pid1',
+              ep ?? last,
+              `ENTRYPOINT ${ep ? ep.args : '(none)'} does not start an init: use ENTRYPOINT ["/usr/bin/tini", "--"] so node is not PID 1.`,
+            ),
+          ];
     },
   },
   {
@@ -413,7 +545,9 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
     check: (m) => {
       const last = finalStage(m);
       if (!last) return [];
-      const present = new Set(last.steps.filter((s) => s.keyword === 'LABEL').flatMap((s) => s.properties.map((p) => p.name)));
+      const present = new Set(
+        last.steps.filter((s) => s.keyword === 'LABEL').flatMap((s) => s.properties.map((p) => p.name)),
+      );
       const missing = REQUIRED_LABELS.filter((l) => !present.has(l));
       return missing.length === 0 ? [] : [finding(m, 'oci-labels', last, `missing OCI labels: ${missing.join(', ')}.`)];
     },
@@ -426,10 +560,24 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
         step.properties.flatMap((p) => {
           if (p.name.endsWith('_FILE')) return [];
           if (SECRET_ENV_NAMES.has(p.name) || SECRET_NAME.test(p.name)) {
-            return [finding(m, 'no-secrets-in-env-or-arg', step, `${step.keyword} ${p.name} would keep a secret in the image history: pass it at run time (or ${p.name}_FILE), or use RUN --mount=type=secret for builds.`)];
+            return [
+              finding(
+                m,
+                'no-secrets-in-env-or-arg',
+                step,
+                `${step.keyword} ${p.name} would keep a secret in the image history: pass it at run time (or ${p.name}_FILE), or use RUN --mount=type=secret for builds.`,
+              ),
+            ];
           }
           if (p.value && CREDENTIAL_IN_URL.test(p.value)) {
-            return [finding(m, 'no-secrets-in-env-or-arg', step, `${step.keyword} ${p.name} holds a URL with a password: pass it at run time.`)];
+            return [
+              finding(
+                m,
+                'no-secrets-in-env-or-arg',
+                step,
+                `${step.keyword} ${p.name} holds a URL with a password: pass it at run time.`,
+              ),
+            ];
           }
           return [];
         }),
@@ -443,9 +591,19 @@ export const DOCKERFILE_RULES: DockerfileRule[] = [
         commands(step)
           .filter((c) => c[0] === 'npm' && ['install', 'i', 'ci', 'add'].includes(c[1] ?? ''))
           .flatMap((c) => {
-            if (c[1] !== 'ci') return [finding(m, 'production-dependencies', step, `npm ${c[1] ?? ''} ignores the lockfile's exact tree: use npm ci --omit=dev.`)];
+            if (c[1] !== 'ci')
+              return [
+                finding(
+                  m,
+                  'production-dependencies',
+                  step,
+                  `npm ${c[1] ?? ''} ignores the lockfile's exact tree: use npm ci --omit=dev.`,
+                ),
+              ];
             if (!c.includes('--omit=dev') && !(c.includes('--omit') && c[c.indexOf('--omit') + 1] === 'dev')) {
-              return [finding(m, 'production-dependencies', step, 'npm ci installs dev dependencies too: add --omit=dev.')];
+              return [
+                finding(m, 'production-dependencies', step, 'npm ci installs dev dependencies too: add --omit=dev.'),
+              ];
             }
             return [];
           }),

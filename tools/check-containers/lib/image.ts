@@ -27,7 +27,8 @@ export type IgnoreMatcher = (repoPath: string) => boolean;
 // the default import, TypeScript expects it one level down. Accept either.
 type IgnoreFactory = typeof dockerignoreModule.default;
 const createIgnore: IgnoreFactory =
-  (dockerignoreModule as unknown as { default?: IgnoreFactory }).default ?? (dockerignoreModule as unknown as IgnoreFactory);
+  (dockerignoreModule as unknown as { default?: IgnoreFactory }).default ??
+  (dockerignoreModule as unknown as IgnoreFactory);
 
 export function dockerignoreMatcher(repo: Repo): IgnoreMatcher {
   if (!repo.exists('.dockerignore')) return () => false;
@@ -35,7 +36,11 @@ export function dockerignoreMatcher(repo: Repo): IgnoreMatcher {
   return (p) => ig.ignores(p);
 }
 
-const cleanSource = (src: string) => posix.normalize(src).replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '') || '.';
+const cleanSource = (src: string) =>
+  posix
+    .normalize(src)
+    .replace(/^(\.\/|\/)+/, '')
+    .replace(/\/+$/, '') || '.';
 const isGlob = (s: string) => /[*?[]/.test(s);
 
 function npmWorkspaces(step: Step): string[] | undefined {
@@ -56,7 +61,13 @@ export interface Simulation {
 }
 
 /** Replays a stage's WORKDIR, COPY and `npm ci` steps. Findings: COPY sources that are missing or ignored. */
-export function simulateStage(m: DockerfileModel, stage: Stage, repo: Repo, ignored: IgnoreMatcher, memo = new Map<number, Simulation>()): Simulation {
+export function simulateStage(
+  m: DockerfileModel,
+  stage: Stage,
+  repo: Repo,
+  ignored: IgnoreMatcher,
+  memo = new Map<number, Simulation>(),
+): Simulation {
   const cached = memo.get(stage.index);
   if (cached) return cached;
   const parent = findStage(m, stage.image, stage.index);
@@ -67,7 +78,8 @@ export function simulateStage(m: DockerfileModel, stage: Stage, repo: Repo, igno
     workdir: base?.workdir ?? '/',
   };
   const findings: Finding[] = [];
-  const at = (step: Step, rule: string, message: string) => findings.push({ rule, file: m.file, line: step.line, message });
+  const at = (step: Step, rule: string, message: string) =>
+    findings.push({ rule, file: m.file, line: step.line, message });
 
   for (const step of stage.steps) {
     if (step.keyword === 'WORKDIR') {
@@ -115,14 +127,23 @@ export function simulateStage(m: DockerfileModel, stage: Stage, repo: Repo, igno
       } else if (repo.isDir(src)) {
         const under = repo.filesUnder(src);
         const kept = under.filter((f) => !ignored(f));
-        if (under.length > 0 && kept.length === 0) at(step, 'copy-source-ignored', `COPY ${raw}: everything in it is excluded by .dockerignore, so the build copies nothing.`);
+        if (under.length > 0 && kept.length === 0)
+          at(
+            step,
+            'copy-source-ignored',
+            `COPY ${raw}: everything in it is excluded by .dockerignore, so the build copies nothing.`,
+          );
         for (const f of kept) contents.files.set(posix.join(dest, src === '.' ? f : f.slice(src.length + 1)), f);
         continue;
       } else {
         matched = repo.files.has(src) ? [src] : [];
       }
       if (matched.length === 0) {
-        at(step, 'copy-source-missing', `COPY ${raw}: no such file or folder in the build context (the repository root); the build fails here.`);
+        at(
+          step,
+          'copy-source-missing',
+          `COPY ${raw}: no such file or folder in the build context (the repository root); the build fails here.`,
+        );
         continue;
       }
       for (const f of matched) {
@@ -159,7 +180,8 @@ interface Manifest {
   main?: string;
 }
 
-const readManifest = (repo: Repo, dir: string): Manifest => JSON.parse(repo.read(dir === '.' ? 'package.json' : `${dir}/package.json`)) as Manifest;
+const readManifest = (repo: Repo, dir: string): Manifest =>
+  JSON.parse(repo.read(dir === '.' ? 'package.json' : `${dir}/package.json`)) as Manifest;
 
 /** Workspace folders from the root package.json globs, e.g. libs/platform, services/users. */
 export function workspaceDirs(repo: Repo): string[] {
@@ -181,7 +203,7 @@ function exportTarget(manifest: Manifest, subpath: string): string | undefined {
     }
     return undefined;
   };
-  if (manifest.exports === undefined) return subpath ? subpath : manifest.main ?? 'index.js';
+  if (manifest.exports === undefined) return subpath ? subpath : (manifest.main ?? 'index.js');
   if (typeof manifest.exports === 'string') return key === '.' ? manifest.exports : undefined;
   return pick(manifest.exports[key]);
 }
@@ -207,20 +229,30 @@ export function runtimeImports(fileName: string, text: string): string[] {
   return specs;
 }
 
-const packageName = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec));
+const packageName = (spec: string) =>
+  spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
 
 /**
  * Follows every run-time import from the entry points through the image: each file must be in it, and each package
  * must be installed there (a dependency of a workspace `npm ci` installed, or such a workspace itself).
  */
-export function checkImageImports(m: DockerfileModel, contents: ImageContents, repo: Repo, entries: { path: string; why: string }[]): Finding[] {
+export function checkImageImports(
+  m: DockerfileModel,
+  contents: ImageContents,
+  repo: Repo,
+  entries: { path: string; why: string }[],
+): Finding[] {
   const findings: Finding[] = [];
   const line = finalStage(m)?.line;
   const report = (message: string) => findings.push({ rule: 'image-imports', file: m.file, line, message });
 
   const workspaces = new Map(workspaceDirs(repo).map((d) => [readManifest(repo, d).name ?? d, d]));
   const installed = contents.npm?.workspaces ?? [];
-  const declared = new Set(installed.filter((w) => repo.exists(`${w}/package.json`)).flatMap((w) => Object.keys(readManifest(repo, w).dependencies ?? {})));
+  const declared = new Set(
+    installed
+      .filter((w) => repo.exists(`${w}/package.json`))
+      .flatMap((w) => Object.keys(readManifest(repo, w).dependencies ?? {})),
+  );
 
   const seen = new Set<string>();
   const queue = entries.map((e) => ({ imagePath: posix.resolve(contents.workdir, e.path), via: e.why }));
@@ -246,14 +278,19 @@ export function checkImageImports(m: DockerfileModel, contents: ImageContents, r
         report(`${origin} imports '${spec}', but no npm ci result reaches the image's node_modules.`);
       } else if (wsDir !== undefined) {
         if (!installed.includes(wsDir)) {
-          report(`${origin} imports '${spec}', but npm ci installs only ${installed.join(', ')}: add --workspace ${wsDir}.`);
+          report(
+            `${origin} imports '${spec}', but npm ci installs only ${installed.join(', ')}: add --workspace ${wsDir}.`,
+          );
           continue;
         }
         const target = exportTarget(readManifest(repo, wsDir), spec.slice(name.length + 1));
         if (target === undefined) report(`${origin} imports '${spec}', which ${name}'s package.json does not export.`);
-        else queue.push({ imagePath: posix.join(contents.npm.root, wsDir, target), via: `${origin} (import '${spec}')` });
+        else
+          queue.push({ imagePath: posix.join(contents.npm.root, wsDir, target), via: `${origin} (import '${spec}')` });
       } else if (!declared.has(name)) {
-        report(`${origin} imports '${spec}', which none of the installed workspaces (${installed.join(', ')}) lists in dependencies, so npm ci --omit=dev may not install it.`);
+        report(
+          `${origin} imports '${spec}', which none of the installed workspaces (${installed.join(', ')}) lists in dependencies, so npm ci --omit=dev may not install it.`,
+        );
       }
     }
   }
@@ -263,25 +300,39 @@ export function checkImageImports(m: DockerfileModel, contents: ImageContents, r
 // --- per-service cross-checks --------------------------------------------------------------------------------------
 
 /** Checks a service's Dockerfile against the repository and its config schema. */
-export function crossCheckServiceImage(m: DockerfileModel, service: string, contract: EnvContract, repo: Repo): Finding[] {
+export function crossCheckServiceImage(
+  m: DockerfileModel,
+  service: string,
+  contract: EnvContract,
+  repo: Repo,
+): Finding[] {
   const { contents, findings } = simulateImage(m, repo);
   const last = finalStage(m);
   if (!last) return findings;
   const out: Finding[] = [...findings];
-  const add = (rule: string, at: { line: number } | undefined, message: string) => out.push({ rule, file: m.file, line: at?.line, message });
+  const add = (rule: string, at: { line: number } | undefined, message: string) =>
+    out.push({ rule, file: m.file, line: at?.line, message });
   const port = contract.defaultPort;
 
   const expose = last.steps.filter((s) => s.keyword === 'EXPOSE');
   const exposed = expose.flatMap((s) => s.words.map((w) => Number(w.split('/')[0])));
   if (port !== undefined && !exposed.includes(port)) {
-    add('expose-port', expose[0] ?? last, `EXPOSE ${exposed.join(' ') || '(none)'} does not match the default PORT ${port} of ${contract.reader} (services/${service}/src/config.ts).`);
+    add(
+      'expose-port',
+      expose[0] ?? last,
+      `EXPOSE ${exposed.join(' ') || '(none)'} does not match the default PORT ${port} of ${contract.reader} (services/${service}/src/config.ts).`,
+    );
   }
 
   const hc = lastStep(last, 'HEALTHCHECK');
   if (hc && port !== undefined) {
     const ports = [...hc.args.matchAll(/(?:\|\||:)\s*(\d{2,5})\b/g)].map((x) => Number(x[1]));
     if (!ports.includes(port) || ports.some((p) => p !== port)) {
-      add('healthcheck-port', hc, `HEALTHCHECK probes port ${ports.join(', ') || '(none found)'}, but ${contract.reader} listens on ${port} by default.`);
+      add(
+        'healthcheck-port',
+        hc,
+        `HEALTHCHECK probes port ${ports.join(', ') || '(none found)'}, but ${contract.reader} listens on ${port} by default.`,
+      );
     }
     if (!/\/health\b/.test(hc.args)) add('healthcheck-port', hc, 'HEALTHCHECK does not probe /health.');
   }
@@ -293,9 +344,19 @@ export function crossCheckServiceImage(m: DockerfileModel, service: string, cont
     const root = sim.npm?.root ?? sim.workdir;
     const needed = ['package.json', 'package-lock.json', ...workspaceDirs(repo).map((d) => `${d}/package.json`)];
     const missing = needed.filter((p) => !sim.files.has(posix.join(root, p)));
-    if (missing.length > 0) add('workspace-manifests', npmStage, `npm ci runs without ${missing.join(', ')}: COPY every workspace manifest before it, or the lockfile check fails.`);
+    if (missing.length > 0)
+      add(
+        'workspace-manifests',
+        npmStage,
+        `npm ci runs without ${missing.join(', ')}: COPY every workspace manifest before it, or the lockfile check fails.`,
+      );
     const ws = sim.npm?.workspaces ?? [];
-    if (!ws.includes(`services/${service}`)) add('workspace-manifests', npmStage, `npm ci does not select --workspace services/${service}, so the service's own dependencies are missing.`);
+    if (!ws.includes(`services/${service}`))
+      add(
+        'workspace-manifests',
+        npmStage,
+        `npm ci does not select --workspace services/${service}, so the service's own dependencies are missing.`,
+      );
   } else {
     add('workspace-manifests', last, 'no stage runs npm ci: the image has no node_modules.');
   }
@@ -303,7 +364,11 @@ export function crossCheckServiceImage(m: DockerfileModel, service: string, cont
   const cmd = lastStep(last, 'CMD');
   const script = cmd?.json?.[0] === 'node' ? cmd.json[1] : undefined;
   if (script !== `services/${service}/src/server.ts`) {
-    add('image-entry', cmd ?? last, `CMD should be ["node", "services/${service}/src/server.ts"] (no build step: Node runs the sources).`);
+    add(
+      'image-entry',
+      cmd ?? last,
+      `CMD should be ["node", "services/${service}/src/server.ts"] (no build step: Node runs the sources).`,
+    );
   }
   const entries = [
     ...(script ? [{ path: script, why: 'CMD' }] : []),

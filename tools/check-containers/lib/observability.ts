@@ -34,7 +34,11 @@ export interface ToolResult {
 /** Runs a Debian-packaged validator; a missing binary is a failure that says what to install. */
 export function runTool(bin: string, args: string[], debianPackage: string): ToolResult {
   const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 60_000 });
-  if (r.error) return { ok: false, output: `${bin} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): apt-get install ${debianPackage}` };
+  if (r.error)
+    return {
+      ok: false,
+      output: `${bin} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): apt-get install ${debianPackage}`,
+    };
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
 }
 
@@ -58,14 +62,20 @@ export function withFiles<T>(repo: Repo, files: Record<string, string>, fn: (dir
  */
 export function promtoolCheckConfig(repo: Repo, config = PROMETHEUS_CONFIG): Finding[] {
   const files: Record<string, string> = { 'prometheus.yml': config };
-  for (const f of repo.filesUnder(RULES_DIR).filter((x) => /\.ya?ml$/.test(x) && posix.dirname(x) === RULES_DIR)) files[`rules/${posix.basename(f)}`] = f;
-  const r = withFiles(repo, files, (dir) => runTool('promtool', ['check', 'config', join(dir, 'prometheus.yml')], 'prometheus'));
+  for (const f of repo.filesUnder(RULES_DIR).filter((x) => /\.ya?ml$/.test(x) && posix.dirname(x) === RULES_DIR))
+    files[`rules/${posix.basename(f)}`] = f;
+  const r = withFiles(repo, files, (dir) =>
+    runTool('promtool', ['check', 'config', join(dir, 'prometheus.yml')], 'prometheus'),
+  );
   return r.ok ? [] : [{ rule: 'promtool', file: config, message: `promtool check config failed:\n${r.output}` }];
 }
 
 export function amtoolCheckConfig(repo: Repo, config = ALERTMANAGER_CONFIG): Finding[] {
-  if (!repo.exists(config)) return [{ rule: 'amtool', file: config, message: 'missing: compose mounts it into Alertmanager.' }];
-  const r = withFiles(repo, { 'alertmanager.yml': config }, (dir) => runTool('amtool', ['check-config', join(dir, 'alertmanager.yml')], 'prometheus-alertmanager'));
+  if (!repo.exists(config))
+    return [{ rule: 'amtool', file: config, message: 'missing: compose mounts it into Alertmanager.' }];
+  const r = withFiles(repo, { 'alertmanager.yml': config }, (dir) =>
+    runTool('amtool', ['check-config', join(dir, 'alertmanager.yml')], 'prometheus-alertmanager'),
+  );
   return r.ok ? [] : [{ rule: 'amtool', file: config, message: `amtool check-config failed:\n${r.output}` }];
 }
 
@@ -74,7 +84,13 @@ export function yamlFilesValid(repo: Repo): Finding[] {
   return repo
     .filesUnder(COMPOSE_CONFIG_DIR)
     .filter((f) => /\.ya?ml$/.test(f))
-    .flatMap((f) => parseDocument(repo.read(f)).errors.map((e) => ({ rule: 'yaml', file: f, message: `not valid YAML: ${e.message}` })));
+    .flatMap((f) =>
+      parseDocument(repo.read(f)).errors.map((e) => ({
+        rule: 'yaml',
+        file: f,
+        message: `not valid YAML: ${e.message}`,
+      })),
+    );
 }
 
 /** Prometheus scrapes each service where compose runs it, and puts the `service` label the alert rules select on. */
@@ -84,19 +100,38 @@ export function prometheusScrapesServices(repo: Repo, config = PROMETHEUS_CONFIG
   const findings: Finding[] = [];
   const targets = asList(prom.scrape_configs).flatMap((j) =>
     asList(asObj(j).static_configs).flatMap((sc) =>
-      asList(asObj(sc).targets).map((t) => ({ job: String(asObj(j).job_name), target: String(t), labels: asObj(asObj(sc).labels), honor: asObj(j).honor_labels === true })),
+      asList(asObj(sc).targets).map((t) => ({
+        job: String(asObj(j).job_name),
+        target: String(t),
+        labels: asObj(asObj(sc).labels),
+        honor: asObj(j).honor_labels === true,
+      })),
     ),
   );
   for (const t of targets) {
     const host = t.target.split(':')[0] ?? '';
-    if (host !== 'localhost' && !composeNames.has(host)) findings.push({ rule: 'prometheus-targets', file: config, message: `job ${t.job} scrapes ${t.target}, but ${host} is not a compose service.` });
+    if (host !== 'localhost' && !composeNames.has(host))
+      findings.push({
+        rule: 'prometheus-targets',
+        file: config,
+        message: `job ${t.job} scrapes ${t.target}, but ${host} is not a compose service.`,
+      });
   }
   for (const svc of SERVICE_NAMES) {
     const want = `${svc}:${SERVICE_CONTRACTS[svc].defaultPort ?? ''}`;
     const t = targets.find((x) => x.target === want);
-    if (!t) findings.push({ rule: 'prometheus-targets', file: config, message: `no job scrapes ${want} (the ${svc} service at its default PORT).` });
+    if (!t)
+      findings.push({
+        rule: 'prometheus-targets',
+        file: config,
+        message: `no job scrapes ${want} (the ${svc} service at its default PORT).`,
+      });
     else if (t.labels.service !== svc || !t.honor) {
-      findings.push({ rule: 'prometheus-targets', file: config, message: `job ${t.job} must set labels.service: ${svc} and honor_labels: true, so up{service="${svc}"} exists for the alert rules.` });
+      findings.push({
+        rule: 'prometheus-targets',
+        file: config,
+        message: `job ${t.job} must set labels.service: ${svc} and honor_labels: true, so up{service="${svc}"} exists for the alert rules.`,
+      });
     }
   }
   return findings;
@@ -109,7 +144,11 @@ interface Datasource {
 }
 
 export function provisionedDatasources(repo: Repo, file = DATASOURCES): Datasource[] {
-  return asList(asObj(parseYaml(repo.read(file))).datasources).map((d) => ({ uid: String(asObj(d).uid ?? ''), type: String(asObj(d).type ?? ''), url: String(asObj(d).url ?? '') }));
+  return asList(asObj(parseYaml(repo.read(file))).datasources).map((d) => ({
+    uid: String(asObj(d).uid ?? ''),
+    type: String(asObj(d).type ?? ''),
+    url: String(asObj(d).url ?? ''),
+  }));
 }
 
 /** Grafana gets the datasources the dashboards use, each pointing at a compose service. */
@@ -118,11 +157,18 @@ export function grafanaDatasources(repo: Repo, file = DATASOURCES): Finding[] {
   const ds = provisionedDatasources(repo, file);
   const uids = new Set(ds.map((d) => d.uid));
   const types = new Set(ds.map((d) => d.type));
-  for (const uid of REQUIRED_DATASOURCE_UIDS) if (!uids.has(uid)) findings.push({ rule: 'grafana-datasources', file, message: `no datasource with uid "${uid}".` });
+  for (const uid of REQUIRED_DATASOURCE_UIDS)
+    if (!uids.has(uid))
+      findings.push({ rule: 'grafana-datasources', file, message: `no datasource with uid "${uid}".` });
   const composeNames = new Set(composeServices(loadCompose(repo)).map((s) => s.name));
   for (const d of ds) {
     const host = URL.canParse(d.url) ? new URL(d.url).hostname : '';
-    if (!composeNames.has(host)) findings.push({ rule: 'grafana-datasources', file, message: `datasource ${d.uid} points at ${d.url}, which is not a compose service.` });
+    if (!composeNames.has(host))
+      findings.push({
+        rule: 'grafana-datasources',
+        file,
+        message: `datasource ${d.uid} points at ${d.url}, which is not a compose service.`,
+      });
   }
   for (const f of repo.filesUnder(DASHBOARDS_DIR).filter((x) => x.endsWith('.json'))) {
     const dash = JSON.parse(repo.read(f)) as unknown;
@@ -138,13 +184,21 @@ export function grafanaDatasources(repo: Repo, file = DATASOURCES): Finding[] {
     for (const r of refs) {
       const uid = String(r.uid ?? '');
       if (uid && !uid.startsWith('$') && !uid.startsWith('-- ') && uid !== 'grafana' && !uids.has(uid)) {
-        findings.push({ rule: 'grafana-datasources', file: f, message: `refers to datasource uid "${uid}", which ${file} does not provision.` });
+        findings.push({
+          rule: 'grafana-datasources',
+          file: f,
+          message: `refers to datasource uid "${uid}", which ${file} does not provision.`,
+        });
       }
     }
     for (const v of asList(asObj(asObj(dash).templating).list)) {
       const variable = asObj(v);
       if (variable.type === 'datasource' && typeof variable.query === 'string' && !types.has(variable.query)) {
-        findings.push({ rule: 'grafana-datasources', file: f, message: `variable ${String(variable.name)} picks a ${variable.query} datasource, and none is provisioned.` });
+        findings.push({
+          rule: 'grafana-datasources',
+          file: f,
+          message: `variable ${String(variable.name)} picks a ${variable.query} datasource, and none is provisioned.`,
+        });
       }
     }
   }
@@ -159,21 +213,41 @@ export function otelCollectorConfig(repo: Repo, file = OTEL_CONFIG): Finding[] {
   for (const [name, p] of Object.entries(asObj(service.pipelines))) {
     for (const kind of ['receivers', 'processors', 'exporters'] as const) {
       for (const comp of asList(asObj(p)[kind]).map(String)) {
-        if (!(comp in asObj(c[kind]))) findings.push({ rule: 'otel-collector', file, message: `pipeline ${name} uses ${kind.slice(0, -1)} ${comp}, which is not defined under ${kind}.` });
+        if (!(comp in asObj(c[kind])))
+          findings.push({
+            rule: 'otel-collector',
+            file,
+            message: `pipeline ${name} uses ${kind.slice(0, -1)} ${comp}, which is not defined under ${kind}.`,
+          });
       }
     }
   }
   for (const ext of asList(service.extensions).map(String)) {
-    if (!(ext in asObj(c.extensions))) findings.push({ rule: 'otel-collector', file, message: `service.extensions uses ${ext}, which is not defined under extensions.` });
+    if (!(ext in asObj(c.extensions)))
+      findings.push({
+        rule: 'otel-collector',
+        file,
+        message: `service.extensions uses ${ext}, which is not defined under extensions.`,
+      });
   }
   const httpEndpoint = String(asObj(asObj(asObj(asObj(c.receivers).otlp).protocols).http).endpoint ?? '');
-  if (!httpEndpoint.endsWith(':4318')) findings.push({ rule: 'otel-collector', file, message: `the OTLP/HTTP receiver listens on "${httpEndpoint}", not :4318 (services are told http://otel-collector:4318).` });
+  if (!httpEndpoint.endsWith(':4318'))
+    findings.push({
+      rule: 'otel-collector',
+      file,
+      message: `the OTLP/HTTP receiver listens on "${httpEndpoint}", not :4318 (services are told http://otel-collector:4318).`,
+    });
   const composeNames = new Set(composeServices(loadCompose(repo)).map((s) => s.name));
   for (const [name, e] of Object.entries(asObj(c.exporters))) {
     const endpoint = asObj(e).endpoint;
     if (typeof endpoint !== 'string') continue;
     const host = endpoint.replace(/^\w+:\/\//, '').split(':')[0] ?? '';
-    if (!composeNames.has(host)) findings.push({ rule: 'otel-collector', file, message: `exporter ${name} sends to ${endpoint}, but ${host} is not a compose service.` });
+    if (!composeNames.has(host))
+      findings.push({
+        rule: 'otel-collector',
+        file,
+        message: `exporter ${name} sends to ${endpoint}, but ${host} is not a compose service.`,
+      });
   }
   return findings;
 }
@@ -185,13 +259,22 @@ export function alloyConfig(repo: Repo, file = ALLOY_CONFIG): Finding[] {
   const p = loadCompose(repo);
   const findings: Finding[] = [];
   const project = String(p.resolved.name ?? '');
-  if (!text.includes(`com.docker.compose.project=${project}`)) findings.push({ rule: 'alloy', file, message: `does not select containers of the compose project "${project}" (label com.docker.compose.project=${project}).` });
+  if (!text.includes(`com.docker.compose.project=${project}`))
+    findings.push({
+      rule: 'alloy',
+      file,
+      message: `does not select containers of the compose project "${project}" (label com.docker.compose.project=${project}).`,
+    });
   const names = new Set(composeServices(p).map((s) => s.name));
   for (const m of text.matchAll(/url\s*=\s*"https?:\/\/([^:/"]+)/g)) {
-    if (!names.has(m[1] ?? '')) findings.push({ rule: 'alloy', file, message: `writes to ${m[1] ?? ''}, which is not a compose service.` });
+    if (!names.has(m[1] ?? ''))
+      findings.push({ rule: 'alloy', file, message: `writes to ${m[1] ?? ''}, which is not a compose service.` });
   }
   // Braces balance: a cheap guard against a truncated block, since alloy fmt is not available offline.
-  const depth = [...text.replace(/"(?:[^"\\]|\\.)*"/g, '').replace(/\/\/.*$/gm, '')].reduce((d, ch) => d + (ch === '{' ? 1 : ch === '}' ? -1 : 0), 0);
+  const depth = [...text.replace(/"(?:[^"\\]|\\.)*"/g, '').replace(/\/\/.*$/gm, '')].reduce(
+    (d, ch) => d + (ch === '{' ? 1 : ch === '}' ? -1 : 0),
+    0,
+  );
   if (depth !== 0) findings.push({ rule: 'alloy', file, message: 'unbalanced braces.' });
   return findings;
 }

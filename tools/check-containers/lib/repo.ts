@@ -27,7 +27,11 @@ function makeRepo(files: Set<string>, read: (path: string) => string): Repo {
       d = posix.dirname(d);
     }
   }
-  const clean = (p: string) => posix.normalize(p).replace(/^\.\/+/, '').replace(/\/+$/, '');
+  const clean = (p: string) =>
+    posix
+      .normalize(p)
+      .replace(/^\.\/+/, '')
+      .replace(/\/+$/, '');
   return {
     files,
     read: (p) => read(clean(p)),
@@ -49,7 +53,10 @@ export function diskRepo(root = repoRoot): Repo {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) walk(path);
-      } else if (entry.isFile() || (entry.isSymbolicLink() && statSync(join(root, path), { throwIfNoEntry: false })?.isFile())) {
+      } else if (
+        entry.isFile() ||
+        (entry.isSymbolicLink() && statSync(join(root, path), { throwIfNoEntry: false })?.isFile())
+      ) {
         files.add(path);
       }
     }

@@ -53,7 +53,9 @@ function typeSchema(sdkRoot: string, module: string, type: string): Record<strin
     additionalProperties: false,
   }).createSchema(type) as Schema;
   const text = JSON.stringify(schema.definitions ?? {}).replaceAll('"#/definitions/', `"#/definitions/${module}.`);
-  return Object.fromEntries(Object.entries(JSON.parse(text) as Record<string, unknown>).map(([k, v]) => [`${module}.${k}`, v]));
+  return Object.fromEntries(
+    Object.entries(JSON.parse(text) as Record<string, unknown>).map(([k, v]) => [`${module}.${k}`, v]),
+  );
 }
 
 /**
@@ -73,7 +75,10 @@ export function dashboardSchema(): object {
     skipTypeCheck: true,
     additionalProperties: false,
   }).createSchema('Dashboard') as Schema;
-  const definitions: Record<string, unknown> = { ...schema.definitions, ...typeSchema(sdkRoot, 'prometheus', 'dataquery') };
+  const definitions: Record<string, unknown> = {
+    ...schema.definitions,
+    ...typeSchema(sdkRoot, 'prometheus', 'dataquery'),
+  };
   // cog.Dataquery is an open interface; our targets are Prometheus queries.
   definitions['Dataquery'] = { $ref: '#/definitions/prometheus.dataquery' };
   const panel = definitions['Panel'] as Record<string, unknown>;
@@ -99,7 +104,11 @@ export function schemaValidator() {
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(dashboardSchema());
   return (dashboard: unknown): string[] =>
-    validate(dashboard) ? [] : (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    validate(dashboard)
+      ? []
+      : (validate.errors ?? []).map(
+          (e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+        );
 }
 
 function flatPanels(panels: PanelJson[] = []): PanelJson[] {
@@ -111,11 +120,13 @@ export function modelProblems(name: string, d: DashboardJson): string[] {
   const problems: string[] = [];
   const vars = d.templating?.list ?? [];
   const ds = vars.find((v) => v.name === 'datasource');
-  if (!ds || ds.type !== 'datasource' || ds.query !== 'prometheus') problems.push(`${name}: needs a "datasource" template variable of type datasource over prometheus`);
+  if (!ds || ds.type !== 'datasource' || ds.query !== 'prometheus')
+    problems.push(`${name}: needs a "datasource" template variable of type datasource over prometheus`);
   for (const v of vars.filter((v) => v.type === 'query')) {
     if (v.datasource?.uid !== DATASOURCE_UID) problems.push(`${name}: variable ${v.name} must query ${DATASOURCE_UID}`);
   }
-  if (!d.uid || !/^[a-z0-9-]{1,40}$/.test(d.uid)) problems.push(`${name}: uid must be kebab-case, at most 40 characters`);
+  if (!d.uid || !/^[a-z0-9-]{1,40}$/.test(d.uid))
+    problems.push(`${name}: uid must be kebab-case, at most 40 characters`);
   const ids = new Set<number>();
   for (const p of flatPanels(d.panels)) {
     const where = `${name} / ${p.title ?? `panel ${p.id}`}`;
@@ -129,7 +140,8 @@ export function modelProblems(name: string, d: DashboardJson): string[] {
     for (const t of targets) {
       if (!t.refId || refIds.has(t.refId)) problems.push(`${where}: refId missing or duplicated`);
       else refIds.add(t.refId);
-      if (t.datasource?.uid !== DATASOURCE_UID) problems.push(`${where}: query ${t.refId} datasource must be ${DATASOURCE_UID}`);
+      if (t.datasource?.uid !== DATASOURCE_UID)
+        problems.push(`${where}: query ${t.refId} datasource must be ${DATASOURCE_UID}`);
       if (!t.expr?.trim()) problems.push(`${where}: query ${t.refId} has no expression`);
     }
   }
@@ -139,7 +151,14 @@ export function modelProblems(name: string, d: DashboardJson): string[] {
 export function panelQueries(name: string, d: DashboardJson): PanelQuery[] {
   return flatPanels(d.panels)
     .filter((p) => p.type !== 'row')
-    .flatMap((p) => (p.targets ?? []).map((t) => ({ dashboard: name, panel: p.title ?? String(p.id), refId: t.refId ?? '?', expr: t.expr ?? '' })));
+    .flatMap((p) =>
+      (p.targets ?? []).map((t) => ({
+        dashboard: name,
+        panel: p.title ?? String(p.id),
+        refId: t.refId ?? '?',
+        expr: t.expr ?? '',
+      })),
+    );
 }
 
 /** Grafana's built-in interval variables, and "All" for the dashboards' own variables. */

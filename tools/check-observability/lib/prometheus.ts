@@ -54,11 +54,17 @@ export interface FileTargets {
 export function fileTargets(dir: string, job: string): FileTargets {
   const file = join(dir, `${job}-targets.json`);
   const set = (targets: { instance: string; service: string }[]) => {
-    writeFileSync(`${file}.tmp`, JSON.stringify(targets.map((t) => ({ targets: [t.instance], labels: { service: t.service } }))));
+    writeFileSync(
+      `${file}.tmp`,
+      JSON.stringify(targets.map((t) => ({ targets: [t.instance], labels: { service: t.service } }))),
+    );
     renameSync(`${file}.tmp`, file);
   };
   set([]);
-  return { scrapeConfig: { job_name: job, honor_labels: true, file_sd_configs: [{ files: [file], refresh_interval: '1s' }] }, set };
+  return {
+    scrapeConfig: { job_name: job, honor_labels: true, file_sd_configs: [{ files: [file], refresh_interval: '1s' }] },
+    set,
+  };
 }
 
 export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus> {
@@ -77,7 +83,12 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus>
   let output = '';
   const child: ChildProcess = spawn(
     bin,
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${o.storagePath ?? join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${o.storagePath ?? join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -111,7 +122,11 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus>
     const params = new URLSearchParams({ query: expr });
     if (time !== undefined) params.set('time', String(time));
     const res = await fetch(`${url}/api/v1/query?${params}`, { signal: AbortSignal.timeout(10_000) });
-    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: Sample[] | [number, string] } };
+    const body = (await res.json()) as {
+      status: string;
+      error?: string;
+      data?: { resultType: string; result: Sample[] | [number, string] };
+    };
     if (body.status !== 'success' || !body.data) throw new Error(`query failed: ${expr}: ${body.error ?? res.status}`);
     if (body.data.resultType === 'scalar') return [{ metric: {}, value: body.data.result as [number, string] }];
     return body.data.result as Sample[];
@@ -140,7 +155,11 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus>
 }
 
 /** Queries that return no series (or only NaN), each with the dashboard panel or rule that owns it. */
-export async function emptyQueries(prom: Prometheus, queries: { name: string; expr: string }[], time?: number): Promise<string[]> {
+export async function emptyQueries(
+  prom: Prometheus,
+  queries: { name: string; expr: string }[],
+  time?: number,
+): Promise<string[]> {
   const empty: string[] = [];
   for (const q of queries) {
     const result = await prom.query(q.expr, time);

@@ -27,7 +27,15 @@ export async function unparsable(exprs: NamedExpr[]): Promise<string[]> {
     const problems: string[] = [];
     for (const e of exprs) {
       const out = await checkBatch(promtool, dir, [e]);
-      if (out) problems.push(`${e.name}: ${e.expr}\n  ${out.split('\n').filter((l) => /parse|error|unexpected/i.test(l)).join('\n  ') || out}`);
+      if (out)
+        problems.push(
+          `${e.name}: ${e.expr}\n  ${
+            out
+              .split('\n')
+              .filter((l) => /parse|error|unexpected/i.test(l))
+              .join('\n  ') || out
+          }`,
+        );
     }
     return problems;
   } finally {

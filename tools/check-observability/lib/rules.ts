@@ -18,8 +18,10 @@ export function loadRuleFiles(dir: string): LoadedRules[] {
     .map((f) => ({ file: join(dir, f), content: parse(readFileSync(join(dir, f), 'utf8')) as RuleFile }));
 }
 
-export const allRules = (files: LoadedRules[]): Rule[] => files.flatMap((f) => f.content.groups.flatMap((g) => g.rules));
-export const alertsOf = (files: LoadedRules[]): AlertRule[] => allRules(files).filter((r): r is AlertRule => 'alert' in r);
+export const allRules = (files: LoadedRules[]): Rule[] =>
+  files.flatMap((f) => f.content.groups.flatMap((g) => g.rules));
+export const alertsOf = (files: LoadedRules[]): AlertRule[] =>
+  allRules(files).filter((r): r is AlertRule => 'alert' in r);
 export const recordsOf = (files: LoadedRules[]) => allRules(files).filter((r) => 'record' in r);
 
 /** Headings every runbook has, and words its first section must use. */
@@ -41,13 +43,16 @@ export function alertProblems(files: LoadedRules[], runbookDir: string): string[
   for (const a of alerts) {
     const name = a.alert;
     const severity = a.labels?.severity;
-    if (severity !== 'critical' && severity !== 'warning') problems.push(`${name}: labels.severity must be critical or warning, got ${String(severity)}`);
+    if (severity !== 'critical' && severity !== 'warning')
+      problems.push(`${name}: labels.severity must be critical or warning, got ${String(severity)}`);
     for (const key of ['summary', 'description'] as const) {
       const v = a.annotations?.[key];
-      if (typeof v !== 'string' || v.trim().length < 10) problems.push(`${name}: annotations.${key} is missing or too short`);
+      if (typeof v !== 'string' || v.trim().length < 10)
+        problems.push(`${name}: annotations.${key} is missing or too short`);
     }
     const url = a.annotations?.runbook_url;
-    if (url !== runbookUrl(name)) problems.push(`${name}: annotations.runbook_url must be ${runbookUrl(name)}, got ${String(url)}`);
+    if (url !== runbookUrl(name))
+      problems.push(`${name}: annotations.runbook_url must be ${runbookUrl(name)}, got ${String(url)}`);
     const path = join(runbookDir, `${name}.md`);
     if (!existsSync(path)) {
       problems.push(`${name}: runbook docs/runbooks/${name}.md does not exist`);
@@ -60,12 +65,15 @@ export function alertProblems(files: LoadedRules[], runbookDir: string): string[
       if (!body || body.trim().length < 40) problems.push(`${name}: runbook section "${heading}" is missing or empty`);
     }
     const first = (section(md, RUNBOOK_SECTIONS[0]) ?? '').toLowerCase();
-    for (const word of CHECK_FIRST_MENTIONS) if (!new RegExp(`\\b${word}s?\\b`).test(first)) problems.push(`${name}: runbook "${RUNBOOK_SECTIONS[0]}" does not mention ${word}s`);
+    for (const word of CHECK_FIRST_MENTIONS)
+      if (!new RegExp(`\\b${word}s?\\b`).test(first))
+        problems.push(`${name}: runbook "${RUNBOOK_SECTIONS[0]}" does not mention ${word}s`);
   }
   const names = new Set(alerts.map((a) => a.alert));
   if (existsSync(runbookDir)) {
     for (const f of readdirSync(runbookDir)) {
-      if (f.endsWith('.md') && f !== 'README.md' && !names.has(basename(f, '.md'))) problems.push(`docs/runbooks/${f} has no alert of that name`);
+      if (f.endsWith('.md') && f !== 'README.md' && !names.has(basename(f, '.md')))
+        problems.push(`docs/runbooks/${f} has no alert of that name`);
     }
   }
   return problems;
@@ -93,7 +101,8 @@ export function coverageProblems(files: LoadedRules[], testFiles: string[]): str
   }
   const problems: string[] = [];
   for (const a of alertsOf(files)) {
-    if (!firing.has(`${a.alert}/${a.labels.severity}`)) problems.push(`${a.alert} (${a.labels.severity}): no promtool test shows it firing`);
+    if (!firing.has(`${a.alert}/${a.labels.severity}`))
+      problems.push(`${a.alert} (${a.labels.severity}): no promtool test shows it firing`);
     if (!quiet.has(a.alert)) problems.push(`${a.alert}: no promtool test shows it staying quiet`);
   }
   return [...new Set(problems)];

@@ -21,17 +21,30 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-export async function startServiceProcess(name: ServiceName, env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: ServiceName,
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<ServiceProcess> {
   const port = await freePort();
   const base: Record<string, string> = {};
   for (const k of KEEP_ENV) if (process.env[k] !== undefined) base[k] = process.env[k];
   const child = spawn(process.execPath, [join(REPO, 'services', name, 'src', 'server.ts')], {
     cwd: REPO,
-    env: { ...base, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000', ...env },
+    env: {
+      ...base,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DRAIN_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => logs.push(line));
+  for (const stream of [child.stdout, child.stderr])
+    createInterface({ input: stream }).on('line', (line) => logs.push(line));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -43,7 +56,8 @@ export async function startServiceProcess(name: ServiceName, env: Record<string,
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start:\n${logs.slice(-10).join('\n')}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited during start:\n${logs.slice(-10).join('\n')}`);
     try {
       if ((await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1000) })).ok) break;
     } catch {

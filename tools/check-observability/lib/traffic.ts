@@ -3,7 +3,12 @@
 import { randomUUID } from 'node:crypto';
 
 export interface Client {
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: unknown }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; json: unknown }>;
   statuses: Map<string, number>;
 }
 
@@ -15,7 +20,12 @@ export function client(gateway: string, adminToken: string): Client {
       const h: Record<string, string> = { ...headers };
       if (body !== undefined) h['content-type'] = 'application/json';
       if (method !== 'GET' && path.startsWith('/products')) h['authorization'] = `Bearer ${adminToken}`;
-      const res = await fetch(`${gateway}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(`${gateway}${path}`, {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
       const text = await res.text();
       const key = `${method} ${path.replace(/[0-9a-f-]{36}/g, ':id')} ${res.status}`;
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
@@ -52,11 +62,23 @@ export async function createCatalog(c: Client, tag: string): Promise<Catalog> {
   }
   const products: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const r = await c.call('POST', '/products', { sku: `LOAD-${tag}-${i}`, name: `Load product ${i}`, priceCents: 1000 + i, currency: 'EUR', stock: 100_000 });
+    const r = await c.call('POST', '/products', {
+      sku: `LOAD-${tag}-${i}`,
+      name: `Load product ${i}`,
+      priceCents: 1000 + i,
+      currency: 'EUR',
+      stock: 100_000,
+    });
     if (r.status !== 201) throw new Error(`create product: ${r.status} ${JSON.stringify(r.json)}`);
     products.push(idOf(r.json));
   }
-  const scarce = await c.call('POST', '/products', { sku: `LOAD-${tag}-scarce`, name: 'Scarce product', priceCents: 500, currency: 'EUR', stock: 1 });
+  const scarce = await c.call('POST', '/products', {
+    sku: `LOAD-${tag}-scarce`,
+    name: 'Scarce product',
+    priceCents: 500,
+    currency: 'EUR',
+    stock: 1,
+  });
   if (scarce.status !== 201) throw new Error(`create product: ${scarce.status} ${JSON.stringify(scarce.json)}`);
   return { users, products, scarce: idOf(scarce.json) };
 }

@@ -32,7 +32,8 @@ export function businessDashboard(): Dashboard {
           }),
           stat({
             title: 'Reservation failure ratio',
-            description: 'Share of stock reservations that failed over 10 minutes. Alert at 20% (ShipshapeStockReservationFailureSpike).',
+            description:
+              'Share of stock reservations that failed over 10 minutes. Alert at 20% (ShipshapeStockReservationFailureSpike).',
             unit: 'percentunit',
             width: 12,
             thresholds: [{ value: 0.2, color: 'red' }],
@@ -54,7 +55,8 @@ export function businessDashboard(): Dashboard {
           }),
           timeseries({
             title: 'Order failures per minute by reason',
-            description: 'Orders refused or failed: unknown_user, unknown_product, insufficient_stock (client or catalog problems), dependency_unavailable, idempotency_conflict, internal (ours).',
+            description:
+              'Orders refused or failed: unknown_user, unknown_product, insufficient_stock (client or catalog problems), dependency_unavailable, idempotency_conflict, internal (ours).',
             unit: 'none',
             stacked: true,
             queries: [q('sum by (reason) (rate(shipshape_order_failures_total[$__rate_interval])) * 60', '{{reason}}')],
@@ -69,11 +71,14 @@ export function businessDashboard(): Dashboard {
             description: 'reserved, replayed (an idempotent retry), insufficient_stock, unknown_product.',
             unit: 'none',
             stacked: true,
-            queries: [q('sum by (result) (rate(shipshape_stock_reservations_total[$__rate_interval])) * 60', '{{result}}')],
+            queries: [
+              q('sum by (result) (rate(shipshape_stock_reservations_total[$__rate_interval])) * 60', '{{result}}'),
+            ],
           }),
           timeseries({
             title: 'Stock releases per minute',
-            description: 'Stock returned by cancellations, and by the reconciler for reservations whose order never completed.',
+            description:
+              'Stock returned by cancellations, and by the reconciler for reservations whose order never completed.',
             unit: 'none',
             queries: [
               q('sum(rate(shipshape_stock_releases_total[$__rate_interval])) * 60', 'released'),

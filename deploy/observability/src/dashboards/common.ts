@@ -21,7 +21,13 @@ import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as StateTimelinePanel } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
-import { StackingConfigBuilder, StackingMode, VizLegendOptionsBuilder, LegendDisplayMode, LegendPlacement } from '@grafana/grafana-foundation-sdk/common';
+import {
+  StackingConfigBuilder,
+  StackingMode,
+  VizLegendOptionsBuilder,
+  LegendDisplayMode,
+  LegendPlacement,
+} from '@grafana/grafana-foundation-sdk/common';
 import { SERVICE_REGEX } from '../conventions.ts';
 
 /** Panels query whatever Prometheus the viewer picks; nothing names a datasource uid. */
@@ -60,7 +66,12 @@ const REF_IDS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 function targets(queries: Query[]): cog.Builder<cog.Dataquery>[] {
   return queries.map((query, i) =>
-    new DataqueryBuilder().datasource(DATASOURCE).refId(REF_IDS[i] ?? `Q${i}`).expr(query.expr).legendFormat(query.legend).range(),
+    new DataqueryBuilder()
+      .datasource(DATASOURCE)
+      .refId(REF_IDS[i] ?? `Q${i}`)
+      .expr(query.expr)
+      .legendFormat(query.legend)
+      .range(),
   );
 }
 
@@ -71,24 +82,44 @@ function thresholds(spec: PanelSpec) {
 
 function mappings(spec: PanelSpec): ValueMapping[] {
   if (!spec.mappings) return [];
-  const options = Object.fromEntries(Object.entries(spec.mappings).map(([value, text], index) => [value, { text, index }]));
+  const options = Object.fromEntries(
+    Object.entries(spec.mappings).map(([value, text], index) => [value, { text, index }]),
+  );
   return [{ type: MappingType.ValueToText, options }];
 }
 
 const HEIGHT = 8;
 
-function panel(kind: RowSpec['panels'][number]['kind'], spec: PanelSpec, id: number, x: number, y: number): cog.Builder<Panel> {
+function panel(
+  kind: RowSpec['panels'][number]['kind'],
+  spec: PanelSpec,
+  id: number,
+  x: number,
+  y: number,
+): cog.Builder<Panel> {
   const w = spec.width ?? 12;
   const gridPos = { x, y, w, h: HEIGHT };
   if (kind === 'stat') {
-    const p = new StatPanel().id(id).title(spec.title).description(spec.description).datasource(DATASOURCE).unit(spec.unit).gridPos(gridPos);
+    const p = new StatPanel()
+      .id(id)
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(DATASOURCE)
+      .unit(spec.unit)
+      .gridPos(gridPos);
     p.targets(targets(spec.queries)).thresholds(thresholds(spec)).mappings(mappings(spec));
     if (spec.min !== undefined) p.min(spec.min);
     if (spec.max !== undefined) p.max(spec.max);
     return p;
   }
   if (kind === 'state') {
-    const p = new StateTimelinePanel().id(id).title(spec.title).description(spec.description).datasource(DATASOURCE).unit(spec.unit).gridPos(gridPos);
+    const p = new StateTimelinePanel()
+      .id(id)
+      .title(spec.title)
+      .description(spec.description)
+      .datasource(DATASOURCE)
+      .unit(spec.unit)
+      .gridPos(gridPos);
     p.targets(targets(spec.queries)).thresholds(thresholds(spec)).mappings(mappings(spec));
     return p;
   }
@@ -103,7 +134,13 @@ function panel(kind: RowSpec['panels'][number]['kind'], spec: PanelSpec, id: num
     .thresholds(thresholds(spec))
     .mappings(mappings(spec))
     .fillOpacity(spec.stacked ? 40 : 10)
-    .legend(new VizLegendOptionsBuilder().displayMode(LegendDisplayMode.Table).placement(LegendPlacement.Bottom).showLegend(true).calcs(['lastNotNull', 'max']));
+    .legend(
+      new VizLegendOptionsBuilder()
+        .displayMode(LegendDisplayMode.Table)
+        .placement(LegendPlacement.Bottom)
+        .showLegend(true)
+        .calcs(['lastNotNull', 'max']),
+    );
   if (spec.stacked) p.stacking(new StackingConfigBuilder().mode(StackingMode.Normal));
   if (spec.min !== undefined) p.min(spec.min);
   if (spec.max !== undefined) p.max(spec.max);
@@ -137,7 +174,8 @@ export function labelVariable(name: string, label: string, metric: string, label
     .allValue('.+');
 }
 
-export const serviceVariable = () => labelVariable('service', 'Service', 'http_server_request_duration_seconds_count', 'service');
+export const serviceVariable = () =>
+  labelVariable('service', 'Service', 'http_server_request_duration_seconds_count', 'service');
 
 /** Kubernetes containers are named after the service they run. */
 export const SERVICE_CONTAINERS = `container=~"${SERVICE_REGEX}"`;

@@ -18,7 +18,8 @@ export function dataDashboard(): Dashboard {
         panels: [
           timeseries({
             title: 'Database errors by kind',
-            description: 'connection and timeout: cannot reach PostgreSQL (ShipshapeDatabaseConnectionErrors); auth: credentials rejected (ShipshapeDatabaseAuthErrors); query: a statement failed. 0 when healthy.',
+            description:
+              'connection and timeout: cannot reach PostgreSQL (ShipshapeDatabaseConnectionErrors); auth: credentials rejected (ShipshapeDatabaseAuthErrors); query: a statement failed. 0 when healthy.',
             unit: 'reqps',
             queries: [
               q(
@@ -39,12 +40,16 @@ export function dataDashboard(): Dashboard {
             unit: 'ops',
             stacked: true,
             queries: [
-              q(`sum by (service, operation, outcome) (rate(db_client_operation_duration_seconds_count{${S}}[$__rate_interval]))`, '{{service}} {{operation}} {{outcome}}'),
+              q(
+                `sum by (service, operation, outcome) (rate(db_client_operation_duration_seconds_count{${S}}[$__rate_interval]))`,
+                '{{service}} {{operation}} {{outcome}}',
+              ),
             ],
           }),
           timeseries({
             title: 'Pool connections',
-            description: 'Connections per state (idle, used, waiting = requests queued for a connection) against the pool size.',
+            description:
+              'Connections per state (idle, used, waiting = requests queued for a connection) against the pool size.',
             unit: 'none',
             queries: [
               q(`sum by (service, state) (db_client_connections{${S}})`, '{{service}} {{state}}'),
@@ -53,11 +58,15 @@ export function dataDashboard(): Dashboard {
           }),
           timeseries({
             title: 'Pool utilisation',
-            description: 'Used connections over the pool size. Near 100% with requests waiting: raise DATABASE_POOL_MAX or find slow queries.',
+            description:
+              'Used connections over the pool size. Near 100% with requests waiting: raise DATABASE_POOL_MAX or find slow queries.',
             unit: 'percentunit',
             min: 0,
             max: 1,
-            thresholds: [{ value: 0.8, color: 'orange' }, { value: 0.95, color: 'red' }],
+            thresholds: [
+              { value: 0.8, color: 'orange' },
+              { value: 0.95, color: 'red' },
+            ],
             queries: [q(`service:db_client_connections_used:ratio{${S}}`, '{{service}}')],
           }),
           state({
@@ -86,16 +95,27 @@ export function dataDashboard(): Dashboard {
             description: 'Lookups per second by result: hit, miss, error.',
             unit: 'ops',
             stacked: true,
-            queries: [q(`sum by (service, cache, result) (rate(cache_requests_total{${S}}[$__rate_interval]))`, '{{service}} {{cache}} {{result}}')],
+            queries: [
+              q(
+                `sum by (service, cache, result) (rate(cache_requests_total{${S}}[$__rate_interval]))`,
+                '{{service}} {{cache}} {{result}}',
+              ),
+            ],
           }),
           state({
             title: 'Cache backend',
-            description: 'cache_up per service that uses a cache: degraded means Redis is unusable and reads go to PostgreSQL (ShipshapeCacheDegraded).',
+            description:
+              'cache_up per service that uses a cache: degraded means Redis is unusable and reads go to PostgreSQL (ShipshapeCacheDegraded).',
             unit: 'none',
             width: 24,
             thresholds: [{ value: 1, color: 'green' }],
             mappings: { '0': 'degraded', '1': 'up' },
-            queries: [q(`min by (service) (cache_up{${S}} and on (service, instance) group by (service, instance) (cache_requests_total))`, '{{service}}')],
+            queries: [
+              q(
+                `min by (service) (cache_up{${S}} and on (service, instance) group by (service, instance) (cache_requests_total))`,
+                '{{service}}',
+              ),
+            ],
           }),
         ],
       },

@@ -10,7 +10,8 @@ export function dependenciesDashboard(): Dashboard {
   return buildDashboard({
     uid: DASHBOARD_UIDS.dependencies,
     title: 'Shipshape / Dependencies',
-    description: 'Calls from the gateway and orders to the other services: latency, errors (5xx, timeouts, refused, open circuit), retries and circuit-breaker state.',
+    description:
+      'Calls from the gateway and orders to the other services: latency, errors (5xx, timeouts, refused, open circuit), retries and circuit-breaker state.',
     tags: ['dependencies'],
     variables: [serviceVariable()],
     rows: [
@@ -25,7 +26,8 @@ export function dependenciesDashboard(): Dashboard {
           }),
           timeseries({
             title: 'Call error ratio',
-            description: 'Share of calls that failed with 5xx or never got an answer (status_class="error": timeout, refused, open circuit). Alert at 10% (ShipshapeDependencyErrorRatio).',
+            description:
+              'Share of calls that failed with 5xx or never got an answer (status_class="error": timeout, refused, open circuit). Alert at 10% (ShipshapeDependencyErrorRatio).',
             unit: 'percentunit',
             min: 0,
             thresholds: [{ value: 0.1, color: 'red' }],
@@ -35,15 +37,21 @@ export function dependenciesDashboard(): Dashboard {
             title: 'Call latency p99',
             description: 'p99 duration of calls per caller and target, retries included.',
             unit: 's',
-            queries: [q(`service_target:http_client_request_duration_seconds:p99_rate5m{${S}}`, '{{service}} → {{target}}')],
+            queries: [
+              q(`service_target:http_client_request_duration_seconds:p99_rate5m{${S}}`, '{{service}} → {{target}}'),
+            ],
           }),
           timeseries({
             title: 'Calls by operation and outcome',
-            description: 'Calls per second by operation (get_user, reserve_stock, release_stock, proxy, ...) and status class.',
+            description:
+              'Calls per second by operation (get_user, reserve_stock, release_stock, proxy, ...) and status class.',
             unit: 'reqps',
             stacked: true,
             queries: [
-              q(`sum by (service, target, operation, status_class) (rate(${CALLS}[$__rate_interval]))`, '{{service}} → {{target}} {{operation}} {{status_class}}'),
+              q(
+                `sum by (service, target, operation, status_class) (rate(${CALLS}[$__rate_interval]))`,
+                '{{service}} → {{target}} {{operation}} {{status_class}}',
+              ),
             ],
           }),
         ],
@@ -53,10 +61,14 @@ export function dependenciesDashboard(): Dashboard {
         panels: [
           state({
             title: 'Circuit breaker state',
-            description: 'Per caller and target: closed (calls flow), half-open (one trial call), open (calls fail fast). Alert when open for 1m (ShipshapeCircuitBreakerOpen).',
+            description:
+              'Per caller and target: closed (calls flow), half-open (one trial call), open (calls fail fast). Alert when open for 1m (ShipshapeCircuitBreakerOpen).',
             unit: 'none',
             width: 24,
-            thresholds: [{ value: 1, color: 'orange' }, { value: 2, color: 'red' }],
+            thresholds: [
+              { value: 1, color: 'orange' },
+              { value: 2, color: 'red' },
+            ],
             mappings: { '0': 'closed', '1': 'half-open', '2': 'open' },
             queries: [q(`max by (service, target) (circuit_breaker_state{${S}})`, '{{service}} → {{target}}')],
           }),

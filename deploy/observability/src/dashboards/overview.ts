@@ -9,7 +9,8 @@ export function overviewDashboard(): Dashboard {
   return buildDashboard({
     uid: DASHBOARD_UIDS.overview,
     title: 'Shipshape / Service overview',
-    description: 'Rate, errors and duration of every service and route (probes and docs excluded), from the recording rules in deploy/observability/rules.',
+    description:
+      'Rate, errors and duration of every service and route (probes and docs excluded), from the recording rules in deploy/observability/rules.',
     tags: ['red'],
     variables: [serviceVariable()],
     rows: [
@@ -25,7 +26,8 @@ export function overviewDashboard(): Dashboard {
           }),
           stat({
             title: 'Instances ready',
-            description: 'Instances reporting ready (service_ready). Not ready and not draining usually means the database is unreachable.',
+            description:
+              'Instances reporting ready (service_ready). Not ready and not draining usually means the database is unreachable.',
             unit: 'none',
             width: 6,
             queries: [q(`sum by (service) (service_ready{${S}})`, '{{service}}')],
@@ -35,7 +37,10 @@ export function overviewDashboard(): Dashboard {
             description: 'Share of requests answered with 5xx over 5 minutes. Alert at 5% (ShipshapeHighErrorRatio).',
             unit: 'percentunit',
             width: 12,
-            thresholds: [{ value: 0.01, color: 'orange' }, { value: 0.05, color: 'red' }],
+            thresholds: [
+              { value: 0.01, color: 'orange' },
+              { value: 0.05, color: 'red' },
+            ],
             queries: [q(`service:http_server_request_errors:ratio_rate5m{${S}}`, '{{service}}')],
           }),
           timeseries({
@@ -98,19 +103,32 @@ export function overviewDashboard(): Dashboard {
             description: 'Share of 5xx per route.',
             unit: 'percentunit',
             min: 0,
-            queries: [q(`service_route:http_server_request_errors:ratio_rate5m{${S}}`, '{{service}} {{method}} {{route}}')],
+            queries: [
+              q(`service_route:http_server_request_errors:ratio_rate5m{${S}}`, '{{service}} {{method}} {{route}}'),
+            ],
           }),
           timeseries({
             title: 'Latency p99 by route',
-            description: 'p99 request duration per route. POST /orders alerts at 1s (ShipshapeOrderCreationLatencyHigh).',
+            description:
+              'p99 request duration per route. POST /orders alerts at 1s (ShipshapeOrderCreationLatencyHigh).',
             unit: 's',
-            queries: [q(`service_route:http_server_request_duration_seconds:p99_rate5m{${S}}`, '{{service}} {{method}} {{route}}')],
+            queries: [
+              q(
+                `service_route:http_server_request_duration_seconds:p99_rate5m{${S}}`,
+                '{{service}} {{method}} {{route}}',
+              ),
+            ],
           }),
           timeseries({
             title: 'Latency p50 by route',
             description: 'Median request duration per route.',
             unit: 's',
-            queries: [q(`service_route:http_server_request_duration_seconds:p50_rate5m{${S}}`, '{{service}} {{method}} {{route}}')],
+            queries: [
+              q(
+                `service_route:http_server_request_duration_seconds:p50_rate5m{${S}}`,
+                '{{service}} {{method}} {{route}}',
+              ),
+            ],
           }),
         ],
       },
@@ -122,14 +140,21 @@ export function overviewDashboard(): Dashboard {
             description: 'CPU seconds per second used by each Node.js process.',
             unit: 'percentunit',
             width: 6,
-            queries: [q(`sum by (service, instance) (rate(process_cpu_seconds_total{${S}}[$__rate_interval]))`, '{{service}} {{instance}}')],
+            queries: [
+              q(
+                `sum by (service, instance) (rate(process_cpu_seconds_total{${S}}[$__rate_interval]))`,
+                '{{service}} {{instance}}',
+              ),
+            ],
           }),
           timeseries({
             title: 'Resident memory',
             description: 'Resident set size of each process.',
             unit: 'bytes',
             width: 6,
-            queries: [q(`sum by (service, instance) (process_resident_memory_bytes{${S}})`, '{{service}} {{instance}}')],
+            queries: [
+              q(`sum by (service, instance) (process_resident_memory_bytes{${S}})`, '{{service}} {{instance}}'),
+            ],
           }),
           timeseries({
             title: 'Heap used',
@@ -143,7 +168,9 @@ export function overviewDashboard(): Dashboard {
             description: 'How long callbacks wait for the event loop; above ~100ms every request slows down.',
             unit: 's',
             width: 6,
-            queries: [q(`max by (service, instance) (nodejs_eventloop_lag_p99_seconds{${S}})`, '{{service}} {{instance}}')],
+            queries: [
+              q(`max by (service, instance) (nodejs_eventloop_lag_p99_seconds{${S}})`, '{{service}} {{instance}}'),
+            ],
           }),
         ],
       },

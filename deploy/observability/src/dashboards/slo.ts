@@ -5,7 +5,9 @@ import type { SloFile } from '../slo.ts';
 import { buildDashboard, q, stat, timeseries, type RowSpec } from './common.ts';
 
 export function sloDashboard(file: SloFile): Dashboard {
-  const factors = [...new Set(file.burnRateAlerts.flatMap((a) => a.conditions.map((c) => c.factor)))].sort((a, b) => a - b);
+  const factors = [...new Set(file.burnRateAlerts.flatMap((a) => a.conditions.map((c) => c.factor)))].sort(
+    (a, b) => a - b,
+  );
   const rows: RowSpec[] = file.slos.map((slo) => {
     const sel = `{slo="${slo.name}"}`;
     const longest = file.burnRateAlerts.flatMap((a) => a.conditions.map((c) => c.longWindow));
@@ -17,7 +19,11 @@ export function sloDashboard(file: SloFile): Dashboard {
           description: `Share of the ${file.period} error budget not yet spent. Below 0 the objective is missed.`,
           unit: 'percentunit',
           width: 6,
-          thresholds: [{ value: 0, color: 'red' }, { value: 0.25, color: 'orange' }, { value: 0.5, color: 'green' }],
+          thresholds: [
+            { value: 0, color: 'red' },
+            { value: 0.25, color: 'orange' },
+            { value: 0.5, color: 'green' },
+          ],
           queries: [q(`slo:period_error_budget_remaining:ratio${sel}`, 'remaining')],
         }),
         stat({
@@ -25,7 +31,10 @@ export function sloDashboard(file: SloFile): Dashboard {
           description: 'Share of good requests over the period, against the objective.',
           unit: 'percentunit',
           width: 6,
-          queries: [q(`1 - slo:sli_error:ratio_rate${file.period}${sel}`, 'good'), q(`slo:objective:ratio${sel}`, 'objective')],
+          queries: [
+            q(`1 - slo:sli_error:ratio_rate${file.period}${sel}`, 'good'),
+            q(`slo:objective:ratio${sel}`, 'objective'),
+          ],
         }),
         timeseries({
           title: 'Burn rate',
@@ -34,7 +43,9 @@ export function sloDashboard(file: SloFile): Dashboard {
           thresholds: factors.map((f) => ({ value: f, color: f >= 10 ? 'red' : 'orange' })),
           queries: [
             q(`slo:current_burn_rate:ratio${sel}`, '5m'),
-            ...[...new Set(longest)].map((w) => q(`slo:sli_error:ratio_rate${w}${sel} / on (slo) (1 - slo:objective:ratio${sel})`, w)),
+            ...[...new Set(longest)].map((w) =>
+              q(`slo:sli_error:ratio_rate${w}${sel} / on (slo) (1 - slo:objective:ratio${sel})`, w),
+            ),
           ],
         }),
       ],

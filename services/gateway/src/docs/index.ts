@@ -29,7 +29,13 @@ const PARTIAL_CACHE_MS = 5000;
 
 function isOpenApiDocument(value: unknown): value is OpenApiDocument {
   const v = value as Partial<OpenApiDocument> | null;
-  return typeof v === 'object' && v !== null && typeof v.openapi === 'string' && typeof v.paths === 'object' && v.paths !== null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.openapi === 'string' &&
+    typeof v.paths === 'object' &&
+    v.paths !== null
+  );
 }
 
 export class CombinedDocs {
@@ -43,7 +49,10 @@ export class CombinedDocs {
   constructor(o: DocsOptions, log: FastifyBaseLogger) {
     this.o = o;
     this.log = log;
-    this.current = mergeDocuments({ ...o, services: o.sources.map((s) => ({ target: s.target, document: undefined, unavailable: true })) });
+    this.current = mergeDocuments({
+      ...o,
+      services: o.sources.map((s) => ({ target: s.target, document: undefined, unavailable: true })),
+    });
   }
 
   /** The combined document, assembled again once the cached one is older than the cache time. */
@@ -57,14 +66,20 @@ export class CombinedDocs {
 
   private async fetchOne(source: DocsSource): Promise<ServiceDocument> {
     try {
-      const res = await fetch(new URL('/docs/json', source.baseUrl), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.o.fetchTimeoutMs) });
+      const res = await fetch(new URL('/docs/json', source.baseUrl), {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(this.o.fetchTimeoutMs),
+      });
       if (!res.ok) throw new Error(`answered ${res.status}`);
       const body: unknown = await res.json();
       if (!isOpenApiDocument(body)) throw new Error('answered something that is not an OpenAPI document');
       this.lastKnown.set(source.target, body);
       return { target: source.target, document: body, unavailable: false };
     } catch (err) {
-      this.log.warn({ target: source.target, err: { message: (err as Error).message } }, 'could not fetch the API docs of a service');
+      this.log.warn(
+        { target: source.target, err: { message: (err as Error).message } },
+        'could not fetch the API docs of a service',
+      );
       return { target: source.target, document: this.lastKnown.get(source.target), unavailable: true };
     }
   }
@@ -81,7 +96,10 @@ export class CombinedDocs {
 export default async function docsRoutes(app: App, o: DocsOptions) {
   const docs = new CombinedDocs(o, app.log);
   // Static mode: the UI serves whatever transformSpecification returns, i.e. the latest combined document.
-  await app.register(swagger, { mode: 'static', specification: { document: docs.current as unknown as StaticDocumentSpec['document'] } });
+  await app.register(swagger, {
+    mode: 'static',
+    specification: { document: docs.current as unknown as StaticDocumentSpec['document'] },
+  });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     // Swagger UI's own CSP (script and style hashes) replaces the API's stricter one on /docs only; it must not

@@ -38,7 +38,8 @@ function mapRefs(value: unknown, rename: (ref: string) => string): unknown {
   if (Array.isArray(value)) return value.map((v) => mapRefs(v, rename));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = k === '$ref' && typeof v === 'string' ? rename(v) : mapRefs(v, rename);
+  for (const [k, v] of Object.entries(value))
+    out[k] = k === '$ref' && typeof v === 'string' ? rename(v) : mapRefs(v, rename);
   return out;
 }
 
@@ -64,7 +65,7 @@ function prune(paths: Record<string, PathItem>, components: ComponentMap): Compo
     const target = kind && name ? components[kind]?.[name] : undefined;
     const inner = new Set<string>();
     collectRefs(target, inner);
-    for (const r of inner) if (!reached.has(r)) (reached.add(r), queue.push(r));
+    for (const r of inner) if (!reached.has(r)) reached.add(r), queue.push(r);
   }
   const out: ComponentMap = {};
   for (const [kind, entries] of Object.entries(components)) {
@@ -89,7 +90,8 @@ export function mergeDocuments(input: MergeInput): OpenApiDocument {
     for (const [kind, entries] of Object.entries(doc.components ?? {})) {
       for (const [name, def] of Object.entries(entries)) {
         const taken = components[kind]?.[name];
-        if (taken !== undefined && JSON.stringify(taken) !== JSON.stringify(def)) renamed.set(refOf(kind, name), refOf(kind, `${service.target}.${name}`));
+        if (taken !== undefined && JSON.stringify(taken) !== JSON.stringify(def))
+          renamed.set(refOf(kind, name), refOf(kind, `${service.target}.${name}`));
       }
     }
     const rename = (ref: string) => renamed.get(ref) ?? ref;
@@ -112,8 +114,12 @@ export function mergeDocuments(input: MergeInput): OpenApiDocument {
     for (const tag of doc.tags ?? []) if (!tags.has(tag.name)) tags.set(tag.name, tag);
   }
 
-  const missing = input.services.filter((s) => s.unavailable).map((s) => (s.document ? `${s.target} (last known)` : s.target));
-  const description = missing.length ? `${input.description} Not answering when this was assembled: ${missing.join(', ')}.` : input.description;
+  const missing = input.services
+    .filter((s) => s.unavailable)
+    .map((s) => (s.document ? `${s.target} (last known)` : s.target));
+  const description = missing.length
+    ? `${input.description} Not answering when this was assembled: ${missing.join(', ')}.`
+    : input.description;
   return {
     openapi: '3.1.0',
     info: { title: input.title, version: input.version, description },

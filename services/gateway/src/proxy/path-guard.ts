@@ -21,8 +21,17 @@ export function isForbiddenPath(url: string): boolean {
   return INTERNAL.test(decoded.replace(/\/{2,}/g, '/'));
 }
 
-export async function rejectForbiddenPaths(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+export async function rejectForbiddenPaths(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
   if (!isForbiddenPath(request.url)) return undefined;
   request.log.info({ path: request.url.split('?', 1)[0] }, 'refused a path that is internal or not normalised');
-  return sendProblem(reply, 404, 'not-found', 'Not Found', `no route for ${request.method} ${request.url.split('?', 1)[0]}`);
+  return sendProblem(
+    reply,
+    404,
+    'not-found',
+    'Not Found',
+    `no route for ${request.method} ${request.url.split('?', 1)[0]}`,
+  );
 }

@@ -2,7 +2,13 @@
 // idempotent methods only, and a circuit breaker. @fastify/reply-from does the forwarding and calls `request` below
 // in place of an undici pool, so every proxied call passes through these policies and leaves metrics behind.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import { Pool, type Dispatcher } from 'undici';
 import type { FastifyBaseLogger } from 'fastify';
 import { statusClass, type Metrics } from '@shipshape/platform/metrics';
@@ -52,8 +58,6 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD']);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_MAX_MS = 1000;
-
-
 
 /** Equal jitter: half the exponential step is fixed, half random, so retries spread out but never fire at once. */
 export function backoffMs(retry: number, random: () => number = Math.random): number {
@@ -113,7 +117,10 @@ export class Upstream {
   async send(req: ForwardedRequest): Promise<Dispatcher.ResponseData> {
     const started = process.hrtime.bigint();
     const observe = (label: string) =>
-      this.metrics.clientDuration.observe({ target: this.target, operation: OPERATION, status_class: label }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.clientDuration.observe(
+        { target: this.target, operation: OPERATION, status_class: label },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.opts.timeoutMs);
     const elapsedMs = () => Number(process.hrtime.bigint() - started) / 1e6;
@@ -128,7 +135,8 @@ export class Upstream {
       signal: deadline.signal,
     };
     /** Whether another attempt fits: idempotent, retries left, and the backoff ends well inside the deadline. */
-    const mayRetry = (retry: number, delay: number) => idempotent && retry < this.opts.retries && elapsedMs() + delay < this.opts.timeoutMs / 2;
+    const mayRetry = (retry: number, delay: number) =>
+      idempotent && retry < this.opts.retries && elapsedMs() + delay < this.opts.timeoutMs / 2;
 
     for (let retry = 0; ; retry++) {
       let res: Dispatcher.ResponseData;
@@ -153,7 +161,9 @@ export class Upstream {
       }
       // reply-from destroys the body when the client has already hung up; without a listener that error would be
       // uncaught and take the process down.
-      res.body.on('error', (err: Error) => this.log.debug({ target: this.target, requestId, err: { message: err.message } }, 'upstream body abandoned'));
+      res.body.on('error', (err: Error) =>
+        this.log.debug({ target: this.target, requestId, err: { message: err.message } }, 'upstream body abandoned'),
+      );
       // The deadline also covers streaming the body through; the metric is observed once it is done.
       res.body.once('close', () => {
         clearTimeout(timer);
@@ -163,22 +173,48 @@ export class Upstream {
     }
   }
 
-  private async pause(retry: number, delay: number, requestId: string | string[] | undefined, why: string): Promise<void> {
+  private async pause(
+    retry: number,
+    delay: number,
+    requestId: string | string[] | undefined,
+    why: string,
+  ): Promise<void> {
     this.metrics.clientRetries.inc({ target: this.target, operation: OPERATION });
-    this.log.info({ target: this.target, requestId, retry: retry + 1, delayMs: Math.round(delay), why }, 'retrying upstream call');
+    this.log.info(
+      { target: this.target, requestId, retry: retry + 1, delayMs: Math.round(delay), why },
+      'retrying upstream call',
+    );
     await sleep(delay);
   }
 
   private failureOf(err: unknown, timedOut: boolean): UpstreamFailure {
     if (err instanceof BrokenCircuitError) {
       const wait = Math.max(1, Math.ceil(this.opts.halfOpenAfterMs / 1000));
-      return new UpstreamFailure('circuit-open', this.target, `${this.target} service is unavailable (circuit open)`, wait, err);
+      return new UpstreamFailure(
+        'circuit-open',
+        this.target,
+        `${this.target} service is unavailable (circuit open)`,
+        wait,
+        err,
+      );
     }
     if (timedOut) {
-      return new UpstreamFailure('timeout', this.target, `${this.target} service did not answer within ${this.opts.timeoutMs} ms`, 1, err);
+      return new UpstreamFailure(
+        'timeout',
+        this.target,
+        `${this.target} service did not answer within ${this.opts.timeoutMs} ms`,
+        1,
+        err,
+      );
     }
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    return new UpstreamFailure('unreachable', this.target, `${this.target} service is unreachable (${code ?? (err as Error).message})`, 1, err);
+    return new UpstreamFailure(
+      'unreachable',
+      this.target,
+      `${this.target} service is unreachable (${code ?? (err as Error).message})`,
+      1,
+      err,
+    );
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,8 @@ export interface GatewayUpstreams {
   orders?: Stub | string;
 }
 
-const urlOf = (u: Stub | string | undefined, fallback: string) => (u === undefined ? fallback : typeof u === 'string' ? u : u.url);
+const urlOf = (u: Stub | string | undefined, fallback: string) =>
+  u === undefined ? fallback : typeof u === 'string' ? u : u.url;
 
 /** A gateway whose upstreams are the given stubs (or URLs); the rest point at a port nothing listens on. */
 export async function startGateway(upstreams: GatewayUpstreams, env: Record<string, string> = {}): Promise<App> {

@@ -58,7 +58,13 @@ export async function startStub(name: string, handler: StubHandler = echo): Prom
     method: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'],
     url: '/*',
     handler: async (request, reply) => {
-      const req: Received = { method: request.method, url: request.url, headers: request.headers, body: request.body, at: performance.now() };
+      const req: Received = {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+        at: performance.now(),
+      };
       received.push(req);
       if (request.url === '/docs/json' && document !== undefined) return reply.send(document);
       const a = await current(req, nth++);
@@ -100,5 +106,10 @@ export interface Stubs {
 /** One stub per service behind the gateway. */
 export async function startStubs(): Promise<Stubs> {
   const [users, products, orders] = await Promise.all([startStub('users'), startStub('products'), startStub('orders')]);
-  return { users, products, orders, close: async () => void (await Promise.all([users.close(), products.close(), orders.close()])) };
+  return {
+    users,
+    products,
+    orders,
+    close: async () => void (await Promise.all([users.close(), products.close(), orders.close()])),
+  };
 }

@@ -37,7 +37,12 @@ export class IdempotencyRepo {
       [key, hash, this.leaseMs, this.ttlHours],
     );
     if (res.rowCount === 1) return { kind: 'claimed' };
-    const existing = await this.db.query<{ request_hash: string; state: string; response_status: number | null; response_body: unknown }>(
+    const existing = await this.db.query<{
+      request_hash: string;
+      state: string;
+      response_status: number | null;
+      response_body: unknown;
+    }>(
       'idempotency_get',
       'SELECT request_hash, state, response_status, response_body FROM orders.idempotency_keys WHERE key = $1',
       [key],
@@ -58,11 +63,18 @@ export class IdempotencyRepo {
 
   /** Frees the key so the client may retry it (used when the outcome was a transient failure). */
   async release(key: string): Promise<void> {
-    await this.db.query('idempotency_release', `DELETE FROM orders.idempotency_keys WHERE key = $1 AND state = 'in_flight'`, [key]);
+    await this.db.query(
+      'idempotency_release',
+      `DELETE FROM orders.idempotency_keys WHERE key = $1 AND state = 'in_flight'`,
+      [key],
+    );
   }
 
   async purgeExpired(): Promise<number> {
-    const res = await this.db.query('idempotency_purge', 'DELETE FROM orders.idempotency_keys WHERE expires_at < now()');
+    const res = await this.db.query(
+      'idempotency_purge',
+      'DELETE FROM orders.idempotency_keys WHERE expires_at < now()',
+    );
     return res.rowCount ?? 0;
   }
 }

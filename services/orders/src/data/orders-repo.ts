@@ -38,7 +38,11 @@ const toOrder = (r: OrderRow): Order => ({
   id: r.id,
   userId: r.user_id,
   status: r.status,
-  items: r.items.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPriceCents: Number(i.unitPriceCents) })),
+  items: r.items.map((i) => ({
+    productId: i.productId,
+    quantity: i.quantity,
+    unitPriceCents: Number(i.unitPriceCents),
+  })),
   totalCents: Number(r.total_cents),
   currency: r.currency,
   createdAt: r.created_at.toISOString(),
@@ -57,13 +61,10 @@ export class OrdersRepo {
       [o.id, o.userId, o.status, o.totalCents, o.currency],
     );
     for (const [position, item] of o.items.entries()) {
-      await client.query('INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, $5)', [
-        o.id,
-        position,
-        item.productId,
-        item.quantity,
-        item.unitPriceCents,
-      ]);
+      await client.query(
+        'INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, $5)',
+        [o.id, position, item.productId, item.quantity, item.unitPriceCents],
+      );
     }
     return { ...o, createdAt: (res.rows[0] as { created_at: Date }).created_at.toISOString() };
   }
@@ -95,14 +96,22 @@ export class OrdersRepo {
 
   /** Marks the order cancelled; returns false when it was already cancelled. */
   async markCancelled(id: string): Promise<boolean> {
-    const res = await this.db.query('orders_cancel', `UPDATE orders.orders SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1 AND status = 'confirmed'`, [id]);
+    const res = await this.db.query(
+      'orders_cancel',
+      `UPDATE orders.orders SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1 AND status = 'confirmed'`,
+      [id],
+    );
     return (res.rowCount ?? 0) > 0;
   }
 
   /** Of the given order ids, which exist and what status they have. */
   async statuses(ids: string[]): Promise<Map<string, Order['status']>> {
     if (ids.length === 0) return new Map();
-    const res = await this.db.query<{ id: string; status: Order['status'] }>('orders_statuses', 'SELECT id, status FROM orders.orders WHERE id = ANY($1::uuid[])', [ids]);
+    const res = await this.db.query<{ id: string; status: Order['status'] }>(
+      'orders_statuses',
+      'SELECT id, status FROM orders.orders WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
     return new Map(res.rows.map((r) => [r.id, r.status]));
   }
 }

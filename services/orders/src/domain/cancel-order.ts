@@ -6,7 +6,11 @@ import type { Counter } from 'prom-client';
 import type { Dependencies } from '../clients/dependencies.ts';
 import type { Order, OrdersRepo } from '../data/orders-repo.ts';
 
-export async function cancelOrder(id: string, d: { orders: OrdersRepo; deps: Dependencies; cancelled: Counter }, ctx: CallContext): Promise<Order> {
+export async function cancelOrder(
+  id: string,
+  d: { orders: OrdersRepo; deps: Dependencies; cancelled: Counter },
+  ctx: CallContext,
+): Promise<Order> {
   const order = await d.orders.get(id);
   if (!order) throw notFound('order', id);
   const changed = order.status === 'confirmed' && (await d.orders.markCancelled(id));

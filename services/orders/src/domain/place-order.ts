@@ -34,14 +34,27 @@ export interface PlaceOrderDeps {
   failures: Counter<'reason'>;
 }
 
-const problemBody = (p: Problem, instance: string) => ({ type: PROBLEM_BASE + p.code, title: p.title, status: p.status, detail: p.message, instance, ...p.extra });
+const problemBody = (p: Problem, instance: string) => ({
+  type: PROBLEM_BASE + p.code,
+  title: p.title,
+  status: p.status,
+  detail: p.message,
+  instance,
+  ...p.extra,
+});
 
 /** Stable across key order and whitespace, so a retried identical body always matches. */
 export function requestHash(userId: string, items: { productId: string; quantity: number }[]): string {
-  return createHash('sha256').update(JSON.stringify({ userId, items: items.map((i) => [i.productId, i.quantity]) })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ userId, items: items.map((i) => [i.productId, i.quantity]) }))
+    .digest('hex');
 }
 
-export async function placeOrder(input: PlaceOrderInput, d: PlaceOrderDeps, ctx: CallContext): Promise<PlaceOrderResult> {
+export async function placeOrder(
+  input: PlaceOrderInput,
+  d: PlaceOrderDeps,
+  ctx: CallContext,
+): Promise<PlaceOrderResult> {
   const claim = await d.keys.claim(input.idempotencyKey, requestHash(input.userId, input.items));
   if (claim.kind === 'completed') return { status: claim.status, body: claim.body, replayed: true };
   if (claim.kind === 'mismatch') {
@@ -50,7 +63,10 @@ export async function placeOrder(input: PlaceOrderInput, d: PlaceOrderDeps, ctx:
   }
   if (claim.kind === 'in-flight') {
     d.failures.inc({ reason: 'idempotency_conflict' });
-    throw conflict('idempotency-key-in-flight', 'a request with this Idempotency-Key is still being processed; retry later');
+    throw conflict(
+      'idempotency-key-in-flight',
+      'a request with this Idempotency-Key is still being processed; retry later',
+    );
   }
 
   // A final answer (201 or a 4xx about the request itself) is stored for replay; a transient failure frees the key.
@@ -64,32 +80,63 @@ export async function placeOrder(input: PlaceOrderInput, d: PlaceOrderDeps, ctx:
   let reserved = false;
   try {
     if (!(await d.deps.userExists(input.userId, ctx))) {
-      await finish(unprocessable('unknown-user', `user ${input.userId} does not exist`, { errors: [{ field: 'body.userId', message: 'does not exist' }], userId: input.userId }), 'unknown_user');
+      await finish(
+        unprocessable('unknown-user', `user ${input.userId} does not exist`, {
+          errors: [{ field: 'body.userId', message: 'does not exist' }],
+          userId: input.userId,
+        }),
+        'unknown_user',
+      );
     }
     const r = await d.deps.reserve(orderId, input.items, ctx);
     if (!r.ok) {
       const productId = r.problem.productId ?? '';
       if (r.status === 409) {
-        await finish(conflict('insufficient-stock', r.problem.detail ?? `product ${productId} has insufficient stock`, { productId }), 'insufficient_stock');
+        await finish(
+          conflict('insufficient-stock', r.problem.detail ?? `product ${productId} has insufficient stock`, {
+            productId,
+          }),
+          'insufficient_stock',
+        );
       }
       if (r.status === 422 && r.problem.type?.endsWith('/unknown-product')) {
         await finish(
-          unprocessable('unknown-product', `product ${productId} does not exist`, { productId, errors: [{ field: 'body.items', message: `product ${productId} does not exist` }] }),
+          unprocessable('unknown-product', `product ${productId} does not exist`, {
+            productId,
+            errors: [{ field: 'body.items', message: `product ${productId} does not exist` }],
+          }),
           'unknown_product',
         );
       }
       if (r.status === 422 || r.status === 400) {
-        await finish(unprocessable(r.problem.type?.split('/').pop() ?? 'unprocessable', r.problem.detail ?? 'the order cannot be placed'), 'unknown_product');
+        await finish(
+          unprocessable(
+            r.problem.type?.split('/').pop() ?? 'unprocessable',
+            r.problem.detail ?? 'the order cannot be placed',
+          ),
+          'unknown_product',
+        );
       }
       throw new Error(`products answered ${r.status} to a reservation`);
     }
     reserved = true;
     const byId = new Map(r.items.map((i) => [i.productId, i]));
-    const items = input.items.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPriceCents: (byId.get(i.productId) as { unitPriceCents: number }).unitPriceCents }));
+    const items = input.items.map((i) => ({
+      productId: i.productId,
+      quantity: i.quantity,
+      unitPriceCents: (byId.get(i.productId) as { unitPriceCents: number }).unitPriceCents,
+    }));
     const currency = r.items[0]?.currency ?? 'USD';
     const totalCents = items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
     const order: Order = await d.db.tx('orders_place', async (client) => {
-      const saved = await d.orders.insert(client, { id: orderId, userId: input.userId, status: 'confirmed', items, totalCents, currency });
+      const saved = await d.orders.insert(client, {
+        id: orderId,
+        userId: input.userId,
+        status: 'confirmed',
+        items,
+        totalCents,
+        currency,
+      });
       await d.keys.complete(input.idempotencyKey, 201, saved, client);
       return saved;
     });
@@ -99,7 +146,14 @@ export async function placeOrder(input: PlaceOrderInput, d: PlaceOrderDeps, ctx:
     if (err instanceof Problem && err.status < 500) throw err;
     d.failures.inc({ reason: err instanceof Problem ? 'dependency_unavailable' : 'internal' });
     if (reserved) {
-      await d.deps.release(orderId, ctx).catch((e: Error) => d.log.warn({ orderId, err: { message: e.message } }, 'release after failure did not succeed; the reconciler will retry'));
+      await d.deps
+        .release(orderId, ctx)
+        .catch((e: Error) =>
+          d.log.warn(
+            { orderId, err: { message: e.message } },
+            'release after failure did not succeed; the reconciler will retry',
+          ),
+        );
     }
     await d.keys.release(input.idempotencyKey).catch(() => {});
     throw err;

@@ -35,7 +35,9 @@ export async function reconcileOnce(d: ReconcilerDeps): Promise<number> {
 export function startReconciler(d: ReconcilerDeps, intervalMs: number): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = reconcileOnce(d).catch((err: Error) => d.log.warn({ err: { message: err.message } }, 'reconciler pass failed'));
+    running = reconcileOnce(d).catch((err: Error) =>
+      d.log.warn({ err: { message: err.message } }, 'reconciler pass failed'),
+    );
   }, intervalMs);
   timer.unref();
   return async () => {

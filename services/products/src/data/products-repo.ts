@@ -89,7 +89,11 @@ export class ProductsRepo {
   }
 
   async get(id: string): Promise<Product | undefined> {
-    const res = await this.db.query<ProductRow>('products_get', `SELECT ${COLUMNS} FROM catalog.products WHERE id = $1 AND deleted_at IS NULL`, [id]);
+    const res = await this.db.query<ProductRow>(
+      'products_get',
+      `SELECT ${COLUMNS} FROM catalog.products WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
     return res.rows[0] ? toProduct(res.rows[0]) : undefined;
   }
 
@@ -100,7 +104,11 @@ export class ProductsRepo {
           `SELECT ${COLUMNS} FROM catalog.products WHERE deleted_at IS NULL AND (created_at, id) > ($1::timestamptz, $2::uuid) ORDER BY created_at, id LIMIT $3`,
           [after.createdAt, after.id, limit + 1],
         )
-      : await this.db.query<ProductRow>('products_list', `SELECT ${COLUMNS} FROM catalog.products WHERE deleted_at IS NULL ORDER BY created_at, id LIMIT $1`, [limit + 1]);
+      : await this.db.query<ProductRow>(
+          'products_list',
+          `SELECT ${COLUMNS} FROM catalog.products WHERE deleted_at IS NULL ORDER BY created_at, id LIMIT $1`,
+          [limit + 1],
+        );
     return res.rows.map(toProduct);
   }
 
@@ -117,16 +125,30 @@ export class ProductsRepo {
   }
 
   async softDelete(id: string): Promise<boolean> {
-    const res = await this.db.query('products_delete', 'UPDATE catalog.products SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL', [id]);
+    const res = await this.db.query(
+      'products_delete',
+      'UPDATE catalog.products SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL',
+      [id],
+    );
     return (res.rowCount ?? 0) > 0;
   }
 
   private async existingReservation(client: Pick<pg.PoolClient, 'query'>, orderId: string): Promise<ReservedItem[]> {
-    const res = await client.query<{ product_id: string; quantity: number; unit_price_cents: string; currency: string }>(
+    const res = await client.query<{
+      product_id: string;
+      quantity: number;
+      unit_price_cents: string;
+      currency: string;
+    }>(
       'SELECT product_id, quantity, unit_price_cents, currency FROM catalog.reservations WHERE order_id = $1 ORDER BY product_id',
       [orderId],
     );
-    return res.rows.map((r) => ({ productId: r.product_id, quantity: r.quantity, unitPriceCents: Number(r.unit_price_cents), currency: r.currency }));
+    return res.rows.map((r) => ({
+      productId: r.product_id,
+      quantity: r.quantity,
+      unitPriceCents: Number(r.unit_price_cents),
+      currency: r.currency,
+    }));
   }
 
   /**
@@ -148,15 +170,28 @@ export class ProductsRepo {
           );
           const row = res.rows[0];
           if (!row) {
-            const found = await client.query<{ stock: number }>('SELECT stock FROM catalog.products WHERE id = $1 AND deleted_at IS NULL', [item.productId]);
+            const found = await client.query<{ stock: number }>(
+              'SELECT stock FROM catalog.products WHERE id = $1 AND deleted_at IS NULL',
+              [item.productId],
+            );
             const current = found.rows[0];
             throw new Rollback<ReserveOutcome>(
               current
-                ? { kind: 'insufficient-stock', productId: item.productId, available: current.stock, requested: item.quantity }
+                ? {
+                    kind: 'insufficient-stock',
+                    productId: item.productId,
+                    available: current.stock,
+                    requested: item.quantity,
+                  }
                 : { kind: 'unknown-product', productId: item.productId },
             );
           }
-          reserved.push({ productId: item.productId, quantity: item.quantity, unitPriceCents: Number(row.price_cents), currency: row.currency });
+          reserved.push({
+            productId: item.productId,
+            quantity: item.quantity,
+            unitPriceCents: Number(row.price_cents),
+            currency: row.currency,
+          });
         }
         if (new Set(reserved.map((r) => r.currency)).size > 1) {
           throw new Rollback<ReserveOutcome>({ kind: 'mixed-currency' });
@@ -189,7 +224,10 @@ export class ProductsRepo {
       );
       const rows = [...res.rows].sort((a, b) => a.product_id.localeCompare(b.product_id));
       for (const r of rows) {
-        await client.query('UPDATE catalog.products SET stock = stock + $2, updated_at = now() WHERE id = $1', [r.product_id, r.quantity]);
+        await client.query('UPDATE catalog.products SET stock = stock + $2, updated_at = now() WHERE id = $1', [
+          r.product_id,
+          r.quantity,
+        ]);
       }
       if (rows.length === 0) {
         const any = await client.query('SELECT 1 FROM catalog.reservations WHERE order_id = $1 LIMIT 1', [orderId]);

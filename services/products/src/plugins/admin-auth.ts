@@ -16,7 +16,8 @@ declare module '@fastify/jwt' {
   }
 }
 
-const unauthorized = (detail: string) => new Problem(401, 'unauthorized', 'Unauthorized', detail, {}, { 'www-authenticate': 'Bearer realm="shipshape"' });
+const unauthorized = (detail: string) =>
+  new Problem(401, 'unauthorized', 'Unauthorized', detail, {}, { 'www-authenticate': 'Bearer realm="shipshape"' });
 
 export default fp<{ secret: string }>(
   async function adminAuth(app: FastifyInstance, opts: { secret: string }) {
@@ -30,7 +31,8 @@ export default fp<{ secret: string }>(
       } catch {
         throw unauthorized('the token is invalid or expired');
       }
-      if (request.user.role !== 'admin') throw new Problem(403, 'forbidden', 'Forbidden', 'the token does not carry role "admin"');
+      if (request.user.role !== 'admin')
+        throw new Problem(403, 'forbidden', 'Forbidden', 'the token does not carry role "admin"');
     });
   },
   { name: 'admin-auth', fastify: '5.x' },

@@ -20,7 +20,13 @@ interface Row {
 }
 
 const COLUMNS = 'id, name, email, created_at, updated_at';
-const toUser = (r: Row): User => ({ id: r.id, name: r.name, email: r.email, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() });
+const toUser = (r: Row): User => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
 
 export class DuplicateEmail extends Error {}
 
@@ -34,7 +40,11 @@ export class UsersRepo {
 
   async create(name: string, email: string): Promise<User> {
     try {
-      const res = await this.db.query<Row>('users_insert', `INSERT INTO users.users (id, name, email) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`, [randomUUID(), name, email]);
+      const res = await this.db.query<Row>(
+        'users_insert',
+        `INSERT INTO users.users (id, name, email) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+        [randomUUID(), name, email],
+      );
       return toUser(res.rows[0] as Row);
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateEmail(email);
@@ -50,12 +60,21 @@ export class UsersRepo {
   /** Oldest first; returns one extra row to know whether a next page exists. */
   async list(limit: number, after: KeysetPosition | undefined): Promise<User[]> {
     const res = after
-      ? await this.db.query<Row>('users_list', `SELECT ${COLUMNS} FROM users.users WHERE (created_at, id) > ($1::timestamptz, $2::uuid) ORDER BY created_at, id LIMIT $3`, [after.createdAt, after.id, limit + 1])
-      : await this.db.query<Row>('users_list', `SELECT ${COLUMNS} FROM users.users ORDER BY created_at, id LIMIT $1`, [limit + 1]);
+      ? await this.db.query<Row>(
+          'users_list',
+          `SELECT ${COLUMNS} FROM users.users WHERE (created_at, id) > ($1::timestamptz, $2::uuid) ORDER BY created_at, id LIMIT $3`,
+          [after.createdAt, after.id, limit + 1],
+        )
+      : await this.db.query<Row>('users_list', `SELECT ${COLUMNS} FROM users.users ORDER BY created_at, id LIMIT $1`, [
+          limit + 1,
+        ]);
     return res.rows.map(toUser);
   }
 
-  async update(id: string, patch: { name?: string | undefined; email?: string | undefined }): Promise<User | undefined> {
+  async update(
+    id: string,
+    patch: { name?: string | undefined; email?: string | undefined },
+  ): Promise<User | undefined> {
     try {
       const res = await this.db.query<Row>(
         'users_update',

@@ -17,9 +17,26 @@ export interface ProxyRoutesOptions {
 }
 
 /** Request headers a service needs; everything else (cookies, hop-by-hop, client-made forwarding headers) stays here. */
-const FORWARDED_REQUEST_HEADERS = ['accept', 'authorization', 'content-type', 'content-length', 'idempotency-key', 'user-agent'];
+const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'authorization',
+  'content-type',
+  'content-length',
+  'idempotency-key',
+  'user-agent',
+];
 /** Hop-by-hop response headers (RFC 9110 §7.6.1) describe the upstream connection, not the answer. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 type AnyHeaders = IncomingHttpHeaders | Http2IncomingHttpHeaders;
 
@@ -30,16 +47,30 @@ function upstreamPath(template: string, params: unknown): string {
 }
 
 function problemFor(error: Error, upstream: Upstream): Problem {
-  const failure = error instanceof UpstreamFailure ? error : error.cause instanceof UpstreamFailure ? error.cause : undefined;
+  const failure =
+    error instanceof UpstreamFailure ? error : error.cause instanceof UpstreamFailure ? error.cause : undefined;
   if (failure?.kind === 'timeout') {
     return new Problem(504, 'upstream-timeout', 'Gateway Timeout', failure.message, { dependency: upstream.target });
   }
   if (failure) {
-    return new Problem(503, 'dependency-unavailable', 'Service Unavailable', `${failure.message}; retry later`, { dependency: upstream.target }, {
-      'retry-after': String(failure.retryAfterSeconds),
-    });
+    return new Problem(
+      503,
+      'dependency-unavailable',
+      'Service Unavailable',
+      `${failure.message}; retry later`,
+      { dependency: upstream.target },
+      {
+        'retry-after': String(failure.retryAfterSeconds),
+      },
+    );
   }
-  return new Problem(502, 'bad-gateway', 'Bad Gateway', `${upstream.target} service sent an answer the gateway could not relay`, { dependency: upstream.target });
+  return new Problem(
+    502,
+    'bad-gateway',
+    'Bad Gateway',
+    `${upstream.target} service sent an answer the gateway could not relay`,
+    { dependency: upstream.target },
+  );
 }
 
 export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOptions) {

@@ -17,5 +17,9 @@ export interface RootRoutesOptions {
 }
 
 export default async function rootRoutes(app: App, { company, version }: RootRoutesOptions) {
-  app.get('/', { schema: { hide: true, response: { 200: GatewayInfo } } }, async () => ({ service: 'gateway' as const, company, version }));
+  app.get('/', { schema: { hide: true, response: { 200: GatewayInfo } } }, async () => ({
+    service: 'gateway' as const,
+    company,
+    version,
+  }));
 }

@@ -17,7 +17,13 @@ export const OrderSchema = Type.Object(
     id: Type.String({ format: 'uuid' }),
     userId: Type.String({ format: 'uuid' }),
     status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
-    items: Type.Array(Type.Object({ productId: Type.String({ format: 'uuid' }), quantity: Type.Integer(), unitPriceCents: Type.Integer() })),
+    items: Type.Array(
+      Type.Object({
+        productId: Type.String({ format: 'uuid' }),
+        quantity: Type.Integer(),
+        unitPriceCents: Type.Integer(),
+      }),
+    ),
     totalCents: Type.Integer(),
     currency: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
@@ -28,12 +34,20 @@ export const OrderSchema = Type.Object(
 const CreateOrder = Type.Object(
   {
     userId: Uuid,
-    items: Type.Array(Type.Object({ productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 100 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 20 }),
+    items: Type.Array(
+      Type.Object(
+        { productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 100 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 20 },
+    ),
   },
   { additionalProperties: false },
 );
 const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'Required: 1-255 characters. Same key + same body replays the first response.' })),
+  'idempotency-key': Type.Optional(
+    Type.String({ description: 'Required: 1-255 characters. Same key + same body replays the first response.' }),
+  ),
 });
 
 export interface OrdersRoutesOptions {
@@ -47,22 +61,52 @@ export default async function ordersRoutes(app: App, { db, orders, keys, deps }:
   const tags = ['orders'];
   const created = app.metrics.counter('shipshape_orders_created_total', 'Orders placed.');
   const cancelled = app.metrics.counter('shipshape_orders_cancelled_total', 'Orders cancelled.');
-  const failures = app.metrics.counter('shipshape_order_failures_total', 'Order placements that failed, by reason.', ['reason']);
-  Metrics.zero(failures, 'reason', ['unknown_user', 'unknown_product', 'insufficient_stock', 'dependency_unavailable', 'idempotency_conflict', 'internal']);
+  const failures = app.metrics.counter('shipshape_order_failures_total', 'Order placements that failed, by reason.', [
+    'reason',
+  ]);
+  Metrics.zero(failures, 'reason', [
+    'unknown_user',
+    'unknown_product',
+    'insufficient_stock',
+    'dependency_unavailable',
+    'idempotency_conflict',
+    'internal',
+  ]);
 
   app.post(
     '/orders',
-    { schema: { tags, summary: 'Place an order (requires Idempotency-Key)', headers: IdempotencyHeaders, body: CreateOrder, response: { 201: OrderSchema } } },
+    {
+      schema: {
+        tags,
+        summary: 'Place an order (requires Idempotency-Key)',
+        headers: IdempotencyHeaders,
+        body: CreateOrder,
+        response: { 201: OrderSchema },
+      },
+    },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
-        throw new Problem(400, 'validation-error', 'Bad Request', 'the Idempotency-Key header is required (1-255 characters)', {
-          errors: [{ field: 'headers.idempotency-key', message: key === undefined ? 'is required' : 'must be 1-255 characters' }],
-        });
+        throw new Problem(
+          400,
+          'validation-error',
+          'Bad Request',
+          'the Idempotency-Key header is required (1-255 characters)',
+          {
+            errors: [
+              {
+                field: 'headers.idempotency-key',
+                message: key === undefined ? 'is required' : 'must be 1-255 characters',
+              },
+            ],
+          },
+        );
       }
       const ids = request.body.items.map((i) => i.productId);
       if (new Set(ids).size !== ids.length) {
-        throw new Problem(400, 'validation-error', 'Bad Request', 'items must not repeat a productId', { errors: [{ field: 'body.items', message: 'repeats a productId' }] });
+        throw new Problem(400, 'validation-error', 'Bad Request', 'items must not repeat a productId', {
+          errors: [{ field: 'body.items', message: 'repeats a productId' }],
+        });
       }
       const result = await placeOrder(
         { idempotencyKey: key, userId: request.body.userId, items: request.body.items, instance: request.url },
@@ -72,16 +116,24 @@ export default async function ordersRoutes(app: App, { db, orders, keys, deps }:
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       // A replay answers exactly what the first request got, problem bodies included.
       const raw = reply as unknown as FastifyReply;
-      if (result.status >= 400) return raw.code(result.status).type('application/problem+json').serializer(JSON.stringify).send(result.body);
-      return raw.code(201).header('location', `/orders/${(result.body as { id: string }).id}`).send(result.body);
+      if (result.status >= 400)
+        return raw.code(result.status).type('application/problem+json').serializer(JSON.stringify).send(result.body);
+      return raw
+        .code(201)
+        .header('location', `/orders/${(result.body as { id: string }).id}`)
+        .send(result.body);
     },
   );
 
-  app.get('/orders/:id', { schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: OrderSchema } } }, async (request) => {
-    const order = await orders.get(request.params.id);
-    if (!order) throw notFound('order', request.params.id);
-    return order;
-  });
+  app.get(
+    '/orders/:id',
+    { schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: OrderSchema } } },
+    async (request) => {
+      const order = await orders.get(request.params.id);
+      if (!order) throw notFound('order', request.params.id);
+      return order;
+    },
+  );
 
   app.get(
     '/orders',
@@ -99,7 +151,17 @@ export default async function ordersRoutes(app: App, { db, orders, keys, deps }:
     },
   );
 
-  app.post('/orders/:id/cancel', { schema: { tags, summary: 'Cancel an order and return its stock (idempotent)', params: IdParams, response: { 200: OrderSchema } } }, async (request) =>
-    cancelOrder(request.params.id, { orders, deps, cancelled }, { requestId: request.id, span: request.span }),
+  app.post(
+    '/orders/:id/cancel',
+    {
+      schema: {
+        tags,
+        summary: 'Cancel an order and return its stock (idempotent)',
+        params: IdParams,
+        response: { 200: OrderSchema },
+      },
+    },
+    async (request) =>
+      cancelOrder(request.params.id, { orders, deps, cancelled }, { requestId: request.id, span: request.span }),
   );
 }
