@@ -1,16 +1,23 @@
-// The goals the benchmark reports against, judged from the measured figures.
+// The goals the benchmark reports against, each a ratio to a yardstick measured in the same run (or, for latency,
+// memory and the order rate floor, a figure of its own), judged from the measured figures.
 import type { LoadFigures } from './load.ts';
 
 export interface Measured {
   figures?: LoadFigures;
-  /** Why the figures cannot be trusted (errors, non-2xx); empty when they can. */
+  /** Why the figures cannot be trusted (errors, non-2xx, a yardstick that did not start); empty when they can. */
   problems: string[];
 }
 
 export interface GoalInput {
-  baseline: Measured;
+  /** Bare Fastify sending the same product JSON after one Redis GET per request. */
+  redisYardstick: Measured;
+  /** Bare Fastify + @fastify/reply-from in front of the same products instance. */
+  proxyYardstick: Measured;
+  /** `pgbench -N` on the same PostgreSQL server with the same client count; undefined when it could not run. */
+  pgbenchTps: number | undefined;
   productsDirect: Measured;
   productsGateway: Measured;
+  ordersAtMaxRate: Measured;
   ordersAtHalfRate: Measured;
   /** Peak RSS in MB per service under load; null where /metrics could not be read. */
   rssMb: Record<string, number | null>;
@@ -25,41 +32,77 @@ export interface GoalResult {
 }
 
 export const GOALS = {
-  directShare: 0.5,
-  gatewayShare: 0.25,
-  orderP99Ms: 50,
+  gatewayShareOfProxy: 0.75,
+  directShareOfRedisGet: 0.85,
+  ordersPerSecond: 1000,
+  ordersShareOfPgbench: 0.12,
+  orderP99Ms: 25,
   rssMb: 200,
 } as const;
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
+const unknown = (goal: string, why: string): GoalResult => ({ goal, verdict: 'UNKNOWN', actual: why });
 
-function share(goal: string, scenario: Measured, baseline: Measured, minimum: number): GoalResult {
-  if (!scenario.figures || !baseline.figures) return { goal, verdict: 'UNKNOWN', actual: 'not measured' };
-  const problems = [...baseline.problems, ...scenario.problems];
-  if (problems.length > 0) return { goal, verdict: 'MISS', actual: problems.join('; ') };
-  const ratio = scenario.figures.requestsPerSecond / baseline.figures.requestsPerSecond;
-  return { goal, verdict: ratio >= minimum ? 'PASS' : 'MISS', actual: `${percent(ratio)} of baseline` };
+/** The scenario's rate as a share of the yardstick's; a yardstick that did not run makes the goal UNKNOWN. */
+function share(goal: string, scenario: Measured, yardstick: Measured, minimum: number): GoalResult {
+  if (!yardstick.figures)
+    return unknown(
+      goal,
+      `yardstick not measured${yardstick.problems.length ? `: ${yardstick.problems.join('; ')}` : ''}`,
+    );
+  if (yardstick.problems.length > 0) return unknown(goal, `yardstick unusable: ${yardstick.problems.join('; ')}`);
+  if (!scenario.figures) return unknown(goal, 'not measured');
+  if (scenario.problems.length > 0) return { goal, verdict: 'MISS', actual: scenario.problems.join('; ') };
+  const ratio = scenario.figures.requestsPerSecond / yardstick.figures.requestsPerSecond;
+  return { goal, verdict: ratio >= minimum ? 'PASS' : 'MISS', actual: `${percent(ratio)} of the yardstick` };
+}
+
+function ordersRate(input: GoalInput): GoalResult[] {
+  const floor = `orders ≥ ${GOALS.ordersPerSecond.toLocaleString('en-US')}/s at the maximum rate`;
+  const ofPgbench = `orders ≥ ${percent(GOALS.ordersShareOfPgbench)} of pgbench -N`;
+  const orders = input.ordersAtMaxRate;
+  if (!orders.figures) return [unknown(floor, 'not measured'), unknown(ofPgbench, 'not measured')];
+  if (orders.problems.length > 0) {
+    const miss = (goal: string): GoalResult => ({ goal, verdict: 'MISS', actual: orders.problems.join('; ') });
+    return [miss(floor), input.pgbenchTps === undefined ? unknown(ofPgbench, 'pgbench did not run') : miss(ofPgbench)];
+  }
+  const rate = orders.figures.requestsPerSecond;
+  const results: GoalResult[] = [
+    { goal: floor, verdict: rate >= GOALS.ordersPerSecond ? 'PASS' : 'MISS', actual: `${Math.round(rate)}/s` },
+  ];
+  if (input.pgbenchTps === undefined || !(input.pgbenchTps > 0))
+    results.push(unknown(ofPgbench, 'pgbench did not run'));
+  else {
+    const ratio = rate / input.pgbenchTps;
+    results.push({
+      goal: ofPgbench,
+      verdict: ratio >= GOALS.ordersShareOfPgbench ? 'PASS' : 'MISS',
+      actual: `${percent(ratio)} of ${Math.round(input.pgbenchTps)} tps`,
+    });
+  }
+  return results;
 }
 
 export function judgeGoals(input: GoalInput): GoalResult[] {
   const results = [
     share(
-      `cached read direct ≥ ${percent(GOALS.directShare)} of baseline`,
-      input.productsDirect,
-      input.baseline,
-      GOALS.directShare,
+      `cached read through the gateway ≥ ${percent(GOALS.gatewayShareOfProxy)} of a bare reply-from proxy`,
+      input.productsGateway,
+      input.proxyYardstick,
+      GOALS.gatewayShareOfProxy,
     ),
     share(
-      `cached read through the gateway ≥ ${percent(GOALS.gatewayShare)} of baseline`,
-      input.productsGateway,
-      input.baseline,
-      GOALS.gatewayShare,
+      `cached read direct ≥ ${percent(GOALS.directShareOfRedisGet)} of a bare Fastify + Redis GET`,
+      input.productsDirect,
+      input.redisYardstick,
+      GOALS.directShareOfRedisGet,
     ),
+    ...ordersRate(input),
   ];
 
   const orderGoal = `order p99 < ${GOALS.orderP99Ms} ms at half the maximum order rate`;
   const orders = input.ordersAtHalfRate;
-  if (!orders.figures) results.push({ goal: orderGoal, verdict: 'UNKNOWN', actual: 'not measured' });
+  if (!orders.figures) results.push(unknown(orderGoal, 'not measured'));
   else if (orders.problems.length > 0)
     results.push({ goal: orderGoal, verdict: 'MISS', actual: orders.problems.join('; ') });
   else {

@@ -1,18 +1,18 @@
 // npm run bench [-- --duration 10 --connections 50 --gateway-url URL ...]
-// Loads the running system (or starts one) scenario by scenario, compares each with a bare Fastify baseline
-// measured in the same run, reports throughput, latency and each service's peak RSS against the goals, and
-// writes the figures to bench-results/.
-import { spawn } from 'node:child_process';
+// Loads the running system (or starts one) scenario by scenario, compares each with a yardstick measured in the same
+// run (a bare Fastify hello-world, a bare Fastify + Redis GET, a bare reply-from proxy, pgbench -N), reports
+// throughput, latency and each service's peak RSS against the goals, and writes the figures to bench-results/.
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { findAdminToken } from '../acceptance/token.ts';
 import { judgeGoals, type GoalResult, type Measured } from './goals.ts';
 import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './load.ts';
 import { runPaced } from './paced.ts';
+import { type PgbenchFigures, runPgbench } from './pgbench.ts';
+import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { RssSampler } from './rss.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
 
@@ -26,7 +26,10 @@ const usage = `Usage: npm run bench -- [options]
   --orders-url URL      default $ORDERS_URL or http://127.0.0.1:3003
   --database-url URL    server for the ${'`shipshape_bench`'} database when the gateway is not running and the
                         benchmark starts the system itself (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)
-  --redis-url URL       Redis for a system started here (default $REDIS_URL; without it, the in-process cache)
+  --redis-url URL       Redis for a system started here and for the Redis yardstick
+                        (default $REDIS_URL or redis://127.0.0.1:6379)
+  --cache MODE          redis (default: the production configuration, cache and rate limit in Redis) or
+                        in-process (each service caches in memory, the gateway limits per replica)
   --log-level LEVEL     LOG_LEVEL of a system started here (default warn: its logs come back through this
                         process, so per-request logs would load the load generator)
   --out DIR             where to write the JSON results (default bench-results)
@@ -46,6 +49,8 @@ interface Scenario extends Measured {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** Scenarios that load a yardstick rather than the system: no service RSS is sampled during them. */
+const YARDSTICK_KEYS = new Set(['baseline', 'yardstick-redis', 'yardstick-proxy']);
 
 function options() {
   const env = process.env;
@@ -58,7 +63,8 @@ function options() {
       'products-url': { type: 'string', default: env.PRODUCTS_URL || 'http://127.0.0.1:3002' },
       'orders-url': { type: 'string', default: env.ORDERS_URL || 'http://127.0.0.1:3003' },
       'database-url': { type: 'string', default: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres' },
-      'redis-url': { type: 'string', default: env.REDIS_URL || '' },
+      'redis-url': { type: 'string', default: env.REDIS_URL || 'redis://127.0.0.1:6379' },
+      cache: { type: 'string', default: 'redis' },
       'log-level': { type: 'string', default: 'warn' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -68,6 +74,7 @@ function options() {
   const connections = Number(values.connections);
   if (!(durationSeconds >= 1) || !Number.isInteger(connections) || connections < 1)
     throw new Error('--duration and --connections must be positive numbers');
+  if (values.cache !== 'redis' && values.cache !== 'in-process') throw new Error('--cache is redis or in-process');
   const trim = (url: string) => url.replace(/\/+$/, '');
   return {
     help: values.help,
@@ -80,7 +87,8 @@ function options() {
       orders: trim(values['orders-url']),
     },
     databaseUrl: values['database-url'],
-    redisUrl: values['redis-url'] || undefined,
+    redisUrl: values['redis-url'],
+    cache: values.cache,
     logLevel: values['log-level'],
     out: values.out,
   };
@@ -99,27 +107,6 @@ async function api(method: string, url: string, body?: unknown, token?: string):
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
-
-/** Starts the bare Fastify hello-world in its own process and returns its URL. */
-async function startBaseline(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./baseline-server.ts', import.meta.url))], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    lines.close();
-    const { url } = JSON.parse(line) as { url: string };
-    return {
-      url,
-      stop: async () => {
-        child.kill('SIGTERM');
-        await exited;
-      },
-    };
-  }
-  throw new Error('the baseline server exited before listening');
 }
 
 async function main(): Promise<number> {
@@ -151,7 +138,11 @@ async function main(): Promise<number> {
     try {
       // The gateway limits each client, and one load generator is one client.
       const env = { RATE_LIMIT_MAX: '1000000', LOG_LEVEL: opts.logLevel };
-      system = await startSystem({ databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, env });
+      system = await startSystem({
+        databaseUrl: opts.databaseUrl,
+        redisUrl: opts.cache === 'redis' ? opts.redisUrl : undefined,
+        env,
+      });
     } catch (err) {
       log(`bench: could not start the system: ${(err as Error).message}`);
       return 2;
@@ -208,9 +199,13 @@ async function benchmark(
   });
   const userId = String(user.id);
   const productId = String(product.id);
-  const baseline = await startBaseline();
   const directProducts = await isReady(urls.products);
   const scenarios: Scenario[] = [];
+  const yardsticks: Yardstick[] = [];
+  const redisKey = `${'shipshape:bench:yardstick:'}${tag}`;
+  const redis = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let pgbench: PgbenchFigures | undefined;
+  let pgbenchProblem: string | undefined;
 
   /** Runs one scenario (after a one-second warm-up) while sampling each service's RSS. */
   const measure = async (
@@ -233,7 +228,7 @@ async function benchmark(
           })
         : runLoad({ ...load, connections, durationSeconds: seconds });
     await run(1);
-    const sampler = new RssSampler(key === 'baseline' ? {} : { ...urls });
+    const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls });
     sampler.start();
     let figures: LoadFigures | undefined;
     try {
@@ -253,30 +248,74 @@ async function benchmark(
     }
     return figures;
   };
+  /** Measures a yardstick, or records why it could not start (its goals are then UNKNOWN). */
+  const measureYardstick = async (key: string, name: string, started: Yardstick | string, path = '/') => {
+    if (typeof started === 'string') {
+      scenarios.push({ key, name, target: '', rssMb: {}, problems: [`could not start: ${started}`] });
+      return;
+    }
+    yardsticks.push(started);
+    await measure(key, name, { url: `${started.url}${path}` });
+  };
+  const skipped = (key: string, name: string, target: string, note: string) =>
+    scenarios.push({ key, name, target, rssMb: {}, problems: [], note });
 
   try {
-    await api('GET', `${urls.gateway}/products/${productId}`); // fill the caches the reads use
+    const productPath = `/products/${productId}`;
+    await api('GET', `${urls.gateway}${productPath}`); // fill the caches the reads use
     await api('GET', `${urls.gateway}/users/${userId}`);
     log('Scenarios:');
-    await measure('baseline', 'baseline: bare Fastify hello-world', { url: `${baseline.url}/` });
+    await measureYardstick('baseline', 'yardstick: bare Fastify hello-world', await tryYardstick('hello'));
+    // The Redis yardstick sends the very JSON the products service sends, after one GET of it from Redis.
+    const productJson = directProducts
+      ? await fetch(`${urls.products}${productPath}`).then((r) => r.text())
+      : JSON.stringify(product);
+    const redisReady = await redis
+      .connect()
+      .then(() => redis.set(redisKey, productJson, 'EX', 3600))
+      .then(() => undefined)
+      .catch((err: Error) => `Redis at ${new URL(opts.redisUrl).host}: ${err.message}`);
+    await measureYardstick(
+      'yardstick-redis',
+      'yardstick: bare Fastify + one Redis GET',
+      redisReady ?? (await tryYardstick('redis-get', opts.redisUrl, redisKey)),
+      productPath,
+    );
     if (directProducts) {
       await measure('products-direct', 'GET /products/:id on products (cached)', {
-        url: `${urls.products}/products/${productId}`,
+        url: `${urls.products}${productPath}`,
       });
+      await measureYardstick(
+        'yardstick-proxy',
+        'yardstick: bare reply-from proxy → products',
+        await tryYardstick('proxy', urls.products),
+        productPath,
+      );
     } else {
-      scenarios.push({
-        key: 'products-direct',
-        name: 'GET /products/:id on products (cached)',
-        target: urls.products,
-        rssMb: {},
-        problems: [],
-        note: 'products service not reachable directly',
-      });
+      skipped(
+        'products-direct',
+        'GET /products/:id on products (cached)',
+        urls.products,
+        'products not reachable directly',
+      );
+      skipped(
+        'yardstick-proxy',
+        'yardstick: bare reply-from proxy → products',
+        urls.products,
+        'products not reachable directly',
+      );
     }
     await measure('products-gateway', 'GET /products/:id via gateway (cached)', {
-      url: `${urls.gateway}/products/${productId}`,
+      url: `${urls.gateway}${productPath}`,
     });
     await measure('users-gateway', 'GET /users/:id via gateway (cached)', { url: `${urls.gateway}/users/${userId}` });
+    log(`  yardstick: pgbench -N, ${durationSeconds} s, ${connections} clients on ${new URL(opts.databaseUrl).host}…`);
+    try {
+      pgbench = await runPgbench(opts.databaseUrl, connections, durationSeconds);
+    } catch (err) {
+      pgbenchProblem = (err as Error).message;
+      log(`  pgbench could not run: ${pgbenchProblem}`);
+    }
     const order = {
       url: `${urls.gateway}/orders`,
       method: 'POST' as const,
@@ -302,7 +341,9 @@ async function benchmark(
       });
     }
   } finally {
-    await baseline.stop();
+    await Promise.all(yardsticks.map((y) => y.stop()));
+    await redis.del(redisKey).catch(() => {});
+    redis.disconnect();
     await api('DELETE', `${urls.gateway}/products/${productId}`, undefined, adminToken).catch((err: Error) =>
       log(`cleanup: ${err.message}`),
     );
@@ -322,14 +363,17 @@ async function benchmark(
     rssPeakMb[service] = seen.length > 0 ? Math.max(...seen) : null;
   }
   const goals = judgeGoals({
-    baseline: byKey('baseline'),
+    redisYardstick: byKey('yardstick-redis'),
+    proxyYardstick: byKey('yardstick-proxy'),
+    pgbenchTps: pgbench?.transactionsPerSecond,
     productsDirect: byKey('products-direct'),
     productsGateway: byKey('products-gateway'),
+    ordersAtMaxRate: byKey('orders-max'),
     ordersAtHalfRate: byKey('orders-half'),
     rssMb: rssPeakMb,
   });
 
-  console.log(report(scenarios, rssPeakMb, goals));
+  console.log(report(scenarios, rssPeakMb, goals, pgbench, pgbenchProblem));
   log(
     `\nMachine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run.`,
   );
@@ -342,7 +386,7 @@ async function benchmark(
     system: {
       urls,
       startedHere: system.startedHere,
-      ...(system.startedHere ? { logLevel: opts.logLevel, cache: opts.redisUrl ? 'redis' : 'in-process' } : {}),
+      ...(system.startedHere ? { logLevel: opts.logLevel, cache: opts.cache } : {}),
     },
     machine: {
       cpus: cpus().length,
@@ -351,6 +395,7 @@ async function benchmark(
       loadAverage1m: { before: loadBefore, after: loadavg()[0] ?? 0 },
     },
     scenarios,
+    pgbench: pgbench ?? { problem: pgbenchProblem ?? 'not run' },
     rssPeakMb,
     goals,
     notReadyAfterRun: down.map((line) => line.trim()),
@@ -375,8 +420,14 @@ async function servicesDown(system: SystemUnderTest): Promise<string[]> {
   return lines;
 }
 
-function report(scenarios: Scenario[], rssPeakMb: Record<string, number | null>, goals: GoalResult[]): string {
-  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline', 'notes']];
+function report(
+  scenarios: Scenario[],
+  rssPeakMb: Record<string, number | null>,
+  goals: GoalResult[],
+  pgbench: PgbenchFigures | undefined,
+  pgbenchProblem: string | undefined,
+): string {
+  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs hello-world', 'notes']];
   for (const s of scenarios) {
     const f = s.figures;
     rows.push([
@@ -402,6 +453,9 @@ function report(scenarios: Scenario[], rssPeakMb: Record<string, number | null>,
     '',
     ...table,
     '',
+    pgbench
+      ? `pgbench -N (${pgbench.clients} clients): ${Math.round(pgbench.transactionsPerSecond).toLocaleString('en-US')} tps, latency average ${pgbench.latencyAverageMs} ms`
+      : `pgbench -N: not measured (${pgbenchProblem ?? 'not run'})`,
     `Peak RSS under load: ${rss}`,
     '',
     'Goals:',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { judgeGoals, type GoalInput, type Measured } from '../goals.ts';
 import { loadProblems, type LoadFigures } from '../load.ts';
+import { parsePgbench } from '../pgbench.ts';
 import { parseResidentBytes } from '../rss.ts';
 
 const figures = (over: Partial<LoadFigures> = {}): LoadFigures => ({
@@ -21,56 +22,70 @@ const measured = (over: Partial<LoadFigures> = {}): Measured => ({
 });
 
 const healthy: GoalInput = {
-  baseline: measured({ requestsPerSecond: 10_000 }),
-  productsDirect: measured({ requestsPerSecond: 5_000 }),
-  productsGateway: measured({ requestsPerSecond: 2_500 }),
-  ordersAtHalfRate: measured({ latencyP99Ms: 49 }),
+  redisYardstick: measured({ requestsPerSecond: 10_000 }),
+  proxyYardstick: measured({ requestsPerSecond: 4_000 }),
+  pgbenchTps: 10_000,
+  productsDirect: measured({ requestsPerSecond: 8_500 }),
+  productsGateway: measured({ requestsPerSecond: 3_000 }),
+  ordersAtMaxRate: measured({ requestsPerSecond: 1_200 }),
+  ordersAtHalfRate: measured({ latencyP99Ms: 24 }),
   rssMb: { gateway: 120, users: 90, products: 95, orders: 199.9 },
 };
 const verdicts = (input: GoalInput) => judgeGoals(input).map((g) => g.verdict);
+const ALL_PASS = ['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS'];
+const only = (index: number, verdict: string) => ALL_PASS.map((v, i) => (i === index ? verdict : v));
 
 describe('benchmark goals', () => {
   test('when every figure is exactly at its goal, then every goal passes', () => {
-    assert.deepEqual(verdicts(healthy), ['PASS', 'PASS', 'PASS', 'PASS']);
+    assert.deepEqual(verdicts(healthy), ALL_PASS);
   });
 
-  test('when a share, the order p99 or an RSS is just past its goal, then that goal alone is missed', () => {
-    assert.deepEqual(verdicts({ ...healthy, productsDirect: measured({ requestsPerSecond: 4_999 }) }), [
-      'MISS',
-      'PASS',
-      'PASS',
-      'PASS',
-    ]);
-    assert.deepEqual(verdicts({ ...healthy, productsGateway: measured({ requestsPerSecond: 2_499 }) }), [
-      'PASS',
-      'MISS',
-      'PASS',
-      'PASS',
-    ]);
-    assert.deepEqual(verdicts({ ...healthy, ordersAtHalfRate: measured({ latencyP99Ms: 50 }) }), [
-      'PASS',
-      'PASS',
-      'MISS',
-      'PASS',
-    ]);
-    assert.deepEqual(verdicts({ ...healthy, rssMb: { ...healthy.rssMb, users: 200 } }), [
-      'PASS',
-      'PASS',
-      'PASS',
-      'MISS',
-    ]);
+  test('when a share, the order rate, the order p99 or an RSS is just past its goal, then that goal alone is missed', () => {
+    assert.deepEqual(
+      verdicts({ ...healthy, productsGateway: measured({ requestsPerSecond: 2_999 }) }),
+      only(0, 'MISS'),
+    );
+    assert.deepEqual(verdicts({ ...healthy, productsDirect: measured({ requestsPerSecond: 8_499 }) }), only(1, 'MISS'));
+    assert.deepEqual(verdicts({ ...healthy, pgbenchTps: 10_001 }), only(3, 'MISS'));
+    assert.deepEqual(verdicts({ ...healthy, ordersAtHalfRate: measured({ latencyP99Ms: 25 }) }), only(4, 'MISS'));
+    assert.deepEqual(verdicts({ ...healthy, rssMb: { ...healthy.rssMb, users: 200 } }), only(5, 'MISS'));
+    const slowOrders = verdicts({
+      ...healthy,
+      pgbenchTps: 8_000,
+      ordersAtMaxRate: measured({ requestsPerSecond: 999 }),
+    });
+    assert.deepEqual(slowOrders, only(2, 'MISS'));
   });
 
   test('when a scenario got rate limited, then its goal is missed with the reason, however fast it was', () => {
     const limited = measured({ requestsPerSecond: 9_000, non2xx: 500, statusCodes: { '200': 9_500, '429': 500 } });
-    const [, gateway] = judgeGoals({ ...healthy, productsGateway: limited });
+    const [gateway] = judgeGoals({ ...healthy, productsGateway: limited });
     assert.equal(gateway?.verdict, 'MISS');
     assert.match(gateway?.actual ?? '', /500×429 \(rate limited: raise the gateway RATE_LIMIT_MAX\)/);
   });
 
   test('when a scenario or a service metric could not be measured, then its goal is unknown rather than passed', () => {
     const input = { ...healthy, productsDirect: { problems: [] }, rssMb: { ...healthy.rssMb, orders: null } };
-    assert.deepEqual(verdicts(input), ['UNKNOWN', 'PASS', 'PASS', 'UNKNOWN']);
+    assert.deepEqual(verdicts(input), ['PASS', 'UNKNOWN', 'PASS', 'PASS', 'PASS', 'UNKNOWN']);
+  });
+
+  test('when a yardstick could not start, then the goals judged against it are unknown, never passed', () => {
+    const notStarted = { problems: ['could not start: the proxy yardstick exited before listening'] };
+    const [gateway] = judgeGoals({ ...healthy, proxyYardstick: notStarted });
+    assert.equal(gateway?.verdict, 'UNKNOWN');
+    assert.match(gateway?.actual ?? '', /could not start/);
+    assert.deepEqual(verdicts({ ...healthy, redisYardstick: notStarted }), only(1, 'UNKNOWN'));
+    assert.deepEqual(verdicts({ ...healthy, pgbenchTps: undefined }), only(3, 'UNKNOWN'));
+  });
+
+  test('when a yardstick itself had errors, then its goals are unknown even if the scenario is fast', () => {
+    const broken = measured({ requestsPerSecond: 100, errors: 20 });
+    const [gateway] = judgeGoals({
+      ...healthy,
+      proxyYardstick: broken,
+      productsGateway: measured({ requestsPerSecond: 50_000 }),
+    });
+    assert.equal(gateway?.verdict, 'UNKNOWN');
   });
 });
 
@@ -87,5 +102,17 @@ describe('RSS from /metrics', () => {
       parseResidentBytes('process_resident_memory_bytes_total 5\nnodejs_heap_size_total_bytes 10\n'),
       undefined,
     );
+  });
+});
+
+describe('pgbench summary', () => {
+  test('when pgbench prints its summary, then tps and the average latency are read', () => {
+    const out = `pgbench (15.19)\ntransaction type: <builtin: simple update>\nlatency average = 5.823 ms\ninitial connection time = 12.3 ms\ntps = 8571.123456 (without initial connection time)\n`;
+    assert.deepEqual(parsePgbench(out), { transactionsPerSecond: 8571.123456, latencyAverageMs: 5.823 });
+  });
+
+  test('when pgbench failed or reported no transactions, then nothing is read', () => {
+    assert.equal(parsePgbench('pgbench: error: connection to server failed'), undefined);
+    assert.equal(parsePgbench('tps = 0.000000 (without initial connection time)'), undefined);
   });
 });

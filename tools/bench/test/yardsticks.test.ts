@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+import { PG_ADMIN_URL, REDIS_URL } from '../../../test/support/env.ts';
+import { runPgbench } from '../pgbench.ts';
+import { startYardstick, tryYardstick } from '../yardsticks.ts';
+
+describe('yardsticks', () => {
+  const redis = new Redis(REDIS_URL);
+  after(() => redis.quit());
+
+  test('when the hello-world yardstick runs, then it answers in its own process', async () => {
+    const y = await startYardstick('hello');
+    try {
+      const response = await fetch(`${y.url}/`);
+      assert.deepEqual(await response.json(), { hello: 'world' });
+    } finally {
+      await y.stop();
+    }
+  });
+
+  test('when the Redis yardstick runs, then it sends the JSON stored at its key, read from Redis per request', async () => {
+    const key = `shipshape:test:yardstick:${randomUUID()}`;
+    await redis.set(key, '{"id":"a","stock":1}');
+    const y = await startYardstick('redis-get', REDIS_URL, key);
+    try {
+      const first = await fetch(`${y.url}/products/a`);
+      assert.equal(first.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(await first.text(), '{"id":"a","stock":1}');
+      await redis.set(key, '{"id":"a","stock":2}');
+      assert.equal(await (await fetch(`${y.url}/products/a`)).text(), '{"id":"a","stock":2}');
+    } finally {
+      await y.stop();
+      await redis.del(key);
+    }
+  });
+
+  test('when the proxy yardstick runs, then it relays the upstream answer for the same path', async () => {
+    const upstream = Fastify();
+    upstream.get('/products/:id', async (request) => ({ id: (request.params as { id: string }).id, via: 'upstream' }));
+    const base = await upstream.listen({ port: 0, host: '127.0.0.1' });
+    const y = await startYardstick('proxy', base);
+    try {
+      assert.deepEqual(await (await fetch(`${y.url}/products/p1`)).json(), { id: 'p1', via: 'upstream' });
+    } finally {
+      await y.stop();
+      await upstream.close();
+    }
+  });
+
+  test('when a yardstick cannot start, then the reason comes back instead of a URL', async () => {
+    const failed = await tryYardstick('redis-get', 'redis://127.0.0.1:1', 'k');
+    assert.equal(typeof failed, 'string');
+  });
+
+  test('when pgbench -N runs against the test PostgreSQL, then it reports a positive commit rate', async () => {
+    const figures = await runPgbench(PG_ADMIN_URL, 2, 1);
+    assert.ok(figures.transactionsPerSecond > 0);
+    assert.equal(figures.clients, 2);
+  });
+});

@@ -1,0 +1,39 @@
+// Starting the yardstick servers (yardstick-server.ts), each in its own process.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface Yardstick {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts one yardstick (see yardstick-server.ts) in its own process and returns its URL. */
+export async function startYardstick(...args: string[]): Promise<Yardstick> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./yardstick-server.ts', import.meta.url)), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    lines.close();
+    const { url } = JSON.parse(line) as { url: string };
+    return {
+      url,
+      stop: async () => {
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+  throw new Error(`the ${args[0]} yardstick exited before listening`);
+}
+
+/** A yardstick that could not start is reported, and its goals become UNKNOWN rather than passing. */
+export async function tryYardstick(...args: string[]): Promise<Yardstick | string> {
+  try {
+    return await startYardstick(...args);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
