@@ -10,6 +10,8 @@ resource "aws_kms_alias" "this" {
   target_key_id = aws_kms_key.this.key_id
 }
 
+# One table per service, each a single-table design (docs/decisions/0003-dynamodb-table-design.md). The keys and
+# indexes mirror services/<service>/src/data/dynamodb/table.ts, which npm run check:terraform compares.
 resource "aws_dynamodb_table" "this" {
   for_each = var.tables
 
@@ -20,11 +22,36 @@ resource "aws_dynamodb_table" "this" {
   deletion_protection_enabled = var.deletion_protection
 
   dynamic "attribute" {
-    for_each = compact([each.value.hash_key, each.value.range_key])
+    for_each = toset(concat(
+      [each.value.hash_key, each.value.range_key],
+      flatten([for index in each.value.indexes : [index.hash_key, index.range_key]]),
+    ))
 
     content {
       name = attribute.value
       type = "S"
+    }
+  }
+
+  # Sparse indexes: an item is in one only while it carries the index's key attributes.
+  dynamic "global_secondary_index" {
+    for_each = each.value.indexes
+
+    content {
+      name            = global_secondary_index.value.name
+      hash_key        = global_secondary_index.value.hash_key
+      range_key       = global_secondary_index.value.range_key
+      projection_type = "ALL"
+    }
+  }
+
+  # Idempotency-Key records expire (at least 24 h after their request); the code never trusts an expired one.
+  dynamic "ttl" {
+    for_each = each.value.ttl_attribute == null ? [] : [each.value.ttl_attribute]
+
+    content {
+      attribute_name = ttl.value
+      enabled        = true
     }
   }
 

@@ -1,10 +1,10 @@
 output "table_names" {
-  description = "Table name per short name (orders, inventory)."
+  description = "Table name per short name (orders, catalog): the services' DYNAMODB_TABLE."
   value       = { for table, resource in aws_dynamodb_table.this : table => resource.name }
 }
 
 output "table_arns" {
-  description = "Table ARN per short name, for least-privilege IAM policies."
+  description = "Table ARN per short name, for least-privilege IAM policies (add /index/* for the indexes)."
   value       = { for table, resource in aws_dynamodb_table.this : table => resource.arn }
 }
 

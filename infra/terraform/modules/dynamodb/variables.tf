@@ -11,17 +11,40 @@ variable "name" {
 variable "tables" {
   type = map(object({
     hash_key  = string
-    range_key = optional(string)
+    range_key = string
+    indexes = optional(list(object({
+      name      = string
+      hash_key  = string
+      range_key = string
+    })), [])
+    ttl_attribute = optional(string)
   }))
-  description = "Tables by short name with their string keys. Orders and inventory are used by the DynamoDB variant of the orders service."
+  description = "Tables by short name with their string keys, sparse global secondary indexes and TTL attribute: orders (the orders service's orders and Idempotency-Key records) and catalog (the products service's products, stock and reservations). See docs/decisions/0003-dynamodb-table-design.md."
   default = {
-    orders    = { hash_key = "order_id" }
-    inventory = { hash_key = "product_id" }
+    orders = {
+      hash_key  = "pk"
+      range_key = "sk"
+      indexes = [
+        { name = "gsi1", hash_key = "gsi1pk", range_key = "gsi1sk" },
+        { name = "gsi2", hash_key = "gsi2pk", range_key = "gsi2sk" },
+      ]
+      ttl_attribute = "expiresAt"
+    }
+    catalog = {
+      hash_key  = "pk"
+      range_key = "sk"
+      indexes   = [{ name = "gsi1", hash_key = "gsi1pk", range_key = "gsi1sk" }]
+    }
   }
 
   validation {
-    condition     = alltrue([for table, keys in var.tables : can(regex("^[a-z][a-z0-9-]*$", table)) && can(regex("^[a-z][a-z0-9_]*$", keys.hash_key))])
-    error_message = "tables keys must be lowercase names (orders) and hash_key a snake_case attribute name (order_id)."
+    condition     = alltrue([for table, keys in var.tables : can(regex("^[a-z][a-z0-9-]*$", table)) && can(regex("^[a-z][A-Za-z0-9_]*$", keys.hash_key)) && can(regex("^[a-z][A-Za-z0-9_]*$", keys.range_key))])
+    error_message = "tables keys must be lowercase names (orders) and hash_key/range_key attribute names (pk, sk)."
+  }
+
+  validation {
+    condition     = alltrue([for table, keys in var.tables : length(keys.indexes) <= 20])
+    error_message = "A DynamoDB table has at most 20 global secondary indexes."
   }
 }
 

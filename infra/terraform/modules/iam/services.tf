@@ -1,26 +1,29 @@
-# Each service has its own role, with no permissions unless it calls AWS. Today only orders does (its DynamoDB
-# tables); the others exist so a new permission is one statement here, never a shared or node-wide grant.
-data "aws_iam_policy_document" "orders" {
+# Each service has its own role, with no permissions unless it calls AWS. Orders and products may keep their data
+# in DynamoDB (STORE=dynamodb): each gets its own table and its indexes, never the other's. The others exist so a new
+# permission is one statement here, never a shared or node-wide grant.
+data "aws_iam_policy_document" "tables" {
+  for_each = var.service_tables
+
   statement {
-    sid = "OrdersTables"
+    sid = "OwnTable"
     actions = [
       "dynamodb:GetItem",
       "dynamodb:BatchGetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "dynamodb:DeleteItem",
-      "dynamodb:BatchWriteItem",
       "dynamodb:ConditionCheckItem",
       "dynamodb:Query",
       "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
     ]
-    resources = concat(var.orders_tables.table_arns, [for arn in var.orders_tables.table_arns : "${arn}/index/*"])
+    resources = [each.value.table_arn, "${each.value.table_arn}/index/*"]
   }
 
   statement {
-    sid       = "TablesKey"
+    sid       = "TableKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-    resources = [var.orders_tables.kms_key_arn]
+    resources = [each.value.kms_key_arn]
 
     condition {
       test     = "StringEquals"
@@ -30,10 +33,10 @@ data "aws_iam_policy_document" "orders" {
   }
 }
 
-resource "aws_iam_role_policy" "orders" {
-  count = contains(keys(var.service_accounts), "orders") ? 1 : 0
+resource "aws_iam_role_policy" "tables" {
+  for_each = { for service, table in var.service_tables : service => table if contains(keys(var.service_accounts), service) }
 
-  name   = "orders-tables"
-  role   = aws_iam_role.irsa["svc-orders"].id
-  policy = data.aws_iam_policy_document.orders.json
+  name   = "${each.key}-table"
+  role   = aws_iam_role.irsa["svc-${each.key}"].id
+  policy = data.aws_iam_policy_document.tables[each.key].json
 }

@@ -45,12 +45,17 @@ variable "service_accounts" {
   }
 }
 
-variable "orders_tables" {
-  type = object({
-    table_arns  = list(string)
+variable "service_tables" {
+  type = map(object({
+    table_arn   = string
     kms_key_arn = string
-  })
-  description = "DynamoDB tables the orders service may use (and only it), with the key that encrypts them."
+  }))
+  description = "The DynamoDB table each service may use (orders: its orders table, products: the catalog table), and only that one, with the key that encrypts it."
+
+  validation {
+    condition     = alltrue([for service in keys(var.service_tables) : contains(["orders", "products"], service)])
+    error_message = "service_tables keys must be orders or products (the services with STORE=dynamodb)."
+  }
 }
 
 variable "secrets" {

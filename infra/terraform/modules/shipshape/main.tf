@@ -117,9 +117,9 @@ module "iam" {
     oidc_issuer       = module.eks.oidc_issuer
   }
 
-  orders_tables = {
-    table_arns  = values(module.dynamodb.table_arns)
-    kms_key_arn = module.dynamodb.kms_key_arn
+  service_tables = {
+    orders   = { table_arn = module.dynamodb.table_arns["orders"], kms_key_arn = module.dynamodb.kms_key_arn }
+    products = { table_arn = module.dynamodb.table_arns["catalog"], kms_key_arn = module.dynamodb.kms_key_arn }
   }
 
   secrets = {
