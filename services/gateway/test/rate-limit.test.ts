@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { App } from '@shipshape/platform/service';
+import { SYNC_MS } from '../src/rate-limit.ts';
 import { metric, startGateway } from './helpers/gateway.ts';
 import { REDIS_URL, requireRedis, startRedisRelay, uniquePrefix, type Relay } from './helpers/redis.ts';
 
@@ -126,5 +127,49 @@ describe('rate limits shared through Redis', () => {
     }
     assert.equal((await get(app)).statusCode, 429, 'the shared count survived and applies again');
     assert.equal((await app.inject('/ready')).json().status, 'ok');
+  });
+
+  test('when a client stays well under its limit, then its hits are counted locally and reach Redis in batches', async () => {
+    const batched = await startRedisRelay();
+    const prefix = uniquePrefix('batched');
+    prefixes.push(prefix);
+    try {
+      const app = await gateway(prefix, 1000, batched.url);
+      const scriptsBefore = batched.sent('evalsha') + batched.sent('eval');
+      const answers = await Promise.all(Array.from({ length: 200 }, () => get(app)));
+      assert.deepEqual(new Set(answers.map((a) => a.statusCode)), new Set([200]));
+      await sleep(SYNC_MS * 4);
+      assert.equal(await redis?.get(`${prefix}127.0.0.1`), '200', 'every local hit reached the shared counter');
+      const calls = batched.sent('evalsha') + batched.sent('eval') - scriptsBefore;
+      assert.ok(calls < 20, `200 requests cost ${calls} Redis calls, not one each`);
+    } finally {
+      await batched.close();
+    }
+  });
+
+  test('when two gateways count locally and the client nears its limit, then the limit holds within the documented bound', async () => {
+    const prefix = uniquePrefix('bound');
+    prefixes.push(prefix);
+    const max = 20;
+    const [a, b] = [await gateway(prefix, max), await gateway(prefix, max)];
+    let allowed = 0;
+    let requests = 0;
+    const refusedBy = new Set<App>();
+    for (let i = 0; i < 60; i++) {
+      const app = i % 2 === 0 ? a : b;
+      const status = (await get(app)).statusCode;
+      requests++;
+      if (status === 200) {
+        assert.ok(!refusedBy.has(app), 'once refused, a replica keeps refusing within the window');
+        allowed++;
+      } else {
+        assert.equal(status, 429);
+        refusedBy.add(app);
+      }
+    }
+    // Each replica counts locally only below half the limit, so the other's unsynced hits are fewer than max / 2.
+    assert.ok(allowed >= max && allowed < max + max / 2, `${allowed} allowed for a limit of ${max}`);
+    await sleep(SYNC_MS * 4);
+    assert.equal(Number(await redis?.get(`${prefix}127.0.0.1`)), requests, 'every hit is in the shared count');
   });
 });

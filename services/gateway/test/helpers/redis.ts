@@ -38,12 +38,15 @@ export interface Relay {
   cut(): Promise<void>;
   /** Accept connections again, on the same port. */
   restore(): Promise<void>;
+  /** How many times a command (case-insensitive, e.g. evalsha) went through the relay so far. */
+  sent(command: string): number;
   close(): Promise<void>;
 }
 
 export async function startRedisRelay(): Promise<Relay> {
   const target = new URL(REDIS_URL);
   const sockets = new Set<Socket>();
+  let traffic = '';
   let server: Server | undefined;
   let port = 0;
   const open = async () => {
@@ -54,6 +57,7 @@ export async function startRedisRelay(): Promise<Relay> {
         s.on('close', () => sockets.delete(s));
         s.on('error', () => s.destroy());
       }
+      client.on('data', (chunk: Buffer) => (traffic += chunk.toString('latin1').toLowerCase()));
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
@@ -71,5 +75,6 @@ export async function startRedisRelay(): Promise<Relay> {
   };
   await open();
   const auth = target.username || target.password ? `${target.username}:${target.password}@` : '';
-  return { url: `redis://${auth}127.0.0.1:${port}`, cut: shut, restore: open, close: shut };
+  const sent = (command: string) => traffic.split(`\r\n${command.toLowerCase()}\r\n`).length - 1;
+  return { url: `redis://${auth}127.0.0.1:${port}`, cut: shut, restore: open, close: shut, sent };
 }
