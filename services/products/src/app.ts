@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { migrations } from './migrations.ts';
 import { ProductsRepo } from './data/products-repo.ts';
 import adminAuth from './plugins/admin-auth.ts';
+import faultInjection from './plugins/fault-injection.ts';
 import productsRoutes from './routes/products/index.ts';
 import reservationRoutes from './routes/reservations/index.ts';
 
@@ -21,6 +22,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
   const db = attachDatabase(app, 'products', config, migrations);
   const cache = attachCache(app, 'products', config);
   const repo = new ProductsRepo(db);
+  await app.register(faultInjection, { errorRatio: config.FAULT_ERROR_RATIO, delayMs: config.FAULT_DELAY_MS });
   await app.register(adminAuth, { secret: config.JWT_SECRET });
   await app.register(productsRoutes, { repo, cache });
   await app.register(reservationRoutes, { repo, cache });
