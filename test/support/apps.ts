@@ -7,10 +7,12 @@ import { buildApp as buildOrders } from '../../services/orders/src/app.ts';
 import { readConfig as usersConfig } from '../../services/users/src/config.ts';
 import { readConfig as productsConfig } from '../../services/products/src/config.ts';
 import { readConfig as ordersConfig } from '../../services/orders/src/config.ts';
+import { buildApp as buildConduit } from '../../services/conduit/src/app.ts';
+import { readConfig as conduitConfig } from '../../services/conduit/src/config.ts';
 import { buildApp as buildGateway } from '../../services/gateway/src/app.ts';
 import { readConfig as gatewayConfig } from '../../services/gateway/src/config.ts';
 import { signAdminToken } from '../../tools/dev/stack.ts';
-import { JWT_SECRET } from './env.ts';
+import { CONDUIT_JWT_SECRET, JWT_SECRET } from './env.ts';
 
 export const adminToken = (claims: Record<string, unknown> = {}) => signAdminToken(JWT_SECRET, claims);
 
@@ -38,6 +40,11 @@ export async function startOrders(
   opts: { reconciler?: boolean } = {},
 ): Promise<{ app: App; url: string }> {
   const app = await buildOrders(ordersConfig({ LOG_LEVEL: 'silent', ...env }), opts);
+  return { app, url: await listen(app) };
+}
+
+export async function startConduit(env: Record<string, string>): Promise<{ app: App; url: string }> {
+  const app = await buildConduit(conduitConfig({ LOG_LEVEL: 'silent', CONDUIT_JWT_SECRET, ...env }));
   return { app, url: await listen(app) };
 }
 

@@ -1,4 +1,4 @@
-// `npm run db:reset`: wipes the three schemas, migrates and seeds again; against DATABASE_URL/POSTGRES_* when set,
+// `npm run db:reset`: wipes the four schemas, migrates and seeds again; against DATABASE_URL/POSTGRES_* when set,
 // otherwise against the embedded PostgreSQL of `npm start` (running or not).
 import pg from 'pg';
 import { ConfigError } from '@shipshape/platform/config';
@@ -8,12 +8,14 @@ import { seed } from './seed.ts';
 import { EMBEDDED_PORT, startEmbeddedPostgres, type EmbeddedDatabase } from '../dev/embedded-postgres.ts';
 import { assertPortFree } from '../dev/ports.ts';
 
-export async function resetDatabase(databaseUrl: string): Promise<{ users: number; products: number }> {
+export async function resetDatabase(
+  databaseUrl: string,
+): Promise<{ users: number; products: number; articles: number }> {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
     await c.query(
-      'DROP SCHEMA IF EXISTS orders CASCADE; DROP SCHEMA IF EXISTS catalog CASCADE; DROP SCHEMA IF EXISTS users CASCADE',
+      'DROP SCHEMA IF EXISTS conduit CASCADE; DROP SCHEMA IF EXISTS orders CASCADE; DROP SCHEMA IF EXISTS catalog CASCADE; DROP SCHEMA IF EXISTS users CASCADE',
     );
   } finally {
     await c.end();
@@ -41,7 +43,7 @@ if (import.meta.main) {
     }
     const n = await resetDatabase(url);
     console.log(
-      `db:reset: schemas recreated on ${new URL(url).host}; seeded ${n.users} users and ${n.products} products`,
+      `db:reset: schemas recreated on ${new URL(url).host}; seeded ${n.users} users, ${n.products} products and ${n.articles} conduit articles`,
     );
     console.log(
       'Services running with an in-process cache may show old reads for up to CACHE_TTL_SECONDS (60 s); restart them to clear it.',

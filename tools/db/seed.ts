@@ -61,7 +61,112 @@ export const SEED_PRODUCTS = PRODUCTS.map(([name, priceCents], i) => ({
   stock: 50 + i * 10,
 }));
 
-export async function seed(databaseUrl: string): Promise<{ users: number; products: number }> {
+/**
+ * Conduit (RealWorld) sample: people who can log in with these passwords, their articles, a follow, favorites.
+ * The argon2id hashes are precomputed (conduit's profile), so seeding needs no hashing library in any image.
+ */
+export const SEED_CONDUIT_USERS = [
+  {
+    username: 'jake',
+    email: 'jake@example.com',
+    password: 'jakejake',
+    hash: '$argon2id$v=19$m=19456,t=2,p=1$c3s6vNNMayeBviCwUD6jDw$VrCjPT9P3hX/4758sWltf5MG16zW5/UQ+6FGF+J0LaQ',
+    bio: 'I work at statefarm',
+  },
+  {
+    username: 'ada',
+    email: 'ada@example.com',
+    password: 'analytical-engine',
+    hash: '$argon2id$v=19$m=19456,t=2,p=1$J3mXC4h2gbrUmF4Gz64Fdw$PPMQmmqkiwkyX1y/CXtGxlGc4wfEchSU7ilOtTktORo',
+    bio: 'Notes on engines',
+  },
+  {
+    username: 'grace',
+    email: 'grace@example.com',
+    password: 'nanoseconds',
+    hash: '$argon2id$v=19$m=19456,t=2,p=1$8wJ0+w9allaydj0Ko2p1Uw$c79qRuzZueF4T8w8XcQpbxlGsi5Jsr8xwGsLRbUCZG0',
+    bio: null,
+  },
+] as const;
+export const SEED_CONDUIT_ARTICLES = [
+  {
+    slug: 'how-to-train-your-dragon',
+    author: 'jake',
+    title: 'How to train your dragon',
+    description: 'Ever wonder how?',
+    body: 'It takes a Jacobian.',
+    tags: ['dragons', 'training'],
+    favoritedBy: ['ada', 'grace'],
+  },
+  {
+    slug: 'knots-every-sailor-knows',
+    author: 'jake',
+    title: 'Knots every sailor knows',
+    description: 'Bowline, cleat hitch and reef knot',
+    body: 'Start with the bowline: the rabbit comes out of the hole...',
+    tags: ['sailing'],
+    favoritedBy: ['ada'],
+  },
+  {
+    slug: 'the-first-program',
+    author: 'ada',
+    title: 'The first program',
+    description: 'Bernoulli numbers on the Analytical Engine',
+    body: 'Note G describes an algorithm for the engine.',
+    tags: ['history', 'programming'],
+    favoritedBy: [],
+  },
+  {
+    slug: 'a-bug-in-the-relay',
+    author: 'grace',
+    title: 'A bug in the relay',
+    description: 'The first actual case of bug being found',
+    body: 'Relay #70, panel F: a moth.',
+    tags: ['history'],
+    favoritedBy: ['jake'],
+  },
+] as const;
+
+async function seedConduit(client: pg.Client): Promise<number> {
+  for (const u of SEED_CONDUIT_USERS) {
+    await client.query(
+      'INSERT INTO conduit.users (username, email, password_hash, bio) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [u.username, u.email, u.hash, u.bio],
+    );
+  }
+  let articles = 0;
+  // Oldest first, a minute apart, so the list order is the one written here reversed.
+  for (const [i, a] of SEED_CONDUIT_ARTICLES.entries()) {
+    const r = await client.query(
+      `INSERT INTO conduit.articles (slug, title, description, body, tag_list, author_id, created_at, updated_at)
+       SELECT $1, $2, $3, $4, $5, id, t, t
+       FROM conduit.users, date_trunc('milliseconds', now() - make_interval(mins => $7)) AS t
+       WHERE username = $6
+       ON CONFLICT (slug) DO NOTHING`,
+      [a.slug, a.title, a.description, a.body, [...a.tags].sort(), a.author, SEED_CONDUIT_ARTICLES.length - i],
+    );
+    if (!r.rowCount) continue;
+    articles += 1;
+    for (const fan of a.favoritedBy) {
+      await client.query(
+        `WITH f AS (
+           INSERT INTO conduit.favorites (user_id, article_id)
+           SELECT u.id, a.id FROM conduit.users u, conduit.articles a WHERE u.username = $1 AND a.slug = $2
+           ON CONFLICT DO NOTHING RETURNING article_id)
+         UPDATE conduit.articles SET favorites_count = favorites_count + (SELECT count(*) FROM f) WHERE slug = $2`,
+        [fan, a.slug],
+      );
+    }
+  }
+  await client.query(
+    `INSERT INTO conduit.follows (follower_id, followee_id)
+     SELECT f.id, t.id FROM conduit.users f, conduit.users t WHERE f.username = 'ada' AND t.username = 'jake'
+     ON CONFLICT DO NOTHING`,
+  );
+  return articles;
+}
+
+export async function seed(databaseUrl: string): Promise<{ users: number; products: number; articles: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -81,7 +186,8 @@ export async function seed(databaseUrl: string): Promise<{ users: number; produc
       );
       products += r.rowCount ?? 0;
     }
-    return { users, products };
+    const articles = await seedConduit(client);
+    return { users, products, articles };
   } finally {
     await client.end();
   }
@@ -90,7 +196,9 @@ export async function seed(databaseUrl: string): Promise<{ users: number; produc
 if (import.meta.main) {
   try {
     const n = await seed(databaseUrlFromEnv());
-    console.log(`seed: inserted ${n.users} users and ${n.products} products (existing rows kept)`);
+    console.log(
+      `seed: inserted ${n.users} users, ${n.products} products and ${n.articles} conduit articles (existing rows kept)`,
+    );
   } catch (err) {
     const e = err as Error & { code?: string };
     console.error(

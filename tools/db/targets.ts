@@ -4,9 +4,11 @@ import type { MigrationTarget } from '@shipshape/platform/migrate';
 import { configSchema as usersConfig } from '../../services/users/src/config.ts';
 import { configSchema as productsConfig } from '../../services/products/src/config.ts';
 import { configSchema as ordersConfig } from '../../services/orders/src/config.ts';
+import { configSchema as conduitConfig } from '../../services/conduit/src/config.ts';
 import { migrations as usersMigrations } from '../../services/users/src/migrations.ts';
 import { migrations as productsMigrations } from '../../services/products/src/migrations.ts';
 import { migrations as ordersMigrations } from '../../services/orders/src/migrations.ts';
+import { migrations as conduitMigrations } from '../../services/conduit/src/migrations.ts';
 import { Type } from '@sinclair/typebox';
 import { databaseEnv } from '@shipshape/platform/config';
 
@@ -14,12 +16,14 @@ export const TARGETS: Record<string, MigrationTarget> = {
   users: usersMigrations,
   products: productsMigrations,
   orders: ordersMigrations,
+  conduit: conduitMigrations,
 };
 
 // Keep the schemas referenced so the db tools accept exactly what the services accept.
 void usersConfig;
 void productsConfig;
 void ordersConfig;
+void conduitConfig;
 
 /** The database URL from the same variables the services read (DATABASE_URL or POSTGRES_*, with _FILE). */
 export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {

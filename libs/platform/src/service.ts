@@ -46,6 +46,8 @@ export interface ServiceOptions {
   logger?: boolean;
   /** false: the service serves its own combined docs (the gateway). */
   docs?: boolean;
+  /** OpenAPI security schemes besides `bearerAuth` (conduit's RealWorld `Token`). */
+  securitySchemes?: Record<string, Record<string, unknown>>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -91,7 +93,12 @@ export async function createService(o: ServiceOptions): Promise<App> {
     openapi: {
       openapi: '3.1.0',
       info: { title: o.config.COMPANY_NAME, version: o.version, description: o.description },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          ...o.securitySchemes,
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -1,0 +1,74 @@
+// Profiles, follow and unfollow (RealWorld "Profile").
+import type { App } from '@shipshape/platform/service';
+import type { UsersRepo } from '../../data/users-repo.ts';
+import { notFound, unprocessable } from '../../plugins/realworld-errors.ts';
+import { GenericError, ProfileResponse, UsernameParams } from '../../schemas.ts';
+
+const tags = ['Profile'];
+const security = [{ Token: [] }];
+const responses = { 200: ProfileResponse, 401: GenericError, 404: GenericError, 422: GenericError };
+
+export default async function profilesRoutes(app: App, { users }: { users: UsersRepo }) {
+  app.get(
+    '/profiles/:username',
+    {
+      onRequest: app.optionalUser,
+      schema: {
+        tags,
+        summary: 'Get a profile (auth optional)',
+        operationId: 'GetProfileByUsername',
+        params: UsernameParams,
+        response: responses,
+      },
+    },
+    async (request) => {
+      const found = await users.profile(request.params.username, request.viewer?.id);
+      if (!found) throw notFound('profile');
+      const { id: _id, ...profile } = found;
+      return { profile };
+    },
+  );
+
+  const change = (follow: boolean) => async (request: { params: { username: string }; viewer?: { id: string } }) => {
+    const viewerId = (request.viewer as { id: string }).id;
+    const target = await users.profile(request.params.username, viewerId);
+    if (!target) throw notFound('profile');
+    if (target.id === viewerId) throw unprocessable('you cannot follow yourself');
+    if (follow) await users.follow(viewerId, target.id);
+    else await users.unfollow(viewerId, target.id);
+    const { id: _id, ...profile } = target;
+    return { profile: { ...profile, following: follow } };
+  };
+
+  app.post(
+    '/profiles/:username/follow',
+    {
+      onRequest: app.requireUser,
+      schema: {
+        tags,
+        security,
+        summary: 'Follow a user',
+        operationId: 'FollowUserByUsername',
+        params: UsernameParams,
+        response: responses,
+      },
+    },
+    change(true),
+  );
+
+  app.delete(
+    '/profiles/:username/follow',
+    {
+      onRequest: app.requireUser,
+      schema: {
+        tags,
+        security,
+        summary: 'Unfollow a user',
+        operationId: 'UnfollowUserByUsername',
+        params: UsernameParams,
+        response: responses,
+      },
+    },
+    change(false),
+  );
+}
