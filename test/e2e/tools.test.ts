@@ -51,9 +51,11 @@ test('when db:reset runs against DATABASE_URL, then the schemas are recreated an
   dbs.push(db);
   await db.query(`INSERT INTO users.users (id, name, email) VALUES (gen_random_uuid(), 'Extra', 'extra@example.com')`);
   await db.query(`UPDATE catalog.products SET stock = 0`);
+  await db.query(`DELETE FROM conduit.articles WHERE slug = 'the-first-program'`);
   const r = run('tools/db/reset.ts', [], { DATABASE_URL: db.url });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /seeded 10 users and 20 products/);
+  assert.match(r.stdout, /seeded 10 users, 20 products and 4 conduit articles/);
+  assert.equal((await db.query('SELECT count(*)::int AS n FROM conduit.articles')).rows[0]!.n, 4);
   assert.equal((await db.query('SELECT count(*)::int AS n FROM users.users')).rows[0]!.n, 10);
   assert.equal((await db.query('SELECT count(*)::int AS n FROM catalog.products WHERE stock > 0')).rows[0]!.n, 20);
 });
@@ -61,7 +63,7 @@ test('when db:reset runs against DATABASE_URL, then the schemas are recreated an
 test('when the images and the dev stack size V8, then they use the same flags', async () => {
   const { readFileSync } = await import('node:fs');
   const { SERVICE_NODE_OPTIONS } = await import('../../tools/dev/stack.ts');
-  for (const svc of ['gateway', 'users', 'products', 'orders']) {
+  for (const svc of ['gateway', 'users', 'products', 'orders', 'conduit']) {
     const dockerfile = readFileSync(join(ROOT, 'services', svc, 'Dockerfile'), 'utf8');
     assert.ok(
       dockerfile.includes(`ENV NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`),

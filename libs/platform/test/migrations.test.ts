@@ -15,15 +15,20 @@ test('when migrations run three times at once and again, then each applies once 
   dbs.push(db);
   await Promise.all([migrateAll(db.url), migrateAll(db.url), migrateAll(db.url)]);
   const applied = await db.query(
-    `SELECT 'users' AS s, count(*)::int AS n FROM users.pgmigrations UNION ALL SELECT 'catalog', count(*)::int FROM catalog.pgmigrations UNION ALL SELECT 'orders', count(*)::int FROM orders.pgmigrations`,
+    `SELECT 'users' AS s, count(*)::int AS n FROM users.pgmigrations UNION ALL SELECT 'catalog', count(*)::int FROM catalog.pgmigrations UNION ALL SELECT 'orders', count(*)::int FROM orders.pgmigrations UNION ALL SELECT 'conduit', count(*)::int FROM conduit.pgmigrations`,
   );
   assert.deepEqual(
     applied.rows.map((r) => r.n),
-    [1, 1, 1],
+    [1, 1, 1, 1],
   );
   const logs: string[] = [];
   await migrateAll(db.url, undefined, (m) => logs.push(m));
-  assert.deepEqual(logs.sort(), ['orders: up to date', 'products: up to date', 'users: up to date']);
+  assert.deepEqual(logs.sort(), [
+    'conduit: up to date',
+    'orders: up to date',
+    'products: up to date',
+    'users: up to date',
+  ]);
 });
 
 test('when the schema is not migrated, then /ready is 503 naming the pending migration', async () => {
