@@ -558,6 +558,83 @@ export const POLICIES: Policy[] = [
     },
   },
 
+  // ECS and its load balancer
+  {
+    id: 'CKV_AWS_65',
+    title: 'ECS clusters have Container Insights on',
+    types: ['aws_ecs_cluster'],
+    check: (subject) =>
+      subject
+        .blocks('setting')
+        .some(
+          (setting) =>
+            setting['name'] === 'containerInsights' && ['enabled', 'enhanced'].includes(String(setting['value'])),
+        )
+        ? undefined
+        : 'needs setting { name = "containerInsights", value = "enabled" } (per-task metrics for alarms and capacity)',
+  },
+  {
+    id: 'CKV_AWS_249',
+    title: 'ECS task definitions use a task role other than the execution role',
+    types: ['aws_ecs_task_definition'],
+    check: (subject) => {
+      const execution = subject.resource.body['execution_role_arn'];
+      const task = subject.resource.body['task_role_arn'];
+      if (task === undefined) return undefined;
+      return execution !== undefined && JSON.stringify(execution) === JSON.stringify(task)
+        ? 'task_role_arn is the execution role: the code would get image-pull and secret-read rights'
+        : undefined;
+    },
+  },
+  {
+    id: 'CKV_AWS_336',
+    title: 'ECS containers have a read-only root filesystem and are not privileged',
+    types: ['aws_ecs_task_definition'],
+    check: (subject) => {
+      // container_definitions is jsonencode(...) or a JSON string: either way its text shows the settings.
+      const text = JSON.stringify(subject.resource.body['container_definitions'] ?? '');
+      if (/privileged\\?"?\s*[=:]\s*true/.test(text)) return 'a container is privileged';
+      return /readonlyRootFilesystem\\?"?\s*[=:]\s*true/.test(text)
+        ? undefined
+        : 'every container needs readonlyRootFilesystem = true (mount a volume where it must write)';
+    },
+  },
+  {
+    id: 'CKV_AWS_333',
+    title: 'ECS services do not give tasks public IPs',
+    types: ['aws_ecs_service'],
+    check: (subject) => {
+      const value = subject.get('network_configuration.assign_public_ip');
+      return value === true
+        ? 'network_configuration.assign_public_ip must be false; the ALB is the public entry'
+        : undefined;
+    },
+  },
+  {
+    id: 'SHIP_ECS_ROLLBACK',
+    title: 'ECS services roll back failed deployments (circuit breaker and alarms)',
+    types: ['aws_ecs_service'],
+    check: (subject) => {
+      if (
+        subject.get('deployment_circuit_breaker.enable') !== true ||
+        subject.get('deployment_circuit_breaker.rollback') !== true
+      )
+        return 'needs deployment_circuit_breaker { enable = true, rollback = true }';
+      if (subject.get('alarms.enable') !== true || subject.get('alarms.rollback') !== true)
+        return "needs alarms { enable = true, rollback = true } with the service's 5xx and latency alarms";
+      return undefined;
+    },
+  },
+  {
+    id: 'CKV_AWS_131',
+    title: 'ALBs drop invalid HTTP headers',
+    types: ['aws_lb', 'aws_alb'],
+    check: (subject) =>
+      subject.get('load_balancer_type') === 'network'
+        ? undefined
+        : requireTrue(subject, 'drop_invalid_header_fields', 'request smuggling through malformed headers'),
+  },
+
   // KMS, logs, secrets
   {
     id: 'CKV_AWS_7',

@@ -438,6 +438,35 @@ resource "aws_iam_role" "this" {
   name               = "x"
   assume_role_policy = jsonencode({ Statement = [] })
 }
+
+resource "aws_ecs_cluster" "this" {
+  name = "x"
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family             = "x"
+  execution_role_arn = aws_iam_role.this.arn
+  task_role_arn      = aws_iam_role.this.arn
+  container_definitions = jsonencode([{ name = "x", image = "x", privileged = true }])
+}
+
+resource "aws_ecs_service" "this" {
+  name = "x"
+
+  network_configuration {
+    subnets          = ["x"]
+    assign_public_ip = true
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = false
+  }
+}
+
+resource "aws_lb" "this" {
+  name = "x"
+}
 `;
 
 describe('the security policies', () => {
@@ -578,6 +607,50 @@ resource "aws_elasticache_replication_group" "this" {
         'main.tf: .: aws_elasticache_replication_group.this: [CKV_AWS_30] ElastiCache is encrypted in transit: transit_encryption_enabled must be true (TLS between pods and the cache); it is not set',
       ],
     );
+  });
+
+  test('when ECS runs non-root, read-only, private tasks with two roles and rollbacks, then the ECS policies accept it', async () => {
+    const findings = await checkFiles({
+      'main.tf': `${ROOT_HEADER}
+resource "aws_ecs_cluster" "this" {
+  name = "x"
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family                = "x"
+  execution_role_arn    = "arn:aws:iam::1:role/execution"
+  task_role_arn         = "arn:aws:iam::1:role/task"
+  container_definitions = jsonencode([{ name = "x", image = "x", readonlyRootFilesystem = true, privileged = false }])
+}
+
+resource "aws_ecs_service" "this" {
+  name = "x"
+
+  network_configuration {
+    subnets          = ["x"]
+    assign_public_ip = false
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  alarms {
+    alarm_names = ["x"]
+    enable      = true
+    rollback    = true
+  }
+}
+`,
+    });
+    const ecs = ['CKV_AWS_65', 'CKV_AWS_249', 'CKV_AWS_336', 'CKV_AWS_333', 'SHIP_ECS_ROLLBACK'];
+    assert.deepEqual(messages(findings.filter((finding) => ecs.includes(finding.check))), []);
   });
 
   test('when a Deny statement uses a "*" principal and action, then the IAM wildcard policies accept it', async () => {

@@ -12,6 +12,7 @@ import ordersRoutes from './routes/orders/index.ts';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export async function buildApp(config: Config, opts: { logger?: boolean; reconciler?: boolean } = {}): Promise<App> {
+  if (config.STORE === 'dynamodb') throw new Error('STORE=dynamodb is not available in this build');
   const app = await createService({
     name: 'orders',
     version,

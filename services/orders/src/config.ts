@@ -1,9 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { commonEnv, databaseEnv, upstreamEnv, loadConfig } from '@shipshape/platform/config';
+import { dynamodbEnv, storeEnv } from '@shipshape/platform/dynamodb';
 
 export const configSchema = Type.Object({
   ...commonEnv('orders', 3003),
   ...databaseEnv,
+  ...storeEnv,
+  ...dynamodbEnv('shipshape-orders'),
   ...upstreamEnv,
   USERS_URL: Type.String({ default: 'http://127.0.0.1:3001', description: 'Base URL of the users service.' }),
   PRODUCTS_URL: Type.String({ default: 'http://127.0.0.1:3002', description: 'Base URL of the products service.' }),

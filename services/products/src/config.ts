@@ -1,10 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { commonEnv, ConfigError, databaseEnv, redisEnv, secret, loadConfig } from '@shipshape/platform/config';
+import { dynamodbEnv, storeEnv } from '@shipshape/platform/dynamodb';
 
 export const configSchema = Type.Object({
   ...commonEnv('products', 3002),
   ...databaseEnv,
   ...redisEnv,
+  ...storeEnv,
+  ...dynamodbEnv('shipshape-catalog'),
   JWT_SECRET: secret(
     Type.String({
       minLength: 16,

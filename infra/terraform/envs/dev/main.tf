@@ -29,6 +29,7 @@ module "shipshape" {
   eks_admin_principal_arns = var.eks_admin_principal_arns
   github                   = var.github
   certificate_arn          = var.certificate_arn
+  image_tag                = var.image_tag
   tags                     = local.tags
 
   # Cheap and disposable: created and destroyed daily. Everything production has and dev gives up is listed here.
@@ -42,5 +43,14 @@ module "shipshape" {
     deletion_protection         = false
     secret_recovery_window_days = 0
     require_certificate         = false
+
+    # ECS on free-tier-sized instances (t3.micro, 1 GiB: two hold the four 256 MiB tasks), one task per service,
+    # plain HTTP only to the CIDRs in ecs_http_cidrs when there is no certificate.
+    platforms = merge({ eks = true, ecs = false }, { for k, v in var.platforms : k => v if v != null })
+    ecs = {
+      instances     = { instance_type = "t3.micro", min_size = 2, max_size = 3 }
+      desired_count = 1
+      http_cidrs    = var.eks_public_access_cidrs
+    }
   }
 }

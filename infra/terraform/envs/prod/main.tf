@@ -29,10 +29,13 @@ module "shipshape" {
   eks_admin_principal_arns = var.eks_admin_principal_arns
   github                   = var.github
   certificate_arn          = var.certificate_arn
+  image_tag                = var.image_tag
   tags                     = local.tags
 
   # Availability and protection stay at the module's defaults, which are production's.
   profile = {
+    platforms = merge({ eks = true, ecs = false }, { for k, v in var.platforms : k => v if v != null })
+
     nodes    = { instance_types = ["t3.medium"], desired_size = 3, min_size = 3, max_size = 6 }
     database = { min_acu = 1, max_acu = 8, instances = 2 }
   }

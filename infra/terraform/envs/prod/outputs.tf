@@ -67,3 +67,13 @@ output "helm_values" {
   description = "Helm values layered on top of values-prod.yaml: `terraform output -raw helm_values > values-aws.yaml`."
   value       = module.shipshape.helm_values
 }
+
+output "ecs" {
+  description = "ECS on EC2 when platforms.ecs is on: cluster, service names, ALB DNS name, log groups, roles (docs/deploy-ecs.md)."
+  value       = module.shipshape.ecs
+}
+
+output "dynamodb_tables" {
+  description = "DynamoDB table per service, for STORE=dynamodb."
+  value       = module.shipshape.dynamodb_tables
+}

@@ -47,3 +47,18 @@ variable "certificate_arn" {
   type        = string
   description = "ACM certificate for the ALB's HTTPS listener; prod serves HTTPS only, so it must be set."
 }
+
+variable "platforms" {
+  type = object({
+    eks = optional(bool)
+    ecs = optional(bool)
+  })
+  description = "Where the services run: eks (the Helm chart), ecs (ECS on EC2) or both."
+  default     = {}
+}
+
+variable "image_tag" {
+  type        = string
+  description = "Tag of the images in ECR that ECS starts with (required when platforms.ecs is true); later deploys register new task definition revisions."
+  default     = null
+}

@@ -68,10 +68,14 @@ data "aws_iam_policy_document" "ci_deploy" {
     resources = var.ecr_repository_arns
   }
 
-  statement {
-    sid       = "Kubeconfig"
-    actions   = ["eks:DescribeCluster"]
-    resources = [var.cluster.arn]
+  dynamic "statement" {
+    for_each = var.cluster == null ? [] : [var.cluster.arn]
+
+    content {
+      sid       = "Kubeconfig"
+      actions   = ["eks:DescribeCluster"]
+      resources = [statement.value]
+    }
   }
 }
 
@@ -84,14 +88,18 @@ resource "aws_iam_role_policy" "ci_deploy" {
 # Inside the cluster the CI role may manage the Shipshape namespace only (Helm releases, not controllers or RBAC
 # outside it).
 resource "aws_eks_access_entry" "ci_deploy" {
+  count = var.cluster == null ? 0 : 1
+
   cluster_name  = var.cluster.name
   principal_arn = aws_iam_role.ci_deploy.arn
   type          = "STANDARD"
 }
 
 resource "aws_eks_access_policy_association" "ci_deploy" {
+  count = var.cluster == null ? 0 : 1
+
   cluster_name  = var.cluster.name
-  principal_arn = aws_eks_access_entry.ci_deploy.principal_arn
+  principal_arn = aws_eks_access_entry.ci_deploy[0].principal_arn
   policy_arn    = "arn:${local.partition}:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"
 
   access_scope {

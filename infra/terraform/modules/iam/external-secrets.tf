@@ -23,6 +23,8 @@ data "aws_iam_policy_document" "external_secrets" {
 }
 
 resource "aws_iam_role_policy" "external_secrets" {
+  count = var.cluster == null ? 0 : 1
+
   name   = "read-shipshape-secrets"
   role   = aws_iam_role.irsa["external-secrets"].id
   policy = data.aws_iam_policy_document.external_secrets.json

@@ -256,12 +256,16 @@ data "aws_iam_policy_document" "load_balancer_controller" {
 }
 
 resource "aws_iam_policy" "load_balancer_controller" {
+  count = var.cluster == null ? 0 : 1
+
   name        = "${var.name}-load-balancer-controller"
   description = "AWS Load Balancer Controller for ${var.cluster.name}"
   policy      = data.aws_iam_policy_document.load_balancer_controller.json
 }
 
 resource "aws_iam_role_policy_attachment" "load_balancer_controller" {
+  count = var.cluster == null ? 0 : 1
+
   role       = aws_iam_role.irsa["load-balancer-controller"].name
-  policy_arn = aws_iam_policy.load_balancer_controller.arn
+  policy_arn = aws_iam_policy.load_balancer_controller[0].arn
 }

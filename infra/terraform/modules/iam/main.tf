@@ -8,7 +8,7 @@ locals {
   account   = data.aws_caller_identity.current.account_id
 
   # Every IRSA role trusts exactly one service account of this cluster.
-  irsa_subjects = merge(
+  irsa_subjects = var.cluster == null ? {} : merge(
     {
       "load-balancer-controller" = "system:serviceaccount:kube-system:aws-load-balancer-controller"
       "external-secrets"         = "system:serviceaccount:external-secrets:external-secrets"

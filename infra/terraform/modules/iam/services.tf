@@ -34,7 +34,7 @@ data "aws_iam_policy_document" "tables" {
 }
 
 resource "aws_iam_role_policy" "tables" {
-  for_each = { for service, table in var.service_tables : service => table if contains(keys(var.service_accounts), service) }
+  for_each = { for service, table in var.service_tables : service => table if var.cluster != null && contains(keys(var.service_accounts), service) }
 
   name   = "${each.key}-table"
   role   = aws_iam_role.irsa["svc-${each.key}"].id

@@ -15,7 +15,8 @@ variable "cluster" {
     oidc_provider_arn = string
     oidc_issuer       = string
   })
-  description = "The EKS cluster: its name and ARN, and the IRSA OIDC provider ARN and issuer (without https://)."
+  description = "The EKS cluster: its name and ARN, and the IRSA OIDC provider ARN and issuer (without https://). null when the environment runs on ECS only: no IRSA roles, and the CI role gets no cluster access."
+  default     = null
 }
 
 variable "namespace" {

@@ -1,6 +1,8 @@
 # IRSA role for the aws-for-fluent-bit chart: it may write into the two groups above and nothing else; it cannot
 # create groups, so a misconfigured output fails loudly instead of creating unencrypted, never-expiring groups.
 data "aws_iam_policy_document" "fluent_bit_assume" {
+  count = var.oidc_provider_arn == null ? 0 : 1
+
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -24,8 +26,10 @@ data "aws_iam_policy_document" "fluent_bit_assume" {
 }
 
 resource "aws_iam_role" "fluent_bit" {
+  count = var.oidc_provider_arn == null ? 0 : 1
+
   name               = "${var.name}-fluent-bit"
-  assume_role_policy = data.aws_iam_policy_document.fluent_bit_assume.json
+  assume_role_policy = data.aws_iam_policy_document.fluent_bit_assume[0].json
 }
 
 data "aws_iam_policy_document" "fluent_bit" {
@@ -48,7 +52,9 @@ data "aws_iam_policy_document" "fluent_bit" {
 }
 
 resource "aws_iam_role_policy" "fluent_bit" {
+  count = var.oidc_provider_arn == null ? 0 : 1
+
   name   = "ship-container-logs"
-  role   = aws_iam_role.fluent_bit.id
+  role   = aws_iam_role.fluent_bit[0].id
   policy = data.aws_iam_policy_document.fluent_bit.json
 }

@@ -14,8 +14,8 @@ output "dataplane_log_group_name" {
 }
 
 output "fluent_bit_role_arn" {
-  description = "IRSA role ARN to annotate the Fluent Bit service account with."
-  value       = aws_iam_role.fluent_bit.arn
+  description = "IRSA role ARN to annotate the Fluent Bit service account with (null without EKS)."
+  value       = one(aws_iam_role.fluent_bit[*].arn)
 }
 
 output "retention_days" {

@@ -21,12 +21,14 @@ variable "retention_days" {
 
 variable "oidc_provider_arn" {
   type        = string
-  description = "ARN of the cluster's IAM OIDC provider, for the Fluent Bit IRSA role."
+  description = "ARN of the EKS cluster's IAM OIDC provider, for the Fluent Bit IRSA role; null without EKS (no role)."
+  default     = null
 }
 
 variable "oidc_issuer" {
   type        = string
-  description = "The cluster's OIDC issuer host and path, without https:// (used in trust-policy condition keys)."
+  description = "The EKS cluster's OIDC issuer host and path, without https:// (used in trust-policy condition keys); null without EKS."
+  default     = null
 }
 
 variable "fluent_bit_service_account" {

@@ -17,3 +17,13 @@ output "jwt_secret_name" {
   description = "Secrets Manager name of the JWT signing key (key: JWT_SECRET)."
   value       = aws_secretsmanager_secret.jwt.name
 }
+
+output "database_secret_arns" {
+  description = "Secrets Manager ARN of each service's PostgreSQL login, for ECS task secrets (\"<arn>:url::\")."
+  value       = { for service, secret in aws_secretsmanager_secret.database : service => secret.arn }
+}
+
+output "jwt_secret_arn" {
+  description = "Secrets Manager ARN of the JWT signing key, for ECS task secrets (\"<arn>:JWT_SECRET::\")."
+  value       = aws_secretsmanager_secret.jwt.arn
+}

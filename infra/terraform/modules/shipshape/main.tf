@@ -3,6 +3,11 @@
 locals {
   name          = "shipshape-${var.environment}"
   secret_prefix = "shipshape/${var.environment}"
+  # Where the services run: EKS (the chart), ECS on EC2 (modules/ecs), or both side by side on the same data.
+  eks = var.profile.platforms.eks
+  ecs = var.profile.platforms.ecs
+  # Security groups the database and cache admit: the EKS cluster's and the ECS tasks'.
+  data_clients = compact([one(module.eks[*].cluster_security_group_id), one(module.ecs[*].tasks_security_group_id)])
 }
 
 module "observability" {
@@ -10,8 +15,8 @@ module "observability" {
 
   name              = local.name
   retention_days    = var.profile.log_retention_days
-  oidc_provider_arn = module.eks.oidc_provider_arn
-  oidc_issuer       = module.eks.oidc_issuer
+  oidc_provider_arn = one(module.eks[*].oidc_provider_arn)
+  oidc_issuer       = one(module.eks[*].oidc_issuer)
 }
 
 module "network" {
@@ -29,6 +34,7 @@ module "network" {
 
 module "eks" {
   source = "../eks"
+  count  = local.eks ? 1 : 0
 
   name                         = local.name
   vpc_id                       = module.network.vpc_id
@@ -55,7 +61,7 @@ module "database" {
   name                       = local.name
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_data_subnet_ids
-  allowed_security_group_ids = [module.eks.cluster_security_group_id]
+  allowed_security_group_ids = local.data_clients
   deletion_protection        = var.profile.deletion_protection
   backup_retention_days      = var.profile.database.backup_retention_days
   log_kms_key_arn            = module.observability.kms_key_arn
@@ -88,7 +94,7 @@ module "cache" {
   name                       = local.name
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_data_subnet_ids
-  allowed_security_group_ids = [module.eks.cluster_security_group_id]
+  allowed_security_group_ids = local.data_clients
   multi_az                   = var.profile.cache.multi_az
   snapshot_retention_days    = var.profile.cache.snapshot_retention_days
   auth_secret_name           = "${local.secret_prefix}/redis"
@@ -110,12 +116,12 @@ module "iam" {
 
   name = local.name
 
-  cluster = {
-    name              = module.eks.cluster_name
-    arn               = module.eks.cluster_arn
-    oidc_provider_arn = module.eks.oidc_provider_arn
-    oidc_issuer       = module.eks.oidc_issuer
-  }
+  cluster = local.eks ? {
+    name              = module.eks[0].cluster_name
+    arn               = module.eks[0].cluster_arn
+    oidc_provider_arn = module.eks[0].oidc_provider_arn
+    oidc_issuer       = module.eks[0].oidc_issuer
+  } : null
 
   service_tables = {
     orders   = { table_arn = module.dynamodb.table_arns["orders"], kms_key_arn = module.dynamodb.kms_key_arn }
@@ -134,6 +140,7 @@ module "iam" {
 
 module "helm_values" {
   source = "../helm-values"
+  count  = local.eks ? 1 : 0
 
   region                     = var.region
   secrets                    = { database = module.secrets.database_secret_names, redis = module.cache.auth_secret_name, jwt = module.secrets.jwt_secret_name }
@@ -147,6 +154,38 @@ module "helm_values" {
     for service, url in module.ecr.repository_urls : service => {
       repository_url = url
       role_arn       = module.iam.service_role_arns[service]
+    }
+  }
+}
+
+module "ecs" {
+  source = "../ecs"
+  count  = local.ecs ? 1 : 0
+
+  name   = local.name
+  region = var.region
+
+  network = {
+    vpc_id             = module.network.vpc_id
+    public_subnet_ids  = module.network.public_subnet_ids
+    private_subnet_ids = module.network.private_app_subnet_ids
+  }
+
+  instances     = var.profile.ecs.instances
+  load_balancer = { certificate_arn = var.certificate_arn, http_cidrs = var.profile.ecs.http_cidrs }
+  logs          = { kms_key_arn = module.observability.kms_key_arn, retention_days = var.profile.log_retention_days }
+
+  secrets_kms_key_arns = [module.secrets.kms_key_arn]
+  dynamodb_kms_key_arn = module.dynamodb.kms_key_arn
+
+  services = {
+    for service, url in module.ecr.repository_urls : service => {
+      image              = "${url}:${var.image_tag}"
+      port               = local.service_ports[service]
+      desired_count      = var.profile.ecs.desired_count
+      environment        = local.ecs_environment[service]
+      secrets            = local.ecs_secrets[service]
+      dynamodb_table_arn = lookup(local.dynamodb_table_arns, service, null)
     }
   }
 }

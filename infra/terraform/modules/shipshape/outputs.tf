@@ -1,6 +1,6 @@
 output "cluster_name" {
-  description = "EKS cluster name: `aws eks update-kubeconfig --region <region> --name <cluster_name>`."
-  value       = module.eks.cluster_name
+  description = "EKS cluster name: `aws eks update-kubeconfig --region <region> --name <cluster_name>` (null without EKS)."
+  value       = one(module.eks[*].cluster_name)
 }
 
 output "vpc_id" {
@@ -60,5 +60,22 @@ output "redis_endpoint" {
 
 output "helm_values" {
   description = "Helm values layered on top of values-prod.yaml: `terraform output -raw helm_values > values-aws.yaml`."
-  value       = module.helm_values.yaml
+  value       = one(module.helm_values[*].yaml)
+}
+
+output "ecs" {
+  description = "ECS on EC2 (null without it): cluster, service names, the ALB's DNS name, log groups and roles, for docs/deploy-ecs.md."
+  value = local.ecs ? {
+    cluster_name       = module.ecs[0].cluster_name
+    service_names      = module.ecs[0].service_names
+    load_balancer      = module.ecs[0].load_balancer_dns_name
+    log_groups         = module.ecs[0].log_group_names
+    execution_role_arn = module.ecs[0].execution_role_arn
+    task_role_arns     = module.ecs[0].task_role_arns
+  } : null
+}
+
+output "dynamodb_tables" {
+  description = "DynamoDB table per service (DYNAMODB_TABLE when its store is dynamodb)."
+  value       = { orders = module.dynamodb.table_names["orders"], products = module.dynamodb.table_names["catalog"] }
 }

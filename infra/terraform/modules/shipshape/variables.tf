@@ -33,6 +33,26 @@ variable "profile" {
       multi_az                = optional(bool, true)
       snapshot_retention_days = optional(number, 7)
     }), {})
+    # Where the services run and where orders and products keep their data.
+    platforms = optional(object({
+      eks = optional(bool, true)
+      ecs = optional(bool, false)
+    }), {})
+    ecs = optional(object({
+      instances = optional(object({
+        instance_type = optional(string, "t3.small")
+        min_size      = optional(number, 2)
+        max_size      = optional(number, 4)
+        disk_size_gib = optional(number, 30)
+      }), {})
+      desired_count = optional(number, 2)
+      http_cidrs    = optional(list(string), [])
+    }), {})
+    stores = optional(object({
+      orders   = optional(string, "postgres")
+      products = optional(string, "postgres")
+    }), {})
+
     log_retention_days          = optional(number, 90)
     deletion_protection         = optional(bool, true)
     secret_recovery_window_days = optional(number, 30)
@@ -45,8 +65,20 @@ variable "profile" {
     cache: Multi-AZ failover (a second node) and snapshot days. log_retention_days: every CloudWatch log group.
     deletion_protection: Aurora and DynamoDB refuse deletion and ECR keeps repositories that hold images.
     secret_recovery_window_days: 0 deletes secrets at once. require_certificate: certificate_arn must be set, so the
-    ALB serves HTTPS only.
+    ALB serves HTTPS only. platforms: run on EKS (the chart), on ECS with EC2 (modules/ecs), or both. ecs: the
+    instances behind its capacity provider, tasks per service, and the CIDRs plain HTTP is served to when there is
+    no certificate. stores: postgres or dynamodb for orders and products (users always use PostgreSQL).
   EOT
+
+  validation {
+    condition     = var.profile.platforms.eks || var.profile.platforms.ecs
+    error_message = "profile.platforms must turn on eks, ecs or both; with neither nothing would run the services."
+  }
+
+  validation {
+    condition     = alltrue([for store in values(var.profile.stores) : contains(["postgres", "dynamodb"], store)])
+    error_message = "profile.stores.orders and profile.stores.products must be postgres or dynamodb."
+  }
 }
 
 variable "region" {
@@ -116,4 +148,20 @@ variable "tags" {
   type        = map(string)
   description = "The provider's default tags, repeated on node instances and volumes, which default_tags do not reach through the launch template."
   default     = {}
+}
+
+variable "image_tag" {
+  type        = string
+  description = "Image tag the ECS task definitions start with (a release the CI workflow pushed to ECR, e.g. a git SHA); later deploys register new revisions (docs/deploy-ecs.md). Unused without ECS."
+  default     = null
+
+  validation {
+    condition     = var.image_tag != null || !var.profile.platforms.ecs
+    error_message = "image_tag must be set when profile.platforms.ecs is true: the tag of images already in ECR (see docs/deploy-ecs.md)."
+  }
+
+  validation {
+    condition     = var.image_tag == null || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))
+    error_message = "image_tag must be a Docker tag: letters, digits, _, . and -, at most 128 characters."
+  }
 }

@@ -1,0 +1,69 @@
+# The services' configuration on ECS: the same env names the chart sets, from each service's config schema
+# (services/<name>/src/config.ts; npm run check:terraform verifies every name here is one the service accepts).
+# Secrets are Secrets Manager references that ECS resolves at task start.
+locals {
+  service_ports = { gateway = 3000, users = 3001, products = 3002, orders = 3003 }
+
+  # A service whose store is DynamoDB gets its own table (and its task role may use that table only).
+  dynamodb_table_arns = {
+    for service, table in { orders = "orders", products = "catalog" } : service => module.dynamodb.table_arns[table]
+    if var.profile.stores[service] == "dynamodb"
+  }
+
+  ecs_environment = {
+    gateway = {
+      LOG_LEVEL    = "info"
+      REDIS_HOST   = module.cache.primary_endpoint
+      REDIS_PORT   = tostring(module.cache.port)
+      REDIS_TLS    = "true"
+      USERS_URL    = "http://users:3001"
+      PRODUCTS_URL = "http://products:3002"
+      ORDERS_URL   = "http://orders:3003"
+      TRUST_PROXY  = "1"
+    }
+    users = {
+      LOG_LEVEL    = "info"
+      DATABASE_SSL = "require"
+      REDIS_HOST   = module.cache.primary_endpoint
+      REDIS_PORT   = tostring(module.cache.port)
+      REDIS_TLS    = "true"
+    }
+    products = {
+      LOG_LEVEL      = "info"
+      DATABASE_SSL   = "require"
+      REDIS_HOST     = module.cache.primary_endpoint
+      REDIS_PORT     = tostring(module.cache.port)
+      REDIS_TLS      = "true"
+      STORE          = var.profile.stores.products
+      DYNAMODB_TABLE = module.dynamodb.table_names["catalog"]
+      AWS_REGION     = var.region
+    }
+    orders = {
+      LOG_LEVEL      = "info"
+      DATABASE_SSL   = "require"
+      USERS_URL      = "http://users:3001"
+      PRODUCTS_URL   = "http://products:3002"
+      STORE          = var.profile.stores.orders
+      DYNAMODB_TABLE = module.dynamodb.table_names["orders"]
+      AWS_REGION     = var.region
+    }
+  }
+
+  ecs_secrets = {
+    gateway = {
+      REDIS_PASSWORD = "${module.cache.auth_secret_arn}:password::"
+    }
+    users = {
+      DATABASE_URL   = "${module.secrets.database_secret_arns["users"]}:url::"
+      REDIS_PASSWORD = "${module.cache.auth_secret_arn}:password::"
+    }
+    products = {
+      DATABASE_URL   = "${module.secrets.database_secret_arns["products"]}:url::"
+      JWT_SECRET     = "${module.secrets.jwt_secret_arn}:JWT_SECRET::"
+      REDIS_PASSWORD = "${module.cache.auth_secret_arn}:password::"
+    }
+    orders = {
+      DATABASE_URL = "${module.secrets.database_secret_arns["orders"]}:url::"
+    }
+  }
+}
