@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from './metrics.ts';
+import { redisClientOptions } from './redis.ts';
 
 export interface CacheBackend {
   readonly kind: 'redis' | 'memory';
@@ -51,14 +52,7 @@ export class RedisBackend implements CacheBackend {
 
   constructor(url: string, prefix: string, metrics: Metrics, log: FastifyBaseLogger) {
     this.prefix = prefix;
-    this.client = new Redis(url, {
-      lazyConnect: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 1000,
-      commandTimeout: 300,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-    });
+    this.client = new Redis(url, redisClientOptions);
     metrics.cacheUp.set(0);
     this.client.on('ready', () => {
       if (!this.up) log.info('cache connected');

@@ -2,6 +2,7 @@
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from './metrics.ts';
+import { errorKind } from './db-errors.ts';
 
 export interface DatabaseOptions {
   url: string;
@@ -12,24 +13,7 @@ export interface DatabaseOptions {
   applicationName: string;
 }
 
-export type Queryable = Pick<pg.PoolClient, 'query'>;
-
-/** Classifies a PostgreSQL/driver error for `db_client_errors_total{kind}`. */
-export function errorKind(err: unknown): 'connection' | 'auth' | 'timeout' | 'query' {
-  const e = err as { code?: string; message?: string };
-  const code = e.code ?? '';
-  if (code === '28P01' || code === '28000') return 'auth';
-  if (code === '57014' || /timeout/i.test(e.message ?? '')) return 'timeout';
-  if (
-    code.startsWith('08') ||
-    code.startsWith('57P') ||
-    code === '53300' ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code)
-  )
-    return 'connection';
-  if (/Connection terminated|connection error|terminating connection/i.test(e.message ?? '')) return 'connection';
-  return 'query';
-}
+export { errorKind, isUniqueViolation } from './db-errors.ts';
 
 /** Thrown inside `tx` to roll back and still return a value (a business outcome, not a failure). */
 export class Rollback<T> extends Error {

@@ -1,6 +1,7 @@
 // RFC 9457 problem details: one shape for every error any service returns.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { isUnavailableError } from './db-errors.ts';
 
 export const PROBLEM_BASE = 'https://shipshape.dev/problems/';
 
@@ -83,34 +84,7 @@ function fieldOf(v: ValidationIssue, context: string | undefined): string {
   return [context, full].filter(Boolean).join('.') || (context ?? 'request');
 }
 
-/** Errors a downstream data layer raises when it cannot be reached; mapped to 503. */
-export function isUnavailableError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | undefined;
-  if (!e) return false;
-  const codes = [
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'EPIPE',
-    'ENOTFOUND',
-    'EHOSTUNREACH',
-    '57P01',
-    '57P02',
-    '57P03',
-    '08000',
-    '08003',
-    '08006',
-    '08001',
-    '08004',
-    '53300',
-    '57014',
-  ];
-  if (e.code && codes.includes(e.code)) return true;
-  const msg = e.message ?? '';
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(
-    msg,
-  );
-}
+export { isUnavailableError } from './db-errors.ts';
 
 export default fp(
   async function problemPlugin(app: FastifyInstance) {

@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis, type Result } from 'ioredis';
 import { Problem } from '@shipshape/platform/errors';
+import { redisClientOptions } from '@shipshape/platform/redis';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -159,13 +160,7 @@ export default fp<RateLimitSettings>(
     );
     let store: ReturnType<typeof redisStore> | undefined;
     if (s.redisUrl) {
-      const redis = new Redis(s.redisUrl, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        connectTimeout: 1000,
-        commandTimeout: 300,
-        retryStrategy: (times) => Math.min(100 * times, 2000),
-      });
+      const redis = new Redis(s.redisUrl, redisClientOptions);
       redis.defineCommand('gatewayRateLimitHit', { numberOfKeys: 1, lua: HIT });
       let healthy = true;
       redis.on('ready', () => {

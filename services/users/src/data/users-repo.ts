@@ -1,6 +1,6 @@
 // SQL for the users schema. Nothing HTTP here.
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@shipshape/platform/db';
+import { isUniqueViolation, type Database } from '@shipshape/platform/db';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 
 export interface User {
@@ -29,8 +29,6 @@ const toUser = (r: Row): User => ({
 });
 
 export class DuplicateEmail extends Error {}
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 export class UsersRepo {
   private readonly db: Database;
