@@ -42,12 +42,12 @@ export function encodeCursor(p: KeysetPosition): string {
   return Buffer.from(`${p.createdAt}|${p.id}`, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): KeysetPosition | undefined {
+export function decodeCursor(cursor: string | undefined, field = 'querystring.cursor'): KeysetPosition | undefined {
   if (cursor === undefined) return undefined;
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new Problem(400, 'validation-error', 'Bad Request', 'cursor is not valid', {
-      errors: [{ field: 'querystring.cursor', message: 'is not a cursor this API issued' }],
+    throw new Problem(400, 'validation-error', 'Bad Request', `${field.split('.').pop()} is not valid`, {
+      errors: [{ field, message: 'is not a cursor this API issued' }],
     });
   }
   return { createdAt, id };

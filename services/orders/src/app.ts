@@ -24,17 +24,23 @@ export async function buildApp(config: Config, opts: { logger?: boolean; reconci
   const orders = new OrdersRepo(db);
   const keys = new IdempotencyRepo(db, config.IDEMPOTENCY_TTL_HOURS, config.IDEMPOTENCY_LEASE_MS);
   const deps = new Dependencies(app, config);
-  await app.register(ordersRoutes, { db, orders, keys, deps });
+  const cancelled = app.metrics.counter('shipshape_orders_cancelled_total', 'Orders cancelled (stock returned).');
+  await app.register(ordersRoutes, { db, orders, keys, deps, cancelled });
   if (opts.reconciler !== false) {
     const released = app.metrics.counter(
       'shipshape_reconciler_released_total',
       'Reservations released by the reconciler.',
     );
+    const committed = app.metrics.counter(
+      'shipshape_reconciler_committed_total',
+      'Reservations of recorded orders committed by the reconciler.',
+    );
     const stop = startReconciler(
-      { orders, keys, deps, log: app.log, released, graceMs: config.RECONCILE_GRACE_MS },
+      { orders, keys, deps, log: app.log, released, committed, cancelled, graceMs: config.RECONCILE_GRACE_MS },
       config.RECONCILE_INTERVAL_MS,
     );
-    app.addHook('onClose', stop);
+    // preClose: the reconciler stops before the pools it uses are closed.
+    app.addHook('preClose', stop);
   }
   return app;
 }

@@ -26,13 +26,14 @@ export const configSchema = Type.Object({
     minimum: 100,
     maximum: 3600000,
     default: 15000,
-    description: 'How often the reconciler looks for reservations whose order was never recorded.',
+    description:
+      'How often the reconciler ends unresolved reservations (commits, releases) and finishes pending cancels.',
   }),
   RECONCILE_GRACE_MS: Type.Integer({
     minimum: 100,
     maximum: 3600000,
     default: 60000,
-    description: 'Age a reservation must reach before the reconciler may release it.',
+    description: 'Age an unresolved reservation must reach before the reconciler commits or releases it.',
   }),
 });
 export type Config = Static<typeof configSchema>;

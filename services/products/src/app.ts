@@ -4,6 +4,7 @@ import { createService, attachDatabase, attachCache, type App } from '@shipshape
 import type { Config } from './config.ts';
 import { migrations } from './migrations.ts';
 import { ProductsRepo } from './data/products-repo.ts';
+import { ReservationsRepo } from './data/reservations-repo.ts';
 import adminAuth from './plugins/admin-auth.ts';
 import faultInjection from './plugins/fault-injection.ts';
 import productsRoutes from './routes/products/index.ts';
@@ -26,6 +27,6 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
   await app.register(faultInjection, { errorRatio: config.FAULT_ERROR_RATIO, delayMs: config.FAULT_DELAY_MS });
   await app.register(adminAuth, { secret: config.JWT_SECRET });
   await app.register(productsRoutes, { repo, cache });
-  await app.register(reservationRoutes, { repo, cache });
+  await app.register(reservationRoutes, { store: new ReservationsRepo(db), cache });
   return app;
 }

@@ -1,14 +1,14 @@
 // The two services orders depends on, behind clients with deadlines, retries and circuit breakers.
 import { ServiceClient, type CallContext } from '@shipshape/platform/http-client';
 import type { App } from '@shipshape/platform/service';
+import {
+  reservationPaths,
+  type Reservation,
+  type ReservationLine,
+  type ReservedItem,
+  type UnresolvedPage,
+} from '@shipshape/platform/contracts/reservations';
 import type { Config } from '../config.ts';
-
-export interface ReservedItem {
-  productId: string;
-  quantity: number;
-  unitPriceCents: number;
-  currency: string;
-}
 
 export type ReserveResult =
   | { ok: true; items: ReservedItem[] }
@@ -50,17 +50,11 @@ export class Dependencies {
   }
 
   /** Reservations are keyed by order id, so retrying one is safe. */
-  async reserve(
-    orderId: string,
-    items: { productId: string; quantity: number }[],
-    ctx: CallContext,
-  ): Promise<ReserveResult> {
-    const res = await this.products.call<
-      { items: ReservedItem[] } & { type?: string; detail?: string; productId?: string }
-    >({
+  async reserve(orderId: string, items: ReservationLine[], ctx: CallContext): Promise<ReserveResult> {
+    const res = await this.products.call<Reservation & { type?: string; detail?: string; productId?: string }>({
       operation: 'reserve_stock',
       method: 'POST',
-      path: '/internal/reservations',
+      path: reservationPaths.reserve,
       body: { orderId, items },
       idempotent: true,
       ctx,
@@ -69,25 +63,43 @@ export class Dependencies {
     return { ok: false, status: res.status, problem: res.body };
   }
 
-  /** Returns the stock held for an order; true when released or nothing was held. Idempotent. */
+  /** Ends the reservation with its recorded order. Idempotent; false when products refused (already released). */
+  async commit(orderId: string, ctx: CallContext): Promise<boolean> {
+    const res = await this.products.call({
+      operation: 'commit_stock',
+      method: 'POST',
+      path: reservationPaths.commit(orderId),
+      idempotent: true,
+      ctx,
+    });
+    if (res.status === 200) return true;
+    if (res.status === 409 || res.status === 404) return false;
+    throw new Error(`products answered ${res.status} to a commit`);
+  }
+
+  /** Returns the stock held for an order, committed or not; done when released or nothing was held. Idempotent. */
   async release(orderId: string, ctx: CallContext): Promise<void> {
     const res = await this.products.call({
       operation: 'release_stock',
       method: 'POST',
-      path: `/internal/reservations/${orderId}/release`,
+      path: reservationPaths.release(orderId),
       idempotent: true,
       ctx,
     });
     if (res.status !== 200 && res.status !== 404) throw new Error(`products answered ${res.status} to a release`);
   }
 
-  async openReservations(olderThanMs: number): Promise<{ orderId: string }[]> {
-    const res = await this.products.call<{ items: { orderId: string }[] }>({
+  /** One page of reservations neither committed nor released, older than `olderThanMs`. */
+  async unresolvedReservations(olderThanMs: number, after: string | null, limit = 500): Promise<UnresolvedPage> {
+    const query = new URLSearchParams({ olderThanMs: String(olderThanMs), limit: String(limit) });
+    if (after) query.set('after', after);
+    const res = await this.products.call<UnresolvedPage>({
       operation: 'list_reservations',
       method: 'GET',
-      path: `/internal/reservations?olderThanMs=${olderThanMs}&limit=500`,
+      path: `${reservationPaths.unresolved}?${query}`,
       idempotent: true,
     });
-    return res.status === 200 ? res.body.items : [];
+    if (res.status !== 200) throw new Error(`products answered ${res.status} to a list of reservations`);
+    return res.body;
   }
 }

@@ -9,10 +9,12 @@ export interface OrderItem {
   unitPriceCents: number;
 }
 
+export type OrderStatus = 'confirmed' | 'cancelling' | 'cancelled';
+
 export interface Order {
   id: string;
   userId: string;
-  status: 'confirmed' | 'cancelled';
+  status: OrderStatus;
   items: OrderItem[];
   totalCents: number;
   currency: string;
@@ -22,7 +24,7 @@ export interface Order {
 interface OrderRow {
   id: string;
   user_id: string;
-  status: 'confirmed' | 'cancelled';
+  status: OrderStatus;
   total_cents: string;
   currency: string;
   created_at: Date;
@@ -94,14 +96,37 @@ export class OrdersRepo {
     return res.rows.map(toOrder);
   }
 
-  /** Marks the order cancelled; returns false when it was already cancelled. */
-  async markCancelled(id: string): Promise<boolean> {
+  /** confirmed → cancelling; false when the order was not confirmed. */
+  async markCancelling(id: string): Promise<boolean> {
     const res = await this.db.query(
-      'orders_cancel',
-      `UPDATE orders.orders SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1 AND status = 'confirmed'`,
+      'orders_cancelling',
+      `UPDATE orders.orders SET status = 'cancelling', updated_at = now() WHERE id = $1 AND status = 'confirmed'`,
       [id],
     );
     return (res.rowCount ?? 0) > 0;
+  }
+
+  /** cancelling → cancelled, once its stock is back; false when it was not cancelling. */
+  async markCancelled(id: string): Promise<boolean> {
+    const res = await this.db.query(
+      'orders_cancel',
+      `UPDATE orders.orders SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+       WHERE id = $1 AND status = 'cancelling'`,
+      [id],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /** Orders whose cancel is not finished, oldest first, after the given position (partial index). */
+  async cancelling(limit: number, after: KeysetPosition | undefined): Promise<KeysetPosition[]> {
+    const res = await this.db.query<{ id: string; created_at: Date }>(
+      'orders_cancelling_list',
+      `SELECT id, created_at FROM orders.orders WHERE status = 'cancelling'
+         AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+       ORDER BY created_at, id LIMIT $1`,
+      [limit, after?.createdAt ?? null, after?.id ?? null],
+    );
+    return res.rows.map((r) => ({ id: r.id, createdAt: r.created_at.toISOString() }));
   }
 
   /** Of the given order ids, which exist and what status they have. */

@@ -1,6 +1,6 @@
-// Placing an order: claim the idempotency key, check the user, reserve the stock, then record the order.
-// If anything fails after the reservation, the reservation is released; if the process dies in between,
-// the reconciler releases it later.
+// Placing an order: claim the idempotency key, check the user, reserve the stock, record the order, then commit the
+// reservation. If anything fails after the reservation, the reservation is released; if the process dies in
+// between, the reconciler releases it (order never recorded) or commits it (order recorded) later.
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
@@ -141,6 +141,15 @@ export async function placeOrder(
       return saved;
     });
     d.created.inc();
+    // The reservation's life ends with the recorded order. If products cannot be told now, the reconciler commits it.
+    await d.deps
+      .commit(orderId, ctx)
+      .then((done) => {
+        if (!done) d.log.error({ orderId }, 'the reservation of a recorded order was already released');
+      })
+      .catch((e: Error) =>
+        d.log.warn({ orderId, err: { message: e.message } }, 'commit of the reservation deferred to the reconciler'),
+      );
     return { status: 201, body: order, replayed: false };
   } catch (err) {
     if (err instanceof Problem && err.status < 500) throw err;

@@ -6,6 +6,7 @@ import { Metrics } from '@shipshape/platform/metrics';
 import { Problem, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery, Uuid, decodeCursor, toPage } from '@shipshape/platform/schemas';
 import type { Database } from '@shipshape/platform/db';
+import type { Counter } from 'prom-client';
 import type { Dependencies } from '../../clients/dependencies.ts';
 import type { IdempotencyRepo } from '../../data/idempotency-repo.ts';
 import type { OrdersRepo } from '../../data/orders-repo.ts';
@@ -16,7 +17,9 @@ export const OrderSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     userId: Type.String({ format: 'uuid' }),
-    status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
+    status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelling'), Type.Literal('cancelled')], {
+      description: 'cancelling: cancel accepted, stock not returned yet (the reconciler finishes it).',
+    }),
     items: Type.Array(
       Type.Object({
         productId: Type.String({ format: 'uuid' }),
@@ -55,12 +58,12 @@ export interface OrdersRoutesOptions {
   orders: OrdersRepo;
   keys: IdempotencyRepo;
   deps: Dependencies;
+  cancelled: Counter;
 }
 
-export default async function ordersRoutes(app: App, { db, orders, keys, deps }: OrdersRoutesOptions) {
+export default async function ordersRoutes(app: App, { db, orders, keys, deps, cancelled }: OrdersRoutesOptions) {
   const tags = ['orders'];
   const created = app.metrics.counter('shipshape_orders_created_total', 'Orders placed.');
-  const cancelled = app.metrics.counter('shipshape_orders_cancelled_total', 'Orders cancelled.');
   const failures = app.metrics.counter('shipshape_order_failures_total', 'Order placements that failed, by reason.', [
     'reason',
   ]);
@@ -157,11 +160,21 @@ export default async function ordersRoutes(app: App, { db, orders, keys, deps }:
       schema: {
         tags,
         summary: 'Cancel an order and return its stock (idempotent)',
+        description:
+          '200 `cancelled`: done, stock returned. 202 `cancelling`: accepted, the stock is returned as soon as the ' +
+          'products service is reachable again (the reconciler finishes it); repeating the cancel is harmless.',
         params: IdParams,
-        response: { 200: OrderSchema },
+        response: { 200: OrderSchema, 202: OrderSchema },
       },
     },
-    async (request) =>
-      cancelOrder(request.params.id, { orders, deps, cancelled }, { requestId: request.id, span: request.span }),
+    async (request, reply) => {
+      const order = await cancelOrder(
+        request.params.id,
+        { orders, deps, cancelled, log: request.log },
+        { requestId: request.id, span: request.span },
+      );
+      reply.code(order.status === 'cancelling' ? 202 : 200);
+      return order;
+    },
   );
 }

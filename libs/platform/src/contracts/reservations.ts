@@ -1,0 +1,100 @@
+// The stock reservation contract between orders (caller) and products (owner of the stock): paths, bodies and
+// problem codes, imported by both so they cannot drift.
+//
+// A reservation is created `reserved`, and its life ends explicitly: `committed` once its order is recorded, or
+// `released` (stock returned) when the order failed, was never recorded, or was cancelled. Only `reserved` ones are
+// unresolved; the reconciler in orders pages through exactly those.
+import { Type, type Static } from '@sinclair/typebox';
+import { Uuid } from '../schemas.ts';
+
+export const ReservationLine = Type.Object(
+  { productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 100 }) },
+  { additionalProperties: false },
+);
+export type ReservationLine = Static<typeof ReservationLine>;
+
+export const ReserveRequest = Type.Object(
+  { orderId: Uuid, items: Type.Array(ReservationLine, { minItems: 1, maxItems: 20 }) },
+  { additionalProperties: false },
+);
+export type ReserveRequest = Static<typeof ReserveRequest>;
+
+export const ReservedItem = Type.Object({
+  productId: Type.String({ format: 'uuid' }),
+  quantity: Type.Integer(),
+  unitPriceCents: Type.Integer(),
+  currency: Type.String(),
+});
+export type ReservedItem = Static<typeof ReservedItem>;
+
+export const ReservationStatus = Type.Union([
+  Type.Literal('reserved'),
+  Type.Literal('committed'),
+  Type.Literal('released'),
+]);
+export type ReservationStatus = Static<typeof ReservationStatus>;
+
+export const Reservation = Type.Object({
+  orderId: Type.String({ format: 'uuid' }),
+  status: ReservationStatus,
+  items: Type.Array(ReservedItem),
+});
+export type Reservation = Static<typeof Reservation>;
+
+export const ReservationParams = Type.Object({ orderId: Uuid }, { additionalProperties: false });
+
+export const ReleaseResult = Type.Object({
+  orderId: Type.String({ format: 'uuid' }),
+  status: Type.Literal('released'),
+  /** Item rows whose stock this call returned; 0 on a repeat. */
+  released: Type.Integer(),
+});
+export type ReleaseResult = Static<typeof ReleaseResult>;
+
+export const UnresolvedQuery = Type.Object(
+  {
+    olderThanMs: Type.Integer({ minimum: 0, maximum: 31_536_000_000, default: 60000 }),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    after: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '^[A-Za-z0-9_-]+$',
+        description: 'nextCursor of the page before.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type UnresolvedQuery = Static<typeof UnresolvedQuery>;
+
+export const UnresolvedReservation = Type.Object({
+  orderId: Type.String({ format: 'uuid' }),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type UnresolvedReservation = Static<typeof UnresolvedReservation>;
+
+export const UnresolvedPage = Type.Object({
+  items: Type.Array(UnresolvedReservation),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type UnresolvedPage = Static<typeof UnresolvedPage>;
+
+export const reservationPaths = {
+  /** POST ReserveRequest → 201 Reservation (200 when replayed); 409 insufficient-stock or reservation-released. */
+  reserve: '/internal/reservations',
+  /** GET UnresolvedQuery → UnresolvedPage: `reserved` ones older than olderThanMs, oldest first. */
+  unresolved: '/internal/reservations',
+  /** POST → 200 Reservation `committed` (idempotent); 409 reservation-released; 404 none. */
+  commit: (orderId: string) => `/internal/reservations/${orderId}/commit`,
+  /** POST → 200 ReleaseResult (idempotent; committed stock is returned too, for a cancel); 404 none. */
+  release: (orderId: string) => `/internal/reservations/${orderId}/release`,
+} as const;
+
+/** Problem `type` codes products answers with on reservation calls. */
+export const ReservationProblem = {
+  unknownProduct: 'unknown-product',
+  insufficientStock: 'insufficient-stock',
+  mixedCurrency: 'mixed-currency',
+  released: 'reservation-released',
+} as const;

@@ -1,0 +1,181 @@
+// A reservation's life ends explicitly (committed with its order, or released), the reconciler reads only the
+// unresolved ones however many orders exist, and a cancel is either done or pending, never half done.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { adminToken, startOrders, startProducts, startUsers, uniqueNamespace } from '../../../test/support/apps.ts';
+import { call, metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
+import { assertStockInvariant } from '../../../test/support/invariant.ts';
+import { REDIS_URL } from '../../../test/support/env.ts';
+import type { App } from '@shipshape/platform/service';
+
+const GRACE_MS = 1500;
+const INTERVAL_MS = 500;
+const CONFIRMED_ORDERS = 5000;
+
+let db: TestDatabase;
+const apps: App[] = [];
+let productsProxy: FaultProxy;
+let usersUrl: string;
+let productsUrl: string;
+let ordersUrl: string;
+const initial = new Map<string, number>();
+
+const newUser = async () =>
+  (await call(`${usersUrl}/users`, { body: { name: 'Buyer', email: `buyer-${randomUUID()}@example.com` } })).body as {
+    id: string;
+  };
+const newProduct = async (stock: number) => {
+  const res = await call(`${productsUrl}/products`, {
+    body: { sku: `L-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents: 100, currency: 'EUR', stock },
+    headers: { authorization: `Bearer ${adminToken()}` },
+  });
+  assert.equal(res.status, 201, res.text);
+  initial.set(res.body.id, stock);
+  return res.body as { id: string };
+};
+const order = (userId: string, productId: string, quantity: number) =>
+  call(`${ordersUrl}/orders`, {
+    body: { userId, items: [{ productId, quantity }] },
+    headers: { 'idempotency-key': randomUUID() },
+  });
+const stockOf = async (id: string) =>
+  (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [id])).rows[0]!.stock as number;
+const reservationStatus = async (orderId: string) =>
+  (await db.query('SELECT DISTINCT status FROM catalog.reservations WHERE order_id = $1', [orderId])).rows.map(
+    (r) => r.status as string,
+  );
+
+before(async () => {
+  db = await createTestDatabase();
+  const ns = uniqueNamespace();
+  const u = await startUsers({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
+  const p = await startProducts({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
+  apps.push(u.app, p.app);
+  usersUrl = u.url;
+  productsUrl = p.url;
+  productsProxy = await startFaultProxy(productsUrl);
+  const o = await startOrders({
+    DATABASE_URL: db.url,
+    USERS_URL: usersUrl,
+    PRODUCTS_URL: productsProxy.url,
+    UPSTREAM_TIMEOUT_MS: '1000',
+    BREAKER_HALF_OPEN_AFTER_MS: '300',
+    RECONCILE_INTERVAL_MS: String(INTERVAL_MS),
+    RECONCILE_GRACE_MS: String(GRACE_MS),
+  });
+  apps.push(o.app);
+  ordersUrl = o.url;
+});
+after(async () => {
+  // Orders first: its reconciler stops before the services it calls go away.
+  for (const a of [...apps].reverse()) await a.close();
+  await productsProxy.close();
+  await assertStockInvariant(db, initial);
+  await db.drop();
+});
+
+test('when an order is placed, then its reservation is committed, not left open', async () => {
+  const user = await newUser();
+  const a = await newProduct(5);
+  const res = await order(user.id, a.id, 2);
+  assert.equal(res.status, 201, res.text);
+  assert.deepEqual(await reservationStatus(res.body.id), ['committed']);
+  assert.equal(await stockOf(a.id), 3);
+});
+
+test('when a recorded order never got its commit through, then the reconciler commits it and keeps the stock held', async () => {
+  const user = await newUser();
+  const a = await newProduct(5);
+  const res = await order(user.id, a.id, 1);
+  await db.query(`UPDATE catalog.reservations SET status = 'reserved', committed_at = NULL WHERE order_id = $1`, [
+    res.body.id,
+  ]);
+  await waitFor('reconciler to commit', async () => (await reservationStatus(res.body.id))[0] === 'committed', 10_000);
+  assert.equal(await stockOf(a.id), 4);
+  assert.ok(
+    metricValue(await (await fetch(`${ordersUrl}/metrics`)).text(), 'shipshape_reconciler_committed_total') >= 1,
+  );
+});
+
+test(`when ${CONFIRMED_ORDERS} confirmed orders exist, then a new orphan is released within grace plus one interval`, async () => {
+  const user = await newUser();
+  const bulk = await newProduct(10);
+  // Thousands of confirmed orders in the state the order flow leaves them: recorded, reservation committed.
+  // Older than the orphan, so a reconciler that read reservations oldest-first without their status would drown.
+  await db.query(
+    `WITH o AS (
+       INSERT INTO orders.orders (id, user_id, status, total_cents, currency, created_at)
+       SELECT gen_random_uuid(), $1, 'confirmed', 100, 'EUR', now() - interval '1 hour' + g * interval '1 ms'
+         FROM generate_series(1, $3::int) g
+       RETURNING id, created_at),
+     i AS (INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents)
+           SELECT id, 0, $2, 1, 100 FROM o)
+     INSERT INTO catalog.reservations (order_id, product_id, quantity, unit_price_cents, currency, status, created_at,
+                                       committed_at)
+     SELECT id, $2, 1, 100, 'EUR', 'committed', created_at, created_at FROM o`,
+    [user.id, bulk.id, CONFIRMED_ORDERS],
+  );
+  initial.set(bulk.id, 10 + CONFIRMED_ORDERS);
+  const confirmed = await db.query(`SELECT count(*)::int AS n FROM orders.orders WHERE status = 'confirmed'`);
+  assert.ok(confirmed.rows[0]!.n >= CONFIRMED_ORDERS);
+
+  const a = await newProduct(5);
+  const orphanId = randomUUID();
+  const held = await call(`${productsUrl}/internal/reservations`, {
+    body: { orderId: orphanId, items: [{ productId: a.id, quantity: 2 }] },
+  });
+  assert.equal(held.status, 201);
+  const t0 = Date.now();
+  await waitFor('the orphan to be released', async () => (await stockOf(a.id)) === 5, 30_000, 50);
+  const tookMs = Date.now() - t0;
+  assert.deepEqual(await reservationStatus(orphanId), ['released']);
+  // One pass may be running when the grace ends; allow its own duration on this shared machine on top.
+  const boundMs = GRACE_MS + INTERVAL_MS;
+  console.log(`# orphan released after ${tookMs} ms (grace ${GRACE_MS} + interval ${INTERVAL_MS} = ${boundMs} ms)`);
+  assert.ok(tookMs <= boundMs + 1000, `released after ${tookMs} ms, bound ${boundMs} ms`);
+  // The committed thousands were never touched.
+  const untouched = await db.query(
+    `SELECT count(*)::int AS n FROM catalog.reservations WHERE product_id = $1 AND status = 'committed'`,
+    [bulk.id],
+  );
+  assert.equal(untouched.rows[0]!.n, CONFIRMED_ORDERS);
+});
+
+test('when an order is cancelled while products is down, then 202 cancelling, and the stock comes back once products is', async () => {
+  const user = await newUser();
+  const a = await newProduct(5);
+  const placed = await order(user.id, a.id, 3);
+  assert.equal(placed.status, 201);
+  assert.equal(await stockOf(a.id), 2);
+  productsProxy.failWith = 503;
+  let recovered = false;
+  try {
+    const res = await call(`${ordersUrl}/orders/${placed.body.id}/cancel`, { method: 'POST' });
+    assert.deepEqual([res.status, res.body.status], [202, 'cancelling'], res.text);
+    assert.equal((await call(`${ordersUrl}/orders/${placed.body.id}`)).body.status, 'cancelling');
+    const again = await call(`${ordersUrl}/orders/${placed.body.id}/cancel`, { method: 'POST' });
+    assert.deepEqual([again.status, again.body.status], [202, 'cancelling']);
+    // Several reconciler passes fail while products is down; nothing is half done.
+    await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));
+    assert.equal(await stockOf(a.id), 2);
+    productsProxy.failWith = undefined;
+    recovered = true;
+    const t0 = Date.now();
+    await waitFor(
+      'the pending cancel to finish',
+      async () => (await call(`${ordersUrl}/orders/${placed.body.id}`)).body.status === 'cancelled',
+      15_000,
+      50,
+    );
+    console.log(`# pending cancel finished ${Date.now() - t0} ms after products came back`);
+    assert.equal(await stockOf(a.id), 5);
+    assert.deepEqual(await reservationStatus(placed.body.id), ['released']);
+    const done = await call(`${ordersUrl}/orders/${placed.body.id}/cancel`, { method: 'POST' });
+    assert.deepEqual([done.status, done.body.status], [200, 'cancelled']);
+    assert.equal(await stockOf(a.id), 5);
+  } finally {
+    if (!recovered) productsProxy.failWith = undefined;
+  }
+});
