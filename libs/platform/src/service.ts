@@ -86,6 +86,13 @@ export async function createService(o: ServiceOptions): Promise<App> {
   await app.register(healthPlugin, { health: new Health() });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // While draining, every answer closes its connection: a keep-alive socket of a request that was in flight when
+    // the shutdown began would otherwise hold the server open for the whole keep-alive timeout.
+    if (app.health.isDraining()) reply.header('connection', 'close');
+    done();
+  });
+  app.addHook('onSend', (_request, reply, _payload, done) => {
+    if (app.health.isDraining()) reply.header('connection', 'close');
     done();
   });
   if (o.docs === false) return app as unknown as App;

@@ -39,8 +39,8 @@ export async function buildApp(config: Config, opts: { logger?: boolean; reconci
       { orders, keys, deps, log: app.log, released, committed, cancelled, graceMs: config.RECONCILE_GRACE_MS },
       config.RECONCILE_INTERVAL_MS,
     );
-    // preClose: the reconciler stops before the pools it uses are closed.
-    app.addHook('preClose', stop);
+    // onClose hooks run last-registered first: the reconciler stops before the pool it uses is closed.
+    app.addHook('onClose', stop);
   }
   return app;
 }

@@ -49,6 +49,7 @@ test('when SIGTERM arrives with a request in flight, then readiness drops at onc
   });
   const lines: string[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+  createInterface({ input: child.stderr }).on('line', (l) => lines.push(l));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const base = `http://127.0.0.1:${port}`;
   await waitFor('orders to be ready', async () => (await call(`${base}/ready`)).status === 200, 20_000, 100);
@@ -72,7 +73,7 @@ test('when SIGTERM arrives with a request in flight, then readiness drops at onc
   assert.equal((await call(`${base}/health`)).status, 200, 'still live while draining');
   const res = await inFlight;
   assert.equal(res.status, 201, res.text);
-  assert.equal(await exited, 0);
+  assert.equal(await exited, 0, lines.slice(-8).join('\n'));
   assert.ok(lines.some((l) => l.includes('shutdown complete')));
   const stock = (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [product.id])).rows[0]!.stock;
   assert.equal(stock, 2);
