@@ -31,6 +31,7 @@ import { selectTargets } from '../db/targets.ts';
 import { SERVICES } from '../../deploy/observability/src/conventions.ts';
 import { dashboards } from '../../deploy/observability/src/dashboards/index.ts';
 import { RULE_FILES } from '../../deploy/observability/src/render.ts';
+import { metricsAddress } from '../dev/services.ts';
 import { signAdminToken, startStack, type Stack } from '../dev/stack.ts';
 import { panelQueries, substituteVariables, type DashboardJson } from './lib/dashboards.ts';
 import { OBS, RULES_DIR } from './lib/paths.ts';
@@ -217,7 +218,7 @@ before(async () => {
   const scrapeConfigs = SERVICES.map((service) => ({
     job_name: service,
     honor_labels: true,
-    static_configs: [{ targets: [new URL(need(stack, 'stack').urls[service]).host], labels: { service } }],
+    static_configs: [{ targets: [metricsAddress(need(stack, 'stack').urls[service])], labels: { service } }],
   }));
   const rules = Object.values(RULE_FILES).map((f) => withShortFor(join(OBS, f), workDir));
   // The fault tests' extra instances join through file-based discovery when they need scraping, not before: one

@@ -30,6 +30,8 @@ export interface StackOptions {
   passEnv?: boolean;
   /** Ports basePort..basePort+3 for gateway, users, products, orders; random free ports when unset. */
   basePort?: number;
+  /** Fixed ports for some services (the rest as basePort says), e.g. so a proxy in front of one can start first. */
+  ports?: Partial<Record<ServiceName, number>>;
   jwtSecret?: string;
   migrate?: boolean;
   seed?: boolean;
@@ -48,7 +50,8 @@ export interface Stack {
   pid(name: ServiceName): number | undefined;
   stop(): Promise<void>;
   stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
-  startService(name: ServiceName): Promise<void>;
+  /** Starts a stopped service again; `env` replaces settings for this start and the later ones (a new release). */
+  startService(name: ServiceName, env?: Record<string, string>): Promise<void>;
   waitReady(name: ServiceName, timeoutMs?: number): Promise<void>;
 }
 
@@ -65,13 +68,15 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const jwtSecret = o.jwtSecret ?? randomBytes(32).toString('hex');
   const ports = {} as Record<ServiceName, number>;
   const order: ServiceName[] = ['gateway', 'users', 'products', 'orders'];
-  for (const [i, name] of order.entries()) ports[name] = o.basePort ? o.basePort + i : await freePort();
+  for (const [i, name] of order.entries())
+    ports[name] = o.ports?.[name] ?? (o.basePort ? o.basePort + i : await freePort());
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<
     ServiceName,
     string
   >;
   const logs = Object.fromEntries(SERVICES.map((s) => [s, [] as string[]])) as Record<ServiceName, string[]>;
   const children = new Map<ServiceName, ChildProcess>();
+  const released: Partial<Record<ServiceName, Record<string, string>>> = {};
 
   const envFor = (name: ServiceName): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = {};
@@ -93,7 +98,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (name === 'orders' || name === 'gateway')
       Object.assign(env, { USERS_URL: urls.users, PRODUCTS_URL: urls.products });
     if (name === 'gateway') env.ORDERS_URL = urls.orders;
-    return { ...env, ...o.env, ...o.serviceEnv?.[name] };
+    return { ...env, ...o.env, ...o.serviceEnv?.[name], ...released[name] };
   };
 
   const waitReady = async (name: ServiceName, timeoutMs = o.readyTimeoutMs ?? 20_000) => {
@@ -117,7 +122,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     throw new StartError(`${name} was not ready within ${timeoutMs} ms (${last})`);
   };
 
-  const startService = async (name: ServiceName) => {
+  const startService = async (name: ServiceName, env?: Record<string, string>) => {
+    if (env) released[name] = { ...released[name], ...env };
     // Own process group: a Ctrl-C reaches the launcher only, which then stops the services once, in order.
     const child = spawn(process.execPath, [join(ROOT, 'services', name, 'src', 'server.ts')], {
       cwd: ROOT,
@@ -161,8 +167,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   try {
     // Dependencies first, so orders' first calls (and its reconciler) find them answering.
-    await Promise.all((['users', 'products'] as const).map(startService));
-    await Promise.all((['orders', 'gateway'] as const).map(startService));
+    await Promise.all((['users', 'products'] as const).map((s) => startService(s)));
+    await Promise.all((['orders', 'gateway'] as const).map((s) => startService(s)));
   } catch (err) {
     await stack.stop();
     throw err;

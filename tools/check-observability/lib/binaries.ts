@@ -10,7 +10,7 @@ export class MissingBinary extends Error {
 }
 
 /** Absolute path of a tool on PATH, or a MissingBinary error that says how to install it. */
-export function requireBinary(name: 'prometheus' | 'promtool' | 'amtool'): string {
+export function requireBinary(name: 'prometheus' | 'promtool' | 'amtool' | 'prometheus-alertmanager'): string {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;

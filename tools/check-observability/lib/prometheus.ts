@@ -32,13 +32,49 @@ export interface PrometheusOptions {
   /** An existing TSDB directory (e.g. blocks made with promtool); a fresh temporary one otherwise. */
   storagePath?: string;
   interval?: string;
+  /** Alertmanager addresses (host:port) Prometheus sends its alerts to. */
+  alertmanagers?: string[];
 }
 
 /** A copy of a rule file with every alert's `for` set to `for_` (so a fault shows as firing within seconds). */
 export function withShortFor(ruleFile: string, outDir: string, for_ = '0s'): string {
+  return rewriteAlerts(ruleFile, outDir, 'short-for', () => for_);
+}
+
+/** A Prometheus duration (`90s`, `5m`, `1h30m`, `500ms`) in milliseconds. */
+export function durationMs(d: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+  let total = 0;
+  let rest = d.trim();
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/.exec(rest);
+    if (!m) throw new Error(`not a duration: ${d}`);
+    total += Number(m[1]) * (units[m[2] as string] as number);
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
+/** Milliseconds as the shortest Prometheus duration that states them exactly (`0s`, `500ms`, `5s`). */
+export const formatDuration = (ms: number): string =>
+  ms === 0 ? '0s' : ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
+
+/** A copy of a rule file with every alert's `for` divided by `factor` (expressions, labels and windows unchanged). */
+export function withScaledFor(ruleFile: string, outDir: string, factor: number): string {
+  return rewriteAlerts(ruleFile, outDir, `for-over-${factor}`, (f) =>
+    formatDuration(Math.round(durationMs(f ?? '0s') / factor)),
+  );
+}
+
+function rewriteAlerts(
+  ruleFile: string,
+  outDir: string,
+  prefix: string,
+  newFor: (current: string | undefined) => string,
+): string {
   const doc = parse(readFileSync(ruleFile, 'utf8')) as RuleFile;
-  for (const g of doc.groups) for (const r of g.rules) if ('alert' in r) r.for = for_;
-  const out = join(outDir, `short-for-${ruleFile.split('/').pop() ?? 'rules.yaml'}`);
+  for (const g of doc.groups) for (const r of g.rules) if ('alert' in r) r.for = newFor(r.for);
+  const out = join(outDir, `${prefix}-${ruleFile.split('/').pop() ?? 'rules.yaml'}`);
   writeFileSync(out, stringify(doc, { lineWidth: 0 }));
   return out;
 }
@@ -75,6 +111,9 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Prometheus>
     global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
     rule_files: o.ruleFiles ?? [],
     scrape_configs: o.scrapeConfigs ?? [],
+    ...(o.alertmanagers?.length
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: o.alertmanagers }] }] } }
+      : {}),
   };
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, stringify(config));
