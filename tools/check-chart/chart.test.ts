@@ -74,6 +74,45 @@ describe('what the chart renders', () => {
   const byComponent = (objects: K8sObject[], kind: string, component: string) =>
     objects.find((o) => o.kind === kind && o.metadata.labels?.['app.kubernetes.io/component'] === component);
 
+  test('when a release is under analysis, then each listed service runs a canary Deployment of the new image behind its Service, and without it the canary is gone', () => {
+    const objects = render(valueSet('prod-canary'));
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    const canary = deployments.find((o) => o.metadata.name === 'shipshape-products-canary');
+    const stable = deployments.find((o) => o.metadata.name === 'shipshape-products');
+    assert.ok(canary && stable, 'the products canary renders beside the stable Deployment');
+    const [c, st] = [canary, stable].map((o) => workloads([o])[0]);
+    assert.match(
+      c?.spec.containers[0]?.image ?? '',
+      /shipshape-products@sha256:0123456789abcdef/,
+      'deployed by digest',
+    );
+    assert.notEqual(c?.spec.containers[0]?.image, st?.spec.containers[0]?.image);
+    assert.equal((canary.spec as { replicas?: number }).replicas, 1);
+    assert.equal(c?.labels.track, 'canary');
+    assert.equal(st?.labels.track, 'stable');
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'shipshape-products');
+    const selector = (service?.spec as { selector: Record<string, string> }).selector;
+    for (const w of [c, st])
+      assert.ok(
+        Object.entries(selector).every(([k, v]) => w?.labels[k] === v),
+        'one Service, both tracks',
+      );
+    assert.ok(deployments.some((o) => o.metadata.name === 'shipshape-gateway-canary'));
+    assert.ok(!deployments.some((o) => /-(users|orders)-canary$/.test(o.metadata.name)), 'only the listed services');
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'shipshape-products');
+    assert.deepEqual((monitor?.spec as { podTargetLabels?: string[] }).podTargetLabels, ['track']);
+
+    // Rollback and promotion both render the release without the canary: Helm then deletes its Deployment.
+    const after = render({
+      ...valueSet('prod-canary'),
+      set: [...(valueSet('prod-canary').set ?? []), 'canary.enabled=false'],
+    });
+    assert.deepEqual(
+      after.filter((o) => o.metadata.name.endsWith('-canary')).map((o) => o.metadata.name),
+      [],
+    );
+  });
+
   test('when rendered with defaults, then each service gets a Deployment, Service, ServiceAccount, ConfigMap and PDB, and optional features stay off', () => {
     const objects = render(valueSet('default'));
     for (const service of ['gateway', 'users', 'products', 'orders']) {

@@ -7,6 +7,7 @@ import {
   allContainers,
   containerEnv,
   declaresPort,
+  isCanary,
   isService,
   resolvePort,
   selects,
@@ -153,7 +154,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
   {
     id: 'service-selects-pods',
     description:
-      "Every Service's selector matches the pods of exactly one workload, and its targetPort is a port those pods declare.",
+      "Every Service's selector matches the pods of exactly one workload (besides that workload's canary, which shares its traffic on purpose), and its targetPort is a port those pods declare, the canary's too.",
     check(objects) {
       const failures: string[] = [];
       const all = workloads(objects);
@@ -162,11 +163,13 @@ export const CROSS_CHECKS: CrossCheck[] = [
           selector?: Record<string, string>;
           ports: Array<{ port: number; targetPort?: string | number }>;
         };
-        const matched = all.filter(
+        const selected = all.filter(
           (w) =>
             w.owner.kind !== 'Pod' && w.owner.kind !== 'Job' && selects({ matchLabels: spec.selector ?? {} }, w.labels),
         );
-        if (matched.length !== 1) {
+        const matched = selected.filter((w) => !isCanary(w));
+        const canaries = selected.filter(isCanary);
+        if (matched.length !== 1 || canaries.length > 1) {
           failures.push(
             `${ref(s)} selects ${matched.length} workloads (${matched.map((w) => w.ref).join(', ') || 'none'}), want 1`,
           );
@@ -174,8 +177,9 @@ export const CROSS_CHECKS: CrossCheck[] = [
         }
         for (const p of spec.ports) {
           const target = p.targetPort ?? p.port;
-          if (!matched[0]?.spec.containers.some((c) => declaresPort(c, target)))
-            failures.push(`${ref(s)} port ${p.port} targets ${target}, which ${matched[0]?.ref} does not declare`);
+          for (const w of [...matched, ...canaries])
+            if (!w.spec.containers.some((c) => declaresPort(c, target)))
+              failures.push(`${ref(s)} port ${p.port} targets ${target}, which ${w.ref} does not declare`);
         }
       }
       return failures;

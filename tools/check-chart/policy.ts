@@ -8,6 +8,7 @@ import {
   allContainers,
   containerEnv,
   declaresPort,
+  isCanary,
   isService,
   selects,
   serviceOf,
@@ -649,9 +650,14 @@ export const RULES: Rule[] = [
   ),
   rule(
     'selectors',
-    "Selectors use app.kubernetes.io/name and instance only, and a workload's selector matches its own pod template.",
+    "Selectors use app.kubernetes.io/name and instance only (a canary Deployment adds track: canary, so its selector stays apart from the stable one's), and a workload's selector matches its own pod template.",
     ['kube-linter mismatching-selector', 'house style (Helm: selectors use name + instance only)'],
     (objects, emit) => {
+      const canaries = new Set(
+        workloads(objects)
+          .filter(isCanary)
+          .map((w) => w.owner),
+      );
       for (const o of objects) {
         const spec = o.spec as { selector?: LabelSelector | Record<string, string> } | undefined;
         if (!spec?.selector) continue;
@@ -660,7 +666,10 @@ export const RULES: Rule[] = [
             ? { matchLabels: spec.selector as Record<string, string> }
             : (spec.selector as LabelSelector);
         const keys = Object.keys(selector.matchLabels ?? {}).sort();
-        if (selector.matchExpressions?.length || keys.join() !== SELECTOR_KEYS.join())
+        const want = canaries.has(o) ? [...SELECTOR_KEYS, 'track'].sort() : SELECTOR_KEYS;
+        if (canaries.has(o) && selector.matchLabels?.track !== 'canary')
+          emit(ref(o), 'a canary Deployment selects on track: canary');
+        if (selector.matchExpressions?.length || keys.join() !== want.join())
           emit(ref(o), `selects on ${keys.join(', ') || 'expressions'}, want name + instance`);
       }
       for (const w of workloads(objects)) {

@@ -52,6 +52,16 @@ export const VALUE_SETS: ValueSet[] = [
     ],
   },
   {
+    // A release under analysis: canary Deployments of two services beside the stable ones (deploy.yml sets these).
+    name: 'prod-canary',
+    files: ['values-prod.yaml', join(repoRoot, 'tools/check-chart/fixtures/values-aws.yaml')],
+    set: [
+      'canary.enabled=true',
+      `canary.services.products.digest=sha256:${'0123456789abcdef'.repeat(4)}`,
+      'canary.services.gateway.tag=4f2a9c1',
+    ],
+  },
+  {
     name: 'dev-nginx-path',
     files: ['values-dev.yaml'],
     set: [

@@ -92,6 +92,10 @@ export interface Workload {
   component: string;
 }
 
+/** The canary of a release: a Deployment whose pods carry track: canary next to the stable one's name and instance. */
+export const isCanary = (w: Pick<Workload, 'owner' | 'labels'>): boolean =>
+  w.owner.kind === 'Deployment' && w.labels.track === 'canary';
+
 const TEMPLATED = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
 export function workloads(objects: K8sObject[]): Workload[] {

@@ -102,6 +102,23 @@ shipshape.image: "<repository>:<tag>" or "<repository>@<digest>" of a service; t
 {{- end -}}
 
 {{/*
+shipshape.canaryImage: the image of a service's canary (canary.services.<service>: digest, else tag), from the
+service's repository; takes (dict "root" $ "component" "<service>").
+*/}}
+{{- define "shipshape.canaryImage" -}}
+{{- $svc := index .root.Values .component -}}
+{{- $canary := index .root.Values.canary.services .component -}}
+{{- $repository := default (printf "%s/shipshape-%s" .root.Values.image.registry .component) $svc.image.repository -}}
+{{- if $canary.digest -}}
+{{- printf "%s@%s" $repository $canary.digest -}}
+{{- else if $canary.tag -}}
+{{- printf "%s:%s" $repository $canary.tag -}}
+{{- else -}}
+{{- fail (printf "canary.services.%s needs a digest or a tag" .component) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 shipshape.databaseConfigured / shipshape.redisConfigured: "true" when the release knows where the store is.
 */}}
 {{- define "shipshape.redisConfigured" -}}

@@ -1,5 +1,8 @@
 # GitHub Actions deploys without stored AWS keys: the workflow exchanges its OIDC token for this role, which only
-# one repository and branch (or GitHub environment) may assume.
+# one repository and branch (or GitHub environment) may assume. .github/workflows/deploy.yml runs each environment's
+# jobs in the GitHub environment of the same name, whose OIDC subject is repo:<owner/name>:environment:<name>: what
+# the role does is build and push the images (ECR), read the cluster endpoint (EKS), upgrade the Helm release in the
+# Shipshape namespace, and query Prometheus for the canary gate.
 resource "aws_iam_openid_connect_provider" "github" {
   count = var.github.create_oidc_provider ? 1 : 0
 
@@ -93,6 +96,9 @@ resource "aws_eks_access_entry" "ci_deploy" {
   cluster_name  = var.cluster.name
   principal_arn = aws_iam_role.ci_deploy.arn
   type          = "STANDARD"
+  # The canary gate reads Prometheus (namespace monitoring) through the API server's service proxy: this group is
+  # bound there to get services/proxy on the Prometheus Service only (deploy/release/prometheus-query-rbac.yaml).
+  kubernetes_groups = ["shipshape:release-gate"]
 }
 
 resource "aws_eks_access_policy_association" "ci_deploy" {

@@ -135,7 +135,8 @@ module "iam" {
   }
 
   ecr_repository_arns = values(module.ecr.repository_arns)
-  github              = var.github
+  # The deploy workflow's jobs for this environment run in the GitHub environment of the same name.
+  github = merge(var.github, { environment = coalesce(var.github.environment, var.environment) })
 }
 
 module "helm_values" {

@@ -125,7 +125,7 @@ variable "github" {
     create_oidc_provider  = optional(bool, true)
     existing_provider_arn = optional(string)
   })
-  description = "Repository (owner/name) and branch whose GitHub Actions workflow may push images and deploy."
+  description = "Repository (owner/name), branch, and GitHub environment (default: the environment's name, as .github/workflows/deploy.yml uses it) whose GitHub Actions jobs may push images and deploy."
 }
 
 variable "certificate_arn" {
