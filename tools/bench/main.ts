@@ -15,15 +15,16 @@ import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { RssSampler } from './rss.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
+import { REGISTRY } from '../dev/services.ts';
 
 const usage = `Usage: npm run bench -- [options]
 
   --duration S          seconds per measured scenario (default 10)
   --connections N       concurrent connections (default 50)
-  --gateway-url URL     default $GATEWAY_URL or http://127.0.0.1:3000
-  --users-url URL       default $USERS_URL or http://127.0.0.1:3001
-  --products-url URL    default $PRODUCTS_URL or http://127.0.0.1:3002
-  --orders-url URL      default $ORDERS_URL or http://127.0.0.1:3003
+  --gateway-url URL     default $GATEWAY_URL or http://127.0.0.1:${REGISTRY.gateway.port}
+  --users-url URL       default $USERS_URL or http://127.0.0.1:${REGISTRY.users.port}
+  --products-url URL    default $PRODUCTS_URL or http://127.0.0.1:${REGISTRY.products.port}
+  --orders-url URL      default $ORDERS_URL or http://127.0.0.1:${REGISTRY.orders.port}
   --database-url URL    server for the ${'`shipshape_bench`'} database when the gateway is not running and the
                         benchmark starts the system itself (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --redis-url URL       Redis for a system started here and for the Redis yardstick
@@ -58,10 +59,10 @@ function options() {
     options: {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '50' },
-      'gateway-url': { type: 'string', default: env.GATEWAY_URL || 'http://127.0.0.1:3000' },
-      'users-url': { type: 'string', default: env.USERS_URL || 'http://127.0.0.1:3001' },
-      'products-url': { type: 'string', default: env.PRODUCTS_URL || 'http://127.0.0.1:3002' },
-      'orders-url': { type: 'string', default: env.ORDERS_URL || 'http://127.0.0.1:3003' },
+      'gateway-url': { type: 'string', default: env.GATEWAY_URL || `http://127.0.0.1:${REGISTRY.gateway.port}` },
+      'users-url': { type: 'string', default: env.USERS_URL || `http://127.0.0.1:${REGISTRY.users.port}` },
+      'products-url': { type: 'string', default: env.PRODUCTS_URL || `http://127.0.0.1:${REGISTRY.products.port}` },
+      'orders-url': { type: 'string', default: env.ORDERS_URL || `http://127.0.0.1:${REGISTRY.orders.port}` },
       'database-url': { type: 'string', default: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: env.REDIS_URL || 'redis://127.0.0.1:6379' },
       cache: { type: 'string', default: 'redis' },

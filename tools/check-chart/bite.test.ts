@@ -11,6 +11,7 @@ import { schemaErrors, UnknownFieldChecker } from './kube-schema.ts';
 import { RULES, runPolicy, formatFinding } from './policy.ts';
 import { chartDir, lint, render, template, VALUE_SETS, type K8sObject, type ValueSet } from './render.ts';
 import type { Container, PodSpec } from './workloads.ts';
+import { SERVICES } from '../dev/services.ts';
 
 const PROD = VALUE_SETS.find((v) => v.name === 'prod') as ValueSet;
 const DEV = VALUE_SETS.find((v) => v.name === 'dev') as ValueSet;
@@ -543,7 +544,7 @@ describe('the issue examples, through Helm', () => {
       .map(formatFinding);
     assert.deepEqual(
       findings,
-      ['gateway', 'users', 'products', 'orders'].map(
+      SERVICES.map(
         (s) =>
           `[probe-ports-declared] Deployment/shipshape-${s} container ${s}: livenessProbe port metrics is not a declared containerPort`,
       ),

@@ -12,6 +12,7 @@ import { formatFinding, RULES, runPolicy } from './policy.ts';
 import { chartDir, lint, render, VALUE_SETS, type K8sObject, type ValueSet } from './render.ts';
 import { repoRoot } from './setup-helm.ts';
 import { workloads } from './workloads.ts';
+import { SERVICE_LIST, SERVICES } from '../dev/services.ts';
 
 const valueSet = (name: string): ValueSet => {
   const found = VALUE_SETS.find((v) => v.name === name);
@@ -115,7 +116,7 @@ describe('what the chart renders', () => {
 
   test('when rendered with defaults, then each service gets a Deployment, Service, ServiceAccount, ConfigMap and PDB, and optional features stay off', () => {
     const objects = render(valueSet('default'));
-    for (const service of ['gateway', 'users', 'products', 'orders']) {
+    for (const service of SERVICES) {
       for (const kind of [
         'Deployment',
         'Service',
@@ -143,16 +144,17 @@ describe('what the chart renders', () => {
 
   test('when rendered with prod values, then HPAs replace replicas, migrations run before install and upgrade, and the ALB Ingress is internet-facing with target-type ip', () => {
     const objects = render(valueSet('prod'));
-    for (const service of ['gateway', 'users', 'products', 'orders']) {
+    for (const service of SERVICES) {
       assert.ok(byComponent(objects, 'HorizontalPodAutoscaler', service), `no HPA for ${service}`);
       assert.equal((byComponent(objects, 'Deployment', service)?.spec as { replicas?: number }).replicas, undefined);
     }
     const jobs = objects.filter((o) => o.kind === 'Job');
-    assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), [
-      'shipshape-migrate-orders',
-      'shipshape-migrate-products',
-      'shipshape-migrate-users',
-    ]);
+    assert.deepEqual(
+      jobs.map((j) => j.metadata.name).sort(),
+      SERVICE_LIST.filter((s) => s.migrations)
+        .map((s) => `shipshape-migrate-${s.name}`)
+        .sort(),
+    );
     for (const j of jobs) {
       assert.equal(j.metadata.annotations?.['helm.sh/hook'], 'pre-install,pre-upgrade');
       const c = (j.spec as { template: { spec: { containers: Array<{ command: string[]; args: string[] }> } } })

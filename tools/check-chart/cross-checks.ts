@@ -2,7 +2,7 @@
 // or span the chart and the code (env vars against each service's config schema).
 import { acceptedEnvNames, describeConfig, loadConfig } from '@shipshape/platform/config';
 import { NAMESPACE, ref, type K8sObject } from './render.ts';
-import { configSchemas } from './service-config.ts';
+import { SERVICE_SCHEMAS as configSchemas } from '../dev/services.ts';
 import {
   allContainers,
   containerEnv,
@@ -16,6 +16,7 @@ import {
   type LabelSelector,
   type Workload,
 } from './workloads.ts';
+import { CALL_GRAPH, SERVICE_LIST } from '../dev/services.ts';
 
 export interface CrossCheck {
   id: string;
@@ -24,16 +25,9 @@ export interface CrossCheck {
   check(objects: K8sObject[]): string[];
 }
 
-/** The call graph the services implement: caller -> callee. */
-export const CALL_GRAPH: ReadonlyArray<readonly [string, string]> = [
-  ['gateway', 'users'],
-  ['gateway', 'products'],
-  ['gateway', 'orders'],
-  ['orders', 'users'],
-  ['orders', 'products'],
-];
-const DATABASE_CLIENTS = ['users', 'products', 'orders'];
-const REDIS_CLIENTS = ['gateway', 'users', 'products'];
+/** The call graph the services implement (caller -> callee), and who talks to PostgreSQL and Redis: the registry's. */
+const DATABASE_CLIENTS: string[] = SERVICE_LIST.filter((s) => s.dbSchema).map((s) => s.name);
+const REDIS_CLIENTS: string[] = SERVICE_LIST.filter((s) => s.redis).map((s) => s.name);
 const DNS_PORT = 53;
 const OTLP_PORT = 4318;
 

@@ -10,6 +10,7 @@ import { CROSS_CHECKS } from './cross-checks.ts';
 import { RULES } from './policy.ts';
 import { chartDir } from './render.ts';
 import { repoRoot } from './setup-helm.ts';
+import { markdownTable } from '../docs/markdown.ts';
 
 export const deployDoc = join(repoRoot, 'docs/deploy-kubernetes.md');
 export const rulesDoc = join(repoRoot, 'docs/chart-policy-rules.md');
@@ -58,7 +59,7 @@ export function valuesReference(): string {
   const defaults = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
   const resolve = (s: Schema): Schema =>
     s.$ref ? (schema.definitions?.[s.$ref.replace('#/definitions/', '')] ?? s) : s;
-  const rows: string[] = [];
+  const rows: string[][] = [];
   const walk = (s: Schema, path: string[], value: unknown) => {
     const resolved = resolve(s);
     const description = s.description ?? resolved.description ?? '';
@@ -77,10 +78,10 @@ export function valuesReference(): string {
       }
       return;
     }
-    rows.push(`| \`${path.join('.')}\` | ${typeOf(resolved)} | ${code(value)} | ${prose(description)} |`);
+    rows.push([`\`${path.join('.')}\``, typeOf(resolved), code(value), prose(description)]);
   };
   walk(schema, [], defaults);
-  return ['| Key | Type | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return markdownTable(['Key', 'Type', 'Default', 'Description'], rows);
 }
 
 /** The committed deploy doc with its values reference regenerated. */
@@ -152,27 +153,25 @@ export function renderRulesDoc(): string {
     '',
     `## Policy rules (${RULES.length})`,
     '',
-    '| Rule | What it demands | Sources |',
-    '| --- | --- | --- |',
-    ...RULES.map((r) => `| \`${r.id}\` | ${prose(r.description)} | ${prose(r.sources.join('; '))} |`),
+    markdownTable(
+      ['Rule', 'What it demands', 'Sources'],
+      RULES.map((r) => [`\`${r.id}\``, prose(r.description), prose(r.sources.join('; '))]),
+    ),
     '',
     `## Cross-checks (${CROSS_CHECKS.length})`,
     '',
-    '| Cross-check | What must hold |',
-    '| --- | --- |',
-    ...CROSS_CHECKS.map((c) => `| \`${c.id}\` | ${prose(c.description)} |`),
+    markdownTable(
+      ['Cross-check', 'What must hold'],
+      CROSS_CHECKS.map((c) => [`\`${c.id}\``, prose(c.description)]),
+    ),
     '',
     '## Default checks covered elsewhere',
     '',
-    '| Check | Where |',
-    '| --- | --- |',
-    ...COVERED_ELSEWHERE.map(([check, where]) => `| ${check} | ${where} |`),
+    markdownTable(['Check', 'Where'], COVERED_ELSEWHERE),
     '',
     '## Default checks not adopted',
     '',
-    '| Check | Why |',
-    '| --- | --- |',
-    ...NOT_ADOPTED.map(([check, why]) => `| ${check} | ${why} |`),
+    markdownTable(['Check', 'Why'], NOT_ADOPTED),
     '',
   ];
   return lines.join('\n');

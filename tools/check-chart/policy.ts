@@ -3,7 +3,7 @@
 // docs/chart-policy-rules.md is generated from this table (npm run check:chart proves it is up to date).
 import { describeConfig } from '@shipshape/platform/config';
 import { ref, type K8sObject } from './render.ts';
-import { configSchemas } from './service-config.ts';
+import { SERVICE_SCHEMAS as configSchemas } from '../dev/services.ts';
 import {
   allContainers,
   containerEnv,

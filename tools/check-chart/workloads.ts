@@ -151,10 +151,11 @@ export function selects(selector: LabelSelector | undefined, labels: Record<stri
   return true;
 }
 
-/** The four services: the Deployments whose component is a service name. */
-export const SERVICES = ['gateway', 'users', 'products', 'orders'] as const;
-export type ServiceName = (typeof SERVICES)[number];
-export const isService = (name: string): name is ServiceName => (SERVICES as readonly string[]).includes(name);
+/** The services of the registry: the Deployments whose component is a service name. */
+import { isServiceName as isService, type ServiceName } from '../dev/services.ts';
+
+export { isService, type ServiceName };
+export { SERVICES } from '../dev/services.ts';
 
 /** The service whose configuration a workload runs with: the service itself, or the one a migrate/seed Job serves. */
 export function serviceOf(w: Workload): ServiceName | undefined {

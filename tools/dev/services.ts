@@ -1,17 +1,120 @@
-// The four services and their config schemas: what the launcher, the docs generator and the checks walk.
+// The one list of Shipshape's services: the launcher, the docs generators, the checks (chart, Terraform,
+// observability) and the benchmark read names, ports, schemas and files from here. A new service is one entry.
 import type { TObject } from '@sinclair/typebox';
 import { configSchema as gateway } from '../../services/gateway/src/config.ts';
-import { configSchema as users } from '../../services/users/src/config.ts';
-import { configSchema as products } from '../../services/products/src/config.ts';
 import { configSchema as orders } from '../../services/orders/src/config.ts';
+import { configSchema as products } from '../../services/products/src/config.ts';
+import { configSchema as users } from '../../services/users/src/config.ts';
 
-export const SERVICES = ['users', 'products', 'orders', 'gateway'] as const;
+/** In port order. */
+export const SERVICES = ['gateway', 'users', 'products', 'orders'] as const;
 export type ServiceName = (typeof SERVICES)[number];
-export const SERVICE_SCHEMAS: Record<ServiceName, TObject> = { gateway, users, products, orders };
+
+/** The Prometheus `/metrics` listener of every service is its service port plus this offset (METRICS_PORT). */
+export const METRICS_PORT_OFFSET = 6000;
+
+export interface ServiceInfo {
+  name: ServiceName;
+  /** Default PORT, read from the service's config schema. */
+  port: number;
+  /** Default METRICS_PORT: port + METRICS_PORT_OFFSET. */
+  metricsPort: number;
+  /** The PostgreSQL schema the service owns and migrates, if it has a database. */
+  dbSchema: string | undefined;
+  /** Whether it uses Redis (cache, rate limits) when REDIS_URL is set. */
+  redis: boolean;
+  /** The services it calls, each reached through `<NAME>_URL`. */
+  calls: readonly ServiceName[];
+  /** The config schema: env names, defaults, secrets. */
+  config: TObject;
+  /** Repository paths. */
+  dir: string;
+  configModule: string;
+  entry: string;
+  dockerfile: string;
+  readme: string;
+  migrations: string | undefined;
+}
+
+function defaultPort(name: string, config: TObject): number {
+  const port = config.properties.PORT?.default;
+  if (typeof port !== 'number') throw new Error(`services/${name}/src/config.ts declares no default PORT`);
+  return port;
+}
+
+function service(
+  name: ServiceName,
+  config: TObject,
+  o: { dbSchema?: string; redis: boolean; calls?: readonly ServiceName[] },
+): ServiceInfo {
+  const dir = `services/${name}`;
+  const port = defaultPort(name, config);
+  return {
+    name,
+    port,
+    metricsPort: port + METRICS_PORT_OFFSET,
+    dbSchema: o.dbSchema,
+    redis: o.redis,
+    calls: o.calls ?? [],
+    config,
+    dir,
+    configModule: `${dir}/src/config.ts`,
+    entry: `${dir}/src/server.ts`,
+    dockerfile: `${dir}/Dockerfile`,
+    readme: `${dir}/README.md`,
+    migrations: o.dbSchema ? `${dir}/migrations` : undefined,
+  };
+}
+
+export const REGISTRY: Readonly<Record<ServiceName, ServiceInfo>> = {
+  gateway: service('gateway', gateway, { redis: true, calls: ['users', 'products', 'orders'] }),
+  users: service('users', users, { dbSchema: 'users', redis: true }),
+  products: service('products', products, { dbSchema: 'catalog', redis: true }),
+  orders: service('orders', orders, { dbSchema: 'orders', redis: false, calls: ['users', 'products'] }),
+};
+
+/** Every service, in port order. */
+export const SERVICE_LIST: readonly ServiceInfo[] = SERVICES.map((s) => REGISTRY[s]);
+
+/** Start waves: each service starts after every service it calls is ready. */
+export const START_WAVES: readonly (readonly ServiceName[])[] = (() => {
+  const waves: ServiceName[][] = [];
+  const started = new Set<ServiceName>();
+  while (started.size < SERVICES.length) {
+    const wave = SERVICES.filter((s) => !started.has(s) && REGISTRY[s].calls.every((c) => started.has(c)));
+    if (wave.length === 0) throw new Error('the services call each other in a cycle');
+    for (const s of wave) started.add(s);
+    waves.push(wave);
+  }
+  return waves;
+})();
+
+export const SERVICE_SCHEMAS: Record<ServiceName, TObject> = Object.fromEntries(
+  SERVICES.map((s) => [s, REGISTRY[s].config]),
+) as Record<ServiceName, TObject>;
+
+export const isServiceName = (name: string): name is ServiceName => (SERVICES as readonly string[]).includes(name);
+
+/** The PostgreSQL schemas the services own. */
+export const DB_SCHEMAS: readonly string[] = SERVICE_LIST.flatMap((s) => (s.dbSchema ? [s.dbSchema] : []));
+
+/** Caller -> callee edges of the call graph. */
+export const CALL_GRAPH: ReadonlyArray<readonly [ServiceName, ServiceName]> = SERVICE_LIST.flatMap((s) =>
+  s.calls.map((callee) => [s.name, callee] as const),
+);
+
+/** The env variable a caller reads a callee's base URL from. */
+export const urlEnv = (name: ServiceName): string => `${name.toUpperCase()}_URL`;
+
+/** The lowest default port: `npm start --port P` shifts every service by P minus this. */
+export const BASE_PORT = Math.min(...SERVICE_LIST.map((s) => s.port));
+
+/** A service's port when the whole system is shifted to start at `basePort`. */
+export const shiftedPort = (name: ServiceName, basePort: number): number => basePort + REGISTRY[name].port - BASE_PORT;
 
 /**
  * Where Prometheus scrapes a service, from the URL it serves its API on: host:port. Today /metrics is on the service
- * port; when it moves to its own listener this is the one place that changes.
+ * port; when it moves to its own listener (port + METRICS_PORT_OFFSET) this is the one place that changes.
  */
 export function metricsAddress(serviceUrl: string): string {
   return new URL(serviceUrl).host;

@@ -1,4 +1,4 @@
-// Runs the four services as separate processes against a given PostgreSQL (and optionally Redis).
+// Runs the services of the registry (./services.ts) as separate processes against a given PostgreSQL (and optionally Redis).
 // Used by `npm start`, the end-to-end tests, the observability checks and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import { migrateAll } from '../db/migrate.ts';
 import { seed } from '../db/seed.ts';
 import { freePort } from './ports.ts';
 import { acceptedEnvNames } from '@shipshape/platform/config';
-import { SERVICES, SERVICE_SCHEMAS, type ServiceName } from './services.ts';
+import { REGISTRY, SERVICES, START_WAVES, shiftedPort, urlEnv, type ServiceName } from './services.ts';
 
 export { SERVICES, type ServiceName } from './services.ts';
 
@@ -28,7 +28,7 @@ export interface StackOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Pass on whatever of this process's environment each service's config schema declares (npm start). */
   passEnv?: boolean;
-  /** Ports basePort..basePort+3 for gateway, users, products, orders; random free ports when unset. */
+  /** Each service on its registry port shifted to start at basePort (3000 gives the defaults); random when unset. */
   basePort?: number;
   /** Fixed ports for some services (the rest as basePort says), e.g. so a proxy in front of one can start first. */
   ports?: Partial<Record<ServiceName, number>>;
@@ -38,7 +38,21 @@ export interface StackOptions {
   /** Called with every log line a service writes. */
   onLog?: (service: ServiceName, line: string) => void;
   readyTimeoutMs?: number;
+  /** Restart a service that exits on its own, with backoff (npm start); tests that kill services leave it off. */
+  supervise?: boolean;
+  /** Told about each unexpected exit and the restart that follows (`ready` once it answers again). */
+  onRestart?: (event: RestartEvent) => void;
 }
+
+export type RestartEvent =
+  | { service: ServiceName; phase: 'exited'; exit: string; attempt: number; delayMs: number }
+  | { service: ServiceName; phase: 'ready'; attempt: number }
+  | { service: ServiceName; phase: 'failed'; attempt: number; reason: string };
+
+/** Backoff before restart number `attempt` (1-based): 0.5 s doubling to 30 s. */
+export const restartDelayMs = (attempt: number): number => Math.min(30_000, 500 * 2 ** (attempt - 1));
+/** A service that stayed up this long starts its backoff afresh after the next crash. */
+const STABLE_MS = 60_000;
 
 export interface Stack {
   urls: Record<ServiceName, string>;
@@ -67,9 +81,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   if (o.seed !== false) await seed(o.databaseUrl);
   const jwtSecret = o.jwtSecret ?? randomBytes(32).toString('hex');
   const ports = {} as Record<ServiceName, number>;
-  const order: ServiceName[] = ['gateway', 'users', 'products', 'orders'];
-  for (const [i, name] of order.entries())
-    ports[name] = o.ports?.[name] ?? (o.basePort ? o.basePort + i : await freePort());
+  for (const name of SERVICES)
+    ports[name] = o.ports?.[name] ?? (o.basePort ? shiftedPort(name, o.basePort) : await freePort());
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<
     ServiceName,
     string
@@ -81,9 +94,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const envFor = (name: ServiceName): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = {};
     for (const k of KEEP_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+    const service = REGISTRY[name];
     if (o.passEnv)
-      for (const k of acceptedEnvNames(SERVICE_SCHEMAS[name]))
-        if (process.env[k] !== undefined) env[k] = process.env[k];
+      for (const k of acceptedEnvNames(service.config)) if (process.env[k] !== undefined) env[k] = process.env[k];
     Object.assign(env, {
       NODE_OPTIONS: [SERVICE_NODE_OPTIONS, process.env.NODE_OPTIONS].filter(Boolean).join(' '),
       PORT: String(ports[name]),
@@ -92,12 +105,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       SHUTDOWN_DRAIN_MS: '0',
       SHUTDOWN_TIMEOUT_MS: '10000',
     });
-    if (name !== 'gateway') env.DATABASE_URL = o.databaseUrl;
-    if (o.redisUrl && name !== 'orders') env.REDIS_URL = o.redisUrl;
+    if (service.dbSchema) env.DATABASE_URL = o.databaseUrl;
+    if (o.redisUrl && service.redis) env.REDIS_URL = o.redisUrl;
     if (name === 'products') env.JWT_SECRET = jwtSecret;
-    if (name === 'orders' || name === 'gateway')
-      Object.assign(env, { USERS_URL: urls.users, PRODUCTS_URL: urls.products });
-    if (name === 'gateway') env.ORDERS_URL = urls.orders;
+    for (const callee of service.calls) env[urlEnv(callee)] = urls[callee];
     return { ...env, ...o.env, ...o.serviceEnv?.[name], ...released[name] };
   };
 
@@ -122,16 +133,42 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     throw new StartError(`${name} was not ready within ${timeoutMs} ms (${last})`);
   };
 
+  /** Services stopped on purpose (stopService/stop): their exit is not a crash. */
+  const stopping = new Set<ServiceName>();
+  const attempts = new Map<ServiceName, number>();
+  let closed = false;
+
+  const supervise = (name: ServiceName, child: ChildProcess, startedAt: number) => {
+    child.once('exit', (code, signal) => {
+      if (closed || stopping.has(name) || children.get(name) !== child) return;
+      const attempt = Date.now() - startedAt > STABLE_MS ? 1 : (attempts.get(name) ?? 0) + 1;
+      attempts.set(name, attempt);
+      const delayMs = restartDelayMs(attempt);
+      o.onRestart?.({ service: name, phase: 'exited', exit: signal ?? `code ${code}`, attempt, delayMs });
+      setTimeout(() => {
+        if (closed || stopping.has(name)) return;
+        startService(name).then(
+          () => o.onRestart?.({ service: name, phase: 'ready', attempt }),
+          // A start that fails exits the child, and that exit schedules the next attempt.
+          (err: Error) =>
+            o.onRestart?.({ service: name, phase: 'failed', attempt, reason: err.message.split('\n')[0] ?? '' }),
+        );
+      }, delayMs).unref();
+    });
+  };
+
   const startService = async (name: ServiceName, env?: Record<string, string>) => {
     if (env) released[name] = { ...released[name], ...env };
+    stopping.delete(name);
     // Own process group: a Ctrl-C reaches the launcher only, which then stops the services once, in order.
-    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'src', 'server.ts')], {
+    const child = spawn(process.execPath, [join(ROOT, REGISTRY[name].entry)], {
       cwd: ROOT,
       env: envFor(name),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     children.set(name, child);
+    if (o.supervise) supervise(name, child, Date.now());
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         const buf = logs[name];
@@ -144,6 +181,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
 
   const stopService = async (name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    stopping.add(name);
     const child = children.get(name);
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -162,13 +200,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     startService,
     waitReady,
     stop: async () => {
+      closed = true;
       await Promise.all(SERVICES.map((s) => stopService(s)));
     },
   };
   try {
     // Dependencies first, so orders' first calls (and its reconciler) find them answering.
-    await Promise.all((['users', 'products'] as const).map((s) => startService(s)));
-    await Promise.all((['orders', 'gateway'] as const).map((s) => startService(s)));
+    for (const wave of START_WAVES) await Promise.all(wave.map((s) => startService(s)));
   } catch (err) {
     await stack.stop();
     throw err;

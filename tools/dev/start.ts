@@ -11,9 +11,10 @@ import { ConfigError, loadConfig, redisEnv, redisUrl } from '@shipshape/platform
 import { databaseUrlFromEnv } from '../db/targets.ts';
 import { migrateAll } from '../db/migrate.ts';
 import { seed } from '../db/seed.ts';
-import { DATA_ROOT, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.ts';
+import { DATA_ROOT, PostgresUnavailable, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.ts';
 import { assertPortFree, PortInUse } from './ports.ts';
-import { startStack, StartError, type Stack } from './stack.ts';
+import { DB_SCHEMAS, REGISTRY, SERVICE_LIST, SERVICES, shiftedPort } from './services.ts';
+import { type RestartEvent, StartError, startStack, type Stack } from './stack.ts';
 
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)}s`;
@@ -22,14 +23,30 @@ const die = (msg: string): never => {
   console.error(`✗ ${msg}`);
   process.exit(1);
 };
+/** A failure after something was started: reported in one line, then everything started is stopped. */
+class LaunchError extends Error {}
+const fail = (msg: string): never => {
+  throw new LaunchError(msg);
+};
 
-const { values: args } = parseArgs({
-  options: {
-    fresh: { type: 'boolean', default: false },
-    port: { type: 'string', default: process.env.GATEWAY_PORT ?? '3000' },
-  },
-});
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        fresh: { type: 'boolean', default: false },
+        port: { type: 'string', default: process.env.GATEWAY_PORT ?? String(REGISTRY.gateway.port) },
+        'data-dir': { type: 'string', default: DATA_ROOT },
+      },
+    }).values;
+  } catch (err) {
+    return die(`${(err as Error).message}; usage: npm start [-- --port <gateway port>] [--fresh] [--data-dir <dir>]`);
+  }
+}
+const args = parse();
 const basePort = Number(args.port);
+if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65535 - 10)
+  die(`--port ${args.port} is not a port number (the gateway's; the other services take the ports after it)`);
+const dataRoot = args['data-dir'];
 const externalDb = Boolean(process.env.DATABASE_URL || process.env.DATABASE_URL_FILE || process.env.POSTGRES_HOST);
 
 let embedded: EmbeddedDatabase | undefined;
@@ -39,6 +56,7 @@ let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
+  if (!stack && !embedded) process.exit(code);
   console.log('\nstopping services…');
   await stack?.stop();
   if (embedded) {
@@ -48,12 +66,48 @@ async function shutdown(code: number) {
   console.log('stopped.');
   process.exit(code);
 }
+/** Every failure is one line naming the cause; the details of a service that would not start are in its log. */
+function failure(err: unknown): string {
+  if (
+    err instanceof LaunchError ||
+    err instanceof PortInUse ||
+    err instanceof ConfigError ||
+    err instanceof PostgresUnavailable
+  )
+    return err.message;
+  if (err instanceof StartError) {
+    const [first] = err.message.split('\n');
+    const service = SERVICES.find((s) => first?.startsWith(`${s} `));
+    return service ? `${first} (see ${relative(process.cwd(), join(dataRoot, 'logs', `${service}.log`))})` : `${first}`;
+  }
+  if (err instanceof Error) {
+    const code = (err as Error & { code?: unknown }).code;
+    return `start failed: ${typeof code === 'string' ? `${code} ` : ''}${err.message.split('\n')[0]}`;
+  }
+  return `start failed: ${String(err)}`;
+}
+
+function reportRestart(e: RestartEvent): void {
+  if (stopping) return;
+  if (e.phase === 'exited')
+    say(`${e.service} exited (${e.exit}); restarting it in ${(e.delayMs / 1000).toFixed(1)} s (restart ${e.attempt})`);
+  else if (e.phase === 'ready') say(`${e.service} restarted and ready (pid ${stack?.pid(e.service)})`);
+  else say(`${e.service} did not come back (${e.reason}); trying again`);
+}
+
+// embedded-postgres hooks these signals to stop its servers and exit 130 at once; the launcher stops everything itself,
+// services first, and exits 0.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
 process.on('SIGINT', () => void shutdown(0));
+process.on('uncaughtException', (err) => {
+  console.error(`✗ ${failure(err)}`);
+  void shutdown(1);
+});
 process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
 
 try {
-  const names = ['gateway', 'users', 'products', 'orders'];
-  for (const [i, name] of names.entries()) await assertPortFree(basePort + i, name);
+  for (const name of SERVICES) await assertPortFree(shiftedPort(name, basePort), name);
 
   let databaseUrl: string;
   if (externalDb) {
@@ -63,7 +117,7 @@ try {
     await probe
       .connect()
       .catch((err: Error & { code?: string }) =>
-        die(
+        fail(
           `PostgreSQL at ${new URL(databaseUrl).host} is unreachable (${err.code ?? err.message}); check DATABASE_URL / POSTGRES_*`,
         ),
       );
@@ -71,15 +125,13 @@ try {
     if (args.fresh) {
       const c = new pg.Client({ connectionString: databaseUrl });
       await c.connect();
-      await c.query(
-        'DROP SCHEMA IF EXISTS orders CASCADE; DROP SCHEMA IF EXISTS catalog CASCADE; DROP SCHEMA IF EXISTS users CASCADE',
-      );
+      await c.query(DB_SCHEMAS.map((schema) => `DROP SCHEMA IF EXISTS ${schema} CASCADE`).join('; '));
       await c.end();
-      say('--fresh: dropped the users, catalog and orders schemas');
+      say(`--fresh: dropped the ${DB_SCHEMAS.join(', ')} schemas`);
     }
   } else {
     say(args.fresh ? 'starting embedded PostgreSQL (--fresh: wiping its data)' : 'starting embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres({ fresh: args.fresh, log: say });
+    embedded = await startEmbeddedPostgres({ fresh: args.fresh, dataRoot, log: say });
     databaseUrl = embedded.url;
   }
 
@@ -94,7 +146,7 @@ try {
     await probe
       .connect()
       .catch((err: Error) =>
-        die(
+        fail(
           `Redis at ${new URL(redis).host} is unreachable (${err.message}); check REDIS_URL / REDIS_HOST, or unset them to cache in-process`,
         ),
       );
@@ -117,13 +169,13 @@ try {
     say(`seeded ${n.users} users and ${n.products} products`);
   }
 
-  mkdirSync(join(DATA_ROOT, 'logs'), { recursive: true });
-  const secretFile = join(DATA_ROOT, 'dev-jwt-secret');
+  mkdirSync(join(dataRoot, 'logs'), { recursive: true });
+  const secretFile = join(dataRoot, 'dev-jwt-secret');
   if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   const jwtSecret = process.env.JWT_SECRET ?? readFileSync(secretFile, 'utf8').trim();
-  const logFile = (svc: string) => join(DATA_ROOT, 'logs', `${svc}.log`);
+  const logFile = (svc: string) => join(dataRoot, 'logs', `${svc}.log`);
 
-  say('starting gateway, users, products and orders');
+  say(`starting ${SERVICES.join(', ')}`);
   stack = await startStack({
     databaseUrl,
     redisUrl: redis,
@@ -133,6 +185,8 @@ try {
     seed: false,
     passEnv: true,
     env: { COMPANY_NAME: process.env.COMPANY_NAME ?? 'Shipshape', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+    supervise: true,
+    onRestart: reportRestart,
     onLog: (svc, line) => {
       appendFileSync(logFile(svc), `${line}\n`);
       if (/"level":"(error|fatal)"/.test(line) || !line.startsWith('{')) console.error(`  ${svc}: ${line}`);
@@ -145,11 +199,12 @@ try {
 
   gateway    http://localhost:${stack.ports.gateway}        (the public entry)
   API docs   http://localhost:${stack.ports.gateway}/docs
-  users      ${u.users}/docs
-  products   ${u.products}/docs
-  orders     ${u.orders}/docs
-  database   ${embedded ? `embedded PostgreSQL, data in ${relative(process.cwd(), join(DATA_ROOT, 'postgres'))}` : new URL(databaseUrl).host}
-  logs       ${relative(process.cwd(), join(DATA_ROOT, 'logs'))}/<service>.log
+${SERVICE_LIST.filter((s) => s.name !== 'gateway')
+  .map((s) => `  ${s.name.padEnd(10)} ${u[s.name]}/docs`)
+  .join('\n')}
+  database   ${embedded ? `embedded PostgreSQL, data in ${relative(process.cwd(), join(dataRoot, 'postgres'))}` : new URL(databaseUrl).host}
+  logs       ${relative(process.cwd(), join(dataRoot, 'logs'))}/<service>.log
+  pids       ${SERVICES.map((s) => `${s} ${stack?.pid(s)}`).join(', ')} (a service that dies is restarted)
 
   Development admin token (role=admin, 12 h), for POST/PATCH/DELETE /products:
   ${stack.adminToken}
@@ -158,11 +213,6 @@ try {
   Test it:  npm run acceptance    Stop: Ctrl-C
 `);
 } catch (err) {
-  if (err instanceof PortInUse || err instanceof StartError || err instanceof ConfigError) {
-    console.error(`✗ ${err.message}`);
-    await shutdown(1);
-  }
-  const e = err as Error & { code?: string };
-  console.error(`✗ start failed: ${e.code ? `${e.code} ` : ''}${e.message}`);
+  console.error(`✗ ${failure(err)}`);
   await shutdown(1);
 }

@@ -1,64 +1,58 @@
 // Renders each service's config schema as a Markdown table into README.md and services/<name>/README.md,
 // between <!-- config:start --> and <!-- config:end -->. `--check` fails when a committed table is stale.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TObject } from '@sinclair/typebox';
 import { describeConfig } from '@shipshape/platform/config';
-import { SERVICE_SCHEMAS } from '../dev/services.ts';
+import { SERVICE_LIST } from '../dev/services.ts';
+import { markdownTable, spliceSection } from './markdown.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const SCHEMAS: Record<string, TObject> = {
-  gateway: SERVICE_SCHEMAS.gateway,
-  users: SERVICE_SCHEMAS.users,
-  products: SERVICE_SCHEMAS.products,
-  orders: SERVICE_SCHEMAS.orders,
-};
 
 const cell = (v: unknown) => (v === undefined ? '' : `\`${String(v)}\``);
 
 /** One table for one service. */
 export function serviceTable(schema: TObject): string {
-  const rows = describeConfig(schema).map(
-    (r) =>
-      `| \`${r.name}\`${r.secret ? ' 🔒' : ''} | ${r.required ? '**yes**' : ''} | ${cell(r.default)} | ${r.description.replaceAll('|', '\\|')} |`,
-  );
-  return ['| variable | required | default | description |', '|---|---|---|---|', ...rows].join('\n');
+  const rows = describeConfig(schema).map((r) => [
+    `\`${r.name}\`${r.secret ? ' 🔒' : ''}`,
+    r.required ? '**yes**' : '',
+    cell(r.default),
+    r.description.replaceAll('|', '\\|'),
+  ]);
+  return markdownTable(['variable', 'required', 'default', 'description'], rows);
 }
 
 /** One table for the whole system: which services read each variable. */
 export function systemTable(): string {
   const byName = new Map<string, { services: string[]; row: ReturnType<typeof describeConfig>[number] }>();
-  for (const [svc, schema] of Object.entries(SCHEMAS)) {
-    for (const row of describeConfig(schema)) {
+  for (const { name: svc, config } of SERVICE_LIST) {
+    for (const row of describeConfig(config)) {
       const seen = byName.get(row.name);
       if (seen) seen.services.push(svc);
       else byName.set(row.name, { services: [svc], row });
     }
   }
-  const lines = [...byName.values()].map(
-    ({ services, row }) =>
-      `| \`${row.name}\`${row.secret ? ' 🔒' : ''} | ${services.length === 4 ? 'all' : services.join(', ')} | ${row.required ? '**yes**' : ''} | ${cell(row.default)} | ${row.description.replaceAll('|', '\\|')} |`,
-  );
-  return ['| variable | services | required | default | description |', '|---|---|---|---|---|', ...lines].join('\n');
+  const rows = [...byName.values()].map(({ services, row }) => [
+    `\`${row.name}\`${row.secret ? ' 🔒' : ''}`,
+    services.length === SERVICE_LIST.length ? 'all' : services.join(', '),
+    row.required ? '**yes**' : '',
+    cell(row.default),
+    row.description.replaceAll('|', '\\|'),
+  ]);
+  return markdownTable(['variable', 'services', 'required', 'default', 'description'], rows);
 }
 
 const NOTE =
   '_Generated from `services/*/src/config.ts` by `npm run docs:config`. 🔒 secrets are also read from `<NAME>_FILE`._';
 
 function splice(file: string, table: string): { before: string; after: string } {
-  const before = readFileSync(file, 'utf8');
-  const re = /<!-- config:start -->[\s\S]*?<!-- config:end -->/;
-  if (!re.test(before)) throw new Error(`${file} has no <!-- config:start --> … <!-- config:end --> section`);
-  return { before, after: before.replace(re, `<!-- config:start -->\n${NOTE}\n\n${table}\n<!-- config:end -->`) };
+  return spliceSection(file, 'config', `${NOTE}\n\n${table}`);
 }
 
 export function targets(): { file: string; table: string }[] {
   return [
     { file: join(ROOT, 'README.md'), table: systemTable() },
-    ...Object.entries(SCHEMAS).map(([svc, schema]) => ({
-      file: join(ROOT, 'services', svc, 'README.md'),
-      table: serviceTable(schema),
-    })),
+    ...SERVICE_LIST.map((s) => ({ file: join(ROOT, s.readme), table: serviceTable(s.config) })),
   ];
 }
 

@@ -1,8 +1,9 @@
 // Names every rule and dashboard shares, so a service or a route class is spelled in one place.
 
-/** The services that export the metric contract (each series carries `service="<name>"`). */
-export const SERVICES = ['gateway', 'users', 'products', 'orders'] as const;
-export type ServiceName = (typeof SERVICES)[number];
+import { SERVICES } from '../../../tools/dev/services.ts';
+
+/** The services that export the metric contract (each series carries `service="<name>"`): all of the registry's. */
+export { SERVICES, type ServiceName } from '../../../tools/dev/services.ts';
 
 /** Regex matching our services, for `service=~` and for Kubernetes `container=~` selectors. */
 export const SERVICE_REGEX = SERVICES.join('|');
