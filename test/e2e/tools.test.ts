@@ -67,7 +67,7 @@ test('when the images and the dev stack size V8, then they use the same flags', 
     const dockerfile = readFileSync(join(ROOT, 'services', svc, 'Dockerfile'), 'utf8');
     assert.ok(
       dockerfile.includes(`ENV NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`),
-      `${svc.dockerfile} sets NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`,
+      `services/${svc}/Dockerfile sets NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`,
     );
   }
 });
