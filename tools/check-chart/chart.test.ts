@@ -142,6 +142,45 @@ describe('what the chart renders', () => {
     }
   });
 
+  test('when orders and products use DynamoDB on EKS, then they get their table, region and IRSA role, and no migration Job', () => {
+    const objects = render(valueSet('prod-terraform-dynamodb'));
+    const config = (service: string) => byComponent(objects, 'ConfigMap', service)?.data as Record<string, string>;
+    assert.equal(config('orders').STORE, 'dynamodb');
+    assert.equal(config('orders').DYNAMODB_TABLE, 'shipshape-prod-orders');
+    assert.equal(config('products').DYNAMODB_TABLE, 'shipshape-prod-catalog');
+    assert.equal(config('orders').AWS_REGION, 'eu-west-1');
+    assert.equal(config('orders').DYNAMODB_ENDPOINT, undefined);
+    assert.equal(config('users').STORE, undefined);
+    assert.match(
+      byComponent(objects, 'ServiceAccount', 'orders')?.metadata.annotations?.['eks.amazonaws.com/role-arn'] ?? '',
+      /role\/shipshape-prod-orders$/,
+    );
+    assert.deepEqual(
+      objects.filter((o) => o.kind === 'Job').map((j) => j.metadata.name),
+      ['shipshape-migrate-users'],
+    );
+    assert.ok(!byComponent(objects, 'Deployment', 'dynamodb'), 'DynamoDB Local runs in production');
+  });
+
+  test('when dev values turn on DynamoDB Local, then it runs pinned by digest and hook Jobs create the tables after install', () => {
+    const objects = render(valueSet('dev-dynamodb-local'));
+    const local = byComponent(objects, 'Deployment', 'dynamodb');
+    const image = (local?.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec
+      .containers[0]?.image;
+    assert.match(image ?? '', /^amazon\/dynamodb-local:[0-9.]+@sha256:[a-f0-9]{64}$/);
+    const config = byComponent(objects, 'ConfigMap', 'orders')?.data as Record<string, string>;
+    assert.equal(config.DYNAMODB_ENDPOINT, 'http://shipshape-dynamodb:8000');
+    for (const service of ['orders', 'products']) {
+      const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === `shipshape-migrate-${service}`);
+      assert.equal(job?.metadata.annotations?.['helm.sh/hook'], 'post-install,post-upgrade');
+    }
+    assert.equal(
+      render(valueSet('dev')).some((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'dynamodb'),
+      false,
+      'DynamoDB Local is on by default in dev',
+    );
+  });
+
   test('when rendered with prod values, then HPAs replace replicas, migrations run before install and upgrade, and the ALB Ingress is internet-facing with target-type ip', () => {
     const objects = render(valueSet('prod'));
     for (const service of SERVICES) {

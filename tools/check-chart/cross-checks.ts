@@ -144,6 +144,11 @@ function serviceEnvLiteral(objects: K8sObject[], service: string, name: string):
   return c ? containerEnv(c, objects).get(name)?.value : undefined;
 }
 
+/** The services configured with STORE=dynamodb. */
+function dynamodbServices(objects: K8sObject[]): string[] {
+  return ['products', 'orders'].filter((service) => serviceEnvLiteral(objects, service, 'STORE') === 'dynamodb');
+}
+
 export const CROSS_CHECKS: CrossCheck[] = [
   {
     id: 'service-selects-pods',
@@ -304,7 +309,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
   {
     id: 'network-call-graph',
     description:
-      'Inside the release, NetworkPolicies allow exactly the call graph: gateway → users, products, orders; orders → users, products; the helm test → gateway; in dev mode the database clients and Jobs → PostgreSQL and the Redis clients → Redis.',
+      'Inside the release, NetworkPolicies allow exactly the call graph: gateway → users, products, orders; orders → users, products; the helm test → gateway; in dev mode the database clients and Jobs → PostgreSQL and the Redis clients → Redis; with DynamoDB Local, the services whose STORE is dynamodb and their table-creation Jobs → DynamoDB Local.',
     check(objects) {
       const all = workloads(objects);
       const expected = new Set(CALL_GRAPH.map(([a, b]) => `${a} -> ${b}`));
@@ -315,6 +320,12 @@ export const CROSS_CHECKS: CrossCheck[] = [
             expected.add(`${w.component} -> postgres`);
       }
       if (all.some((w) => w.component === 'redis')) for (const c of REDIS_CLIENTS) expected.add(`${c} -> redis`);
+      if (all.some((w) => w.component === 'dynamodb')) {
+        for (const service of dynamodbServices(objects)) {
+          expected.add(`${service} -> dynamodb`);
+          if (all.some((w) => w.component === `migrate-${service}`)) expected.add(`migrate-${service} -> dynamodb`);
+        }
+      }
       const actual = new Set<string>();
       for (const from of all) {
         for (const to of all) {
@@ -336,7 +347,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
   {
     id: 'network-outside',
     description:
-      'Traffic with the outside: every pod may reach DNS; PostgreSQL, Redis and the OTLP collector only from their clients; only Prometheus (on the service port) reaches the services, and only the gateway takes traffic from the ingress controller.',
+      'Traffic with the outside: every pod may reach DNS; PostgreSQL, Redis and the OTLP collector only from their clients; DynamoDB (HTTPS, 443) only from the services whose STORE is dynamodb, unless DynamoDB Local runs in the release; only Prometheus (on the service port) reaches the services, and only the gateway takes traffic from the ingress controller.',
     check(objects) {
       const failures: string[] = [];
       const all = workloads(objects);
@@ -345,8 +356,10 @@ export const CROSS_CHECKS: CrossCheck[] = [
       const redisPort = serviceEnvLiteral(objects, 'gateway', 'REDIS_PORT') ?? '6379';
       const databasePort = serviceEnvLiteral(objects, 'users', 'POSTGRES_PORT') ?? '5432';
       const tracing = serviceEnvLiteral(objects, 'gateway', 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined;
+      const dynamodb = dynamodbServices(objects);
+      const dynamodbLocal = all.some((w) => w.component === 'dynamodb');
       for (const w of all) {
-        if (w.component === 'postgres' || w.component === 'redis') {
+        if (w.component === 'postgres' || w.component === 'redis' || w.component === 'dynamodb') {
           const got = externalEgressPorts(objects, w);
           if (got.size > 0) failures.push(`${w.ref} may call outside the release on ${show(got)}, want nothing`);
           continue;
@@ -357,6 +370,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
           want.add(databasePort);
         if (redis && isService(w.component) && REDIS_CLIENTS.includes(w.component)) want.add(redisPort);
         if (tracing && isService(w.component)) want.add(String(OTLP_PORT));
+        if (!dynamodbLocal && w.owner.kind === 'Deployment' && dynamodb.includes(w.component)) want.add('443');
         const got = externalEgressPorts(objects, w);
         if (!sameSet(got, want))
           failures.push(`${w.ref} may call outside the release on ports ${show(got)}, want ${show(want)}`);

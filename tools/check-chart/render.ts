@@ -62,6 +62,16 @@ export const VALUE_SETS: ValueSet[] = [
     ],
   },
   {
+    name: 'dev-dynamodb-local',
+    files: ['values-dev.yaml'],
+    set: ['orders.store=dynamodb', 'products.store=dynamodb', 'dynamodb.local.enabled=true'],
+  },
+  {
+    name: 'prod-terraform-dynamodb',
+    files: ['values-prod.yaml', join(repoRoot, 'tools/check-chart/fixtures/values-aws.yaml')],
+    set: ['orders.store=dynamodb', 'products.store=dynamodb', 'dynamodb.tables.orders=shipshape-prod-orders'],
+  },
+  {
     name: 'dev-nginx-path',
     files: ['values-dev.yaml'],
     set: [

@@ -13,6 +13,19 @@ users products orders
 {{- end -}}
 
 {{/*
+shipshape.dynamodbServices: the services whose store is dynamodb (products.store, orders.store), space-separated.
+*/}}
+{{- define "shipshape.dynamodbServices" -}}
+{{- $names := list -}}
+{{- range $name := list "products" "orders" -}}
+{{- if eq (index $.Values $name).store "dynamodb" -}}
+{{- $names = append $names $name -}}
+{{- end -}}
+{{- end -}}
+{{- join " " $names -}}
+{{- end -}}
+
+{{/*
 shipshape.redisServices: the services that cache in Redis when one is configured.
 */}}
 {{- define "shipshape.redisServices" -}}
@@ -152,6 +165,14 @@ takes (dict "root" $ "component" "<service>"). Later entries win: chart-derived,
 {{- if $root.Values.database.ssl -}}
 {{- $_ := set $env "DATABASE_SSL" $root.Values.database.ssl -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if has $name (splitList " " (include "shipshape.dynamodbServices" $root)) -}}
+{{- $_ := set $env "STORE" "dynamodb" -}}
+{{- $_ := set $env "DYNAMODB_TABLE" (index $root.Values.dynamodb.tables $name) -}}
+{{- $_ := set $env "AWS_REGION" $root.Values.dynamodb.region -}}
+{{- if $root.Values.dynamodb.local.enabled -}}
+{{- $_ := set $env "DYNAMODB_ENDPOINT" (printf "http://%s:%v" (include "shipshape.componentName" (dict "root" $root "component" "dynamodb")) $root.Values.dynamodb.local.port) -}}
 {{- end -}}
 {{- end -}}
 {{- if and (has $name (splitList " " (include "shipshape.redisServices" $root))) (include "shipshape.redisConfigured" $root) -}}

@@ -16,18 +16,22 @@ locals {
 
   values = merge(
     {
-      for service, settings in var.services : service => {
+      for service, settings in var.services : service => merge({
         image = { repository = settings.repository_url }
         serviceAccount = {
           annotations = { "eks.amazonaws.com/role-arn" = settings.role_arn }
         }
-      }
+      }, contains(["orders", "products"], service) ? { store = var.dynamodb.stores[service] } : {})
     },
     {
       externalSecrets = {
         enabled        = true
         secretStoreRef = { kind = "ClusterSecretStore", name = "aws-secrets-manager" }
         data           = local.secret_data
+      }
+      dynamodb = {
+        region = var.region
+        tables = var.dynamodb.tables
       }
       # DATABASE_URL in each service's secret names the host; the chart only needs where to allow egress to.
       database = {

@@ -56,3 +56,11 @@ variable "log_group" {
   })
   description = "CloudWatch log group Fluent Bit ships container logs to (Terraform owns its retention)."
 }
+
+variable "dynamodb" {
+  type = object({
+    tables = object({ orders = string, products = string })
+    stores = object({ orders = string, products = string })
+  })
+  description = "Each service's DynamoDB table (DYNAMODB_TABLE) and store (postgres or dynamodb), for the chart's dynamodb.tables and <service>.store."
+}

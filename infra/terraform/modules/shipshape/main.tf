@@ -150,6 +150,10 @@ module "helm_values" {
   load_balancer_subnet_cidrs = module.network.public_subnet_cidrs
   certificate_arn            = var.certificate_arn
   log_group                  = { name = module.observability.application_log_group_name }
+  dynamodb = {
+    tables = { orders = module.dynamodb.table_names["orders"], products = module.dynamodb.table_names["catalog"] }
+    stores = var.profile.stores
+  }
 
   services = {
     for service, url in module.ecr.repository_urls : service => {
