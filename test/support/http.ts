@@ -36,29 +36,37 @@ export interface FaultProxy {
   delayMs: number;
   /** When set, answer this status instead of forwarding. */
   failWith: number | undefined;
+  /** When set and it returns a status for a request (URL and body), answer that instead of forwarding. */
+  failWhen: ((url: string, body: string) => number | undefined) | undefined;
   requests: number;
   close(): Promise<void>;
 }
 
 /** An HTTP proxy in front of `target` that can slow down or fail requests on demand. */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
-  const state: FaultProxy = { url: '', delayMs: 0, failWith: undefined, requests: 0, close: async () => {} };
+  const state: FaultProxy = {
+    url: '',
+    delayMs: 0,
+    failWith: undefined,
+    failWhen: undefined,
+    requests: 0,
+    close: async () => {},
+  };
   const server: Server = createServer(async (req, res) => {
     state.requests += 1;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     if (state.delayMs) await sleep(state.delayMs);
-    if (state.failWith) {
-      res
-        .writeHead(state.failWith, { 'content-type': 'application/problem+json' })
-        .end(
-          JSON.stringify({
-            type: 'about:blank',
-            title: 'injected',
-            status: state.failWith,
-            detail: 'fault injected by test',
-          }),
-        );
+    const fail = state.failWith ?? state.failWhen?.(req.url ?? '/', Buffer.concat(chunks).toString('utf8'));
+    if (fail) {
+      res.writeHead(fail, { 'content-type': 'application/problem+json' }).end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'injected',
+          status: fail,
+          detail: 'fault injected by test',
+        }),
+      );
       return;
     }
     try {

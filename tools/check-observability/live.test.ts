@@ -204,7 +204,7 @@ before(async () => {
     redisUrl: `${REDIS_BASE}/${randomInt(1, 16)}`,
     env: {
       LOG_LEVEL: 'warn',
-      BREAKER_FAILURE_THRESHOLD: '3',
+      BREAKER_MIN_THROUGHPUT: '3',
       BREAKER_HALF_OPEN_AFTER_MS: '600000',
       UPSTREAM_RETRIES: '1',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
@@ -212,7 +212,7 @@ before(async () => {
     // The gateway's breakers stay closed: with the ten-minute half-open delay above, its breaker to products would
     // stay open after the products outage and keep the later read-latency test from reaching products.
     serviceEnv: {
-      gateway: { RATE_LIMIT_MAX: '1000000', UPSTREAM_TIMEOUT_MS: '3000', BREAKER_FAILURE_THRESHOLD: '100' },
+      gateway: { RATE_LIMIT_MAX: '1000000', UPSTREAM_TIMEOUT_MS: '3000', BREAKER_MIN_THROUGHPUT: '100000' },
     },
   });
   const scrapeConfigs = SERVICES.map((service) => ({

@@ -108,14 +108,42 @@ export const upstreamEnv = {
     default: 2,
     description: 'Retries (jittered backoff) for idempotent calls to other services.',
   }),
-  BREAKER_FAILURE_THRESHOLD: Type.Integer({
+  BREAKER_FAILURE_RATIO: Type.Number({
+    minimum: 0.01,
+    maximum: 1,
+    default: 0.5,
+    description:
+      'Share of calls to a service failing (timeouts, connection errors, 502/503/504) within the window that opens its circuit breaker.',
+  }),
+  BREAKER_WINDOW_MS: Type.Integer({
+    minimum: 100,
+    maximum: 3_600_000,
+    default: 10000,
+    description: 'Time window over which a circuit breaker measures the failure ratio.',
+  }),
+  BREAKER_MIN_THROUGHPUT: Type.Integer({
     minimum: 1,
-    maximum: 100,
-    default: 5,
-    description: 'Consecutive failures that open a circuit breaker.',
+    maximum: 100000,
+    default: 20,
+    description: 'Calls a circuit breaker must have seen within its window before it may open.',
   }),
   BREAKER_HALF_OPEN_AFTER_MS: ms(5000, 'How long an open circuit waits before letting a trial call through.'),
 };
+
+/** The breaker settings of `upstreamEnv`, as the service client takes them. */
+export function breakerOptions(c: {
+  BREAKER_FAILURE_RATIO: number;
+  BREAKER_WINDOW_MS: number;
+  BREAKER_MIN_THROUGHPUT: number;
+  BREAKER_HALF_OPEN_AFTER_MS: number;
+}) {
+  return {
+    failureRatio: c.BREAKER_FAILURE_RATIO,
+    windowMs: c.BREAKER_WINDOW_MS,
+    minThroughput: c.BREAKER_MIN_THROUGHPUT,
+    halfOpenAfterMs: c.BREAKER_HALF_OPEN_AFTER_MS,
+  };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

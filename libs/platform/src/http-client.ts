@@ -1,32 +1,79 @@
-// Calls between services: a deadline on every call, jittered retries for idempotent calls only,
-// a circuit breaker per dependency, metrics and trace/request-id propagation. Policies come from cockatiel.
+// The one client for calls between services, used by the orders service and by the gateway's proxy: a deadline on
+// every call, jittered retries for idempotent calls only, a circuit breaker per dependency, metrics.
+//
+// Only failures of the dependency itself count against it and are retried: no answer within the deadline,
+// connection errors, and 502/503/504 answers. A 500 caused by one request, and every 4xx, is that request's
+// business: passed on as it is, neither counted nor retried, so a few bad requests cannot open a breaker for
+// everybody. The breaker (cockatiel's SamplingBreaker) opens on a failure ratio over a time window, and only once
+// the window saw a minimum number of calls.
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BrokenCircuitError,
   CircuitState,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  TaskCancelledError,
-  TimeoutStrategy,
+  SamplingBreaker,
   circuitBreaker,
   handleWhen,
-  retry,
-  timeout,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { Agent, request } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from './metrics.ts';
 import { statusClass } from './metrics.ts';
 import type { Tracing } from './tracing.ts';
 import { unavailable } from './errors.ts';
 
+export interface BreakerOptions {
+  /** Share of calls (0-1) failing within the window that opens the breaker. */
+  failureRatio: number;
+  windowMs: number;
+  /** Calls the window must have seen before the breaker may open. */
+  minThroughput: number;
+  halfOpenAfterMs: number;
+}
+
 export interface ClientOptions {
+  /** Metric label and name in messages: users, products, orders. */
   target: string;
   baseUrl: string;
+  /** Deadline for the whole call, retries and response body included. */
   timeoutMs: number;
   retries: number;
-  breakerThreshold: number;
-  halfOpenAfterMs: number;
+  breaker: BreakerOptions;
+  /**
+   * Answers that count against the dependency. Default 502, 503 and 504. The gateway leaves 503 out: a service
+   * answering fast that one of *its* dependencies is down is alive, and its own breaker already protects it.
+   */
+  countedStatuses?: readonly number[];
+  connections?: number;
+}
+
+export type FailureKind = 'timeout' | 'unreachable' | 'circuit-open';
+
+/** Why a call got no usable answer. Its message names the dependency and the kind, never an internal address. */
+export class DependencyFailure extends Error {
+  readonly kind: FailureKind;
+  readonly target: string;
+  readonly retryAfterSeconds: number;
+
+  constructor(kind: FailureKind, target: string, message: string, retryAfterSeconds: number, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'DependencyFailure';
+    this.kind = kind;
+    this.target = target;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** One attempt of a call as the caller describes it. */
+export interface SendOptions {
+  operation: string;
+  path: string;
+  method: string;
+  headers?: Record<string, string | string[] | number | undefined> | null;
+  body?: string | Buffer | null;
+  /** Only idempotent calls (reads, or writes keyed so a repeat changes nothing) are retried. */
+  idempotent: boolean;
 }
 
 export interface CallContext {
@@ -39,7 +86,6 @@ export interface CallOptions {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
-  /** Only idempotent calls (reads, or writes keyed so a repeat changes nothing) are retried. */
   idempotent: boolean;
   ctx?: CallContext;
 }
@@ -49,16 +95,39 @@ export interface CallResult<T> {
   body: T;
 }
 
-/** A response that says the dependency is failing (5xx): counted by the breaker, retried if idempotent. */
-class UpstreamFailure extends Error {
-  readonly status: number;
-  constructor(status: number) {
-    super(`upstream answered ${status}`);
-    this.status = status;
-  }
+/** Answers that say "try again" rather than "this request is wrong". */
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_MAX_MS = 1000;
+/** Errors that say the dependency could not be reached or did not answer (undici and socket codes). */
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_ABORTED',
+]);
+
+/** An error thrown by a call that is the dependency's failure (not one the request itself caused). */
+export function isConnectionFailure(err: unknown): boolean {
+  const e = err as { code?: string; name?: string } | undefined;
+  return CONNECTION_ERRORS.has(e?.code ?? '') || e?.name === 'AbortError' || e?.name === 'TimeoutError';
 }
 
-import type { FastifyBaseLogger } from 'fastify';
+/** Equal jitter: half the exponential step is fixed, half random, so retries spread out but never fire at once. */
+export function backoffMs(retry: number, random: () => number = Math.random): number {
+  const step = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** retry);
+  return step / 2 + random() * (step / 2);
+}
 
 const BREAKER_GAUGE: Record<CircuitState, number> = {
   [CircuitState.Closed]: 0,
@@ -89,104 +158,207 @@ export function watchBreaker(
   });
 }
 
+function headersOf(given: SendOptions['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(given ?? {})) if (v !== undefined) out[k] = typeof v === 'number' ? String(v) : v;
+  return out;
+}
+
 export class ServiceClient {
   readonly target: string;
+  readonly baseUrl: string;
   readonly breaker: CircuitBreakerPolicy;
   private readonly opts: ClientOptions;
-  private readonly agent: Agent;
+  private readonly counted: ReadonlySet<number>;
+  private readonly pool: Pool;
   private readonly metrics: Metrics;
-  private readonly tracing: Tracing;
+  private readonly tracing: Tracing | undefined;
+  private readonly log: FastifyBaseLogger | undefined;
   private readonly operations = new Set<string>();
 
-  constructor(opts: ClientOptions, metrics: Metrics, tracing: Tracing) {
+  constructor(opts: ClientOptions, metrics: Metrics, deps: { tracing?: Tracing; log?: FastifyBaseLogger } = {}) {
     this.opts = opts;
     this.target = opts.target;
+    this.baseUrl = opts.baseUrl;
     this.metrics = metrics;
-    this.tracing = tracing;
-    this.agent = new Agent({
+    this.tracing = deps.tracing;
+    this.log = deps.log;
+    this.counted = new Set(opts.countedStatuses ?? [502, 503, 504]);
+    this.pool = new Pool(new URL(opts.baseUrl).origin, {
+      connections: opts.connections ?? 64,
       keepAliveTimeout: 4000,
-      connections: 64,
       connect: { timeout: Math.min(opts.timeoutMs, 1000) },
     });
+    const b = opts.breaker;
     this.breaker = circuitBreaker(
-      handleWhen(() => true),
+      handleWhen(isConnectionFailure).orWhenResult((r) => this.counted.has((r as Dispatcher.ResponseData).statusCode)),
       {
-        halfOpenAfter: opts.halfOpenAfterMs,
-        breaker: new ConsecutiveBreaker(opts.breakerThreshold),
+        halfOpenAfter: b.halfOpenAfterMs,
+        breaker: new SamplingBreaker({
+          threshold: b.failureRatio,
+          duration: b.windowMs,
+          minimumRps: b.minThroughput / (b.windowMs / 1000),
+        }),
       },
     );
-    watchBreaker(this.breaker, opts.target, metrics);
+    watchBreaker(this.breaker, opts.target, metrics, deps.log);
   }
 
-  async call<T>(o: CallOptions): Promise<CallResult<T>> {
-    if (!this.operations.has(o.operation)) {
-      this.operations.add(o.operation);
-      this.metrics.clientRetries.inc({ target: this.target, operation: o.operation }, 0);
+  /**
+   * One call with deadline, retries and breaker; the response streams, and the deadline covers its body too.
+   * Throws DependencyFailure when the dependency gave no usable answer; any answer it gave is returned, the last
+   * one when retries ran out.
+   */
+  async send(req: SendOptions): Promise<Dispatcher.ResponseData> {
+    if (!this.operations.has(req.operation)) {
+      this.operations.add(req.operation);
+      this.metrics.clientRetries.inc({ target: this.target, operation: req.operation }, 0);
     }
-    const endTimer = this.metrics.clientDuration.startTimer({ target: this.target, operation: o.operation });
-    const span = this.tracing.startClientSpan(o.ctx?.span, `${o.method} ${this.target}.${o.operation}`, {
+    const started = process.hrtime.bigint();
+    const elapsedMs = () => Number(process.hrtime.bigint() - started) / 1e6;
+    const observe = (label: string) =>
+      this.metrics.clientDuration.observe(
+        { target: this.target, operation: req.operation, status_class: label },
+        elapsedMs() / 1000,
+      );
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.opts.timeoutMs);
+    const headers = headersOf(req.headers);
+    const requestId = headers['x-request-id'];
+    const requestOptions: Dispatcher.RequestOptions = {
+      path: req.path,
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: req.body === '' ? null : (req.body ?? null),
+      signal: deadline.signal,
+    };
+    /** Whether another attempt fits: idempotent, retries left, and the backoff ends well inside the deadline. */
+    const mayRetry = (retry: number, delay: number) =>
+      req.idempotent && retry < this.opts.retries && elapsedMs() + delay < this.opts.timeoutMs / 2;
+
+    for (let retry = 0; ; retry++) {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.breaker.execute(() => this.pool.request(requestOptions));
+      } catch (err) {
+        const failure = this.failureOf(err, deadline.signal.aborted);
+        const delay = backoffMs(retry);
+        if (failure?.kind === 'unreachable' && mayRetry(retry, delay)) {
+          await this.pause(req.operation, retry, delay, requestId, failure.message);
+          continue;
+        }
+        clearTimeout(timer);
+        observe('error');
+        throw failure ?? err;
+      }
+      const delay = backoffMs(retry);
+      if (RETRYABLE_STATUS.has(res.statusCode) && mayRetry(retry, delay)) {
+        await res.body.dump().catch(() => {});
+        await this.pause(req.operation, retry, delay, requestId, `answered ${res.statusCode}`);
+        continue;
+      }
+      // A consumer may destroy the body when its own client hung up; without a listener that error would be
+      // uncaught and take the process down.
+      res.body.on('error', (err: Error) =>
+        this.log?.debug({ target: this.target, requestId, err: { message: err.message } }, 'response body abandoned'),
+      );
+      // The deadline also covers reading the body; the metric is observed once it is done.
+      res.body.once('close', () => {
+        clearTimeout(timer);
+        observe(statusClass(res.statusCode));
+      });
+      return res;
+    }
+  }
+
+  /** A JSON call between services: trace context and request id propagated; a failing dependency becomes 503. */
+  async call<T>(o: CallOptions): Promise<CallResult<T>> {
+    const span = this.tracing?.startClientSpan(o.ctx?.span, `${o.method} ${this.target}.${o.operation}`, {
       'http.request.method': o.method,
       'server.address': this.target,
     });
-    const retryPolicy = retry(
-      handleWhen((e) => o.idempotent && !(e instanceof BrokenCircuitError)),
-      {
-        maxAttempts: o.idempotent ? this.opts.retries : 0,
-        backoff: new ExponentialBackoff({ initialDelay: 25, maxDelay: 400 }),
-      },
-    );
-    retryPolicy.onRetry(() => this.metrics.clientRetries.inc({ target: this.target, operation: o.operation }));
-    const deadline = timeout(this.opts.timeoutMs, TimeoutStrategy.Aggressive);
-    let status: number | undefined;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (o.ctx?.requestId) headers['x-request-id'] = o.ctx.requestId;
+    if (span) this.tracing?.inject(span, headers);
+    if (o.body !== undefined) headers['content-type'] = 'application/json';
     try {
-      const result = await deadline.execute(({ signal }) =>
-        retryPolicy.execute(
-          () =>
-            this.breaker.execute(async () => {
-              const headers: Record<string, string> = { accept: 'application/json' };
-              if (o.ctx?.requestId) headers['x-request-id'] = o.ctx.requestId;
-              this.tracing.inject(span, headers);
-              if (o.body !== undefined) headers['content-type'] = 'application/json';
-              const res = await request(new URL(o.path, this.opts.baseUrl), {
-                method: o.method,
-                headers,
-                body: o.body === undefined ? null : JSON.stringify(o.body),
-                dispatcher: this.agent,
-                signal,
-              });
-              status = res.statusCode;
-              const text = await res.body.text();
-              if (res.statusCode >= 500) throw new UpstreamFailure(res.statusCode);
-              return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
-            }, signal),
-          signal,
-        ),
-      );
-      endTimer({ status_class: statusClass(result.status) });
-      span.setAttribute('http.response.status_code', result.status);
-      return result;
+      const res = await this.send({
+        operation: o.operation,
+        method: o.method,
+        path: o.path,
+        headers,
+        body: o.body === undefined ? null : JSON.stringify(o.body),
+        idempotent: o.idempotent,
+      });
+      const text = await res.body.text();
+      span?.setAttribute('http.response.status_code', res.statusCode);
+      if (this.counted.has(res.statusCode)) {
+        span?.setStatus({ code: SpanStatusCode.ERROR });
+        throw unavailable(`${this.target} service is unavailable (answered ${res.statusCode})`, 1, {
+          dependency: this.target,
+        });
+      }
+      return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
     } catch (err) {
-      endTimer({ status_class: err instanceof UpstreamFailure ? statusClass(err.status) : 'error' });
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      const why =
-        err instanceof BrokenCircuitError
-          ? 'circuit open'
-          : err instanceof TaskCancelledError
-            ? `no answer within ${this.opts.timeoutMs} ms`
-            : err instanceof UpstreamFailure
-              ? `answered ${status}`
-              : (err as Error).message;
-      throw unavailable(
-        `${this.target} service is unavailable (${why})`,
-        err instanceof BrokenCircuitError ? Math.ceil(this.opts.halfOpenAfterMs / 1000) : 1,
-        { dependency: this.target },
-      );
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      if (err instanceof DependencyFailure) {
+        throw unavailable(err.message, err.retryAfterSeconds, { dependency: this.target });
+      }
+      if (isConnectionFailure(err)) {
+        // The body did not arrive within the deadline, or the connection broke while it was read.
+        throw unavailable(`${this.target} service did not answer in full within ${this.opts.timeoutMs} ms`, 1, {
+          dependency: this.target,
+        });
+      }
+      throw err;
     } finally {
-      span.end();
+      span?.end();
     }
   }
 
+  private async pause(
+    operation: string,
+    retry: number,
+    delay: number,
+    requestId: string | string[] | undefined,
+    why: string,
+  ): Promise<void> {
+    this.metrics.clientRetries.inc({ target: this.target, operation });
+    this.log?.info(
+      { target: this.target, requestId, retry: retry + 1, delayMs: Math.round(delay), why },
+      'retrying call to another service',
+    );
+    await sleep(delay);
+  }
+
+  /** The dependency's failure behind an error, or undefined when the request itself caused the error. */
+  private failureOf(err: unknown, timedOut: boolean): DependencyFailure | undefined {
+    if (err instanceof BrokenCircuitError) {
+      const wait = Math.max(1, Math.ceil(this.opts.breaker.halfOpenAfterMs / 1000));
+      return new DependencyFailure(
+        'circuit-open',
+        this.target,
+        `${this.target} service is unavailable (circuit open)`,
+        wait,
+        err,
+      );
+    }
+    if (timedOut) {
+      return new DependencyFailure(
+        'timeout',
+        this.target,
+        `${this.target} service did not answer within ${this.opts.timeoutMs} ms`,
+        1,
+        err,
+      );
+    }
+    if (!isConnectionFailure(err)) return undefined;
+    // The code only: an error message would carry the internal address.
+    const code = (err as NodeJS.ErrnoException).code ?? 'connection failed';
+    return new DependencyFailure('unreachable', this.target, `${this.target} service is unreachable (${code})`, 1, err);
+  }
+
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.pool.close();
   }
 }

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import helmet from '@fastify/helmet';
 import { createService, type App } from '@shipshape/platform/service';
-import { redisUrl } from '@shipshape/platform/config';
+import { breakerOptions, redisUrl } from '@shipshape/platform/config';
 import type { Config } from './config.ts';
 import { TARGETS, type Target } from './proxy/public-routes.ts';
 import { rejectForbiddenPaths } from './proxy/path-guard.ts';
@@ -58,8 +58,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
           baseUrl: baseUrls[target],
           timeoutMs: config.UPSTREAM_TIMEOUT_MS,
           retries: config.UPSTREAM_RETRIES,
-          breakerThreshold: config.BREAKER_FAILURE_THRESHOLD,
-          halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
+          breaker: breakerOptions(config),
         },
         app.metrics,
         app.log,

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { App } from '@shipshape/platform/service';
-import { backoffMs } from '../src/proxy/upstream.ts';
+import { backoffMs } from '@shipshape/platform/http-client';
 import { startStub, type Stub } from './helpers/stub-upstream.ts';
 import { closedPortUrl, metric, startGateway } from './helpers/gateway.ts';
 
@@ -17,7 +17,7 @@ describe('deadlines and retries', () => {
     users = await startStub('users');
     app = await startGateway(
       { users },
-      { UPSTREAM_TIMEOUT_MS: '1500', UPSTREAM_RETRIES: '2', BREAKER_FAILURE_THRESHOLD: '50' },
+      { UPSTREAM_TIMEOUT_MS: '1500', UPSTREAM_RETRIES: '2', BREAKER_MIN_THROUGHPUT: '100000' },
     );
   });
   after(async () => {
@@ -129,7 +129,7 @@ describe('unreachable services and circuit breakers', () => {
     nowhere = await closedPortUrl();
     app = await startGateway(
       { users, products: nowhere },
-      { BREAKER_FAILURE_THRESHOLD: '3', BREAKER_HALF_OPEN_AFTER_MS: '600', UPSTREAM_RETRIES: '2' },
+      { BREAKER_MIN_THROUGHPUT: '3', BREAKER_HALF_OPEN_AFTER_MS: '600', UPSTREAM_RETRIES: '2' },
     );
   });
   after(async () => {
@@ -152,15 +152,15 @@ describe('unreachable services and circuit breakers', () => {
     assert.equal(
       await metric(app, 'circuit_breaker_state', { target: 'products' }),
       2,
-      'every attempt counts: three refusals open a breaker of threshold 3',
+      'every attempt counts: three refusals of three calls open a breaker that needs three calls',
     );
   });
 
   test('when a service fails repeatedly, then its breaker opens, answers 503 with Retry-After without calling it, and closes once it recovers', async () => {
     assert.equal(await metric(app, 'circuit_breaker_state', { target: 'users' }), 0);
-    users.answer(() => ({ status: 500, body: { boom: true } }));
+    users.answer(() => ({ status: 502, body: { boom: true } }));
     for (let i = 0; i < 3; i++)
-      assert.equal((await app.inject({ method: 'POST', url: '/users', payload: {} })).statusCode, 500);
+      assert.equal((await app.inject({ method: 'POST', url: '/users', payload: {} })).statusCode, 502);
     assert.equal(await metric(app, 'circuit_breaker_state', { target: 'users' }), 2, 'open');
     assert.equal(await metric(app, 'circuit_breaker_transitions_total', { target: 'users', state: 'open' }), 1);
 
@@ -194,7 +194,7 @@ describe('unreachable services and circuit breakers', () => {
       },
       headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
     }));
-    const gw = await startGateway({ users, orders }, { BREAKER_FAILURE_THRESHOLD: '3', UPSTREAM_RETRIES: '0' });
+    const gw = await startGateway({ users, orders }, { BREAKER_MIN_THROUGHPUT: '3', UPSTREAM_RETRIES: '0' });
     try {
       for (let i = 0; i < 6; i++) {
         const res = await gw.inject({
@@ -212,5 +212,15 @@ describe('unreachable services and circuit breakers', () => {
       await gw.close();
       await orders.close();
     }
+  });
+  test('when a service answers 500 to request after request, then every answer is relayed once and its breaker stays closed', async () => {
+    users.answer(() => ({ status: 500, body: { boom: true } }));
+    const calls = users.calls().length;
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await app.inject(`/users/${ID}`)).statusCode, 500);
+      assert.equal((await app.inject({ method: 'POST', url: '/users', payload: {} })).statusCode, 500);
+    }
+    assert.equal(users.calls().length, calls + 20, 'a 500 is about the request: never retried');
+    assert.equal(await metric(app, 'circuit_breaker_state', { target: 'users' }), 0);
   });
 });

@@ -242,7 +242,7 @@ describe('dependencies failing', () => {
       USERS_URL: usersProxy.url,
       PRODUCTS_URL: productsProxy.url,
       UPSTREAM_TIMEOUT_MS: '400',
-      BREAKER_FAILURE_THRESHOLD: '3',
+      BREAKER_MIN_THROUGHPUT: '3',
       BREAKER_HALF_OPEN_AFTER_MS: '500',
       RECONCILE_INTERVAL_MS: '200',
       RECONCILE_GRACE_MS: '1500',
@@ -284,11 +284,39 @@ describe('dependencies failing', () => {
     assert.equal(await stockOf(a.id), 4);
   });
 
+  test('when products answers 500 to one kind of request, then that request fails alone: no retry, the breaker stays closed', async () => {
+    const user = await newUser();
+    const good = await newProduct(50);
+    const bug = randomUUID();
+    let attempts = 0;
+    productsProxy.failWhen = (_url, body) => (body.includes(bug) ? (attempts++, 500) : undefined);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const res = await order(faulty, { userId: user.id, items: [{ productId: bug, quantity: 1 }] });
+        assert.equal(res.status, 500);
+        assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+      }
+      assert.equal(attempts, 10, 'one reservation attempt per order: a 500 is not retried');
+      const text = await (await fetch(`${faulty}/metrics`)).text();
+      assert.equal(metricValue(text, 'circuit_breaker_state', { target: 'products' }), 0);
+      const res = await order(faulty, { userId: user.id, items: [{ productId: good.id, quantity: 1 }] });
+      assert.equal(res.status, 201, res.text);
+    } finally {
+      productsProxy.failWhen = undefined;
+    }
+  });
+
   test('when products keeps failing, then the circuit opens and calls fail fast, then it closes again', async () => {
     const user = await newUser();
     const a = await newProduct(5);
-    productsProxy.failWith = 500;
-    for (let i = 0; i < 4; i++) await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] });
+    productsProxy.failWith = 502;
+    // The breaker opens once failures are the larger share of the calls in its window (earlier tests left successes).
+    const state = async () =>
+      metricValue(await (await fetch(`${faulty}/metrics`)).text(), 'circuit_breaker_state', { target: 'products' });
+    await waitFor('circuit to open', async () => {
+      await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] });
+      return (await state()) === 2;
+    });
     const before = productsProxy.requests;
     const t0 = Date.now();
     const res = await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] });
@@ -296,8 +324,7 @@ describe('dependencies failing', () => {
     assert.match(res.body.detail, /circuit open/);
     assert.equal(productsProxy.requests, before, 'an open circuit sends nothing upstream');
     assert.ok(Date.now() - t0 < 400);
-    const text = await (await fetch(`${faulty}/metrics`)).text();
-    assert.equal(metricValue(text, 'circuit_breaker_state', { target: 'products' }), 2);
+    assert.equal(await state(), 2);
     productsProxy.failWith = undefined;
     await waitFor(
       'circuit to close',

@@ -1,6 +1,8 @@
-// The two services orders depends on, behind clients with deadlines, retries and circuit breakers.
+// The two services orders depends on, behind the platform's service client (deadline, retries, circuit breaker).
+// Answers other than a dependency failure come back as they are; what orders makes of them is decided here.
 import { ServiceClient, type CallContext } from '@shipshape/platform/http-client';
 import type { App } from '@shipshape/platform/service';
+import { breakerOptions } from '@shipshape/platform/config';
 import {
   reservationPaths,
   type Reservation,
@@ -22,15 +24,11 @@ export class Dependencies {
     const common = {
       timeoutMs: c.UPSTREAM_TIMEOUT_MS,
       retries: c.UPSTREAM_RETRIES,
-      breakerThreshold: c.BREAKER_FAILURE_THRESHOLD,
-      halfOpenAfterMs: c.BREAKER_HALF_OPEN_AFTER_MS,
+      breaker: breakerOptions(c),
     };
-    this.users = new ServiceClient({ target: 'users', baseUrl: c.USERS_URL, ...common }, app.metrics, app.tracing);
-    this.products = new ServiceClient(
-      { target: 'products', baseUrl: c.PRODUCTS_URL, ...common },
-      app.metrics,
-      app.tracing,
-    );
+    const deps = { tracing: app.tracing, log: app.log };
+    this.users = new ServiceClient({ target: 'users', baseUrl: c.USERS_URL, ...common }, app.metrics, deps);
+    this.products = new ServiceClient({ target: 'products', baseUrl: c.PRODUCTS_URL, ...common }, app.metrics, deps);
     app.addHook('onClose', async () => {
       await Promise.all([this.users.close(), this.products.close()]);
     });

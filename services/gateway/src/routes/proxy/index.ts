@@ -10,7 +10,8 @@ import type { App } from '@shipshape/platform/service';
 import { Problem } from '@shipshape/platform/errors';
 import { IdParams } from '@shipshape/platform/schemas';
 import { PUBLIC_ROUTES, TARGETS, type Target } from '../../proxy/public-routes.ts';
-import { UpstreamFailure, type Upstream } from '../../proxy/upstream.ts';
+import { DependencyFailure } from '@shipshape/platform/http-client';
+import type { Upstream } from '../../proxy/upstream.ts';
 
 export interface ProxyRoutesOptions {
   upstreams: Record<Target, Upstream>;
@@ -48,7 +49,7 @@ function upstreamPath(template: string, params: unknown): string {
 
 function problemFor(error: Error, upstream: Upstream): Problem {
   const failure =
-    error instanceof UpstreamFailure ? error : error.cause instanceof UpstreamFailure ? error.cause : undefined;
+    error instanceof DependencyFailure ? error : error.cause instanceof DependencyFailure ? error.cause : undefined;
   if (failure?.kind === 'timeout') {
     return new Problem(504, 'upstream-timeout', 'Gateway Timeout', failure.message, { dependency: upstream.target });
   }
