@@ -1,6 +1,6 @@
 // Runs Helm on the chart: lint --strict and template, and parses what template renders into plain objects.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ensureHelm, repoRoot } from './setup-helm.ts';
@@ -28,60 +28,30 @@ export interface ValueSet {
   set?: string[];
 }
 
-/** The value sets every check runs on: the three the issue names, prod with Terraform's layer, and two that turn on
- * the alternatives. */
+/** Where the chart's test value sets live (chart-testing's `ci/`): `<name>-values.yaml`, each starting with a
+ * `# layered on: <files>` line naming the environment files (relative to the chart) it goes on top of. */
+export const CI_DIR = join(chartDir, 'ci');
+
+function ciValueSets(): ValueSet[] {
+  return readdirSync(CI_DIR)
+    .filter((f) => f.endsWith('-values.yaml'))
+    .sort()
+    .map((f) => {
+      const base =
+        /^# layered on: (.+)$/m
+          .exec(readFileSync(join(CI_DIR, f), 'utf8'))?.[1]
+          ?.trim()
+          .split(/\s+/) ?? [];
+      return { name: f.replace(/-values\.yaml$/, ''), files: [...base, `ci/${f}`] };
+    });
+}
+
+/** The value sets every check runs on: the chart's defaults, the two environment files, and each ci/ set. */
 export const VALUE_SETS: ValueSet[] = [
   { name: 'default', files: [] },
   { name: 'dev', files: ['values-dev.yaml'] },
   { name: 'prod', files: ['values-prod.yaml'] },
-  { name: 'prod-terraform', files: ['values-prod.yaml', join(repoRoot, 'tools/check-chart/fixtures/values-aws.yaml')] },
-  {
-    name: 'prod-gateway-api-loki',
-    files: ['values-prod.yaml'],
-    set: [
-      'ingress.enabled=false',
-      'httpRoute.enabled=true',
-      'httpRoute.parentRefs[0].name=public',
-      'httpRoute.parentRefs[0].namespace=gateway-system',
-      'httpRoute.hostnames[0]=shop.example.com',
-      'networkPolicy.ingressFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=gateway-system',
-      'logging.shipper=alloy-loki',
-      'tracing.otlpEndpoint=http://otel-collector.observability:4318',
-      'tracing.selectors[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=observability',
-      'seed.enabled=true',
-    ],
-  },
-  {
-    // A release under analysis: canary Deployments of two services beside the stable ones (deploy.yml sets these).
-    name: 'prod-canary',
-    files: ['values-prod.yaml', join(repoRoot, 'tools/check-chart/fixtures/values-aws.yaml')],
-    set: [
-      'canary.enabled=true',
-      `canary.services.products.digest=sha256:${'0123456789abcdef'.repeat(4)}`,
-      'canary.services.gateway.tag=4f2a9c1',
-    ],
-  },
-  {
-    name: 'dev-dynamodb-local',
-    files: ['values-dev.yaml'],
-    set: ['orders.store=dynamodb', 'products.store=dynamodb', 'dynamodb.local.enabled=true'],
-  },
-  {
-    name: 'prod-terraform-dynamodb',
-    files: ['values-prod.yaml', join(repoRoot, 'tools/check-chart/fixtures/values-aws.yaml')],
-    set: ['orders.store=dynamodb', 'products.store=dynamodb', 'dynamodb.tables.orders=shipshape-prod-orders'],
-  },
-  {
-    name: 'dev-nginx-path',
-    files: ['values-dev.yaml'],
-    set: [
-      'ingress.enabled=true',
-      'ingress.className=nginx',
-      'ingress.routing=path',
-      'ingress.path=/shop',
-      'gateway.autoscaling.enabled=true',
-    ],
-  },
+  ...ciValueSets(),
 ];
 
 export interface HelmResult {

@@ -1,14 +1,10 @@
-// Markdown tables with padded columns, as the formatter leaves them, and generated sections between markers.
+// Markdown tables and generated sections between markers, for the docs generators.
 import { readFileSync } from 'node:fs';
 
-/** Display width: emoji such as 🔒 take two columns. */
-const width = (s: string) => [...s].reduce((n, ch) => n + ((ch.codePointAt(0) ?? 0) > 0xffff ? 2 : 1), 0);
-
+/** Unpadded, so that a change to one row is a one-line diff and parallel changes to a table merge. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(3, width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c))).join(' | ')} |`;
-  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
 /** The file with the text between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
