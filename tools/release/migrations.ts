@@ -66,13 +66,42 @@ function statements(sql: string): string[] {
     .filter(Boolean);
 }
 
+const CHECK_IN_LIST = /\bADD\s+CONSTRAINT\s+(\w+)\s+CHECK\s*\(\s*\w+\s+IN\s*\(([^)]*)\)\s*\)/gi;
+const DROPPED_CONSTRAINT = /\bDROP\s+CONSTRAINT\s+(?:IF\s+EXISTS\s+)?(\w+)/i;
+
+function checkLists(sql: string): Map<string, Set<string>> {
+  const lists = new Map<string, Set<string>>();
+  for (const [, name = '', values = ''] of sql.matchAll(CHECK_IN_LIST))
+    lists.set(name.toLowerCase(), new Set(values.split(',').map((v) => v.trim())));
+  return lists;
+}
+
+/**
+ * CHECK (column IN (...)) constraints that the Up part drops and adds again with every value its Down part restores,
+ * and more: widening the allowed values keeps every write of the previous version valid, so it is an expansion.
+ */
+function widenedChecks(sql: string): Set<string> {
+  const [up = '', down = ''] = sql.split(/^--\s*Down Migration\b/im);
+  const before = checkLists(down);
+  const widened = new Set<string>();
+  for (const [name, after] of checkLists(up)) {
+    const old = before.get(name);
+    if (old && [...old].every((v) => after.has(v))) widened.add(name);
+  }
+  return widened;
+}
+
 /** Contracting statements in one migration's text (none when it carries the contract marker). */
 export function contractions(file: string, sql: string): Finding[] {
   if (CONTRACT_MARKER.test(sql)) return [];
+  const widened = widenedChecks(sql);
   const found: Finding[] = [];
-  for (const statement of statements(sql))
+  for (const statement of statements(sql)) {
+    const dropped = DROPPED_CONSTRAINT.exec(statement)?.[1]?.toLowerCase();
+    if (dropped && widened.has(dropped)) continue;
     for (const rule of RULES)
       if (rule.pattern.test(statement)) found.push({ file, rule: rule.name, statement, why: rule.why });
+  }
   return found;
 }
 

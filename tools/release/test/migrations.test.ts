@@ -23,6 +23,28 @@ describe('expand-only migrations', () => {
     );
   });
 
+  test('when a CHECK (x IN (...)) is dropped and added again with every value its Down part restores, then it is an expansion', () => {
+    const widen = (up: string, down: string) =>
+      contractions(
+        'x.sql',
+        [
+          '-- Up Migration',
+          'ALTER TABLE s.t DROP CONSTRAINT t_status_check;',
+          `ALTER TABLE s.t ADD CONSTRAINT t_status_check CHECK (status IN (${up}));`,
+          '-- Down Migration',
+          'ALTER TABLE s.t DROP CONSTRAINT t_status_check;',
+          `ALTER TABLE s.t ADD CONSTRAINT t_status_check CHECK (status IN (${down}));`,
+        ].join('\n'),
+      ).map((f) => f.rule);
+    assert.deepEqual(widen(`'a', 'b', 'c'`, `'a', 'b'`), []);
+    assert.deepEqual(widen(`'a'`, `'a', 'b'`), ['drop'], 'narrowing the values is a contraction');
+    assert.deepEqual(
+      rulesOf('ALTER TABLE s.t DROP CONSTRAINT t_status_check'),
+      ['drop'],
+      'dropped without a wider one',
+    );
+  });
+
   test('when a migration drops, renames, retypes or tightens, then each is found', () => {
     assert.deepEqual(rulesOf('DROP TABLE s.t'), ['drop']);
     assert.deepEqual(rulesOf('ALTER TABLE s.t DROP COLUMN note'), ['drop']);
