@@ -100,6 +100,18 @@ describe('what the chart renders', () => {
       );
     assert.ok(deployments.some((o) => o.metadata.name === 'shipshape-gateway-canary'));
     assert.ok(!deployments.some((o) => /-(users|orders)-canary$/.test(o.metadata.name)), 'only the listed services');
+    const migrate = workloads(objects).find((w) => w.component === 'migrate-products');
+    assert.equal(
+      migrate?.spec.containers[0]?.image,
+      c?.spec.containers[0]?.image,
+      "the new version's migrations run first",
+    );
+    const migrateUsers = workloads(objects).find((w) => w.component === 'migrate-users');
+    assert.doesNotMatch(
+      migrateUsers?.spec.containers[0]?.image ?? '',
+      /@sha256/,
+      'a service without canary keeps its image',
+    );
     const monitor = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'shipshape-products');
     assert.deepEqual((monitor?.spec as { podTargetLabels?: string[] }).podTargetLabels, ['track']);
 

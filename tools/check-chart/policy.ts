@@ -729,13 +729,15 @@ export const RULES: Rule[] = [
   ),
   rule(
     'job-image',
-    'Migration and seed Jobs run in the image of the service they serve, with the same restricted security context.',
-    ['issue 4'],
+    "Migration and seed Jobs run in the image of the service they serve, with the same restricted security context; a migration of a service with a canary runs in the canary's image (the new version's migrations come first).",
+    ['issue 4', 'issue 9'],
     (objects, emit) => {
       const all = workloads(objects);
       for (const w of all.filter((x) => x.owner.kind === 'Job')) {
         const service = serviceOf(w);
-        const deployment = all.find((x) => x.owner.kind === 'Deployment' && x.component === service);
+        const ofService = all.filter((x) => x.owner.kind === 'Deployment' && x.component === service);
+        const canary = w.component.startsWith('migrate-') ? ofService.find(isCanary) : undefined;
+        const deployment = canary ?? ofService.find((x) => !isCanary(x));
         if (!service || !deployment) {
           emit(w.ref, 'serves no service of the release');
           continue;

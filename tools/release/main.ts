@@ -4,10 +4,11 @@
 //   migrations check that the migrations added since a release are expand-only
 import { parseArgs } from 'node:util';
 import { AnalysisError, loadAnalysis } from './analysis.ts';
+import type { Phase } from './decide.ts';
 import { appendSummary, runGate, summaryMarkdown } from './gate.ts';
 
 const USAGE = `usage:
-  npm run release -- analyze --prometheus <url> --service <name> [--profile <name>] [--summary <file>]
+  npm run release -- analyze --prometheus <url> --service <name> [--service <name>…] [--profile <name>] [--summary <file>]
   npm run release -- rehearse [--outcome good|errors|latency|all] [--port <base>] [--profile rehearsal]
   npm run release -- migrations [--since <git ref>]`;
 
@@ -18,20 +19,38 @@ async function analyze(argv: string[]): Promise<number> {
     args: argv,
     options: {
       prometheus: { type: 'string' },
-      service: { type: 'string' },
+      service: { type: 'string', multiple: true },
       profile: { type: 'string' },
       summary: { type: 'string', default: process.env.GITHUB_STEP_SUMMARY },
     },
   });
-  if (!values.prometheus || !values.service) {
+  const services = values.service ?? [];
+  if (!values.prometheus || services.length === 0) {
     console.error(USAGE);
     return EXIT.usage;
   }
   const analysis = loadAnalysis(values.profile);
-  const result = await runGate({ analysis, prometheusUrl: values.prometheus, service: values.service });
-  const action = result.phase === 'Successful' ? 'promote' : 'roll back';
-  appendSummary(values.summary, summaryMarkdown(values.service, result, action));
-  return EXIT[result.phase];
+  const prometheusUrl = values.prometheus;
+  // Every service released together is judged at once; the release passes only if each of them does.
+  const results = await Promise.all(
+    services.map((service) =>
+      runGate({
+        analysis,
+        prometheusUrl,
+        service,
+        print: (line) => console.log(services.length > 1 ? `[${service}] ${line}` : line),
+      }),
+    ),
+  );
+  const phase: Phase = results.some((r) => r.phase === 'Failed')
+    ? 'Failed'
+    : results.some((r) => r.phase === 'Inconclusive')
+      ? 'Inconclusive'
+      : 'Successful';
+  const action = phase === 'Successful' ? 'promote' : 'roll back';
+  for (const [i, r] of results.entries()) appendSummary(values.summary, summaryMarkdown(services[i] ?? '', r, action));
+  console.log(`release verdict: ${phase} → ${action}`);
+  return EXIT[phase];
 }
 
 async function main(): Promise<number> {

@@ -12,12 +12,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { startPrometheus, type Prometheus } from '../check-observability/lib/prometheus.ts';
 import { startServiceProcess, type ServiceProcess } from '../check-observability/lib/service-process.ts';
+import { metricsAddress } from '../dev/services.ts';
 import { startStack, type Stack } from '../dev/stack.ts';
 import { durationMs, loadAnalysis, type Analysis } from './analysis.ts';
 import type { Phase } from './decide.ts';
 import { runGate, type GateResult } from './gate.ts';
 import { startSplitter, type Splitter, type Track, type TrackCounts } from './splitter.ts';
-import { metricsTarget } from './targets.ts';
 
 /** The versions a rehearsal can deploy: a good one, and bad ones made with the products service's fault flags. */
 export const OUTCOMES = {
@@ -62,10 +62,7 @@ const PRODUCTS = 'products';
 function productTargets(dir: string) {
   const file = join(dir, 'products-targets.json');
   const set = (targets: { url: string; track: Track }[]) => {
-    const groups = targets.map((t) => {
-      const m = metricsTarget(t.url);
-      return { targets: [m.address], labels: { track: t.track, __metrics_path__: m.path } };
-    });
+    const groups = targets.map((t) => ({ targets: [metricsAddress(t.url)], labels: { track: t.track } }));
     writeFileSync(`${file}.tmp`, JSON.stringify(groups));
     renameSync(`${file}.tmp`, file);
   };

@@ -41,5 +41,9 @@ for (const bin of ['redis-server']) {
     failed = true;
   }
 }
+if (spawnSync('shellcheck', ['--version']).error) {
+  console.error('✗ shellcheck is not installed; the workflow checks run it. Install it (apt-get install shellcheck).');
+  failed = true;
+}
 if (failed) process.exit(1);
 console.log('preflight: PostgreSQL and Redis reachable');
