@@ -1,6 +1,6 @@
 // The rehearsal's traffic split: a small HTTP proxy in front of one service that sends a share of the requests to a
 // canary and the rest to the stable version, and counts what each answered. It plays the part the Kubernetes Service
-// plays for the chart's canary Deployment (docs/decisions/0003-canary-without-a-mesh.md).
+// plays for the chart's canary Deployment (docs/decisions/0004-canary-without-a-mesh.md).
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
