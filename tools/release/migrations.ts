@@ -105,7 +105,8 @@ export function contractions(file: string, sql: string): Finding[] {
   return found;
 }
 
-const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 /** The last release tag reachable from HEAD, or undefined before the first release. */
 export function lastRelease(): string | undefined {
