@@ -1,4 +1,6 @@
 -- Up Migration
+-- contract: nothing the previous release uses; its status CHECK is replaced by a wider one that still admits every
+-- value the previous release writes.
 -- A cancel whose stock could not be returned at once stays `cancelling` until the reconciler returns it.
 ALTER TABLE orders.orders DROP CONSTRAINT orders_status_check;
 ALTER TABLE orders.orders ADD CONSTRAINT orders_status_check CHECK (status IN ('confirmed', 'cancelling', 'cancelled'));

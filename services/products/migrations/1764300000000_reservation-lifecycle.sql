@@ -1,4 +1,6 @@
 -- Up Migration
+-- contract: nothing the previous release uses; its status CHECK is replaced by a wider one that still admits every
+-- value the previous release writes.
 -- A reservation's life ends explicitly: committed with its order, or released. Only `reserved` rows are unresolved,
 -- and the reconciler reads them through this partial index however many committed ones accumulate.
 ALTER TABLE catalog.reservations DROP CONSTRAINT reservations_status_check;
