@@ -88,6 +88,84 @@ function valid(s: Schema): fc.Arbitrary<unknown> {
   }
 }
 
+/** Other spellings of a real id: upper case, `urn:uuid:`, braces. */
+const idSpelling = fc
+  .tuple(fc.oneof(fc.constantFrom(...knownIds), fc.uuid()), fc.constantFrom('upper', 'urn', 'urn-upper', 'braces'))
+  .map(([id, how]) =>
+    how === 'upper'
+      ? id.toUpperCase()
+      : how === 'urn'
+        ? `urn:uuid:${id}`
+        : how === 'braces'
+          ? `{${id}}`
+          : `URN:UUID:${id}`,
+  );
+/** Numbers at and beyond the edges, as a query or a JSON string carries them. */
+const numericExtreme = fc.constantFrom(
+  'Infinity',
+  '-Infinity',
+  '1e400',
+  '-1e400',
+  'NaN',
+  '-0',
+  '1e-400',
+  '9007199254740993',
+  '0x10',
+  '1_000',
+);
+/** Strings PostgreSQL refuses or would silently change: NUL, other control characters, lone surrogates. */
+const nastyString = fc.oneof(
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\u0001',
+    '\u0007bell',
+    '\u001b[31m',
+    '\u007f',
+    '\ud800',
+    'x\udfffy',
+    '\udc00\ud800',
+  ),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+);
+/** Tampered cursors: well-formed base64url of impossible dates, out-of-range years, odd ids, extra parts. */
+const mutatedCursor = fc
+  .tuple(
+    fc.oneof(
+      fc.constantFrom(
+        '2024-02-30T00:00:00.000Z',
+        '2024-02-31T25:61:61.000Z',
+        '+275760-09-13T00:00:00.000Z',
+        '-271821-04-20T00:00:00.000Z',
+        '0000-00-00T00:00:00.000Z',
+        '99999-01-01',
+        '1970-01-01',
+        'yesterday',
+        '',
+      ),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    ),
+    fc.oneof(fc.uuid(), idSpelling, fc.constantFrom('', '-'.repeat(36), 'z'.repeat(36), "'; DROP TABLE x; --")),
+    fc.constantFrom('', '|extra', '|'),
+  )
+  .map(([time, id, tail]) => Buffer.from(`${time}|${id}${tail}`, 'utf8').toString('base64url'));
+/** Percent-encodes every UTF-16 unit, lone surrogates included (as WTF-8), which encodeURIComponent refuses. */
+function encodeAny(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const code = ch.charCodeAt(0);
+    if (ch.length === 1 && code >= 0xd800 && code <= 0xdfff) {
+      out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
+    } else out += encodeURIComponent(ch);
+  }
+  return out;
+}
+
+/** Nested far deeper than any document of this API. */
+const deepJson = (depth: number) => `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
 /** Anything at all, or a valid value with one field broken: the inputs a careless or hostile client sends. */
 function hostile(s: Schema): fc.Arbitrary<unknown> {
   const weird = fc.oneof(
@@ -110,6 +188,9 @@ function hostile(s: Schema): fc.Arbitrary<unknown> {
       '../../etc/passwd',
       '🚢'.repeat(100),
     ),
+    idSpelling,
+    numericExtreme,
+    nastyString,
   );
   if ((Array.isArray(s.type) ? s.type[0] : s.type) !== 'object' || !s.properties) return fc.oneof(valid(s), weird);
   const keys = Object.keys(s.properties);
@@ -143,12 +224,19 @@ test('when every documented operation gets generated hostile input, then no resp
             Object.fromEntries(
               params
                 .filter((p) => p.in === 'path')
-                .map((p) => [p.name, fc.oneof(valid(p.schema), fc.string({ maxLength: 60 }))]),
+                .map((p) => [p.name, fc.oneof(valid(p.schema), fc.string({ maxLength: 60 }), idSpelling, nastyString)]),
             ),
           ),
           query: fc.dictionary(
             fc.constantFrom(...params.filter((p) => p.in === 'query').map((p) => p.name), 'zzz'),
-            fc.oneof(fc.string({ maxLength: 40 }), fc.integer().map(String)),
+            fc.oneof(
+              fc.string({ maxLength: 40 }),
+              fc.integer().map(String),
+              numericExtreme,
+              mutatedCursor,
+              idSpelling,
+              nastyString,
+            ),
             { maxKeys: 3 },
           ),
           key: fc.oneof(
@@ -159,22 +247,32 @@ test('when every documented operation gets generated hostile input, then no resp
           admin: fc.boolean(),
           rawBody: fc.oneof(
             fc.constant(undefined),
-            fc.constantFrom('{', '{"a":', '[]', 'null', '"x"', '{"userId": 1e999}'),
+            fc.constantFrom('{', '{"a":', '[]', 'null', '"x"', '{"userId": 1e999}', '{"stock": 1e400}', deepJson(5000)),
+          ),
+          contentType: fc.constantFrom(
+            'application/json',
+            'application/json',
+            'application/json;',
+            'application/json; charset',
+            'application/json; charset=utf-8; =',
+            'application/json; charset="unterminated',
           ),
         });
         await fc.assert(
           fc.asyncProperty(arb, async (input) => {
             const url = new URL(
-              base + path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(String(input.path[n] ?? 'x'))),
+              base + path.replace(/\{(\w+)\}/g, (_, n: string) => encodeAny(String(input.path[n] ?? 'x'))),
             );
-            for (const [k, v] of Object.entries(input.query)) url.searchParams.set(k, v);
+            url.search = Object.entries(input.query)
+              .map(([k, v]) => `${encodeAny(k)}=${encodeAny(v)}`)
+              .join('&');
             const headers: Record<string, string> = {};
             if (input.admin) headers.authorization = `Bearer ${adminToken()}`;
             if (input.key) headers['idempotency-key'] = input.key;
             let body: string | undefined;
             if (method !== 'get' && method !== 'delete') {
               body = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body));
-              if (body !== undefined) headers['content-type'] = 'application/json';
+              if (body !== undefined) headers['content-type'] = input.contentType;
             }
             const res = await fetch(url, { method: method.toUpperCase(), headers, body });
             const text = await res.text();

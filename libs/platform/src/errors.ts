@@ -57,6 +57,14 @@ export const unavailable = (detail: string, retryAfterSeconds = 1, extra: Record
     'retry-after': String(retryAfterSeconds),
   });
 
+const MAX_ECHO = 200;
+
+/** The request path (no query), cut short: a problem never echoes a long URL back. */
+export function instanceOf(reply: FastifyReply): string {
+  const path = (reply.request.url ?? '').split('?')[0] ?? '';
+  return path.length > MAX_ECHO ? `${path.slice(0, MAX_ECHO)}…` : path;
+}
+
 export function sendProblem(
   reply: FastifyReply,
   status: number,
@@ -65,7 +73,7 @@ export function sendProblem(
   detail: string,
   extra: Record<string, unknown> = {},
 ) {
-  const body: ProblemBody = { type: PROBLEM_BASE + code, title, status, detail, instance: reply.request.url, ...extra };
+  const body: ProblemBody = { type: PROBLEM_BASE + code, title, status, detail, instance: instanceOf(reply), ...extra };
   return reply.code(status).type('application/problem+json').send(body);
 }
 
@@ -89,7 +97,7 @@ export { isUnavailableError } from './db-errors.ts';
 export default fp(
   async function problemPlugin(app: FastifyInstance) {
     app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-      sendProblem(reply, 404, 'not-found', 'Not Found', `no route for ${request.method} ${request.url.split('?')[0]}`),
+      sendProblem(reply, 404, 'not-found', 'Not Found', `no route for ${request.method} ${instanceOf(reply)}`),
     );
     app.setErrorHandler((err: FastifyError | Problem, request: FastifyRequest, reply: FastifyReply) => {
       if (err instanceof Problem) {
@@ -132,19 +140,23 @@ export default fp(
         const code =
           status === 413
             ? 'payload-too-large'
-            : status === 415
-              ? 'unsupported-media-type'
-              : status === 429
-                ? 'too-many-requests'
-                : 'bad-request';
+            : status === 408
+              ? 'request-timeout'
+              : status === 415
+                ? 'unsupported-media-type'
+                : status === 429
+                  ? 'too-many-requests'
+                  : 'bad-request';
         const title =
           status === 413
             ? 'Content Too Large'
-            : status === 415
-              ? 'Unsupported Media Type'
-              : status === 429
-                ? 'Too Many Requests'
-                : 'Bad Request';
+            : status === 408
+              ? 'Request Timeout'
+              : status === 415
+                ? 'Unsupported Media Type'
+                : status === 429
+                  ? 'Too Many Requests'
+                  : 'Bad Request';
         return sendProblem(reply, status, code, title, err.message);
       }
       request.log.error({ err }, 'unhandled error');

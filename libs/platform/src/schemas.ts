@@ -2,7 +2,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Problem } from './errors.ts';
 
-export const Uuid = Type.String({ format: 'uuid', description: 'A UUID.' });
+/** Canonical spelling only (lower case, no `urn:uuid:`), so one id has one spelling everywhere. */
+export const Uuid = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'A UUID in lower case.',
+});
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export const PageQuery = {
@@ -42,15 +47,25 @@ export function encodeCursor(p: KeysetPosition): string {
   return Buffer.from(`${p.createdAt}|${p.id}`, 'utf8').toString('base64url');
 }
 
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A position this API could have issued: a real instant in ISO form (it round-trips) and a canonical UUID. */
+function isPosition(createdAt: string | undefined, id: string | undefined, rest: string[]): boolean {
+  if (!createdAt || !id || rest.length > 0 || !CURSOR_TIME.test(createdAt) || !CANONICAL_UUID.test(id)) return false;
+  const time = new Date(createdAt);
+  return !Number.isNaN(time.getTime()) && time.toISOString() === createdAt;
+}
+
 export function decodeCursor(cursor: string | undefined, field = 'querystring.cursor'): KeysetPosition | undefined {
   if (cursor === undefined) return undefined;
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const [createdAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!isPosition(createdAt, id, rest)) {
     throw new Problem(400, 'validation-error', 'Bad Request', `${field.split('.').pop()} is not valid`, {
       errors: [{ field, message: 'is not a cursor this API issued' }],
     });
   }
-  return { createdAt, id };
+  return { createdAt: createdAt as string, id: id as string };
 }
 
 export type PageOf<T> = { items: T[]; nextCursor: string | null };

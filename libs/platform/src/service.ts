@@ -12,6 +12,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import problems from './errors.ts';
+import { badInputProblem } from './input-guard.ts';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.ts';
 import metricsPlugin, { Metrics } from './metrics.ts';
 import tracingPlugin, { QUIET_PATHS, Tracing, requestLogger, type TracingSettings } from './tracing.ts';
 import healthPlugin, { Health } from './health.ts';
@@ -73,6 +75,8 @@ export async function createService(o: ServiceOptions): Promise<App> {
     // A hop count is valid at runtime; Fastify's types only list boolean and string forms.
     trustProxy: (o.trustProxy ?? false) as boolean | string,
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
@@ -90,6 +94,9 @@ export async function createService(o: ServiceOptions): Promise<App> {
     // the shutdown began would otherwise hold the server open for the whole keep-alive timeout.
     if (app.health.isDraining()) reply.header('connection', 'close');
     done();
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    done(badInputProblem(request));
   });
   app.addHook('onSend', (_request, reply, _payload, done) => {
     if (app.health.isDraining()) reply.header('connection', 'close');

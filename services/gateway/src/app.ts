@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import { TARGETS, type Target } from './proxy/public-routes.ts';
 import { rejectForbiddenPaths } from './proxy/path-guard.ts';
 import { Upstream } from './proxy/upstream.ts';
+import { relayJsonBodies } from './proxy/json-body.ts';
 import rateLimit from './rate-limit.ts';
 import rootRoutes, { GatewayInfo } from './routes/root/index.ts';
 import proxyRoutes from './routes/proxy/index.ts';
@@ -36,6 +37,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     ...opts,
   });
   app.addHook('onRequest', rejectForbiddenPaths);
+  relayJsonBodies(app, config.BODY_LIMIT_BYTES);
   await app.register(helmet, { global: true });
   await app.register(rateLimit, {
     max: config.RATE_LIMIT_MAX,

@@ -174,7 +174,11 @@ describe('placing orders', () => {
       Array.from({ length: K }, () => order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] })),
     );
     const statuses = results.map((r) => r.status);
-    assert.equal(statuses.filter((s) => s === 201).length, S, statuses.join(','));
+    assert.equal(
+      statuses.filter((s) => s === 201).length,
+      S,
+      `${statuses.join(',')} ${results.find((r) => r.status >= 500)?.text ?? ''}`,
+    );
     assert.equal(statuses.filter((s) => s === 409).length, K - S);
     assert.equal(await stockOf(a.id), 0);
     const stored = await db.query(`SELECT count(*)::int AS n FROM orders.order_items WHERE product_id = $1`, [a.id]);

@@ -12,6 +12,7 @@ import { IdParams } from '@shipshape/platform/schemas';
 import { PUBLIC_ROUTES, TARGETS, type Target } from '../../proxy/public-routes.ts';
 import { DependencyFailure } from '@shipshape/platform/http-client';
 import type { Upstream } from '../../proxy/upstream.ts';
+import { checkedJson } from '../../proxy/json-body.ts';
 
 export interface ProxyRoutesOptions {
   upstreams: Record<Target, Upstream>;
@@ -104,6 +105,10 @@ export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOp
       'url.path': path,
     });
     return reply.from(path, {
+      // JSON arrives as checked text (proxy/json-body.ts) and leaves as received.
+      ...(checkedJson.has(request) && typeof request.body === 'string'
+        ? { body: request.body, contentType: 'application/json' }
+        : {}),
       rewriteRequestHeaders: (_req, headers) => forwardHeaders(request, headers, span),
       rewriteHeaders: stripHopByHop,
       onResponse: (_req, rep, res) => {
