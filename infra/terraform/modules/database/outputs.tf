@@ -37,3 +37,8 @@ output "security_group_id" {
   description = "Security group of the cluster."
   value       = aws_security_group.this.id
 }
+
+output "cluster_arn" {
+  description = "Cluster ARN, for the failover experiment of the game days (modules/fis)."
+  value       = aws_rds_cluster.this.arn
+}

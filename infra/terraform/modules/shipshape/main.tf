@@ -194,3 +194,21 @@ module "ecs" {
     }
   }
 }
+
+# Game days on AWS: FIS experiment templates, off unless the profile turns them on (docs/gameday.md).
+module "fis" {
+  source = "../fis"
+  count  = var.profile.game_days.enabled ? 1 : 0
+
+  name                 = local.name
+  database_cluster_arn = module.database.cluster_arn
+  log_group_names = setunion(
+    local.eks ? [module.observability.application_log_group_name] : [],
+    local.ecs ? values(module.ecs[0].log_group_names) : [],
+  )
+  kms_key_arn        = module.observability.kms_key_arn
+  log_retention_days = var.profile.log_retention_days
+  eks                = local.eks ? { cluster_arn = module.eks[0].cluster_arn } : null
+  ecs                = local.ecs ? { cluster_name = module.ecs[0].cluster_name } : null
+  stop_condition     = { error_lines_per_minute = var.profile.game_days.error_lines_per_minute }
+}

@@ -79,3 +79,8 @@ output "dynamodb_tables" {
   description = "DynamoDB table per service (DYNAMODB_TABLE when its store is dynamodb)."
   value       = { orders = module.dynamodb.table_names["orders"], products = module.dynamodb.table_names["catalog"] }
 }
+
+output "game_day_experiment_template_ids" {
+  description = "FIS experiment template id per game-day scenario (empty unless profile.game_days.enabled)."
+  value       = one(module.fis[*].experiment_template_ids)
+}

@@ -52,6 +52,11 @@ variable "profile" {
       orders   = optional(string, "postgres")
       products = optional(string, "postgres")
     }), {})
+    # Game days: AWS FIS experiment templates (modules/fis). Off unless an environment turns them on.
+    game_days = optional(object({
+      enabled                = optional(bool, false)
+      error_lines_per_minute = optional(number, 50)
+    }), {})
 
     log_retention_days          = optional(number, 90)
     deletion_protection         = optional(bool, true)
@@ -68,11 +73,17 @@ variable "profile" {
     ALB serves HTTPS only. platforms: run on EKS (the chart), on ECS with EC2 (modules/ecs), or both. ecs: the
     instances behind its capacity provider, tasks per service, and the CIDRs plain HTTP is served to when there is
     no certificate. stores: postgres or dynamodb for orders and products (users always use PostgreSQL).
+    game_days: AWS FIS experiment templates for the game-day scenarios, with the error-line rate that stops them.
   EOT
 
   validation {
     condition     = var.profile.platforms.eks || var.profile.platforms.ecs
     error_message = "profile.platforms must turn on eks, ecs or both; with neither nothing would run the services."
+  }
+
+  validation {
+    condition     = !var.profile.game_days.enabled || var.profile.database.instances >= 2
+    error_message = "profile.game_days.enabled needs profile.database.instances >= 2: the Aurora failover experiment needs a reader to fail over to."
   }
 
   validation {
