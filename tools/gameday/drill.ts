@@ -158,7 +158,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
     const restored = await restore(scenario.restore, sys, active);
     result.restoredAt = mark(`restored: ${restored.notes.join('; ')}`);
     active = undefined;
-    const recoveredAt = await waitRecovered(probe, result.restoreAt, scenario.verify, faultAt);
+    const recoveredAt = await waitRecovered(probe, result.restoredAt, scenario.verify, faultAt);
     if (recoveredAt === undefined) {
       result.problems.push(`the SLIs did not recover within ${scenario.verify.recoverWithinSeconds} s of the restore`);
       mark('the SLIs did not recover');
@@ -348,7 +348,7 @@ async function diagnostic(
   return { command: shown, output: out.output.trim().slice(0, 4000).replace(sys.password, '***') };
 }
 
-/** The start of the first run of `stableSeconds` of good probes after the restore, or undefined after the deadline. */
+/** When the probes succeed again after the restore (for `stableSeconds` in a row), or undefined after the deadline. */
 async function waitRecovered(
   probe: Probe,
   restoreAt: number,
@@ -361,7 +361,7 @@ async function waitRecovered(
     const now = Date.now();
     const from = now - 500 - stable;
     if (from >= restoreAt && allGood(probe.samples, from, now - 500)) {
-      // Recovered when the last failure after the fault ended (or at the restore, if nothing failed after it).
+      // Recovered when the last failure after the fault ended, and not before the restore was done.
       const ends = probe.samples.filter((s) => s.at >= faultAt && !isGood(s)).map((s) => s.at + s.ms);
       return Math.max(restoreAt, ...ends);
     }

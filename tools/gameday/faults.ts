@@ -153,10 +153,16 @@ export async function injectFault(fault: Fault, sys: DrillSystem): Promise<Activ
         USERS_URL: sys.stack.urls.users,
         ...fault.env,
       });
+      // As a rollout does: the new replica joins once it reports ready (its readiness cannot see the wrong URL), and
+      // something keeps asking it, as a kubelet would (readiness is evaluated only when asked).
+      const ready = async () =>
+        (await fetch(`${canary.url}/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined))?.status;
+      for (let i = 0; i < 40 && (await ready()) !== 200; i++) await sleep(250);
+      const haltProbe = repeat(1000, async () => void (await ready()));
       sys.extraTargets.set([{ instance: canary.instance, service: 'orders' }]);
       proxy.setUpstreams([...proxy.upstreams(), canary.instance], true);
       notes.push(`orders replica ${canary.instance} with ${JSON.stringify(fault.env)} joined the balancer`);
-      return { halt: nothing, canary, notes };
+      return { halt: haltProbe, canary, notes };
     }
     case 'flood': {
       const statuses = new Map<number, number>();
@@ -206,9 +212,15 @@ export async function restore(r: Restore, sys: DrillSystem, active: ActiveFault)
     case 'rollback': {
       if (active.canary) {
         const proxy = sys.proxies['gateway-to-orders'];
-        proxy.setUpstreams(proxy.upstreams().filter((u) => u !== active.canary?.instance));
-        await active.canary.stop();
+        const instance = active.canary.instance;
+        proxy.setUpstreams(proxy.upstreams().filter((u) => u !== instance));
+        // Out of the scrape targets before it stops, as a terminated pod leaves its endpoints first.
         sys.extraTargets.set([]);
+        for (let i = 0; i < 40; i++) {
+          if (!(await sys.prometheus.query(`up{instance="${instance}"}`).catch(() => [1])).length) break;
+          await sleep(250);
+        }
+        await active.canary.stop();
         notes.push(`replica ${active.canary.instance} removed from the balancer and stopped`);
       } else {
         // The previous release: the settings the drill started the service with.

@@ -20,7 +20,7 @@ export type Fault =
   | { kind: 'sql'; sql: string; everySeconds?: number }
   /** A statement that destroys data, once; the server log records when it ran. */
   | { kind: 'destructive-sql'; sql: string }
-  /** PostgreSQL stopped (pg_ctl stop -m immediate: the postmaster gets SIGQUIT, as a crashed host would). */
+  /** PostgreSQL stopped (pg_ctl stop -m fast: SIGINT to the postmaster, every session terminated). */
   | { kind: 'postgres-stop' }
   /** The database password changed under the running services (and their pooled connections recycled). */
   | { kind: 'password-rotation' }

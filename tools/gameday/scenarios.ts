@@ -265,7 +265,14 @@ export const SCENARIOS: Scenario[] = [
       { alert: 'ShipshapeOrderCreationAvailabilityBudgetBurn', labels: { severity: 'critical' }, withinSeconds: 45 },
       { alert: 'ShipshapeHighErrorRatio', labels: { service: 'orders' }, withinSeconds: 45 },
     ],
-    tolerate: ['ShipshapeDependencyErrorRatio', 'ShipshapeCircuitBreakerOpen'],
+    // A third orders process starting on the same machine slows reads for a few seconds: the read latency alerts
+    // may follow (tickets), as they would on a node short of CPU.
+    tolerate: [
+      'ShipshapeDependencyErrorRatio',
+      'ShipshapeCircuitBreakerOpen',
+      'ShipshapeCatalogReadLatencyBudgetBurn',
+      'ShipshapeReadLatencyHigh',
+    ],
     runbook: 'ShipshapeOrderCreationAvailabilityBudgetBurn.md',
     diagnostics: [
       ...FIRST_LOOK,
