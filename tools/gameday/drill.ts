@@ -105,7 +105,7 @@ export async function runDrill(scenario: Scenario, opts: DrillOptions = {}): Pro
   let active: ActiveFault | undefined;
   try {
     result.notifications = sys.receiver.notifications;
-    probe = startProbe(sys.stack.urls, sys.catalog);
+    probe = startProbe(sys.stack.urls, sys.catalog, sys.customerHeaders);
     const probeStart = mark('system up; steady traffic starts');
     await opts.beforeSteadyState?.(sys);
 

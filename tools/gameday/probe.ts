@@ -36,6 +36,7 @@ const CUSTOMERS = 20;
 export function startProbe(
   urls: Record<ServiceName, string>,
   catalog: Catalog,
+  customerHeaders: (userId: string) => Record<string, string>,
   opts: { ordersPerSecond?: number; readsPerSecond?: number; timeoutMs?: number } = {},
 ): Probe {
   const samples: Sample[] = [];
@@ -71,15 +72,17 @@ export function startProbe(
     const product = catalog.products[n % catalog.products.length] ?? '';
     request('order', '/orders', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      headers: { ...customerHeaders(user), 'content-type': 'application/json', 'idempotency-key': randomUUID() },
       body: JSON.stringify({ userId: user, items: [{ productId: product, quantity: 1 }] }),
     });
   };
   const read = () => {
     const i = n % 3;
     if (i === 0) request('read', `/products/${catalog.products[n % catalog.products.length]}`);
-    else if (i === 1) request('read', `/users/${catalog.users[n % catalog.users.length]}`);
-    else request('read', '/products?limit=5');
+    else if (i === 1) {
+      const user = catalog.users[n % catalog.users.length] ?? '';
+      request('read', `/users/${user}`, { headers: customerHeaders(user) });
+    } else request('read', '/products?limit=5');
   };
 
   const orderTimer = setInterval(order, 1000 / (opts.ordersPerSecond ?? 4));

@@ -126,7 +126,7 @@ export async function chartSvg(r: DrillResult): Promise<string> {
         encoding: {
           x: { field: 't', type: 'quantitative', title: 'T (s)' },
           y: { field: 'value', type: 'quantitative', title: 'success (%)', scale: { domain: [0, 100] } },
-          color: { field: 'sli', type: 'nominal', title: null },
+          color: { field: 'sli', type: 'nominal', title: null, legend: { labelLimit: 300, orient: 'bottom' } },
         },
       },
       {

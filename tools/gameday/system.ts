@@ -65,8 +65,10 @@ export interface DrillSystem {
   databaseUrl(): string;
   /** Runs a query against the service database as the admin. */
   sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
-  /** The admin API client through the gateway (the one place the drill gets its token). */
+  /** The admin API client through the gateway. */
   admin: Client;
+  /** Headers a customer's request carries (none today: orders are placed by user id, without a token). */
+  customerHeaders(userId: string): Record<string, string>;
   catalog: Catalog;
   /** Stock each catalog product started with, for the invariant. */
   initialStock: Map<string, number>;
@@ -152,6 +154,7 @@ export async function startDrillSystem(log: (line: string) => void = () => {}): 
     cleanups.push(() => prometheus.stop());
     log(`Prometheus ${prometheus.url}, Alertmanager ${alertmanager.url}, receiver ${receiver.url}`);
 
+    // The one place the drill gets its tokens: the admin token the stack signs; customers' below.
     const api = client(stack.urls.gateway, stack.adminToken);
     const catalog = await createCatalog(api, randomBytes(3).toString('hex'));
     const initialStock = new Map<string, number>([
@@ -183,6 +186,7 @@ export async function startDrillSystem(log: (line: string) => void = () => {}): 
         }
       },
       admin: api,
+      customerHeaders: () => ({}),
       catalog,
       initialStock,
       backup,
