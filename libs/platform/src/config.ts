@@ -81,6 +81,47 @@ export const databaseEnv = {
   DATABASE_STATEMENT_TIMEOUT_MS: ms(5000, 'Server-side statement timeout.'),
 };
 
+/** Where orders and products keep their data. Users always stay in PostgreSQL. */
+export const storeEnv = {
+  STORE: Type.Union([Type.Literal('postgres'), Type.Literal('dynamodb')], {
+    default: 'postgres',
+    description:
+      'Where this service keeps its data: postgres, or dynamodb (orders and idempotency keys, or catalog, stock and reservations).',
+  }),
+};
+
+/** DynamoDB settings, used when STORE=dynamodb. Credentials come from the AWS default chain (IRSA, ECS task role). */
+export function dynamodbEnv(defaultTable: string) {
+  return {
+    DYNAMODB_TABLE: Type.String({
+      pattern: '^[A-Za-z0-9_.-]{3,255}$',
+      default: defaultTable,
+      description: "The service's own DynamoDB table (STORE=dynamodb).",
+    }),
+    DYNAMODB_ENDPOINT: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description:
+          'DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local; unset uses the AWS regional one.',
+      }),
+    ),
+    AWS_REGION: Type.String({
+      pattern: '^[a-z]{2}(-gov)?-[a-z]+-[0-9]$',
+      default: 'us-east-1',
+      description: 'AWS region of the DynamoDB table.',
+    }),
+    DYNAMODB_TIMEOUT_MS: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 2000,
+      description: 'Deadline of each DynamoDB operation, retries of throttled or conflicting calls included; then 503.',
+    }),
+  };
+}
+
+const dynamoSettings = Type.Object(dynamodbEnv('x'));
+export type DynamoSettings = Static<typeof dynamoSettings>;
+
 /** Redis is optional: without REDIS_URL or REDIS_HOST an in-process cache is used. */
 export const redisEnv = {
   REDIS_URL: Type.Optional(

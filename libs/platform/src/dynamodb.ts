@@ -11,52 +11,14 @@ import {
   type AttributeDefinition,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Type, type Static } from '@sinclair/typebox';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoSettings } from './config.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { unavailable } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import type { App } from './service.ts';
 
-/** Where orders and products keep their data. Users always stay in PostgreSQL. */
-export const storeEnv = {
-  STORE: Type.Union([Type.Literal('postgres'), Type.Literal('dynamodb')], {
-    default: 'postgres',
-    description:
-      'Where this service keeps its data: postgres, or dynamodb (orders and idempotency keys, or catalog, stock and reservations).',
-  }),
-};
-
-/** DynamoDB settings, used when STORE=dynamodb. Credentials come from the AWS default chain (IRSA, ECS task role). */
-export function dynamodbEnv(defaultTable: string) {
-  return {
-    DYNAMODB_TABLE: Type.String({
-      pattern: '^[A-Za-z0-9_.-]{3,255}$',
-      default: defaultTable,
-      description: "The service's own DynamoDB table (STORE=dynamodb).",
-    }),
-    DYNAMODB_ENDPOINT: Type.Optional(
-      Type.String({
-        pattern: '^https?://',
-        description:
-          'DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local; unset uses the AWS regional one.',
-      }),
-    ),
-    AWS_REGION: Type.String({
-      pattern: '^[a-z]{2}(-gov)?-[a-z]+-[0-9]$',
-      default: 'us-east-1',
-      description: 'AWS region of the DynamoDB table.',
-    }),
-    DYNAMODB_TIMEOUT_MS: Type.Integer({
-      minimum: 100,
-      maximum: 60_000,
-      default: 2000,
-      description: 'Deadline of each DynamoDB operation, retries of throttled or conflicting calls included; then 503.',
-    }),
-  };
-}
-
-const settings = Type.Object(dynamodbEnv('x'));
-export type DynamoSettings = Static<typeof settings>;
+export { dynamodbEnv, storeEnv, type DynamoSettings } from './config.ts';
 
 /** A table as the code needs it: the one definition `npm run migrate` creates and Terraform mirrors. */
 export interface TableDefinition {
@@ -206,6 +168,29 @@ export class DynamoStore {
     );
   }
 
+  /**
+   * Reads many items of this table by key (BatchGetItem in chunks of 100, unprocessed keys asked again until the
+   * deadline), in no particular order.
+   */
+  async getMany<T>(operation: string, keys: Record<string, string>[], consistent = true): Promise<T[]> {
+    const found: T[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+      await this.run(operation, async (abortSignal) => {
+        while (pending?.length) {
+          const out = await this.doc.send(
+            new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: consistent } } }),
+            { abortSignal },
+          );
+          found.push(...((out.Responses?.[this.table] ?? []) as T[]));
+          pending = out.UnprocessedKeys?.[this.table]?.Keys;
+          if (pending?.length) throw Object.assign(new Error('unprocessed keys'), { name: 'ThrottlingException' });
+        }
+      });
+    }
+    return found;
+  }
+
   /** Readiness: the table exists and is usable. */
   async ping(): Promise<{ ok: boolean; detail?: string }> {
     try {
@@ -309,4 +294,12 @@ export async function ensureTable(
     doc.destroy();
     client.destroy();
   }
+}
+
+/** The service's DynamoDB table, with a required readiness check (the table exists and is active). */
+export function attachDynamo(app: App, c: DynamoSettings): DynamoStore {
+  const store = new DynamoStore(c, app.metrics, app.log);
+  app.health.add({ name: 'database', required: true, run: () => store.ping() });
+  app.addHook('onClose', async () => store.close());
+  return store;
 }

@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { migrations } from './migrations.ts';
 import { OrdersRepo } from './data/orders-repo.ts';
 import { IdempotencyRepo } from './data/idempotency-repo.ts';
+import type { IdempotencyStore, OrderStore } from './domain/stores.ts';
 import { Dependencies } from './clients/dependencies.ts';
 import { startReconciler } from './domain/reconciler.ts';
 import ordersRoutes from './routes/orders/index.ts';
@@ -12,7 +13,6 @@ import ordersRoutes from './routes/orders/index.ts';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export async function buildApp(config: Config, opts: { logger?: boolean; reconciler?: boolean } = {}): Promise<App> {
-  if (config.STORE === 'dynamodb') throw new Error('STORE=dynamodb is not available in this build');
   const app = await createService({
     name: 'orders',
     version,
@@ -20,12 +20,10 @@ export async function buildApp(config: Config, opts: { logger?: boolean; reconci
     config,
     logger: opts.logger ?? true,
   });
-  const db = attachDatabase(app, 'orders', config, migrations);
-  const orders = new OrdersRepo(db);
-  const keys = new IdempotencyRepo(db, config.IDEMPOTENCY_TTL_HOURS, config.IDEMPOTENCY_LEASE_MS);
+  const { orders, keys } = await stores(app, config);
   const deps = new Dependencies(app, config);
   const cancelled = app.metrics.counter('shipshape_orders_cancelled_total', 'Orders cancelled (stock returned).');
-  await app.register(ordersRoutes, { db, orders, keys, deps, cancelled });
+  await app.register(ordersRoutes, { orders, keys, deps, cancelled });
   if (opts.reconciler !== false) {
     const released = app.metrics.counter(
       'shipshape_reconciler_released_total',
@@ -43,4 +41,21 @@ export async function buildApp(config: Config, opts: { logger?: boolean; reconci
     app.addHook('onClose', stop);
   }
   return app;
+}
+
+/** The orders' stores for STORE: PostgreSQL (schema orders) or DynamoDB (the service's table), loaded only if used. */
+async function stores(app: App, config: Config): Promise<{ orders: OrderStore; keys: IdempotencyStore }> {
+  if (config.STORE === 'dynamodb') {
+    const { attachDynamo } = await import('@shipshape/platform/dynamodb');
+    const { DynamoOrdersStore } = await import('./data/dynamodb/orders-store.ts');
+    const store = new DynamoOrdersStore(
+      attachDynamo(app, config),
+      config.IDEMPOTENCY_TTL_HOURS,
+      config.IDEMPOTENCY_LEASE_MS,
+    );
+    return { orders: store, keys: store };
+  }
+  const db = attachDatabase(app, 'orders', config, migrations);
+  const keys = new IdempotencyRepo(db, config.IDEMPOTENCY_TTL_HOURS, config.IDEMPOTENCY_LEASE_MS);
+  return { orders: new OrdersRepo(db, keys), keys };
 }

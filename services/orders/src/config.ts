@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { commonEnv, databaseEnv, upstreamEnv, loadConfig } from '@shipshape/platform/config';
-import { dynamodbEnv, storeEnv } from '@shipshape/platform/dynamodb';
+import { dynamodbEnv, storeEnv } from '@shipshape/platform/config';
 
 export const configSchema = Type.Object({
   ...commonEnv('orders', 3003),

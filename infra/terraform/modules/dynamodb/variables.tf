@@ -27,6 +27,7 @@ variable "tables" {
       indexes = [
         { name = "gsi1", hash_key = "gsi1pk", range_key = "gsi1sk" },
         { name = "gsi2", hash_key = "gsi2pk", range_key = "gsi2sk" },
+        { name = "gsi3", hash_key = "gsi3pk", range_key = "gsi3sk" },
       ]
       ttl_attribute = "expiresAt"
     }

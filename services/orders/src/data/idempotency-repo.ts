@@ -1,14 +1,11 @@
 // Idempotency-Key records. A key is claimed atomically; the first response is stored for replay.
 import type pg from 'pg';
 import type { Database } from '@shipshape/platform/db';
+import type { Claim, IdempotencyStore } from '../domain/stores.ts';
 
-export type Claim =
-  | { kind: 'claimed' }
-  | { kind: 'in-flight' }
-  | { kind: 'mismatch' }
-  | { kind: 'completed'; status: number; body: unknown };
+export type { Claim } from '../domain/stores.ts';
 
-export class IdempotencyRepo {
+export class IdempotencyRepo implements IdempotencyStore {
   private readonly db: Database;
   private readonly ttlHours: number;
   private readonly leaseMs: number;

@@ -3,23 +3,10 @@ import type pg from 'pg';
 import type { Database } from '@shipshape/platform/db';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 
-export interface OrderItem {
-  productId: string;
-  quantity: number;
-  unitPriceCents: number;
-}
+import type { Order, OrderStatus, OrderStore } from '../domain/stores.ts';
+import type { IdempotencyRepo } from './idempotency-repo.ts';
 
-export type OrderStatus = 'confirmed' | 'cancelling' | 'cancelled';
-
-export interface Order {
-  id: string;
-  userId: string;
-  status: OrderStatus;
-  items: OrderItem[];
-  totalCents: number;
-  currency: string;
-  createdAt: string;
-}
+export type { Order, OrderItem, OrderStatus } from '../domain/stores.ts';
 
 interface OrderRow {
   id: string;
@@ -50,10 +37,20 @@ const toOrder = (r: OrderRow): Order => ({
   createdAt: r.created_at.toISOString(),
 });
 
-export class OrdersRepo {
+export class OrdersRepo implements OrderStore {
   private readonly db: Database;
-  constructor(db: Database) {
+  private readonly keys: IdempotencyRepo;
+  constructor(db: Database, keys: IdempotencyRepo) {
     this.db = db;
+    this.keys = keys;
+  }
+
+  async record(o: Omit<Order, 'createdAt'>, idempotencyKey: string): Promise<Order> {
+    return this.db.tx('orders_place', async (client) => {
+      const saved = await this.insert(client, o);
+      await this.keys.complete(idempotencyKey, 201, saved, client);
+      return saved;
+    });
   }
 
   /** Inserts the order and its items inside the caller's transaction. */

@@ -6,10 +6,10 @@ import type { CallContext } from '@shipshape/platform/http-client';
 import { notFound } from '@shipshape/platform/errors';
 import type { Counter } from 'prom-client';
 import type { Dependencies } from '../clients/dependencies.ts';
-import type { Order, OrdersRepo } from '../data/orders-repo.ts';
+import type { Order, OrderStore } from './stores.ts';
 
 export interface CancelDeps {
-  orders: OrdersRepo;
+  orders: OrderStore;
   deps: Dependencies;
   cancelled: Counter;
   log: FastifyBaseLogger;

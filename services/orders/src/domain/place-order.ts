@@ -4,12 +4,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
-import type { Database } from '@shipshape/platform/db';
 import type { CallContext } from '@shipshape/platform/http-client';
 import { Problem, PROBLEM_BASE, conflict, unprocessable } from '@shipshape/platform/errors';
 import type { Dependencies } from '../clients/dependencies.ts';
-import type { IdempotencyRepo } from '../data/idempotency-repo.ts';
-import type { Order, OrdersRepo } from '../data/orders-repo.ts';
+import type { IdempotencyStore, Order, OrderStore } from './stores.ts';
 
 export interface PlaceOrderInput {
   idempotencyKey: string;
@@ -25,9 +23,8 @@ export interface PlaceOrderResult {
 }
 
 export interface PlaceOrderDeps {
-  db: Database;
-  orders: OrdersRepo;
-  keys: IdempotencyRepo;
+  orders: OrderStore;
+  keys: IdempotencyStore;
   deps: Dependencies;
   log: FastifyBaseLogger;
   created: Counter;
@@ -128,18 +125,10 @@ export async function placeOrder(
     }));
     const currency = r.items[0]?.currency ?? 'USD';
     const totalCents = items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
-    const order: Order = await d.db.tx('orders_place', async (client) => {
-      const saved = await d.orders.insert(client, {
-        id: orderId,
-        userId: input.userId,
-        status: 'confirmed',
-        items,
-        totalCents,
-        currency,
-      });
-      await d.keys.complete(input.idempotencyKey, 201, saved, client);
-      return saved;
-    });
+    const order: Order = await d.orders.record(
+      { id: orderId, userId: input.userId, status: 'confirmed', items, totalCents, currency },
+      input.idempotencyKey,
+    );
     d.created.inc();
     // The reservation's life ends with the recorded order. If products cannot be told now, the reconciler commits it.
     await d.deps

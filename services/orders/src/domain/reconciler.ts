@@ -7,13 +7,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import type { Dependencies } from '../clients/dependencies.ts';
-import type { OrdersRepo } from '../data/orders-repo.ts';
-import type { IdempotencyRepo } from '../data/idempotency-repo.ts';
+import type { IdempotencyStore, OrderStore } from './stores.ts';
 import { finishCancel } from './cancel-order.ts';
 
 export interface ReconcilerDeps {
-  orders: OrdersRepo;
-  keys: IdempotencyRepo;
+  orders: OrderStore;
+  keys: IdempotencyStore;
   deps: Dependencies;
   log: FastifyBaseLogger;
   released: Counter;

@@ -3,28 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Database } from '@shipshape/platform/db';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 
-export interface Product {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  createdAt: string;
-  updatedAt: string;
-}
+import {
+  DuplicateSku,
+  type NewProduct,
+  type Product,
+  type ProductPatch,
+  type ProductStore,
+} from '../domain/catalog.ts';
 
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description?: string | undefined;
-  priceCents: number;
-  currency: string;
-  stock: number;
-}
-
-export type ProductPatch = Partial<Omit<NewProduct, 'sku'>>;
+export { DuplicateSku, type NewProduct, type Product, type ProductPatch };
 
 interface ProductRow {
   id: string;
@@ -51,9 +38,7 @@ const toProduct = (r: ProductRow): Product => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
-export class DuplicateSku extends Error {}
-
-export class ProductsRepo {
+export class ProductsRepo implements ProductStore {
   private readonly db: Database;
   constructor(db: Database) {
     this.db = db;

@@ -9,6 +9,8 @@ export const ORDERS_TABLE: TableDefinition = {
     { name: 'gsi1', partition: 'gsi1pk', sort: 'gsi1sk' },
     // One user's orders by "<createdAt>#<id>".
     { name: 'gsi2', partition: 'gsi2pk', sort: 'gsi2sk' },
+    // Sparse: orders whose cancel is pending (status cancelling), for the reconciler.
+    { name: 'gsi3', partition: 'gsi3pk', sort: 'gsi3sk' },
   ],
   // Idempotency-Key records carry their expiry; DynamoDB deletes them some time after it.
   ttlAttribute: 'expiresAt',

@@ -5,11 +5,9 @@ import type { App } from '@shipshape/platform/service';
 import { Metrics } from '@shipshape/platform/metrics';
 import { Problem, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery, Uuid, decodeCursor, toPage } from '@shipshape/platform/schemas';
-import type { Database } from '@shipshape/platform/db';
 import type { Counter } from 'prom-client';
 import type { Dependencies } from '../../clients/dependencies.ts';
-import type { IdempotencyRepo } from '../../data/idempotency-repo.ts';
-import type { OrdersRepo } from '../../data/orders-repo.ts';
+import type { IdempotencyStore, OrderStore } from '../../domain/stores.ts';
 import { placeOrder } from '../../domain/place-order.ts';
 import { cancelOrder } from '../../domain/cancel-order.ts';
 
@@ -54,14 +52,13 @@ const IdempotencyHeaders = Type.Object({
 });
 
 export interface OrdersRoutesOptions {
-  db: Database;
-  orders: OrdersRepo;
-  keys: IdempotencyRepo;
+  orders: OrderStore;
+  keys: IdempotencyStore;
   deps: Dependencies;
   cancelled: Counter;
 }
 
-export default async function ordersRoutes(app: App, { db, orders, keys, deps, cancelled }: OrdersRoutesOptions) {
+export default async function ordersRoutes(app: App, { orders, keys, deps, cancelled }: OrdersRoutesOptions) {
   const tags = ['orders'];
   const created = app.metrics.counter('shipshape_orders_created_total', 'Orders placed.');
   const failures = app.metrics.counter('shipshape_order_failures_total', 'Order placements that failed, by reason.', [
@@ -113,7 +110,7 @@ export default async function ordersRoutes(app: App, { db, orders, keys, deps, c
       }
       const result = await placeOrder(
         { idempotencyKey: key, userId: request.body.userId, items: request.body.items, instance: request.url },
-        { db, orders, keys, deps, log: request.log, created, failures },
+        { orders, keys, deps, log: request.log, created, failures },
         { requestId: request.id, span: request.span },
       );
       if (result.replayed) reply.header('idempotent-replayed', 'true');

@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
-import { DuplicateSku, type Product, type ProductsRepo } from '../../data/products-repo.ts';
+import { DuplicateSku, type Product, type ProductStore } from '../../domain/catalog.ts';
 
 const Sku = Type.String({
   pattern: '^[A-Za-z0-9._-]{1,64}$',
@@ -56,7 +56,7 @@ const UpdateProduct = Type.Object(
 );
 
 export interface ProductsRoutesOptions {
-  repo: ProductsRepo;
+  repo: ProductStore;
   cache: Cache;
 }
 

@@ -1,0 +1,461 @@
+// The catalog in DynamoDB (STORE=dynamodb): products, SKU guards and reservations in one table
+// (docs/decisions/0003-dynamodb-table-design.md). Every change that must not be lost or doubled is a conditional
+// write or one TransactWriteItems; nothing here decides business rules.
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { cancellationCodes, isConditionFailure, type DynamoStore } from '@shipshape/platform/dynamodb';
+import type { Reservation, ReservationLine, ReservedItem } from '@shipshape/platform/contracts/reservations';
+import type { KeysetPosition } from '@shipshape/platform/schemas';
+import {
+  DuplicateSku,
+  type NewProduct,
+  type Product,
+  type ProductPatch,
+  type ProductStore,
+} from '../../domain/catalog.ts';
+import type { HoldOutcome, HoldRefusal, ReservationStore } from '../../domain/reservations.ts';
+
+const productKey = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' });
+const skuKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'SKU' });
+const reservationKey = (orderId: string) => ({ pk: `RESERVATION#${orderId}`, sk: 'RESERVATION' });
+/** Sort key of the index: fixed-width ISO time, then the id, so strings sort like (createdAt, id). */
+const position = (createdAt: string, id: string) => `${new Date(createdAt).toISOString()}#${id}`;
+
+interface ProductItem extends Product {
+  deletedAt?: string;
+}
+
+interface ReservationItem {
+  orderId: string;
+  status: Reservation['status'];
+  items: ReservedItem[];
+  createdAt: string;
+}
+
+const toProduct = (i: ProductItem): Product => ({
+  id: i.id,
+  sku: i.sku,
+  name: i.name,
+  description: i.description,
+  priceCents: i.priceCents,
+  currency: i.currency,
+  stock: i.stock,
+  createdAt: i.createdAt,
+  updatedAt: i.updatedAt,
+});
+
+const byProduct = <T extends { productId: string }>(a: T, b: T) => a.productId.localeCompare(b.productId);
+
+/** How often a reservation is re-read and retried after a concurrent change moved the ground (a price, a release). */
+const RETRIES = 10;
+
+export class DynamoCatalogStore implements ProductStore, ReservationStore {
+  private readonly store: DynamoStore;
+  private readonly table: string;
+
+  constructor(store: DynamoStore) {
+    this.store = store;
+    this.table = store.table;
+  }
+
+  // ---- products --------------------------------------------------------------------------------------------------
+
+  async create(p: NewProduct): Promise<Product> {
+    const now = new Date().toISOString();
+    const id = randomUUID();
+    const product: Product = {
+      id,
+      sku: p.sku,
+      name: p.name,
+      description: p.description ?? '',
+      priceCents: p.priceCents,
+      currency: p.currency,
+      stock: p.stock,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.store.run('products_insert', (abortSignal) =>
+        this.store.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...productKey(id), ...product, gsi1pk: 'PRODUCTS', gsi1sk: position(now, id) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...skuKey(p.sku), productId: id },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+          { abortSignal },
+        ),
+      );
+    } catch (err) {
+      if (cancellationCodes(err)[1] === 'ConditionalCheckFailed') throw new DuplicateSku(p.sku);
+      throw err;
+    }
+    return product;
+  }
+
+  private async item(id: string): Promise<ProductItem | undefined> {
+    const out = await this.store.run('products_get', (abortSignal) =>
+      this.store.doc.send(new GetCommand({ TableName: this.table, Key: productKey(id), ConsistentRead: true }), {
+        abortSignal,
+      }),
+    );
+    return out.Item as ProductItem | undefined;
+  }
+
+  async get(id: string): Promise<Product | undefined> {
+    const item = await this.item(id);
+    return item && !item.deletedAt ? toProduct(item) : undefined;
+  }
+
+  async list(limit: number, after: KeysetPosition | undefined): Promise<Product[]> {
+    const out = await this.store.run('products_list', (abortSignal) =>
+      this.store.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: after ? 'gsi1pk = :p AND gsi1sk > :after' : 'gsi1pk = :p',
+          ExpressionAttributeValues: {
+            ':p': 'PRODUCTS',
+            ...(after ? { ':after': position(after.createdAt, after.id) } : {}),
+          },
+          Limit: limit + 1,
+        }),
+        { abortSignal },
+      ),
+    );
+    return ((out.Items ?? []) as ProductItem[]).map(toProduct);
+  }
+
+  async update(id: string, p: ProductPatch): Promise<Product | undefined> {
+    const fields = Object.entries(p).filter(([, value]) => value !== undefined && value !== null);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':now': new Date().toISOString() };
+    const sets = ['updatedAt = :now'];
+    for (const [i, [field, value]] of fields.entries()) {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      sets.push(`#f${i} = :v${i}`);
+    }
+    try {
+      const out = await this.store.run('products_update', (abortSignal) =>
+        this.store.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: productKey(id),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+            ...(fields.length ? { ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+          { abortSignal },
+        ),
+      );
+      return toProduct(out.Attributes as ProductItem);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async softDelete(id: string): Promise<boolean> {
+    const item = await this.item(id);
+    if (!item || item.deletedAt) return false;
+    const now = new Date().toISOString();
+    try {
+      await this.store.run('products_delete', (abortSignal) =>
+        this.store.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                // Leaves the listing index; reservations of existing orders still find it.
+                Update: {
+                  TableName: this.table,
+                  Key: productKey(id),
+                  UpdateExpression: 'SET deletedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+                  ExpressionAttributeValues: { ':now': now },
+                },
+              },
+              {
+                // The SKU is free again for a new product.
+                Delete: {
+                  TableName: this.table,
+                  Key: skuKey(item.sku),
+                  ConditionExpression: 'productId = :id',
+                  ExpressionAttributeValues: { ':id': id },
+                },
+              },
+            ],
+          }),
+          { abortSignal },
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  // ---- reservations ----------------------------------------------------------------------------------------------
+
+  private async reservation(orderId: string): Promise<ReservationItem | undefined> {
+    const out = await this.store.run('reservations_get', (abortSignal) =>
+      this.store.doc.send(
+        new GetCommand({ TableName: this.table, Key: reservationKey(orderId), ConsistentRead: true }),
+        { abortSignal },
+      ),
+    );
+    return out.Item as ReservationItem | undefined;
+  }
+
+  async find(orderId: string): Promise<Reservation | undefined> {
+    const r = await this.reservation(orderId);
+    return r ? { orderId, status: r.status, items: [...r.items].sort(byProduct) } : undefined;
+  }
+
+  /** Current products of the lines, read consistently, keyed by id. */
+  private async products(ids: string[]): Promise<Map<string, ProductItem>> {
+    const items = await this.store.getMany<ProductItem>('reservations_prices', ids.map(productKey));
+    return new Map(items.map((i) => [i.id, i]));
+  }
+
+  /**
+   * Reads the prices, then takes every line in one transaction with the reservation's put: each decrement is
+   * conditioned on stock >= quantity and on the price read, so nothing oversells and no stale price is recorded.
+   */
+  async hold(
+    orderId: string,
+    lines: ReservationLine[],
+    accept: (items: ReservedItem[]) => HoldRefusal | undefined,
+  ): Promise<HoldOutcome> {
+    const sorted = [...lines].sort(byProduct);
+    for (let attempt = 0; attempt < RETRIES; attempt++) {
+      const current = await this.products(sorted.map((l) => l.productId));
+      const items: ReservedItem[] = [];
+      for (const line of sorted) {
+        const product = current.get(line.productId);
+        if (!product || product.deletedAt) return { kind: 'unknown-product', productId: line.productId };
+        if (product.stock < line.quantity) {
+          return {
+            kind: 'insufficient-stock',
+            productId: line.productId,
+            available: product.stock,
+            requested: line.quantity,
+          };
+        }
+        items.push({
+          productId: line.productId,
+          quantity: line.quantity,
+          unitPriceCents: product.priceCents,
+          currency: product.currency,
+        });
+      }
+      const refused = accept(items);
+      if (refused) return refused;
+      const now = new Date().toISOString();
+      try {
+        await this.store.run('reservations_reserve', (abortSignal) =>
+          this.store.doc.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: this.table,
+                    Item: {
+                      ...reservationKey(orderId),
+                      orderId,
+                      status: 'reserved',
+                      items,
+                      createdAt: now,
+                      gsi1pk: 'HELD',
+                      gsi1sk: position(now, orderId),
+                    },
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                },
+                ...items.map((item) => ({
+                  Update: {
+                    TableName: this.table,
+                    Key: productKey(item.productId),
+                    UpdateExpression: 'SET stock = stock - :q, updatedAt = :now',
+                    ConditionExpression:
+                      'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND stock >= :q AND priceCents = :price AND currency = :currency',
+                    ExpressionAttributeValues: {
+                      ':q': item.quantity,
+                      ':now': now,
+                      ':price': item.unitPriceCents,
+                      ':currency': item.currency,
+                    },
+                  },
+                })),
+              ],
+            }),
+            { abortSignal },
+          ),
+        );
+        return { kind: 'held', items };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        if (cancellationCodes(err)[0] === 'ConditionalCheckFailed') return { kind: 'exists' };
+        // A line's stock, price or existence changed since the read: read again and decide on fresh values.
+      }
+    }
+    throw new Error(`reservation for order ${orderId} kept racing with concurrent changes`);
+  }
+
+  async commit(orderId: string): Promise<Reservation | undefined> {
+    try {
+      await this.store.run('reservations_commit', (abortSignal) =>
+        this.store.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: reservationKey(orderId),
+            // Leaves the index of unresolved reservations.
+            UpdateExpression: 'SET #status = :committed, committedAt = :now REMOVE gsi1pk, gsi1sk',
+            ConditionExpression: '#status = :reserved',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':committed': 'committed',
+              ':reserved': 'reserved',
+              ':now': new Date().toISOString(),
+            },
+          }),
+          { abortSignal },
+        ),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    return this.find(orderId);
+  }
+
+  /** The status change and the stock increments are one transaction, conditioned on the status read: once only. */
+  async release(orderId: string): Promise<{ returned: ReservedItem[] } | undefined> {
+    for (let attempt = 0; attempt < RETRIES; attempt++) {
+      const r = await this.reservation(orderId);
+      if (!r) return undefined;
+      if (r.status === 'released') return { returned: [] };
+      const now = new Date().toISOString();
+      const returned = [...r.items].sort(byProduct);
+      try {
+        await this.store.run('reservations_release', (abortSignal) =>
+          this.store.doc.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: this.table,
+                    Key: reservationKey(orderId),
+                    UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
+                    ConditionExpression: '#status = :was',
+                    ExpressionAttributeNames: { '#status': 'status' },
+                    ExpressionAttributeValues: { ':released': 'released', ':was': r.status, ':now': now },
+                  },
+                },
+                ...returned.map((item) => ({
+                  Update: {
+                    TableName: this.table,
+                    Key: productKey(item.productId),
+                    UpdateExpression: 'SET stock = stock + :q, updatedAt = :now',
+                    ExpressionAttributeValues: { ':q': item.quantity, ':now': now },
+                  },
+                })),
+              ],
+            }),
+            { abortSignal },
+          ),
+        );
+        return { returned };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        // Committed or released meanwhile: read the new status and decide again.
+      }
+    }
+    throw new Error(`release of order ${orderId} kept racing with concurrent changes`);
+  }
+
+  /** Reads only the sparse index of reserved (held) reservations, however many resolved ones exist. */
+  async unresolved(olderThanMs: number, limit: number, after: KeysetPosition | undefined): Promise<KeysetPosition[]> {
+    const before = new Date(Date.now() - olderThanMs).toISOString();
+    const from = after ? position(after.createdAt, after.id) : undefined;
+    const out = await this.store.run('reservations_unresolved', (abortSignal) =>
+      this.store.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: from
+            ? 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :before'
+            : 'gsi1pk = :p AND gsi1sk < :before',
+          ExpressionAttributeValues: { ':p': 'HELD', ':before': before, ...(from ? { ':from': from } : {}) },
+          Limit: limit + 1,
+        }),
+        { abortSignal },
+      ),
+    );
+    return ((out.Items ?? []) as (ReservationItem & { gsi1sk: string })[])
+      .filter((i) => i.gsi1sk !== from)
+      .slice(0, limit)
+      .map((i) => ({ id: i.orderId, createdAt: i.createdAt }));
+  }
+
+  /** Seeds a product with a fixed id (npm run seed); existing ones are kept. */
+  async seed(p: NewProduct & { id: string }): Promise<boolean> {
+    const now = new Date().toISOString();
+    try {
+      await this.store.run('products_seed', (abortSignal) =>
+        this.store.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: {
+                    ...productKey(p.id),
+                    id: p.id,
+                    sku: p.sku,
+                    name: p.name,
+                    description: p.description ?? '',
+                    priceCents: p.priceCents,
+                    currency: p.currency,
+                    stock: p.stock,
+                    createdAt: now,
+                    updatedAt: now,
+                    gsi1pk: 'PRODUCTS',
+                    gsi1sk: position(now, p.id),
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...skuKey(p.sku), productId: p.id },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+          { abortSignal },
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+}
