@@ -1,6 +1,7 @@
 // The stock invariant: for every product, initial stock = current stock + quantities held by orders not cancelled.
 import assert from 'node:assert/strict';
 import type { TestDatabase } from './database.ts';
+import type { StoreUnderTest } from './stores.ts';
 
 export async function stockInvariant(
   db: TestDatabase,
@@ -21,8 +22,15 @@ export async function stockInvariant(
   }));
 }
 
-export async function assertStockInvariant(db: TestDatabase, initial: Map<string, number>): Promise<void> {
-  for (const r of await stockInvariant(db, initial))
+/** Either store's view (test/support/stores.ts) or the PostgreSQL database directly. */
+type Source = TestDatabase | Pick<StoreUnderTest, 'stockInvariant' | 'orphanReservations'>;
+const isStore = (s: Source): s is Pick<StoreUnderTest, 'stockInvariant' | 'orphanReservations'> =>
+  'stockInvariant' in s;
+
+export async function assertStockInvariant(source: Source, initial: Map<string, number>): Promise<void> {
+  const rows = isStore(source) ? await source.stockInvariant(initial) : await stockInvariant(source, initial);
+  assert.equal(rows.length, initial.size, 'every product of the test is found');
+  for (const r of rows)
     assert.equal(
       r.stock + r.held,
       r.initial,
@@ -31,7 +39,9 @@ export async function assertStockInvariant(db: TestDatabase, initial: Map<string
 }
 
 /** Reservations held for orders that were never recorded or were cancelled: what the reconciler must clear. */
-export async function orphanReservations(db: TestDatabase): Promise<number> {
+export async function orphanReservations(source: Source): Promise<number> {
+  if (isStore(source)) return source.orphanReservations();
+  const db = source;
   const r = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM catalog.reservations r
       WHERE r.status = 'reserved' AND NOT EXISTS (SELECT 1 FROM orders.orders o WHERE o.id = r.order_id AND o.status = 'confirmed')`,

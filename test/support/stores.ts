@@ -2,7 +2,14 @@
 // (`npm run test:dynamodb` runs the same suites that way). The suites read stored state through this inspector, so
 // the same assertions hold for both stores. Users always live in PostgreSQL.
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ensureTable } from '@shipshape/platform/dynamodb';
 import { DYNAMODB_TABLES } from '../../tools/db/dynamodb-tables.ts';
 import type { TestDatabase } from './database.ts';
@@ -26,6 +33,8 @@ export interface StoreUnderTest {
   stockOf(productId: string): Promise<number>;
   /** Statuses of the reservation rows of an order (PostgreSQL keeps one per line, DynamoDB one per order). */
   reservationStatuses(orderId: string): Promise<string[]>;
+  /** Quantity of the product held by `reserved` reservations. */
+  reservedQuantity(productId: string): Promise<number>;
   /** Reservations that hold (or held) stock of the product. */
   reservationCount(productId: string): Promise<number>;
   /** Stock held by reserved reservations whose order is not confirmed: what the reconciler must clear. */
@@ -38,6 +47,13 @@ export interface StoreUnderTest {
   orderLines(productId: string): Promise<number>;
   /** Takes stock away behind the service's back (a concurrent writer). */
   takeStock(productId: string, quantity: number): Promise<void>;
+  /**
+   * Writes `n` confirmed orders of one unit of the product, an hour old, with committed reservations: the state the
+   * order flow leaves behind, in bulk. The caller adds `n` to the product's initial stock.
+   */
+  seedConfirmedOrders(userId: string, productId: string, n: number): Promise<void>;
+  /** Committed reservations holding the product. */
+  committedReservations(productId: string): Promise<number>;
   /** Marks a committed reservation reserved again (a commit that never reached products). */
   uncommit(orderId: string): Promise<void>;
   close(): Promise<void>;
@@ -56,6 +72,13 @@ function postgresStore(db: TestDatabase): StoreUnderTest {
       (await db.query('SELECT DISTINCT status FROM catalog.reservations WHERE order_id = $1', [orderId])).rows.map(
         (r) => r.status as string,
       ),
+    reservedQuantity: async (productId) =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT COALESCE(sum(quantity), 0)::int AS n FROM catalog.reservations WHERE product_id = $1 AND status = 'reserved'`,
+          [productId],
+        )
+      ).rows[0]?.n ?? 0,
     reservationCount: async (productId) =>
       (
         await db.query<{ n: number }>(
@@ -101,6 +124,28 @@ function postgresStore(db: TestDatabase): StoreUnderTest {
     takeStock: async (productId, quantity) => {
       await db.query('UPDATE catalog.products SET stock = stock - $2 WHERE id = $1', [productId, quantity]);
     },
+    seedConfirmedOrders: async (userId, productId, n) => {
+      await db.query(
+        `WITH o AS (
+           INSERT INTO orders.orders (id, user_id, status, total_cents, currency, created_at)
+           SELECT gen_random_uuid(), $1, 'confirmed', 100, 'EUR', now() - interval '1 hour' + g * interval '1 ms'
+             FROM generate_series(1, $3::int) g
+           RETURNING id, created_at),
+         i AS (INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents)
+               SELECT id, 0, $2, 1, 100 FROM o)
+         INSERT INTO catalog.reservations (order_id, product_id, quantity, unit_price_cents, currency, status, created_at,
+                                           committed_at)
+         SELECT id, $2, 1, 100, 'EUR', 'committed', created_at, created_at FROM o`,
+        [userId, productId, n],
+      );
+    },
+    committedReservations: async (productId) =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM catalog.reservations WHERE product_id = $1 AND status = 'committed'`,
+          [productId],
+        )
+      ).rows[0]?.n ?? 0,
     uncommit: async (orderId) => {
       await db.query(`UPDATE catalog.reservations SET status = 'reserved', committed_at = NULL WHERE order_id = $1`, [
         orderId,
@@ -176,6 +221,12 @@ async function dynamoStore(db: TestDatabase, dynamo: TestDynamo): Promise<StoreU
       ).Item as ReservationItem | undefined;
       return r ? [r.status] : [];
     },
+    reservedQuantity: async (productId) =>
+      sum(
+        (await reservations())
+          .filter((r) => r.status === 'reserved')
+          .flatMap((r) => r.items.filter((i) => i.productId === productId).map((i) => i.quantity)),
+      ),
     reservationCount: async (productId) =>
       (await reservations()).filter((r) => r.items.some((i) => i.productId === productId)).length,
     orphanReservations: async () => {
@@ -215,6 +266,63 @@ async function dynamoStore(db: TestDatabase, dynamo: TestDynamo): Promise<StoreU
         }),
       );
     },
+    seedConfirmedOrders: async (userId, productId, n) => {
+      const start = Date.now() - 3_600_000;
+      const puts = (table: string, items: Record<string, unknown>[]) =>
+        doc.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
+      const batches: (() => Promise<unknown>)[] = [];
+      for (let i = 0; i < n; i += 25) {
+        const chunk = Array.from({ length: Math.min(25, n - i) }, (_, j) => {
+          const id = randomUUID();
+          const createdAt = new Date(start + i + j).toISOString();
+          return { id, createdAt, at: `${createdAt}#${id}` };
+        });
+        batches.push(() =>
+          puts(
+            ordersTable,
+            chunk.map((o) => ({
+              pk: `ORDER#${o.id}`,
+              sk: 'ORDER',
+              id: o.id,
+              userId,
+              status: 'confirmed',
+              items: [{ productId, quantity: 1, unitPriceCents: 100 }],
+              totalCents: 100,
+              currency: 'EUR',
+              createdAt: o.createdAt,
+              gsi1pk: 'ORDERS',
+              gsi1sk: o.at,
+              gsi2pk: `USER#${userId}`,
+              gsi2sk: o.at,
+            })),
+          ),
+        );
+        batches.push(() =>
+          puts(
+            catalog,
+            chunk.map((o) => ({
+              pk: `RESERVATION#${o.id}`,
+              sk: 'RESERVATION',
+              orderId: o.id,
+              status: 'committed',
+              items: [{ productId, quantity: 1, unitPriceCents: 100, currency: 'EUR' }],
+              createdAt: o.createdAt,
+              committedAt: o.createdAt,
+            })),
+          ),
+        );
+      }
+      // A few writers at a time; DynamoDB Local shares the machine.
+      const queue = [...batches];
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await next();
+        }),
+      );
+    },
+    committedReservations: async (productId) =>
+      (await reservations()).filter((r) => r.status === 'committed' && r.items.some((i) => i.productId === productId))
+        .length,
     uncommit: async (orderId) => {
       const r = (
         await doc.send(

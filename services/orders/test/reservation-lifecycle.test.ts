@@ -8,6 +8,7 @@ import { adminToken, startOrders, startProducts, startUsers, uniqueNamespace } f
 import { call, metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { assertStockInvariant } from '../../../test/support/invariant.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
+import { storeUnderTest, type StoreUnderTest } from '../../../test/support/stores.ts';
 import type { App } from '@shipshape/platform/service';
 
 const GRACE_MS = 1500;
@@ -15,6 +16,7 @@ const INTERVAL_MS = 500;
 const CONFIRMED_ORDERS = 5000;
 
 let db: TestDatabase;
+let store: StoreUnderTest;
 const apps: App[] = [];
 let productsProxy: FaultProxy;
 let usersUrl: string;
@@ -40,24 +42,21 @@ const order = (userId: string, productId: string, quantity: number) =>
     body: { userId, items: [{ productId, quantity }] },
     headers: { 'idempotency-key': randomUUID() },
   });
-const stockOf = async (id: string) =>
-  (await db.query('SELECT stock FROM catalog.products WHERE id = $1', [id])).rows[0]!.stock as number;
-const reservationStatus = async (orderId: string) =>
-  (await db.query('SELECT DISTINCT status FROM catalog.reservations WHERE order_id = $1', [orderId])).rows.map(
-    (r) => r.status as string,
-  );
+const stockOf = (id: string) => store.stockOf(id);
+const reservationStatus = (orderId: string) => store.reservationStatuses(orderId);
 
 before(async () => {
   db = await createTestDatabase();
+  store = await storeUnderTest(db);
   const ns = uniqueNamespace();
   const u = await startUsers({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
-  const p = await startProducts({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
+  const p = await startProducts({ ...store.products, REDIS_URL, CACHE_NAMESPACE: ns });
   apps.push(u.app, p.app);
   usersUrl = u.url;
   productsUrl = p.url;
   productsProxy = await startFaultProxy(productsUrl);
   const o = await startOrders({
-    DATABASE_URL: db.url,
+    ...store.orders,
     USERS_URL: usersUrl,
     PRODUCTS_URL: productsProxy.url,
     UPSTREAM_TIMEOUT_MS: '1000',
@@ -72,7 +71,8 @@ after(async () => {
   // Orders first: its reconciler stops before the services it calls go away.
   for (const a of [...apps].reverse()) await a.close();
   await productsProxy.close();
-  await assertStockInvariant(db, initial);
+  await assertStockInvariant(store, initial);
+  await store.close();
   await db.drop();
 });
 
@@ -89,9 +89,7 @@ test('when a recorded order never got its commit through, then the reconciler co
   const user = await newUser();
   const a = await newProduct(5);
   const res = await order(user.id, a.id, 1);
-  await db.query(`UPDATE catalog.reservations SET status = 'reserved', committed_at = NULL WHERE order_id = $1`, [
-    res.body.id,
-  ]);
+  await store.uncommit(res.body.id);
   await waitFor('reconciler to commit', async () => (await reservationStatus(res.body.id))[0] === 'committed', 10_000);
   assert.equal(await stockOf(a.id), 4);
   assert.ok(
@@ -104,22 +102,11 @@ test(`when ${CONFIRMED_ORDERS} confirmed orders exist, then a new orphan is rele
   const bulk = await newProduct(10);
   // Thousands of confirmed orders in the state the order flow leaves them: recorded, reservation committed.
   // Older than the orphan, so a reconciler that read reservations oldest-first without their status would drown.
-  await db.query(
-    `WITH o AS (
-       INSERT INTO orders.orders (id, user_id, status, total_cents, currency, created_at)
-       SELECT gen_random_uuid(), $1, 'confirmed', 100, 'EUR', now() - interval '1 hour' + g * interval '1 ms'
-         FROM generate_series(1, $3::int) g
-       RETURNING id, created_at),
-     i AS (INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents)
-           SELECT id, 0, $2, 1, 100 FROM o)
-     INSERT INTO catalog.reservations (order_id, product_id, quantity, unit_price_cents, currency, status, created_at,
-                                       committed_at)
-     SELECT id, $2, 1, 100, 'EUR', 'committed', created_at, created_at FROM o`,
-    [user.id, bulk.id, CONFIRMED_ORDERS],
-  );
+  const seeded = Date.now();
+  await store.seedConfirmedOrders(user.id, bulk.id, CONFIRMED_ORDERS);
   initial.set(bulk.id, 10 + CONFIRMED_ORDERS);
-  const confirmed = await db.query(`SELECT count(*)::int AS n FROM orders.orders WHERE status = 'confirmed'`);
-  assert.ok(confirmed.rows[0]!.n >= CONFIRMED_ORDERS);
+  console.log(`# ${CONFIRMED_ORDERS} confirmed orders written in ${Date.now() - seeded} ms (${store.name})`);
+  assert.equal(await store.committedReservations(bulk.id), CONFIRMED_ORDERS);
 
   const a = await newProduct(5);
   const orphanId = randomUUID();
@@ -136,11 +123,7 @@ test(`when ${CONFIRMED_ORDERS} confirmed orders exist, then a new orphan is rele
   console.log(`# orphan released after ${tookMs} ms (grace ${GRACE_MS} + interval ${INTERVAL_MS} = ${boundMs} ms)`);
   assert.ok(tookMs <= boundMs + 1000, `released after ${tookMs} ms, bound ${boundMs} ms`);
   // The committed thousands were never touched.
-  const untouched = await db.query(
-    `SELECT count(*)::int AS n FROM catalog.reservations WHERE product_id = $1 AND status = 'committed'`,
-    [bulk.id],
-  );
-  assert.equal(untouched.rows[0]!.n, CONFIRMED_ORDERS);
+  assert.equal(await store.committedReservations(bulk.id), CONFIRMED_ORDERS);
 });
 
 test('when an order is cancelled while products is down, then 202 cancelling, and the stock comes back once products is', async () => {

@@ -54,7 +54,7 @@ export class DynamoOrdersStore implements OrderStore, IdempotencyStore {
 
   /** Epoch seconds when a key claimed now expires: DynamoDB's TTL deletes it some time after. */
   private expiresAt(now: number): number {
-    return Math.floor(now / 1000) + this.ttlHours * 3600;
+    return Math.ceil(now / 1000) + this.ttlHours * 3600;
   }
 
   // ---- orders ------------------------------------------------------------------------------------------------------
