@@ -339,7 +339,7 @@ describe('the policy rules', () => {
       breakage.breaks(objects);
       const findings = runPolicy(objects)
         .filter((f) => f.rule === r.id)
-        .map(formatFinding);
+        .map((f) => `${f.where}: ${f.message}`);
       assert.ok(
         findings.some((f) => f.includes(breakage.says)),
         `want "${breakage.says}", got ${JSON.stringify(findings)}`,
@@ -498,7 +498,7 @@ describe('the issue examples, through Helm', () => {
       findings
         .map(formatFinding)
         .includes(
-          '[pss-privilege-escalation] Deployment/shipshape-gateway container gateway: allowPrivilegeEscalation is not false',
+          'Deployment/shipshape-gateway container gateway: [pss-privilege-escalation] allowPrivilegeEscalation is not false',
         ),
     );
   });
@@ -546,7 +546,7 @@ describe('the issue examples, through Helm', () => {
       findings,
       SERVICES.map(
         (s) =>
-          `[probe-ports-declared] Deployment/shipshape-${s} container ${s}: livenessProbe port metrics is not a declared containerPort`,
+          `Deployment/shipshape-${s} container ${s}: [probe-ports-declared] livenessProbe port metrics is not a declared containerPort`,
       ),
     );
   });

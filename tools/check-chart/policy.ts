@@ -2,6 +2,7 @@
 // kube-linter that apply to what this chart renders, and the issue's own requirements. Each rule names its sources;
 // docs/chart-policy-rules.md is generated from this table (npm run check:chart proves it is up to date).
 import { describeConfig } from '@shipshape/platform/config';
+import type { Finding } from '../findings.ts';
 import { ref, type K8sObject } from './render.ts';
 import { SERVICE_SCHEMAS as configSchemas } from '../dev/services.ts';
 import {
@@ -19,11 +20,7 @@ import {
   type Workload,
 } from './workloads.ts';
 
-export interface Finding {
-  rule: string;
-  object: string;
-  message: string;
-}
+export { type Finding, formatFinding } from '../findings.ts';
 
 export interface Rule {
   id: string;
@@ -49,7 +46,7 @@ function rule(
     sources,
     check(objects) {
       const findings: Finding[] = [];
-      body(objects, (object, message) => findings.push({ rule: id, object, message }));
+      body(objects, (where, message) => findings.push({ rule: id, where, message }));
       return findings;
     },
   };
@@ -754,5 +751,3 @@ export const RULES: Rule[] = [
 export function runPolicy(objects: K8sObject[], rules: Rule[] = RULES): Finding[] {
   return rules.flatMap((r) => r.check(objects));
 }
-
-export const formatFinding = (f: Finding): string => `[${f.rule}] ${f.object}: ${f.message}`;

@@ -21,9 +21,8 @@ export async function checkFormatting(tree: TfTree): Promise<Finding[]> {
       const expected = formatted.split('\n');
       const line = actual.findIndex((text, index) => text !== expected[index]);
       findings.push({
-        check: 'fmt',
-        file,
-        address: `line ${line + 1}`,
+        rule: 'terraform_fmt',
+        where: `${file}: line ${line + 1}`,
         message: `not formatted as terraform fmt writes it: expected ${JSON.stringify(expected[line] ?? '')}, found ${JSON.stringify(actual[line] ?? '')}`,
       });
     }),
@@ -35,33 +34,38 @@ function checkVariablesAndOutputs(module: TfModule, findings: Finding[]): void {
   for (const variable of module.variables.values()) {
     const address = `var.${variable.name}`;
     if (!('type' in variable.body))
-      findings.push({ check: 'variable', file: variable.file, address, message: 'needs a type' });
+      findings.push({
+        rule: 'terraform_typed_variables',
+        where: `${variable.file}: ${address}`,
+        message: 'needs a type',
+      });
     const type = variableType(variable.body);
     if (type instanceof Error)
       findings.push({
-        check: 'variable',
-        file: variable.file,
-        address,
+        rule: 'variable',
+        where: `${variable.file}: ${address}`,
         message: `its type cannot be read, so its value is not converted for the policy checks: ${type.message}`,
       });
     const description = variable.body['description'];
     if (typeof description !== 'string' || description.length < 10)
-      findings.push({ check: 'variable', file: variable.file, address, message: 'needs a description' });
+      findings.push({
+        rule: 'terraform_documented_variables',
+        where: `${variable.file}: ${address}`,
+        message: 'needs a description',
+      });
     for (const validation of blockList(variable.body['validation'])) {
       const condition = JSON.stringify(validation['condition'] ?? '');
       const message = validation['error_message'];
       if (!condition.includes(`var.${variable.name}`))
         findings.push({
-          check: 'variable',
-          file: variable.file,
-          address,
+          rule: 'variable',
+          where: `${variable.file}: ${address}`,
           message: 'a validation condition must test the variable itself',
         });
       if (typeof message !== 'string' || message.length < 30 || !/[.)]$/.test(message)) {
         findings.push({
-          check: 'variable',
-          file: variable.file,
-          address,
+          rule: 'variable',
+          where: `${variable.file}: ${address}`,
           message: 'a validation error_message must say what to do, in a full sentence',
         });
       }
@@ -71,9 +75,8 @@ function checkVariablesAndOutputs(module: TfModule, findings: Finding[]): void {
     const description = output.body['description'];
     if (typeof description !== 'string' || description.length < 10)
       findings.push({
-        check: 'output',
-        file: output.file,
-        address: `output.${output.name}`,
+        rule: 'terraform_documented_outputs',
+        where: `${output.file}: output.${output.name}`,
         message: 'needs a description',
       });
   }
@@ -103,15 +106,18 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
     for (const name of MODULE_FILES) {
       if (!module.files.includes(`${module.dir}/${name}`))
         findings.push({
-          check: 'layout',
-          file: module.dir,
-          address: 'module',
+          rule: 'terraform_standard_module_structure',
+          where: `${module.dir}: module`,
           message: `missing ${name} (standard module structure)`,
         });
     }
   }
   if (!module.terraform.some((block) => typeof block.body['required_version'] === 'string')) {
-    findings.push({ check: 'layout', file, address: 'terraform', message: 'must state required_version' });
+    findings.push({
+      rule: 'terraform_required_version',
+      where: `${file}: terraform`,
+      message: 'must state required_version',
+    });
   }
   const declared = requiredProviders(module);
   const used = new Set(module.resources.map((resource) => resource.type.split('_')[0] ?? ''));
@@ -120,26 +126,23 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
     const provider = declared.get(name);
     if (!provider) {
       findings.push({
-        check: 'providers',
-        file,
-        address: 'terraform.required_providers',
+        rule: 'terraform_required_providers',
+        where: `${file}: terraform.required_providers`,
         message: `uses the ${name} provider without declaring it`,
       });
       continue;
     }
     if (provider.source !== `hashicorp/${name}`)
       findings.push({
-        check: 'providers',
-        file,
-        address: `required_providers.${name}`,
+        rule: 'providers',
+        where: `${file}: required_providers.${name}`,
         message: `source must be hashicorp/${name}`,
       });
     const expected = isRoot ? /^~> \d+\.\d+$/ : /^>= \d+\.\d+/;
     if (!expected.test(provider.version)) {
       findings.push({
-        check: 'providers',
-        file,
-        address: `required_providers.${name}`,
+        rule: 'providers',
+        where: `${file}: required_providers.${name}`,
         message: isRoot
           ? `a root module pins providers with "~> X.Y"; found "${provider.version}"`
           : `a module states a minimum ">= X.Y"; found "${provider.version}"`,
@@ -150,9 +153,8 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
   const aws = module.providers.find((provider) => provider.name === 'aws');
   if (aws && blockList(aws.body['default_tags']).length === 0) {
     findings.push({
-      check: 'tags',
-      file: aws.file,
-      address: 'provider.aws',
+      rule: 'tags',
+      where: `${aws.file}: provider.aws`,
       message: 'set default_tags here: tags are merged from this one place',
     });
   }
@@ -163,31 +165,27 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
   )[0];
   if (!backend)
     findings.push({
-      check: 'backend',
-      file,
-      address: 'terraform.backend',
+      rule: 'backend',
+      where: `${file}: terraform.backend`,
       message: 'an environment keeps its state in the S3 backend',
     });
   else if (backend['use_lockfile'] !== true || backend['encrypt'] !== true) {
     findings.push({
-      check: 'backend',
-      file,
-      address: 'terraform.backend.s3',
+      rule: 'backend',
+      where: `${file}: terraform.backend.s3`,
       message: 'set use_lockfile = true and encrypt = true',
     });
   }
   if (!module.exampleVariables)
     findings.push({
-      check: 'layout',
-      file: module.dir,
-      address: 'module',
+      rule: 'layout',
+      where: `${module.dir}: module`,
       message: 'an environment ships a terraform.tfvars.example',
     });
   if (!existsSync(join(tree.root, module.dir, 'backend.hcl.example'))) {
     findings.push({
-      check: 'layout',
-      file: module.dir,
-      address: 'module',
+      rule: 'layout',
+      where: `${module.dir}: module`,
       message: 'an environment ships a backend.hcl.example for `terraform init -backend-config`',
     });
   }
@@ -204,9 +202,8 @@ function checkModulesUsed(tree: TfTree, findings: Finding[]): void {
   for (const module of tree.modules.values()) {
     if (module.dir.startsWith('modules/') && !called.has(module.dir)) {
       findings.push({
-        check: 'layout',
-        file: module.dir,
-        address: 'module',
+        rule: 'layout',
+        where: `${module.dir}: module`,
         message: 'no root module calls it, so its policies are never evaluated',
       });
     }
@@ -231,31 +228,27 @@ export function checkHardcoded(tree: TfTree): Finding[] {
       if (/^\s*(#|\/\/|description\s*=|error_message\s*=)/.test(line)) return;
       if (ACCESS_KEY.test(line))
         findings.push({
-          check: 'SHIP_NO_CREDENTIALS',
-          file,
-          address,
+          rule: 'SHIP_NO_CREDENTIALS',
+          where: `${file}: ${address}`,
           message: 'an AWS access key id is written in the configuration',
         });
       const secret = SECRET_ARGUMENT.exec(line);
       if (secret && secret[2])
         findings.push({
-          check: 'SHIP_NO_CREDENTIALS',
-          file,
-          address,
+          rule: 'SHIP_NO_CREDENTIALS',
+          where: `${file}: ${address}`,
           message: `${secret[1]} is a literal; generate it or read it from Secrets Manager`,
         });
       if (ACCOUNT_ID.test(line))
         findings.push({
-          check: 'SHIP_NO_ACCOUNT_IDS',
-          file,
-          address,
+          rule: 'SHIP_NO_ACCOUNT_IDS',
+          where: `${file}: ${address}`,
           message: 'a 12-digit account id is hard-coded; use data.aws_caller_identity or a variable',
         });
       if (REGION.test(line))
         findings.push({
-          check: 'SHIP_NO_REGIONS',
-          file,
-          address,
+          rule: 'SHIP_NO_REGIONS',
+          where: `${file}: ${address}`,
           message: 'a region is hard-coded; use var.region or data.aws_region',
         });
     });

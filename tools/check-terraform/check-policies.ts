@@ -39,9 +39,8 @@ export function checkPolicies(
           continue;
         }
         findings.push({
-          check: policy.id,
-          file: resource.file,
-          address: `${instance.root}: ${subject.address}`,
+          rule: policy.id,
+          where: `${resource.file}: ${instance.root}: ${subject.address}`,
           message: `${policy.title}: ${failure}`,
         });
       }
@@ -50,9 +49,8 @@ export function checkPolicies(
   for (const exception of exceptions) {
     if (used.has(exception)) continue;
     findings.push({
-      check: 'exception',
-      file: 'tools/check-terraform/exceptions.ts',
-      address: `${exception.root}: ${exception.address}`,
+      rule: 'exception',
+      where: `tools/check-terraform/exceptions.ts: ${exception.root}: ${exception.address}`,
       message: `the exception for ${exception.policy} no longer matches a finding; remove it`,
     });
   }

@@ -178,9 +178,8 @@ function checkModuleCalls(tree: TfTree, module: TfModule, findings: Finding[]): 
     const dir = localSourceDir(module.dir, source);
     if (!dir) {
       findings.push({
-        check: 'module-call',
-        file: call.file,
-        address,
+        rule: 'module-call',
+        where: `${call.file}: ${address}`,
         message: `source ${JSON.stringify(source)} is not a local path; modules live in this repository so the whole configuration is checked offline`,
       });
       continue;
@@ -188,9 +187,8 @@ function checkModuleCalls(tree: TfTree, module: TfModule, findings: Finding[]): 
     const callee = tree.modules.get(dir);
     if (!callee || callee.files.length === 0) {
       findings.push({
-        check: 'module-call',
-        file: call.file,
-        address,
+        rule: 'module-call',
+        where: `${call.file}: ${address}`,
         message: `source "${String(source)}" has no .tf files (${dir})`,
       });
       continue;
@@ -198,9 +196,8 @@ function checkModuleCalls(tree: TfTree, module: TfModule, findings: Finding[]): 
     for (const argument of Object.keys(call.body)) {
       if (MODULE_CALL_META.has(argument) || callee.variables.has(argument)) continue;
       findings.push({
-        check: 'module-call',
-        file: call.file,
-        address,
+        rule: 'module-call',
+        where: `${call.file}: ${address}`,
         message: `passes "${argument}", which ${dir} does not declare${didYouMean(argument, callee.variables.keys())}`,
       });
     }
@@ -209,15 +206,14 @@ function checkModuleCalls(tree: TfTree, module: TfModule, findings: Finding[]): 
         const type = variableType(variable.body);
         if (type instanceof Error) continue;
         for (const message of typeProblems(type, call.body[name], name, `the type of var.${name} in ${dir}`)) {
-          findings.push({ check: 'module-call', file: call.file, address, message });
+          findings.push({ rule: 'module-call', where: `${call.file}: ${address}`, message });
         }
         continue;
       }
       if ('default' in variable.body) continue;
       findings.push({
-        check: 'module-call',
-        file: call.file,
-        address,
+        rule: 'module-call',
+        where: `${call.file}: ${address}`,
         message: `does not pass required variable "${name}" of ${dir}`,
       });
     }
@@ -256,25 +252,22 @@ function checkMoved(tree: TfTree, module: TfModule, findings: Finding[]): number
     const [fromDeclared, toDeclared] = [declared(tree, module, from), declared(tree, module, to)];
     if (fromDeclared === undefined || toDeclared === undefined) {
       findings.push({
-        check: 'reference',
-        file: moved.file,
-        address,
+        rule: 'reference',
+        where: `${moved.file}: ${address}`,
         message: 'from and to must be module or resource addresses',
       });
       continue;
     }
     if (!toDeclared)
       findings.push({
-        check: 'reference',
-        file: moved.file,
-        address,
+        rule: 'reference',
+        where: `${moved.file}: ${address}`,
         message: `moves to ${to.slice(2, -1)}, which the configuration does not declare`,
       });
     if (fromDeclared)
       findings.push({
-        check: 'reference',
-        file: moved.file,
-        address,
+        rule: 'reference',
+        where: `${moved.file}: ${address}`,
         message: `moves from ${from.slice(2, -1)}, which is still declared`,
       });
   }
@@ -308,9 +301,8 @@ export async function checkReferences(
       const { expression } = entry;
       if ('error' in entry) {
         findings.push({
-          check: 'reference',
-          file: expression.file,
-          address: expression.address,
+          rule: 'reference',
+          where: `${expression.file}: ${expression.address}`,
           message: `unparseable expression: ${entry.error}`,
         });
         continue;
@@ -319,7 +311,7 @@ export async function checkReferences(
         counts.references++;
         const problem = resolve(reference.value, expression, context);
         if (problem)
-          findings.push({ check: 'reference', file: expression.file, address: expression.address, message: problem });
+          findings.push({ rule: 'reference', where: `${expression.file}: ${expression.address}`, message: problem });
       }
     }
     counts.moduleCalls += checkModuleCalls(tree, module, findings);

@@ -41,9 +41,8 @@ function checkBody(body: Body, schema: BlockSchema, meta: Set<string>, path: str
         const nested = blocks[name];
         if (!nested) {
           walk.findings.push({
-            check: 'schema',
-            file: walk.file,
-            address: walk.address,
+            rule: 'schema',
+            where: `${walk.file}: ${walk.address}`,
             message: `dynamic "${name}"${where} is not a nested block of this type${didYouMean(name, Object.keys(blocks))}`,
           });
           continue;
@@ -71,9 +70,8 @@ function checkBody(body: Body, schema: BlockSchema, meta: Set<string>, path: str
       continue;
     }
     walk.findings.push({
-      check: 'schema',
-      file: walk.file,
-      address: walk.address,
+      rule: 'schema',
+      where: `${walk.file}: ${walk.address}`,
       message: `unknown argument "${key}"${where}${didYouMean(key, [...args, ...Object.keys(blocks)])}`,
     });
   }
@@ -82,9 +80,8 @@ function checkBody(body: Body, schema: BlockSchema, meta: Set<string>, path: str
     if (present.has(required)) continue;
     const kind = blocks[required] ? 'block' : 'argument';
     walk.findings.push({
-      check: 'schema',
-      file: walk.file,
-      address: walk.address,
+      rule: 'schema',
+      where: `${walk.file}: ${walk.address}`,
       message: `missing required ${kind} "${required}"${where}`,
     });
   }
@@ -102,9 +99,8 @@ export function checkSchema(tree: TfTree, schema: ProviderSchema): { findings: F
       if (!typeSchema) {
         const kind = resource.kind === 'resource' ? 'resource' : 'data source';
         findings.push({
-          check: 'schema',
-          file: resource.file,
-          address,
+          rule: 'schema',
+          where: `${resource.file}: ${address}`,
           message: `unknown ${kind} type "${resource.type}" in the pinned providers${didYouMean(resource.type, Object.keys(table))}`,
         });
         continue;
@@ -117,9 +113,8 @@ export function checkSchema(tree: TfTree, schema: ProviderSchema): { findings: F
       counts.blocks++;
       if (!info) {
         findings.push({
-          check: 'schema',
-          file: provider.file,
-          address: `provider.${provider.name}`,
+          rule: 'schema',
+          where: `${provider.file}: provider.${provider.name}`,
           message: `no schema for provider "${provider.name}"`,
         });
         continue;

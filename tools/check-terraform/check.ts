@@ -6,7 +6,8 @@ import { checkPolicies, type PolicyCounts } from './check-policies.ts';
 import { checkReferences, type ReferenceCounts } from './check-references.ts';
 import { checkSchema, type SchemaCounts } from './check-schema.ts';
 import type { PolicyException } from './exceptions.ts';
-import { formatFinding, type Finding } from './finding.ts';
+import { formatReport } from '../findings.ts';
+import type { Finding } from './finding.ts';
 import { loadTree } from './model.ts';
 import type { Policy } from './policies.ts';
 import { loadProviderSchema } from './schema.ts';
@@ -32,9 +33,8 @@ export async function checkTerraform(dir: string = TERRAFORM_ROOT, options: Chec
   const tree = await loadTree(dir);
   const schema = loadProviderSchema();
   const parseFindings: Finding[] = tree.parseFailures.map((failure) => ({
-    check: 'parse',
-    file: failure.file,
-    address: 'file',
+    rule: 'parse',
+    where: `${failure.file}: file`,
     message: failure.message,
   }));
   const formatting = await checkFormatting(tree);
@@ -77,7 +77,7 @@ export function summarise(report: Report): string {
 
 if (import.meta.main) {
   const report = await checkTerraform(resolve(process.argv[2] ?? TERRAFORM_ROOT));
-  for (const finding of report.findings) console.log(formatFinding(finding));
+  console.log(formatReport('check:terraform', report.findings));
   console.log(summarise(report));
   process.exitCode = report.findings.length === 0 ? 0 : 1;
 }

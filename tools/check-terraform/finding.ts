@@ -1,15 +1,6 @@
-/** One problem the checks found; `check` is a stable name (schema, reference, fmt) or a policy id (CKV_AWS_17). */
-export interface Finding {
-  check: string;
-  file: string;
-  /** Terraform address inside the file's module, e.g. aws_rds_cluster.this or module.eks. */
-  address: string;
-  message: string;
-}
-
-export function formatFinding(finding: Finding): string {
-  return `${finding.file}: ${finding.address}: [${finding.check}] ${finding.message}`;
-}
+// Findings are the shared type (tools/findings.ts): `rule` is a stable name (schema, reference, fmt) or the checkov
+// id a policy stands in for (CKV_AWS_17); `where` is the file and the Terraform address in it (main.tf: module.eks).
+export { type Finding, formatFinding } from '../findings.ts';
 
 /** Levenshtein distance, for "did you mean" hints on misspelt names. */
 function distance(a: string, b: string): number {

@@ -8,7 +8,7 @@ import { POLICIES } from './policies.ts';
 import { loadProviderSchema } from './schema.ts';
 
 const messages = (findings: Finding[], check?: string): string[] =>
-  findings.filter((finding) => check === undefined || finding.check === check).map(formatFinding);
+  findings.filter((finding) => check === undefined || finding.rule === check).map(formatFinding);
 
 async function checkFiles(files: Record<string, string>): Promise<Finding[]> {
   await using tree = writeTree(files);
@@ -154,7 +154,7 @@ output "vpc" {
 `,
     });
     assert.deepEqual(
-      messages(findings.filter((finding) => finding.check === 'module-call' || finding.check === 'reference')).sort(),
+      messages(findings.filter((finding) => finding.rule === 'module-call' || finding.rule === 'reference')).sort(),
       [
         'envs/dev/main.tf: module.network: [module-call] does not pass required variable "cidr_block" of modules/network',
         'envs/dev/main.tf: module.network: [module-call] passes "cidr_blok", which modules/network does not declare (did you mean "cidr_block"?)',
@@ -246,8 +246,8 @@ resource "aws_vpc" "this" {
 }
 `,
     });
-    assert.deepEqual(messages(findings, 'fmt'), [
-      `main.tf: line ${ROOT_HEADER.split('\n').length + 2}: [fmt] not formatted as terraform fmt writes it: expected "  cidr_block         = \\"10.0.0.0/16\\"", found "  cidr_block = \\"10.0.0.0/16\\""`,
+    assert.deepEqual(messages(findings, 'terraform_fmt'), [
+      `main.tf: line ${ROOT_HEADER.split('\n').length + 2}: [terraform_fmt] not formatted as terraform fmt writes it: expected "  cidr_block         = \\"10.0.0.0/16\\"", found "  cidr_block = \\"10.0.0.0/16\\""`,
     ]);
   });
 
@@ -272,9 +272,9 @@ resource "aws_elasticache_replication_group" "this" {
 `,
       'terraform.tfvars.example': 'region = "us-east-1"\n',
     });
-    const hardcoded = findings.filter((finding) => finding.check.startsWith('SHIP_NO_'));
+    const hardcoded = findings.filter((finding) => finding.rule.startsWith('SHIP_NO_'));
     assert.deepEqual(
-      hardcoded.map((finding) => `${finding.check} ${finding.address}`),
+      hardcoded.map((finding) => `${finding.rule} ${finding.where.split(': ').at(-1)}`),
       [
         'SHIP_NO_CREDENTIALS line 26',
         'SHIP_NO_ACCOUNT_IDS line 30',
@@ -300,13 +300,22 @@ output "size" {
 `,
     });
     assert.deepEqual(
-      messages(findings.filter((finding) => finding.check === 'variable' || finding.check === 'output')).sort(),
+      messages(
+        findings.filter((finding) =>
+          [
+            'variable',
+            'terraform_typed_variables',
+            'terraform_documented_variables',
+            'terraform_documented_outputs',
+          ].includes(finding.rule),
+        ),
+      ).sort(),
       [
-        'main.tf: output.size: [output] needs a description',
+        'main.tf: output.size: [terraform_documented_outputs] needs a description',
+        'main.tf: var.size: [terraform_documented_variables] needs a description',
+        'main.tf: var.size: [terraform_typed_variables] needs a type',
         'main.tf: var.size: [variable] a validation condition must test the variable itself',
         'main.tf: var.size: [variable] a validation error_message must say what to do, in a full sentence',
-        'main.tf: var.size: [variable] needs a description',
-        'main.tf: var.size: [variable] needs a type',
       ],
     );
   });
@@ -472,7 +481,7 @@ resource "aws_lb" "this" {
 describe('the security policies', () => {
   test('when a configuration breaks every rule, then every policy reports it', async () => {
     const findings = await checkFiles({ 'main.tf': INSECURE });
-    const fired = new Set(findings.map((finding) => finding.check));
+    const fired = new Set(findings.map((finding) => finding.rule));
     const silent = POLICIES.map((policy) => policy.id).filter((id) => !fired.has(id));
     assert.deepEqual(silent, []);
     assert.ok(POLICIES.length >= 50);
@@ -582,7 +591,7 @@ module "app" {
       'modules/database/main.tf': database,
     });
     assert.deepEqual(
-      messages(findings.filter((finding) => finding.check === 'CKV_AWS_17' || finding.check === 'CKV_AWS_139')).sort(),
+      messages(findings.filter((finding) => finding.rule === 'CKV_AWS_17' || finding.rule === 'CKV_AWS_139')).sort(),
       [
         'modules/database/main.tf: envs/dev: module.app.module.database.aws_rds_cluster.this: [CKV_AWS_139] RDS cluster has deletion protection: deletion_protection must be true (a stray destroy cannot drop the database); it is false',
         'modules/database/main.tf: envs/dev: module.app.module.database.aws_rds_cluster_instance.this: [CKV_AWS_17] Databases are not publicly accessible: publicly_accessible must be false; it is true',
@@ -601,7 +610,7 @@ resource "aws_elasticache_replication_group" "this" {
 `,
     });
     assert.deepEqual(
-      messages(findings.filter((finding) => finding.check === 'CKV_AWS_29' || finding.check === 'CKV_AWS_30')),
+      messages(findings.filter((finding) => finding.rule === 'CKV_AWS_29' || finding.rule === 'CKV_AWS_30')),
       [
         'main.tf: .: aws_elasticache_replication_group.this: [CKV_AWS_29] ElastiCache is encrypted at rest: at_rest_encryption_enabled must be true (snapshots and swap hold cached data); it is false',
         'main.tf: .: aws_elasticache_replication_group.this: [CKV_AWS_30] ElastiCache is encrypted in transit: transit_encryption_enabled must be true (TLS between pods and the cache); it is not set',
@@ -650,7 +659,7 @@ resource "aws_ecs_service" "this" {
 `,
     });
     const ecs = ['CKV_AWS_65', 'CKV_AWS_249', 'CKV_AWS_336', 'CKV_AWS_333', 'SHIP_ECS_ROLLBACK'];
-    assert.deepEqual(messages(findings.filter((finding) => ecs.includes(finding.check))), []);
+    assert.deepEqual(messages(findings.filter((finding) => ecs.includes(finding.rule))), []);
   });
 
   test('when a Deny statement uses a "*" principal and action, then the IAM wildcard policies accept it', async () => {
@@ -671,7 +680,7 @@ data "aws_iam_policy_document" "tls_only" {
 `,
     });
     assert.deepEqual(
-      messages(findings.filter((finding) => finding.check.includes('IAM') || finding.check === 'CKV_AWS_49')),
+      messages(findings.filter((finding) => finding.rule.includes('IAM') || finding.rule === 'CKV_AWS_49')),
       [],
     );
   });
