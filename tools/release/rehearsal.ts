@@ -44,8 +44,10 @@ export interface OutcomeReport {
   verdict: Phase;
   action: 'promoted' | 'rolled back';
   reason: string;
-  /** From the moment the canary took traffic to the verdict. */
+  /** From starting the new version's process to the verdict (start, readiness, first scrape, analysis). */
   deployToVerdictMs: number;
+  /** From the moment the canary took traffic to the verdict. */
+  trafficToVerdictMs: number;
   /** User requests through the gateway while the canary took traffic, and how many of them failed (5xx, no answer). */
   userRequests: number;
   userFailures: number;
@@ -198,6 +200,7 @@ export async function rehearse(o: RehearsalOptions): Promise<OutcomeReport[]> {
       // on promotion, or gone on rollback) must leave the window before the next canary is measured.
       if (i > 0) await sleep(durationMs(analysis.window));
       print(`\n== deploying ${spec.description} of products as a canary (${Math.round(weight * 100)}% of its traffic)`);
+      const deployedAt = Date.now();
       const canary: ServiceProcess = await startServiceProcess(PRODUCTS, {
         DATABASE_URL: dbUrl.toString(),
         JWT_SECRET: stack.jwtSecret,
@@ -217,14 +220,14 @@ export async function rehearse(o: RehearsalOptions): Promise<OutcomeReport[]> {
       const before = { split: splitter.counts(), user: traffic.totals() };
       splitter.setUpstream('canary', canary.url);
       splitter.setCanaryWeight(weight);
-      const deployedAt = Date.now();
+      const trafficAt = Date.now();
       const gate = await runGate({
         analysis,
         prometheusUrl: prom.url,
         service: PRODUCTS,
         print: (l) => print(`  ${l}`),
       });
-      const deployToVerdictMs = Date.now() - deployedAt;
+      const times = { deployToVerdictMs: Date.now() - deployedAt, trafficToVerdictMs: Date.now() - trafficAt };
 
       let action: OutcomeReport['action'];
       if (gate.phase === 'Successful') {
@@ -237,7 +240,7 @@ export async function rehearse(o: RehearsalOptions): Promise<OutcomeReport[]> {
         await stable.stop();
         stable = { url: canary.url, stop: () => canary.stop() };
         action = 'promoted';
-        reports.push(report(outcome, gate, action, deployToVerdictMs, before, after));
+        reports.push(report(outcome, gate, action, times, before, after));
       } else {
         // Roll back: all traffic to the stable version, then the canary goes.
         splitter.setCanaryWeight(0);
@@ -246,7 +249,7 @@ export async function rehearse(o: RehearsalOptions): Promise<OutcomeReport[]> {
         targets.set([{ url: stable.url, track: 'stable' }]);
         await canary.stop();
         action = 'rolled back';
-        reports.push(report(outcome, gate, action, deployToVerdictMs, before, after));
+        reports.push(report(outcome, gate, action, times, before, after));
       }
       // A few seconds of traffic after the action: nothing may fail once the canary is gone or promoted.
       const settled = traffic.totals();
@@ -266,7 +269,7 @@ function report(
   outcome: Outcome,
   gate: GateResult,
   action: OutcomeReport['action'],
-  deployToVerdictMs: number,
+  times: Pick<OutcomeReport, 'deployToVerdictMs' | 'trafficToVerdictMs'>,
   before: { split: Record<Track, TrackCounts>; user: { requests: number; failures: number } },
   after: { split: Record<Track, TrackCounts>; user: { requests: number; failures: number } },
 ): OutcomeReport {
@@ -275,7 +278,7 @@ function report(
     verdict: gate.phase,
     action,
     reason: gate.reason,
-    deployToVerdictMs,
+    ...times,
     userRequests: after.user.requests - before.user.requests,
     userFailures: after.user.failures - before.user.failures,
     byTrack: diff(before.split, after.split),
@@ -287,7 +290,7 @@ function report(
 export function describeReport(r: OutcomeReport): string {
   const t = r.byTrack;
   return [
-    `== ${OUTCOMES[r.outcome].description}: ${r.verdict}, ${r.action} ${(r.deployToVerdictMs / 1000).toFixed(1)} s after it took traffic`,
+    `== ${OUTCOMES[r.outcome].description}: ${r.verdict}, ${r.action} ${(r.deployToVerdictMs / 1000).toFixed(1)} s after its deploy began (${(r.trafficToVerdictMs / 1000).toFixed(1)} s after it took traffic)`,
     `   user requests meanwhile: ${r.userRequests}, failed: ${r.userFailures}`,
     `   products answers: stable ${t.stable.requests} (${t.stable.failed} failed), canary ${t.canary.requests} (${t.canary.failed} failed)`,
     `   user requests failed in the 3 s after the ${r.action === 'promoted' ? 'promotion' : 'rollback'}: ${r.failuresAfter}`,

@@ -28,7 +28,7 @@ test('when a good and then a bad version are deployed, then the good one is prom
   assert.ok(bad.gate.measurements.some((m) => m.metrics.some((x) => x.name === 'error-ratio' && x.phase === 'Failed')));
   assert.ok(bad.byTrack.canary.failed > 0, 'the bad version failed requests before it was caught');
   assert.ok(bad.userFailures > 0 && bad.userFailures <= bad.byTrack.canary.failed, output);
-  assert.ok(bad.deployToVerdictMs < durationMs(profile.interval) * (profile.count + 1), output);
+  assert.ok(bad.trafficToVerdictMs < durationMs(profile.interval) * (profile.count + 1), output);
 
   for (const r of [good, bad]) {
     assert.equal(r.byTrack.stable.failed, 0, `the stable version failed no request (${r.outcome})`);
