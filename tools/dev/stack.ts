@@ -67,6 +67,8 @@ export interface Stack {
   /** Starts a stopped service again; `env` replaces settings for this start and the later ones (a new release). */
   startService(name: ServiceName, env?: Record<string, string>): Promise<void>;
   waitReady(name: ServiceName, timeoutMs?: number): Promise<void>;
+  /** The environment the stack gives a service: what another instance beside it needs (a release's canary). */
+  envOf(name: ServiceName): NodeJS.ProcessEnv;
 }
 
 export function signAdminToken(secret: string, claims: Record<string, unknown> = {}): string {
@@ -199,6 +201,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     stopService,
     startService,
     waitReady,
+    envOf: (name) => envFor(name),
     stop: async () => {
       closed = true;
       await Promise.all(SERVICES.map((s) => stopService(s)));

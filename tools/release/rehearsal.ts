@@ -201,9 +201,13 @@ export async function rehearse(o: RehearsalOptions): Promise<OutcomeReport[]> {
       if (i > 0) await sleep(durationMs(analysis.window));
       print(`\n== deploying ${spec.description} of products as a canary (${Math.round(weight * 100)}% of its traffic)`);
       const deployedAt = Date.now();
+      // The stable version's settings (database, secrets, callees), on a port of its own, plus the version's faults.
+      const stableEnv = Object.entries(stack.envOf(PRODUCTS)).filter(
+        (e): e is [string, string] => e[0] !== 'PORT' && e[1] !== undefined,
+      );
       const canary: ServiceProcess = await startServiceProcess(PRODUCTS, {
-        DATABASE_URL: dbUrl.toString(),
-        JWT_SECRET: stack.jwtSecret,
+        ...Object.fromEntries(stableEnv),
+        LOG_LEVEL: 'warn',
         ...spec.env,
       });
       cleanups.push(() => canary.stop());
