@@ -34,6 +34,13 @@ export function commonEnv(service: string, defaultPort: number) {
       'After SIGTERM, how long to keep serving while reporting not-ready, so load balancers stop sending traffic.',
     ),
     SHUTDOWN_TIMEOUT_MS: ms(20000, 'After the drain, how long in-flight requests get before the process exits anyway.'),
+    BODY_TIMEOUT_MS: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10000,
+      description:
+        'How long a request body may take to arrive in full; a slower one is answered 408 and its connection closed.',
+    }),
     OTEL_SERVICE_NAME: Type.Optional(
       Type.String({ description: 'OpenTelemetry service name (defaults to the service name).' }),
     ),

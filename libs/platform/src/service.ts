@@ -35,6 +35,7 @@ export type App = FastifyInstance<
 export interface ServiceSettings extends TracingSettings {
   LOG_LEVEL: string;
   COMPANY_NAME: string;
+  BODY_TIMEOUT_MS?: number;
 }
 
 export interface ServiceOptions {
@@ -94,6 +95,29 @@ export async function createService(o: ServiceOptions): Promise<App> {
     // the shutdown began would otherwise hold the server open for the whole keep-alive timeout.
     if (app.health.isDraining()) reply.header('connection', 'close');
     done();
+  });
+  // A body that trickles in is cut off: it would otherwise hold a connection (and a parser) for as long as the client
+  // likes. Timed from the first hook, so the headers' time counts too; requests without a body are not affected.
+  const bodyTimeoutMs = o.config.BODY_TIMEOUT_MS ?? 10_000;
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) {
+      done(null, payload);
+      return;
+    }
+    const timer = setTimeout(() => {
+      reply.header('connection', 'close');
+      payload.emit(
+        'error',
+        Object.assign(new Error(`the request body did not arrive in full within ${bodyTimeoutMs} ms`), {
+          statusCode: 408,
+        }),
+      );
+    }, bodyTimeoutMs);
+    const clear = () => clearTimeout(timer);
+    payload.once('end', clear);
+    payload.once('close', clear);
+    payload.once('error', clear);
+    done(null, payload);
   });
   app.addHook('preHandler', (request, _reply, done) => {
     done(badInputProblem(request));
@@ -176,7 +200,11 @@ export function attachCache(app: App, name: string, c: CacheConfig): Cache {
   return new Cache(backend, prefix, name, c.CACHE_TTL_SECONDS, app.metrics, app.log);
 }
 
-/** A cached page of a collection: the key carries the collection's generation, so any write invalidates all pages. */
+/**
+ * A page of a collection. First pages are cached: the key carries the collection's generation, so any write
+ * invalidates them all, and there is one per `limit`. Later pages are read from the database: a client can make up
+ * any number of cursors, and each would otherwise leave an entry behind.
+ */
 export async function cachedPage<T extends KeysetPosition>(
   cache: Cache,
   reply: FastifyReply,
@@ -184,9 +212,12 @@ export async function cachedPage<T extends KeysetPosition>(
   list: (limit: number, after: KeysetPosition | undefined) => Promise<T[]>,
 ): Promise<FastifyReply> {
   const after = decodeCursor(query.cursor);
+  if (after) {
+    return reply.header('x-cache', 'bypass').send(toPage(await list(query.limit, after), query.limit));
+  }
   const gen = await cache.generation('list');
-  const found = await cache.read<PageOf<T>>(`list:${gen}:${query.limit}:${query.cursor ?? ''}`, async () =>
-    toPage(await list(query.limit, after), query.limit),
+  const found = await cache.read<PageOf<T>>(`list:${gen}:${query.limit}:`, async () =>
+    toPage(await list(query.limit, undefined), query.limit),
   );
   return sendCached(reply, found as CachedRead);
 }

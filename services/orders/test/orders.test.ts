@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { adminToken, startOrders, startProducts, startUsers, uniqueNamespace } from '../../../test/support/apps.ts';
 import { call, metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
@@ -284,6 +285,23 @@ describe('dependencies failing', () => {
     });
     assert.equal(retried.headers.get('idempotent-replayed'), null);
     assert.equal(await stockOf(a.id), 4);
+  });
+
+  test('when a dependency cannot be reached, then the 503 names it and the error code but no internal address', async () => {
+    const spare = createServer();
+    await new Promise<void>((r) => spare.listen(0, '127.0.0.1', r));
+    const port = (spare.address() as { port: number }).port;
+    await new Promise((r) => spare.close(r));
+    const o = await startOrders(
+      { DATABASE_URL: db.url, USERS_URL: `http://127.0.0.1:${port}`, PRODUCTS_URL: productsUrl },
+      { reconciler: false },
+    );
+    apps.push(o.app);
+    const res = await order(o.url, { userId: randomUUID(), items: [{ productId: randomUUID(), quantity: 1 }] });
+    assert.equal(res.status, 503);
+    assert.equal(res.body.dependency, 'users');
+    assert.match(res.body.detail, /users service is unreachable \(ECONNREFUSED\)/);
+    assert.doesNotMatch(res.text, new RegExp(`127\\.0\\.0\\.1|${port}`));
   });
 
   test('when products answers 500 to one kind of request, then that request fails alone: no retry, the breaker stays closed', async () => {

@@ -7,11 +7,13 @@ import { call, metricValue } from '../../../test/support/http.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
 import { storeUnderTest, TEST_STORE, type StoreUnderTest } from '../../../test/support/stores.ts';
 import type { App } from '@shipshape/platform/service';
+import { Redis } from 'ioredis';
 
 let db: TestDatabase;
 let store: StoreUnderTest;
 let app: App;
 let base: string;
+const namespace = uniqueNamespace();
 const admin = () => ({ authorization: `Bearer ${adminToken()}` });
 const newProduct = (over: Record<string, unknown> = {}) => ({
   sku: `SKU-${randomUUID().slice(0, 8)}`,
@@ -30,7 +32,7 @@ const create = async (over: Record<string, unknown> = {}) => {
 before(async () => {
   db = await createTestDatabase();
   store = await storeUnderTest(db);
-  ({ app, url: base } = await startProducts({ ...store.products, REDIS_URL, CACHE_NAMESPACE: uniqueNamespace() }));
+  ({ app, url: base } = await startProducts({ ...store.products, REDIS_URL, CACHE_NAMESPACE: namespace }));
 });
 after(async () => {
   await app.close();
@@ -99,6 +101,31 @@ describe('catalog writes need an admin token', () => {
     assert.equal((await call(`${base}/products`, { body: newProduct({ sku: p.sku }), headers: admin() })).status, 409);
     assert.equal((await call(`${base}/products/${p.id}`, { method: 'DELETE', headers: admin() })).status, 204);
     assert.equal((await call(`${base}/products/${p.id}`)).status, 404);
+  });
+});
+
+describe('what a client can make the cache store', () => {
+  test('when 300 made-up cursors are read, then the cache holds no more entries than before; first pages are cached', async () => {
+    await create();
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = async () => (await redis.keys(`${namespace}:*`)).length;
+      const first = await call(`${base}/products?limit=2`);
+      const again = await call(`${base}/products?limit=2`);
+      assert.deepEqual([first.headers.get('x-cache'), again.headers.get('x-cache')], ['miss', 'hit']);
+      const before = await keys();
+      for (let i = 0; i < 300; i++) {
+        const cursor = Buffer.from(
+          `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0')}Z|${randomUUID()}`,
+        ).toString('base64url');
+        const res = await call(`${base}/products?limit=2&cursor=${cursor}`);
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.headers.get('x-cache'), 'bypass');
+      }
+      assert.equal(await keys(), before);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
