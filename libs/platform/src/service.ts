@@ -22,7 +22,7 @@ import { Database } from './db.ts';
 import { pendingMigrations, type MigrationTarget } from './migrate.ts';
 import { Cache, createCacheBackend, type CachedRead } from './cache.ts';
 import { databaseUrl, redisUrl, type DatabaseSettings, type RedisSettings } from './config.ts';
-import { decodeCursor, toPage, type KeysetPosition, type PageOf } from './schemas.ts';
+import { decodeCursor, ProblemSchema, toPage, type KeysetPosition, type PageOf } from './schemas.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -51,6 +51,8 @@ export interface ServiceOptions {
   docs?: boolean;
   /** OpenAPI security schemes besides `bearerAuth` (conduit's RealWorld `Token`). */
   securitySchemes?: Record<string, Record<string, unknown>>;
+  /** false: the service documents its own error format (conduit's RealWorld errors) instead of RFC 9457 problems. */
+  problemResponses?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -128,6 +130,7 @@ export async function createService(o: ServiceOptions): Promise<App> {
   });
   if (o.docs === false) return app as unknown as App;
   await app.register(swagger, {
+    ...(o.problemResponses === false ? {} : { transformObject: withProblemResponses }),
     openapi: {
       openapi: '3.1.0',
       info: { title: o.config.COMPANY_NAME, version: o.version, description: o.description },
@@ -141,6 +144,51 @@ export async function createService(o: ServiceOptions): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   return app as unknown as App;
+}
+
+type Operation = {
+  parameters?: unknown[];
+  requestBody?: unknown;
+  security?: unknown[];
+  responses?: Record<string, unknown>;
+};
+
+/** The errors every operation can answer with, each an RFC 9457 problem: what the central error handler sends. */
+function errorResponses(path: string, op: Operation): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (op.parameters?.length || op.requestBody) errors['400'] = 'Invalid input; `errors` names each field.';
+  if (op.security?.length) {
+    errors['401'] = 'No valid token.';
+    errors['403'] = 'The token does not allow this.';
+  }
+  if (path.includes('{')) errors['404'] = 'No such resource.';
+  errors['500'] = 'Unexpected error; the detail never includes internals.';
+  errors['503'] = 'A dependency (database, another service) is unavailable, or the service is draining.';
+  return errors;
+}
+
+/** @fastify/swagger's transformObject: the Problem schema, and the error responses of every operation. */
+function withProblemResponses(
+  documentObject: { openapiObject: Partial<Record<string, unknown>> } | { swaggerObject: unknown },
+): Record<string, unknown> {
+  if (!('openapiObject' in documentObject)) return documentObject.swaggerObject as Record<string, unknown>;
+  const doc = documentObject.openapiObject as {
+    paths?: Record<string, Record<string, Operation>>;
+    components?: { schemas?: Record<string, unknown> };
+  };
+  const { $id: _id, ...problem } = ProblemSchema;
+  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Problem: problem } };
+  const content = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const op of Object.values(item)) {
+      if (typeof op !== 'object' || op === null || !('responses' in op)) continue;
+      const responses: Record<string, unknown> = { ...op.responses };
+      for (const [status, description] of Object.entries(errorResponses(path, op)))
+        responses[status] ??= { description, content };
+      op.responses = responses;
+    }
+  }
+  return doc;
 }
 
 export interface DatabaseConfig extends DatabaseSettings {

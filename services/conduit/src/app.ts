@@ -37,6 +37,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     version,
     description: 'Conduit: a RealWorld backend (articles, profiles, comments, favorites, tags) under /api.',
     config,
+    problemResponses: false,
     securitySchemes: {
       Token: {
         type: 'apiKey',
