@@ -22,7 +22,8 @@ export interface GateResult {
   elapsedMs: number;
 }
 
-/** One instant query reduced to a number: undefined for no series, the sum when several series come back. */
+/** One instant query reduced to a number: undefined for no series; several series are an error of the query (a ratio
+ * or a quantile per series cannot be added up), which makes the measurement Inconclusive. */
 export async function queryValue(prometheusUrl: string, expr: string): Promise<Value> {
   const res = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query: expr })}`, {
     signal: AbortSignal.timeout(10_000),
@@ -37,7 +38,8 @@ export async function queryValue(prometheusUrl: string, expr: string): Promise<V
   if (resultType === 'scalar') return Number((result as [number, string])[1]);
   const samples = result as { value: [number, string] }[];
   if (samples.length === 0) return undefined;
-  return samples.reduce((sum, s) => sum + Number(s.value[1]), 0);
+  if (samples.length > 1) throw new Error(`the query returned ${samples.length} series, the gate needs one: ${expr}`);
+  return Number(samples[0]?.value[1]);
 }
 
 export async function measure(o: GateOptions): Promise<Measurement> {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startPrometheus, type Prometheus } from '../../check-observability/lib/prometheus.ts';
 import { freePort } from '../../dev/ports.ts';
+import { queryValue } from '../gate.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'main.ts');
 let prom: Prometheus;
@@ -66,4 +67,16 @@ test('when arguments are missing or the profile unknown, then it prints the usag
   assert.equal(r.code, 64, r.out);
   assert.match(r.out, /no profile nope/);
   assert.equal((await cli(['launch'])).code, 64);
+});
+
+test('when a query returns no series, NaN, a number or several series, then the gate reads none, NaN, the number, or an error', async () => {
+  assert.equal(await queryValue(prom.url, 'up{job="nothing-here"}'), undefined);
+  assert.ok(Number.isNaN(await queryValue(prom.url, 'vector(0) / 0')));
+  assert.equal(await queryValue(prom.url, 'vector(0.25)'), 0.25);
+  assert.equal(await queryValue(prom.url, 'scalar(vector(3))'), 3);
+  await assert.rejects(
+    queryValue(prom.url, 'label_replace(vector(1), "a", "x", "", "") or label_replace(vector(2), "a", "y", "", "")'),
+    /2 series/,
+  );
+  await assert.rejects(queryValue(prom.url, 'sum(('), /query failed/);
 });
