@@ -1,14 +1,14 @@
-// The upstream tools the chart checks stand in for, over the same value sets (run by .github/workflows/ci.yml, where
-// a hosted runner installs them; not part of npm test, which has no network for their schemas):
+// helm lint --strict, then the upstream tools the chart checks stand in for, over the same value sets (run by
+// .github/workflows/ci.yml, where a hosted runner installs them; not part of npm test, which cannot fetch their
+// schemas):
 //   kubeconform -strict, against Kubernetes 1.31 and the CRD schemas the chart uses (Prometheus Operator, External
 //   Secrets, Gateway API) from the datree CRDs-catalog;
 //   kube-score, with the same Kubernetes version.
-// helm lint --strict runs in npm run check:chart already.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { template, VALUE_SETS } from './render.ts';
+import { lint, template, VALUE_SETS } from './render.ts';
 
 const CRD_SCHEMAS =
   'https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json';
@@ -17,6 +17,11 @@ const dir = mkdtempSync(join(tmpdir(), 'shipshape-upstream-'));
 let failed = 0;
 try {
   for (const values of VALUE_SETS) {
+    const linted = lint(values);
+    if (linted.status !== 0 || /\[(WARNING|ERROR)\]/.test(linted.stdout)) {
+      console.log(`✗ helm lint --strict failed on the ${values.name} values:\n${linted.stdout}${linted.stderr}`);
+      failed += 1;
+    }
     const rendered = template(values);
     if (rendered.status !== 0) throw new Error(`helm template (${values.name}) failed: ${rendered.stderr}`);
     const file = join(dir, `${values.name}.yaml`);
