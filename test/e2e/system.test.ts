@@ -7,19 +7,23 @@ import { call, waitFor } from '../support/http.ts';
 import { startOtlpReceiver, type ReceivedSpan } from '../support/otlp.ts';
 import { assertStockInvariant, orphanReservations } from '../support/invariant.ts';
 import { REDIS_URL } from '../support/env.ts';
+import { storeUnderTest, type StoreUnderTest } from '../support/stores.ts';
 import { SEED_PRODUCTS, SEED_USERS } from '../../tools/db/seed.ts';
 import { startStack, type Stack } from '../../tools/dev/stack.ts';
 
 let db: TestDatabase;
+let store: StoreUnderTest;
 let stack: Stack;
 let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
 const initial = new Map<string, number>();
 
 before(async () => {
   db = await createTestDatabase({ migrate: false });
+  store = await storeUnderTest(db);
   otlp = await startOtlpReceiver();
   stack = await startStack({
     databaseUrl: db.url,
+    dynamodb: store.dynamodb,
     redisUrl: REDIS_URL,
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
@@ -32,7 +36,8 @@ before(async () => {
 after(async () => {
   await stack?.stop();
   await otlp?.close();
-  if (initial.size) await assertStockInvariant(db, initial);
+  if (initial.size) await assertStockInvariant(store, initial);
+  await store?.close();
   await db?.drop();
 });
 
@@ -191,17 +196,17 @@ describe('when the orders process is killed in the middle of orders', () => {
       statuses.every((s) => [201, 502, 503, 504, 0].includes(s)),
       statuses.join(','),
     );
-    const orphansAfterKill = await orphanReservations(db);
+    const orphansAfterKill = await orphanReservations(store);
     await stack.startService('orders');
     await waitFor(
       'reconciler to release orphaned stock',
-      async () => (await orphanReservations(db)) === 0,
+      async () => (await orphanReservations(store)) === 0,
       20_000,
       200,
     );
-    await assertStockInvariant(db, initial);
+    await assertStockInvariant(store, initial);
     console.log(
-      `# figure: orders killed mid-storm: ${statuses.filter((s) => s === 201).length} placed, ${statuses.filter((s) => s !== 201).length} cut off; ${orphansAfterKill} orphaned reservations released by the reconciler`,
+      `# figure (${store.name}): orders killed mid-storm: ${statuses.filter((s) => s === 201).length} placed, ${statuses.filter((s) => s !== 201).length} cut off; ${orphansAfterKill} orphaned reservations released by the reconciler`,
     );
   });
 });

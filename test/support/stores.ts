@@ -11,7 +11,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ensureTable } from '@shipshape/platform/dynamodb';
-import { DYNAMODB_TABLES } from '../../tools/db/dynamodb-tables.ts';
+import { DYNAMODB_TABLES, type DynamoTarget } from '../../tools/db/dynamodb-tables.ts';
 import type { TestDatabase } from './database.ts';
 import { startTestDynamo, TEST_REGION, type TestDynamo } from './dynamodb.ts';
 
@@ -30,6 +30,8 @@ export interface StoreUnderTest {
   /** Env for the products and orders services (DATABASE_URL is always given too, for the PostgreSQL store). */
   products: Record<string, string>;
   orders: Record<string, string>;
+  /** The DynamoDB tables, for startStack (undefined on PostgreSQL). */
+  dynamodb?: DynamoTarget;
   stockOf(productId: string): Promise<number>;
   /** Statuses of the reservation rows of an order (PostgreSQL keeps one per line, DynamoDB one per order). */
   reservationStatuses(orderId: string): Promise<string[]>;
@@ -208,6 +210,11 @@ async function dynamoStore(db: TestDatabase, dynamo: TestDynamo): Promise<StoreU
     name: 'dynamodb',
     products: { DATABASE_URL: db.url, ...env.products },
     orders: { DATABASE_URL: db.url, ...env.orders },
+    dynamodb: {
+      endpoint: dynamo.endpoint,
+      region: TEST_REGION,
+      tables: { orders: ordersTable, products: catalog },
+    },
     stockOf: async (id) => (await product(id))?.stock as number,
     reservationStatuses: async (orderId) => {
       const r = (

@@ -29,6 +29,9 @@ const usage = `Usage: npm run bench -- [options]
                         benchmark starts the system itself (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --redis-url URL       Redis for a system started here and for the Redis yardstick
                         (default $REDIS_URL or redis://127.0.0.1:6379)
+  --store STORE         postgres (default) or dynamodb: where orders and products keep their data in a system
+                        started here (dynamodb: DynamoDB Local, started and stopped by the benchmark); for a running
+                        system, say which store it uses so the report is labelled right
   --cache MODE          redis (default: the production configuration, cache and rate limit in Redis) or
                         in-process (each service caches in memory, the gateway limits per replica)
   --log-level LEVEL     LOG_LEVEL of a system started here (default warn: its logs come back through this
@@ -66,6 +69,7 @@ function options() {
       'database-url': { type: 'string', default: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: env.REDIS_URL || 'redis://127.0.0.1:6379' },
       cache: { type: 'string', default: 'redis' },
+      store: { type: 'string', default: env.STORE || 'postgres' },
       'log-level': { type: 'string', default: 'warn' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -76,6 +80,7 @@ function options() {
   if (!(durationSeconds >= 1) || !Number.isInteger(connections) || connections < 1)
     throw new Error('--duration and --connections must be positive numbers');
   if (values.cache !== 'redis' && values.cache !== 'in-process') throw new Error('--cache is redis or in-process');
+  if (values.store !== 'postgres' && values.store !== 'dynamodb') throw new Error('--store is postgres or dynamodb');
   const trim = (url: string) => url.replace(/\/+$/, '');
   return {
     help: values.help,
@@ -90,6 +95,7 @@ function options() {
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'],
     cache: values.cache,
+    store: values.store as 'postgres' | 'dynamodb',
     logLevel: values['log-level'],
     out: values.out,
   };
@@ -140,6 +146,7 @@ async function main(): Promise<number> {
       // The gateway limits each client, and one load generator is one client.
       const env = { RATE_LIMIT_MAX: '1000000', LOG_LEVEL: opts.logLevel };
       system = await startSystem({
+        store: opts.store,
         databaseUrl: opts.databaseUrl,
         redisUrl: opts.cache === 'redis' ? opts.redisUrl : undefined,
         env,
@@ -375,6 +382,7 @@ async function benchmark(
   });
 
   console.log(report(scenarios, rssPeakMb, goals, pgbench, pgbenchProblem));
+  log(`\nStore of orders and products: ${opts.store === 'dynamodb' ? 'DynamoDB (DynamoDB Local)' : 'PostgreSQL'}.`);
   log(
     `\nMachine: ${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} before and ${(loadavg()[0] ?? 0).toFixed(1)} after the run.`,
   );
@@ -387,6 +395,7 @@ async function benchmark(
     system: {
       urls,
       startedHere: system.startedHere,
+      store: opts.store,
       ...(system.startedHere ? { logLevel: opts.logLevel, cache: opts.cache } : {}),
     },
     machine: {

@@ -46,6 +46,8 @@ export async function freshBenchDatabase(databaseUrl: string): Promise<string> {
 }
 
 export interface StartOptions {
+  /** dynamodb: orders and products on a DynamoDB Local started (and stopped) with the system. */
+  store?: 'postgres' | 'dynamodb';
   databaseUrl: string;
   redisUrl: string | undefined;
   env: Record<string, string>;
@@ -55,8 +57,21 @@ export interface StartOptions {
 export async function startSystem(options: StartOptions): Promise<SystemUnderTest> {
   const databaseUrl = await freshBenchDatabase(options.databaseUrl);
   const { startStack } = await import('../dev/stack.ts');
+  let dynamo: { stop(): Promise<void> } | undefined;
+  let dynamodb: import('../db/dynamodb-tables.ts').DynamoTarget | undefined;
+  if (options.store === 'dynamodb') {
+    const { startDynamoDbLocal } = await import('../dev/dynamodb-local.ts');
+    const local = await startDynamoDbLocal();
+    dynamo = local;
+    dynamodb = {
+      endpoint: local.endpoint,
+      region: 'us-east-1',
+      tables: { orders: 'shipshape-bench-orders', products: 'shipshape-bench-catalog' },
+    };
+  }
   const stack = await startStack({
     databaseUrl,
+    dynamodb,
     env: options.env,
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   });
@@ -66,6 +81,9 @@ export async function startSystem(options: StartOptions): Promise<SystemUnderTes
     adminToken: stack.adminToken,
     startedHere: true,
     lastWords: (service) => stack.logs[service].filter((line) => !routine.test(line)).slice(-8),
-    stop: () => stack.stop(),
+    stop: async () => {
+      await stack.stop();
+      await dynamo?.stop();
+    },
   };
 }

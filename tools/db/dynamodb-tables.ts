@@ -42,3 +42,41 @@ export async function migrateDynamo(
   );
   return names;
 }
+
+/** The DynamoDB side of a local system: where DynamoDB is and each service's table. */
+export interface DynamoTarget {
+  endpoint?: string | undefined;
+  region: string;
+  tables: Record<DynamoService, string>;
+}
+
+/** The env orders or products needs to use its table in `target`. */
+export function dynamoEnv(service: DynamoService, target: DynamoTarget): Record<string, string> {
+  return {
+    STORE: 'dynamodb',
+    DYNAMODB_TABLE: target.tables[service],
+    AWS_REGION: target.region,
+    ...(target.endpoint ? { DYNAMODB_ENDPOINT: target.endpoint } : {}),
+  };
+}
+
+/** The sample products (npm run seed) in the catalog table; products that exist are kept. Returns how many were new. */
+export async function seedDynamoProducts(target: DynamoTarget): Promise<number> {
+  const { DynamoStore } = await import('@shipshape/platform/dynamodb');
+  const { DynamoCatalogStore } = await import('../../services/products/src/data/dynamodb/catalog-store.ts');
+  const { SEED_PRODUCTS } = await import('./seed.ts');
+  const store = new DynamoStore({
+    DYNAMODB_ENDPOINT: target.endpoint,
+    AWS_REGION: target.region,
+    DYNAMODB_TABLE: target.tables.products,
+    DYNAMODB_TIMEOUT_MS: 10_000,
+  });
+  try {
+    const catalog = new DynamoCatalogStore(store);
+    let added = 0;
+    for (const p of SEED_PRODUCTS) if (await catalog.seed(p)) added += 1;
+    return added;
+  } finally {
+    store.close();
+  }
+}

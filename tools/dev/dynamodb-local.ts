@@ -78,7 +78,7 @@ const accepts = (port: number) =>
  * The JVM is kept small (one compiler tier, serial GC, 256 MB heap): it shares the machine with everything else.
  */
 export async function startDynamoDbLocal(
-  opts: { port?: number; readyTimeoutMs?: number } = {},
+  opts: { port?: number; readyTimeoutMs?: number; dbPath?: string } = {},
 ): Promise<DynamoDbLocal> {
   assertJava();
   const dir = ensureDynamoDbLocal();
@@ -92,7 +92,8 @@ export async function startDynamoDbLocal(
       '-Djava.library.path=./DynamoDBLocal_lib',
       '-jar',
       'DynamoDBLocal.jar',
-      '-inMemory',
+      // In memory for tests; a directory (npm start) keeps the data across restarts, like the embedded PostgreSQL.
+      ...(opts.dbPath ? ['-dbPath', opts.dbPath] : ['-inMemory']),
       '-port',
       String(port),
     ],
@@ -103,6 +104,10 @@ export async function startDynamoDbLocal(
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A process that dies without stopping it must not leave a JVM behind.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  void exited.then(() => process.off('exit', orphanGuard));
   let done = false;
   void exited.then(() => (done = true));
   const stop = async () => {

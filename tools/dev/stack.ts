@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createSigner } from 'fast-jwt';
 import { migrateAll } from '../db/migrate.ts';
 import { seed } from '../db/seed.ts';
+import { dynamoEnv, migrateDynamo, seedDynamoProducts, type DynamoTarget } from '../db/dynamodb-tables.ts';
 import { freePort } from './ports.ts';
 import { acceptedEnvNames } from '@shipshape/platform/config';
 import { REGISTRY, SERVICES, START_WAVES, shiftedPort, urlEnv, type ServiceName } from './services.ts';
@@ -21,6 +22,8 @@ export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-s
 
 export interface StackOptions {
   databaseUrl: string;
+  /** Orders and products keep their data in these DynamoDB tables (STORE=dynamodb) instead of PostgreSQL. */
+  dynamodb?: DynamoTarget | undefined;
   redisUrl?: string | undefined;
   /** Extra env for every service (e.g. short timeouts in tests). */
   env?: Record<string, string>;
@@ -80,7 +83,9 @@ export class StartError extends Error {}
 
 export async function startStack(o: StackOptions): Promise<Stack> {
   if (o.migrate !== false) await migrateAll(o.databaseUrl);
+  if (o.migrate !== false && o.dynamodb) await migrateDynamoTarget(o.dynamodb);
   if (o.seed !== false) await seed(o.databaseUrl);
+  if (o.seed !== false && o.dynamodb) await seedDynamoProducts(o.dynamodb);
   const jwtSecret = o.jwtSecret ?? randomBytes(32).toString('hex');
   const ports = {} as Record<ServiceName, number>;
   for (const name of SERVICES)
@@ -111,6 +116,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (o.redisUrl && service.redis) env.REDIS_URL = o.redisUrl;
     if (name === 'products') env.JWT_SECRET = jwtSecret;
     for (const callee of service.calls) env[urlEnv(callee)] = urls[callee];
+    if (o.dynamodb && (name === 'orders' || name === 'products')) Object.assign(env, dynamoEnv(name, o.dynamodb));
     return { ...env, ...o.env, ...o.serviceEnv?.[name], ...released[name] };
   };
 
@@ -215,4 +221,15 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     throw err;
   }
   return stack;
+}
+
+/** Creates the tables of a DynamoDB target when missing (npm run migrate with STORE=dynamodb does the same). */
+export async function migrateDynamoTarget(target: DynamoTarget): Promise<void> {
+  for (const service of ['orders', 'products'] as const) {
+    await migrateDynamo([service], {
+      DYNAMODB_TABLE: target.tables[service],
+      AWS_REGION: target.region,
+      ...(target.endpoint ? { DYNAMODB_ENDPOINT: target.endpoint } : {}),
+    });
+  }
 }

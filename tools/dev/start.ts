@@ -1,6 +1,6 @@
 // `npm start`: the whole system on a laptop. Embedded PostgreSQL unless DATABASE_URL/POSTGRES_* point elsewhere;
 // Redis if REDIS_URL/REDIS_HOST is set, otherwise each service caches in-process. Ctrl-C stops everything.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,9 @@ import { ConfigError, loadConfig, redisEnv, redisUrl } from '@shipshape/platform
 import { databaseUrlFromEnv } from '../db/targets.ts';
 import { migrateAll } from '../db/migrate.ts';
 import { seed } from '../db/seed.ts';
+import { defaultTableName, seedDynamoProducts, type DynamoTarget } from '../db/dynamodb-tables.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
+import { migrateDynamoTarget } from './stack.ts';
 import { DATA_ROOT, PostgresUnavailable, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.ts';
 import { assertPortFree, PortInUse } from './ports.ts';
 import { DB_SCHEMAS, REGISTRY, SERVICE_LIST, SERVICES, shiftedPort } from './services.ts';
@@ -50,6 +53,7 @@ const dataRoot = args['data-dir'];
 const externalDb = Boolean(process.env.DATABASE_URL || process.env.DATABASE_URL_FILE || process.env.POSTGRES_HOST);
 
 let embedded: EmbeddedDatabase | undefined;
+let dynamoLocal: DynamoDbLocal | undefined;
 let stack: Stack | undefined;
 let stopping = false;
 
@@ -59,6 +63,10 @@ async function shutdown(code: number) {
   if (!stack && !embedded) process.exit(code);
   console.log('\nstopping services…');
   await stack?.stop();
+  if (dynamoLocal) {
+    console.log('stopping DynamoDB Local…');
+    await dynamoLocal.stop().catch(() => {});
+  }
   if (embedded) {
     console.log('stopping PostgreSQL…');
     await embedded.stop().catch(() => {});
@@ -156,6 +164,33 @@ try {
     say('no REDIS_URL/REDIS_HOST: services cache in-process');
   }
 
+  // STORE=dynamodb: orders and products keep their data in DynamoDB (users stay in PostgreSQL). Without
+  // DYNAMODB_ENDPOINT, DynamoDB Local runs here, its data kept in .data/dynamodb.
+  let dynamodb: DynamoTarget | undefined;
+  if (process.env.STORE === 'dynamodb') {
+    let endpoint = process.env.DYNAMODB_ENDPOINT;
+    if (!endpoint) {
+      const dbPath = join(dataRoot, 'dynamodb');
+      if (args.fresh) rmSync(dbPath, { recursive: true, force: true });
+      mkdirSync(dbPath, { recursive: true });
+      say('starting DynamoDB Local (STORE=dynamodb)');
+      dynamoLocal = await startDynamoDbLocal({ dbPath });
+      endpoint = dynamoLocal.endpoint;
+    }
+    dynamodb = {
+      endpoint,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      tables: {
+        orders: defaultTableName('orders', process.env.DYNAMODB_TABLE_PREFIX || 'shipshape'),
+        products: defaultTableName('products', process.env.DYNAMODB_TABLE_PREFIX || 'shipshape'),
+      },
+    };
+    say(`orders and products use DynamoDB at ${endpoint}`);
+    await migrateDynamoTarget(dynamodb);
+    const added = await seedDynamoProducts(dynamodb);
+    if (added) say(`seeded ${added} products in DynamoDB`);
+  }
+
   say('applying migrations');
   await migrateAll(databaseUrl);
   const count = new pg.Client({ connectionString: databaseUrl });
@@ -178,6 +213,7 @@ try {
   say(`starting ${SERVICES.join(', ')}`);
   stack = await startStack({
     databaseUrl,
+    dynamodb,
     redisUrl: redis,
     basePort,
     jwtSecret,
@@ -202,6 +238,7 @@ try {
 ${SERVICE_LIST.filter((s) => s.name !== 'gateway')
   .map((s) => `  ${s.name.padEnd(10)} ${u[s.name]}/docs`)
   .join('\n')}
+  store      ${dynamodb ? `orders and products in DynamoDB at ${dynamodb.endpoint}${dynamoLocal ? ` (DynamoDB Local, data in ${relative(process.cwd(), join(dataRoot, 'dynamodb'))})` : ''}` : 'PostgreSQL'}
   database   ${embedded ? `embedded PostgreSQL, data in ${relative(process.cwd(), join(dataRoot, 'postgres'))}` : new URL(databaseUrl).host}
   logs       ${relative(process.cwd(), join(dataRoot, 'logs'))}/<service>.log
   pids       ${SERVICES.map((s) => `${s} ${stack?.pid(s)}`).join(', ')} (a service that dies is restarted)

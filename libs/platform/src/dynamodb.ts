@@ -153,7 +153,10 @@ export class DynamoStore {
         }
         lastKind = kind;
         if (kind !== 'conflict') this.metrics?.dbErrors.inc({ kind: kind === 'throttled' ? 'throttled' : kind });
-        const backoff = Math.random() * Math.min(500, 20 * 2 ** attempt);
+        // A transaction conflict clears as soon as the other transaction ends: retry soon. Throttling and lost
+        // connections need the store to recover: back off further.
+        const backoff =
+          Math.random() * (kind === 'conflict' ? Math.min(50, 5 * 2 ** attempt) : Math.min(500, 20 * 2 ** attempt));
         if (Date.now() + backoff >= deadline) break;
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }
