@@ -46,12 +46,46 @@ const toProduct = (i: ProductItem): Product => ({
 
 const byProduct = <T extends { productId: string }>(a: T, b: T) => a.productId.localeCompare(b.productId);
 
+/**
+ * Transactions on one item conflict (TransactionConflict) instead of queueing as PostgreSQL's row locks do, so a
+ * storm on one product would spend its time in retries. Within this process, writes to the same products take turns
+ * (locks taken in product id order, so two orders never wait on each other); across replicas the conflicts that
+ * remain are retried inside the deadline.
+ */
+class ProductTurns {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(ids: string[], fn: () => Promise<T>): Promise<T> {
+    const releases: (() => void)[] = [];
+    try {
+      for (const id of [...new Set(ids)].sort()) {
+        const previous = this.tails.get(id) ?? Promise.resolve();
+        let release = () => {};
+        const mine = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const tail = previous.then(() => mine);
+        this.tails.set(id, tail);
+        releases.push(() => {
+          release();
+          if (this.tails.get(id) === tail) this.tails.delete(id);
+        });
+        await previous;
+      }
+      return await fn();
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+}
+
 /** How often a reservation is re-read and retried after a concurrent change moved the ground (a price, a release). */
 const RETRIES = 10;
 
 export class DynamoCatalogStore implements ProductStore, ReservationStore {
   private readonly store: DynamoStore;
   private readonly table: string;
+  private readonly turns = new ProductTurns();
 
   constructor(store: DynamoStore) {
     this.store = store;
@@ -237,7 +271,18 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
    * Reads the prices, then takes every line in one transaction with the reservation's put: each decrement is
    * conditioned on stock >= quantity and on the price read, so nothing oversells and no stale price is recorded.
    */
-  async hold(
+  hold(
+    orderId: string,
+    lines: ReservationLine[],
+    accept: (items: ReservedItem[]) => HoldRefusal | undefined,
+  ): Promise<HoldOutcome> {
+    return this.turns.run(
+      lines.map((l) => l.productId),
+      () => this.holdNow(orderId, lines, accept),
+    );
+  }
+
+  private async holdNow(
     orderId: string,
     lines: ReservationLine[],
     accept: (items: ReservedItem[]) => HoldRefusal | undefined,
@@ -352,32 +397,36 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
       const now = new Date().toISOString();
       const returned = [...r.items].sort(byProduct);
       try {
-        await this.store.run('reservations_release', (abortSignal) =>
-          this.store.doc.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Update: {
-                    TableName: this.table,
-                    Key: reservationKey(orderId),
-                    UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
-                    ConditionExpression: '#status = :was',
-                    ExpressionAttributeNames: { '#status': 'status' },
-                    ExpressionAttributeValues: { ':released': 'released', ':was': r.status, ':now': now },
-                  },
-                },
-                ...returned.map((item) => ({
-                  Update: {
-                    TableName: this.table,
-                    Key: productKey(item.productId),
-                    UpdateExpression: 'SET stock = stock + :q, updatedAt = :now',
-                    ExpressionAttributeValues: { ':q': item.quantity, ':now': now },
-                  },
-                })),
-              ],
-            }),
-            { abortSignal },
-          ),
+        await this.turns.run(
+          returned.map((i) => i.productId),
+          () =>
+            this.store.run('reservations_release', (abortSignal) =>
+              this.store.doc.send(
+                new TransactWriteCommand({
+                  TransactItems: [
+                    {
+                      Update: {
+                        TableName: this.table,
+                        Key: reservationKey(orderId),
+                        UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
+                        ConditionExpression: '#status = :was',
+                        ExpressionAttributeNames: { '#status': 'status' },
+                        ExpressionAttributeValues: { ':released': 'released', ':was': r.status, ':now': now },
+                      },
+                    },
+                    ...returned.map((item) => ({
+                      Update: {
+                        TableName: this.table,
+                        Key: productKey(item.productId),
+                        UpdateExpression: 'SET stock = stock + :q, updatedAt = :now',
+                        ExpressionAttributeValues: { ':q': item.quantity, ':now': now },
+                      },
+                    })),
+                  ],
+                }),
+                { abortSignal },
+              ),
+            ),
         );
         return { returned };
       } catch (err) {
