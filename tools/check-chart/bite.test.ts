@@ -130,15 +130,6 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
     breaks: (o) => Object.assign(main(gateway(o)).ports?.[0] ?? {}, { containerPort: 80 }),
     says: 'port 80 is privileged',
   },
-  'env-unique': {
-    what: 'DATABASE_URL is set twice',
-    breaks: (o) =>
-      main(find(o, 'Deployment', 'users')).env?.push({
-        name: 'DATABASE_URL',
-        valueFrom: { secretKeyRef: { name: 'x', key: 'y' } },
-      }),
-    says: 'DATABASE_URL is set twice',
-  },
   'service-accounts': {
     what: 'a ServiceAccount mounts its token',
     breaks: (o) => Object.assign(find(o, 'ServiceAccount', 'users'), { automountServiceAccountToken: true }),
@@ -208,12 +199,6 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
     what: 'a Service is of type LoadBalancer',
     breaks: (o) => Object.assign(spec(find(o, 'Service', 'gateway')), { type: 'LoadBalancer' }),
     says: 'type is LoadBalancer',
-  },
-  'statefulset-service': {
-    what: "the StatefulSet's Service is not headless",
-    base: 'dev',
-    breaks: (o) => delete spec(find(o, 'Service', 'postgres')).clusterIP,
-    says: 'is not a headless Service',
   },
   'job-image': {
     what: 'a migration Job runs another image',

@@ -400,20 +400,6 @@ export const RULES: Rule[] = [
     },
   ),
   rule(
-    'env-unique',
-    'No container sets the same environment variable twice.',
-    ['kube-score environment-variable-key-duplication'],
-    (objects, emit) => {
-      for (const w of workloads(objects)) {
-        for (const c of allContainers(w.spec)) {
-          const names = (c.env ?? []).map((e) => e.name);
-          for (const dup of new Set(names.filter((n, i) => names.indexOf(n) !== i)))
-            emit(where(w, c), `${dup} is set twice`);
-        }
-      }
-    },
-  ),
-  rule(
     'service-accounts',
     'Each service runs under its own ServiceAccount; no pod mounts an API token or uses the deprecated serviceAccount field.',
     [
@@ -705,22 +691,6 @@ export const RULES: Rule[] = [
       for (const s of objects.filter((o) => o.kind === 'Service')) {
         const type = (s.spec as { type?: string }).type ?? 'ClusterIP';
         if (type !== 'ClusterIP') emit(ref(s), `type is ${type}`);
-      }
-    },
-  ),
-  rule(
-    'statefulset-service',
-    'A StatefulSet names a headless Service (clusterIP: None) that selects its pods.',
-    ['kube-score statefulset-has-servicename'],
-    (objects, emit) => {
-      for (const s of objects.filter((o) => o.kind === 'StatefulSet')) {
-        const spec = s.spec as { serviceName?: string; template: { metadata?: { labels?: Record<string, string> } } };
-        const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === spec.serviceName);
-        const svcSpec = svc?.spec as { clusterIP?: string; selector?: Record<string, string> } | undefined;
-        if (!svc || svcSpec?.clusterIP !== 'None')
-          emit(ref(s), `serviceName ${spec.serviceName ?? '(unset)'} is not a headless Service of the release`);
-        else if (!selects({ matchLabels: svcSpec.selector ?? {} }, spec.template.metadata?.labels ?? {}))
-          emit(ref(s), `Service ${spec.serviceName} does not select its pods`);
       }
     },
   ),
