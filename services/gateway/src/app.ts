@@ -6,6 +6,7 @@ import { breakerOptions, redisUrl } from '@shipshape/platform/config';
 import type { Config } from './config.ts';
 import { TARGETS, type Target } from './proxy/public-routes.ts';
 import { rejectForbiddenPaths } from './proxy/path-guard.ts';
+import { realWorldErrors } from './proxy/realworld-errors.ts';
 import { Upstream } from './proxy/upstream.ts';
 import { relayJsonBodies } from './proxy/json-body.ts';
 import rateLimit from './rate-limit.ts';
@@ -38,6 +39,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
   });
   app.addHook('onRequest', rejectForbiddenPaths);
   relayJsonBodies(app, config.BODY_LIMIT_BYTES);
+  app.addHook('onSend', realWorldErrors);
   await app.register(helmet, { global: true });
   await app.register(rateLimit, {
     max: config.RATE_LIMIT_MAX,
@@ -50,6 +52,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     users: config.USERS_URL,
     products: config.PRODUCTS_URL,
     orders: config.ORDERS_URL,
+    conduit: config.CONDUIT_URL,
   };
   const upstreams = Object.fromEntries(
     TARGETS.map((target) => [

@@ -14,6 +14,10 @@ export const configSchema = Type.Object({
   USERS_URL: Type.String({ default: 'http://127.0.0.1:3001', description: 'Base URL of the users service.' }),
   PRODUCTS_URL: Type.String({ default: 'http://127.0.0.1:3002', description: 'Base URL of the products service.' }),
   ORDERS_URL: Type.String({ default: 'http://127.0.0.1:3003', description: 'Base URL of the orders service.' }),
+  CONDUIT_URL: Type.String({
+    default: 'http://127.0.0.1:3004',
+    description: 'Base URL of the conduit service (the RealWorld API under /api).',
+  }),
   RATE_LIMIT_MAX: Type.Integer({
     minimum: 1,
     maximum: 1000000,

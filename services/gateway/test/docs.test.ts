@@ -103,6 +103,36 @@ const ORDERS_DOC = {
   },
 };
 
+const token = { Token: { type: 'apiKey', in: 'header', name: 'Authorization' } };
+/** Conduit's document: every RealWorld operation, the Token scheme, and its own routes the gateway must not publish. */
+const CONDUIT_DOC = {
+  openapi: '3.1.0',
+  info: { title: 'Acme', version: '1' },
+  components: {
+    securitySchemes: { ...bearer, ...token },
+    schemas: { 'def-0': { type: 'object', title: 'ConduitArticle', properties: { slug: { type: 'string' } } } },
+  },
+  paths: {
+    ...Object.fromEntries(
+      Object.entries(
+        Object.groupBy(
+          PUBLIC_ROUTES.filter((r) => r.target === 'conduit'),
+          (r) => openApiPath(r.url),
+        ),
+      ).map(([path, routes]) => [
+        path,
+        Object.fromEntries(
+          (routes ?? []).map((r) => [
+            r.method.toLowerCase(),
+            op(`${r.method} ${path}`, { $ref: '#/components/schemas/def-0' }),
+          ]),
+        ),
+      ]),
+    ),
+    ...hidden,
+  },
+};
+
 function refsIn(value: unknown, into: string[] = []): string[] {
   if (Array.isArray(value)) for (const v of value) refsIn(v, into);
   else if (value && typeof value === 'object')
@@ -124,6 +154,7 @@ describe('combined API docs', () => {
     stubs.users.docs(USERS_DOC);
     stubs.products.docs(PRODUCTS_DOC);
     stubs.orders.docs(ORDERS_DOC);
+    stubs.conduit.docs(CONDUIT_DOC);
     app = await startGateway(stubs, { COMPANY_NAME: 'Acme Shipping' });
   });
   after(async () => {
@@ -145,7 +176,8 @@ describe('combined API docs', () => {
     for (const path of Object.keys(doc.paths)) assert.doesNotMatch(path, /^\/(internal|health|ready|metrics|docs)/);
     assert.ok(doc.paths['/']?.get, 'the gateway documents its own GET /');
     assert.deepEqual((doc.paths['/products']?.post as { security?: unknown }).security, [{ bearerAuth: [] }]);
-    assert.deepEqual(doc.components.securitySchemes, bearer);
+    assert.deepEqual(doc.components.securitySchemes, { ...bearer, ...token });
+    assert.ok(doc.paths['/api/articles/{slug}/comments/{id}']?.delete, 'the RealWorld API is documented under /api');
   });
 
   test('when services reuse a component name for different schemas, then each keeps its own and every $ref resolves', async () => {
@@ -206,14 +238,14 @@ describe('combined API docs while a service is down', () => {
     const [users, orders] = await Promise.all([startStub('users'), startStub('orders')]);
     users.docs(USERS_DOC);
     orders.docs(ORDERS_DOC);
-    const app = await startGateway({ users, orders, products: await closedPortUrl() });
+    const app = await startGateway({ users, orders, products: await closedPortUrl(), conduit: await closedPortUrl() });
     try {
       const res = await app.inject('/docs/json');
       assert.equal(res.statusCode, 200);
       const doc = res.json<Doc>();
       assert.ok(doc.paths['/users/{id}'] && doc.paths['/orders/{id}/cancel']);
       assert.equal(doc.paths['/products'], undefined);
-      assert.match(doc.info.description, /Not answering when this was assembled: products\./);
+      assert.match(doc.info.description, /Not answering when this was assembled: products, conduit\./);
     } finally {
       await app.close();
       await Promise.all([users.close(), orders.close()]);

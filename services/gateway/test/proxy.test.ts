@@ -20,7 +20,12 @@ describe('gateway routing', () => {
     await stubs.close();
   });
 
-  const callCounts = () => [stubs.users.calls().length, stubs.products.calls().length, stubs.orders.calls().length];
+  const callCounts = () => [
+    stubs.users.calls().length,
+    stubs.products.calls().length,
+    stubs.orders.calls().length,
+    stubs.conduit.calls().length,
+  ];
 
   test('when GET / is asked, then the gateway names itself, the company and its version', async () => {
     const res = await app.inject('/');
@@ -30,13 +35,15 @@ describe('gateway routing', () => {
 
   test('when each public route is called, then exactly the owning service receives the same method and path', async () => {
     for (const route of PUBLIC_ROUTES) {
-      const path = route.url.replace(':id', ID);
+      const path = route.url.replace(':id', route.target === 'conduit' ? '42' : ID).replace(/:\w+/g, 'jake');
       const stub = stubs[route.target];
       const was = callCounts();
       const res = await app.inject({
         method: route.method,
         url: path,
-        ...(route.method === 'POST' || route.method === 'PATCH' ? { payload: { probe: route.url } } : {}),
+        ...(route.method === 'POST' || route.method === 'PATCH' || route.method === 'PUT'
+          ? { payload: { probe: route.url } }
+          : {}),
       });
       assert.equal(res.statusCode, 200, `${route.method} ${path}`);
       const last = stub.calls().at(-1);
@@ -260,6 +267,84 @@ describe('gateway routing', () => {
       assert.equal((await alone.inject(`/users/${ID}`)).statusCode, 503);
     } finally {
       await alone.close();
+    }
+  });
+});
+
+describe('the RealWorld API under /api', () => {
+  let stubs: Stubs;
+  let app: App;
+
+  before(async () => {
+    stubs = await startStubs();
+    app = await startGateway(stubs);
+  });
+  after(async () => {
+    await app.close();
+    await stubs.close();
+  });
+
+  test('when a browser preflights /api, then conduit gets the CORS headers and its answer comes back whole', async () => {
+    stubs.conduit.answer((req) => ({
+      status: 204,
+      headers: {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET,POST,PUT,DELETE',
+        'access-control-allow-headers': String(req.headers['access-control-request-headers']),
+      },
+    }));
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/articles/some-slug/comments',
+      headers: {
+        origin: 'http://localhost:4200',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    assert.equal(res.statusCode, 204);
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.equal(res.headers['access-control-allow-headers'], 'authorization,content-type');
+    const got = stubs.conduit.calls().at(-1);
+    assert.equal(got?.method, 'OPTIONS');
+    assert.equal(got?.url, '/api/articles/some-slug/comments');
+    assert.equal(got?.headers.origin, 'http://localhost:4200');
+    assert.equal(got?.headers['access-control-request-method'], 'POST');
+  });
+
+  test('when a RealWorld call carries Authorization: Token, then it reaches conduit untouched, with its query', async () => {
+    stubs.conduit.answer((req) => ({ status: 200, body: { url: req.url, auth: req.headers.authorization } }));
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/articles?tag=dragons&limit=2',
+      headers: { authorization: 'Token abc.def.ghi' },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { url: '/api/articles?tag=dragons&limit=2', auth: 'Token abc.def.ghi' });
+  });
+
+  test('when the gateway itself refuses an /api call, then the answer is in the RealWorld error format', async () => {
+    const was = stubs.conduit.calls().length;
+    const unknown = await app.inject({ method: 'GET', url: '/api/not-a-route' });
+    assert.equal(unknown.statusCode, 404);
+    assert.match(unknown.headers['content-type'] ?? '', /^application\/json/);
+    assert.equal(unknown.json().errors.body.length, 1);
+    const health = await app.inject({ method: 'GET', url: '/api/health' });
+    assert.equal(health.statusCode, 404, 'only the specification endpoints are public');
+    assert.equal(stubs.conduit.calls().length, was);
+    const elsewhere = await app.inject({ method: 'GET', url: '/not-a-route' });
+    assert.match(elsewhere.headers['content-type'] ?? '', /^application\/problem\+json/);
+  });
+
+  test('when conduit is down, then /api answers 503 in the RealWorld format with Retry-After', async () => {
+    const lonely = await startGateway({});
+    try {
+      const res = await lonely.inject({ method: 'GET', url: '/api/tags' });
+      assert.equal(res.statusCode, 503);
+      assert.ok(res.headers['retry-after']);
+      assert.match(res.json().errors.body[0], /conduit/);
+    } finally {
+      await lonely.close();
     }
   });
 });

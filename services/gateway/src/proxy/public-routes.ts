@@ -1,15 +1,20 @@
 // The public API, route by route: the one list the proxy registers and the combined docs are filtered by.
 // Anything not listed here (every /internal/* endpoint, health, metrics, docs of the services) is not reachable.
-export type Target = 'users' | 'products' | 'orders';
+export type Target = 'users' | 'products' | 'orders' | 'conduit';
 
 export interface PublicRoute {
   target: Target;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Fastify route template; `:id` segments are UUIDs. */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Fastify route template; `:id` segments are UUIDs, except under /api (RealWorld: integer comment ids). */
   url: string;
 }
 
-export const TARGETS: readonly Target[] = ['users', 'products', 'orders'];
+export const TARGETS: readonly Target[] = ['users', 'products', 'orders', 'conduit'];
+
+/** The RealWorld API (conduit) lives under this prefix: its own error format, its own Token scheme, CORS. */
+export const REALWORLD_PREFIX = '/api';
+export const isRealWorldPath = (url: string): boolean =>
+  url === REALWORLD_PREFIX || url.startsWith(`${REALWORLD_PREFIX}/`);
 
 export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { target: 'users', method: 'POST', url: '/users' },
@@ -26,6 +31,26 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { target: 'orders', method: 'GET', url: '/orders' },
   { target: 'orders', method: 'GET', url: '/orders/:id' },
   { target: 'orders', method: 'POST', url: '/orders/:id/cancel' },
+  // RealWorld (conduit): every endpoint of the specification, nothing else (no health, metrics or docs).
+  { target: 'conduit', method: 'POST', url: '/api/users' },
+  { target: 'conduit', method: 'POST', url: '/api/users/login' },
+  { target: 'conduit', method: 'GET', url: '/api/user' },
+  { target: 'conduit', method: 'PUT', url: '/api/user' },
+  { target: 'conduit', method: 'GET', url: '/api/profiles/:username' },
+  { target: 'conduit', method: 'POST', url: '/api/profiles/:username/follow' },
+  { target: 'conduit', method: 'DELETE', url: '/api/profiles/:username/follow' },
+  { target: 'conduit', method: 'GET', url: '/api/articles' },
+  { target: 'conduit', method: 'POST', url: '/api/articles' },
+  { target: 'conduit', method: 'GET', url: '/api/articles/feed' },
+  { target: 'conduit', method: 'GET', url: '/api/articles/:slug' },
+  { target: 'conduit', method: 'PUT', url: '/api/articles/:slug' },
+  { target: 'conduit', method: 'DELETE', url: '/api/articles/:slug' },
+  { target: 'conduit', method: 'POST', url: '/api/articles/:slug/favorite' },
+  { target: 'conduit', method: 'DELETE', url: '/api/articles/:slug/favorite' },
+  { target: 'conduit', method: 'GET', url: '/api/articles/:slug/comments' },
+  { target: 'conduit', method: 'POST', url: '/api/articles/:slug/comments' },
+  { target: 'conduit', method: 'DELETE', url: '/api/articles/:slug/comments/:id' },
+  { target: 'conduit', method: 'GET', url: '/api/tags' },
 ];
 
 /** `/users/:id` → `/users/{id}`, the OpenAPI spelling. */

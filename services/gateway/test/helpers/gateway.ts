@@ -9,6 +9,7 @@ export interface GatewayUpstreams {
   users?: Stub | string;
   products?: Stub | string;
   orders?: Stub | string;
+  conduit?: Stub | string;
 }
 
 const urlOf = (u: Stub | string | undefined, fallback: string) =>
@@ -23,6 +24,7 @@ export async function startGateway(upstreams: GatewayUpstreams, env: Record<stri
     USERS_URL: urlOf(upstreams.users, nowhere),
     PRODUCTS_URL: urlOf(upstreams.products, nowhere),
     ORDERS_URL: urlOf(upstreams.orders, nowhere),
+    CONDUIT_URL: urlOf(upstreams.conduit, nowhere),
     ...env,
   });
   const app = await buildApp(config, { logger: false });

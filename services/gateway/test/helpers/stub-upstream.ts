@@ -100,16 +100,23 @@ export interface Stubs {
   users: Stub;
   products: Stub;
   orders: Stub;
+  conduit: Stub;
   close(): Promise<void>;
 }
 
 /** One stub per service behind the gateway. */
 export async function startStubs(): Promise<Stubs> {
-  const [users, products, orders] = await Promise.all([startStub('users'), startStub('products'), startStub('orders')]);
+  const [users, products, orders, conduit] = await Promise.all([
+    startStub('users'),
+    startStub('products'),
+    startStub('orders'),
+    startStub('conduit'),
+  ]);
   return {
     users,
     products,
     orders,
-    close: async () => void (await Promise.all([users.close(), products.close(), orders.close()])),
+    conduit,
+    close: async () => void (await Promise.all([users.close(), products.close(), orders.close(), conduit.close()])),
   };
 }

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '@shipshape/platform/service';
 import { Problem } from '@shipshape/platform/errors';
 import { IdParams } from '@shipshape/platform/schemas';
-import { PUBLIC_ROUTES, TARGETS, type Target } from '../../proxy/public-routes.ts';
+import { PUBLIC_ROUTES, REALWORLD_PREFIX, TARGETS, isRealWorldPath, type Target } from '../../proxy/public-routes.ts';
 import { DependencyFailure } from '@shipshape/platform/http-client';
 import type { Upstream } from '../../proxy/upstream.ts';
 import { checkedJson } from '../../proxy/json-body.ts';
@@ -26,6 +26,10 @@ const FORWARDED_REQUEST_HEADERS = [
   'content-length',
   'idempotency-key',
   'user-agent',
+  // CORS (the RealWorld API answers browsers on other origins; the service decides what it allows).
+  'origin',
+  'access-control-request-method',
+  'access-control-request-headers',
 ];
 /** Hop-by-hop response headers (RFC 9110 §7.6.1) describe the upstream connection, not the answer. */
 const HOP_BY_HOP = [
@@ -44,6 +48,11 @@ type AnyHeaders = IncomingHttpHeaders | Http2IncomingHttpHeaders;
 
 /** The upstream path: the route template with its (validated) params encoded back in. */
 function upstreamPath(template: string, params: unknown): string {
+  // A wildcard route (the RealWorld CORS preflight) forwards the path as it came; the path guard vetted it.
+  if (template.endsWith('/*')) {
+    const rest = (params as { '*'?: string } | undefined)?.['*'] ?? '';
+    return `${template.slice(0, -1)}${rest.split('/').map(encodeURIComponent).join('/')}`;
+  }
   const values = (params ?? {}) as Record<string, string | undefined>;
   return template.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(values[name] ?? ''));
 }
@@ -142,13 +151,22 @@ export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOp
       };
       await scope.register(replyFrom, options);
       for (const route of PUBLIC_ROUTES.filter((r) => r.target === target)) {
+        const uuidIds = route.url.includes(':id') && !isRealWorldPath(route.url);
         scope.route({
           method: route.method,
           url: route.url,
-          schema: { hide: true, ...(route.url.includes(':id') ? { params: IdParams } : {}) },
+          schema: { hide: true, ...(uuidIds ? { params: IdParams } : {}) },
           handler: forward(upstream),
         });
       }
+      // Browsers preflight cross-origin RealWorld calls; conduit answers them (allowed origins, methods, headers).
+      if (target === 'conduit')
+        scope.route({
+          method: 'OPTIONS',
+          url: `${REALWORLD_PREFIX}/*`,
+          schema: { hide: true },
+          handler: forward(upstream),
+        });
     });
   }
 }

@@ -1,0 +1,26 @@
+// Under /api the public contract is the RealWorld one, also for answers the gateway makes itself (rate limit,
+// body too large, unknown route, conduit unreachable): `{"errors": {"body": [detail]}}` with the same status.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isRealWorldPath } from './public-routes.ts';
+
+export function realWorldErrors(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: Error | null, payload?: unknown) => void,
+): void {
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (!type.startsWith('application/problem+json') || !isRealWorldPath(request.url.split('?', 1)[0] ?? '')) {
+    done(null, payload);
+    return;
+  }
+  let detail = 'request failed';
+  try {
+    const problem = JSON.parse(String(payload)) as { detail?: unknown; title?: unknown };
+    detail = String(problem.detail ?? problem.title ?? detail);
+  } catch {
+    // Not JSON after all: keep the generic message.
+  }
+  reply.header('content-type', 'application/json; charset=utf-8');
+  done(null, JSON.stringify({ errors: { body: [detail] } }));
+}
