@@ -5,9 +5,10 @@ import { configSchema as gateway } from '../../services/gateway/src/config.ts';
 import { configSchema as orders } from '../../services/orders/src/config.ts';
 import { configSchema as products } from '../../services/products/src/config.ts';
 import { configSchema as users } from '../../services/users/src/config.ts';
+import { configSchema as conduit } from '../../services/conduit/src/config.ts';
 
 /** In port order. */
-export const SERVICES = ['gateway', 'users', 'products', 'orders'] as const;
+export const SERVICES = ['gateway', 'users', 'products', 'orders', 'conduit'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** The Prometheus `/metrics` listener of every service is its service port plus this offset (METRICS_PORT). */
@@ -67,10 +68,11 @@ function service(
 }
 
 export const REGISTRY: Readonly<Record<ServiceName, ServiceInfo>> = {
-  gateway: service('gateway', gateway, { redis: true, calls: ['users', 'products', 'orders'] }),
+  gateway: service('gateway', gateway, { redis: true, calls: ['users', 'products', 'orders', 'conduit'] }),
   users: service('users', users, { dbSchema: 'users', redis: true }),
   products: service('products', products, { dbSchema: 'catalog', redis: true }),
   orders: service('orders', orders, { dbSchema: 'orders', redis: false, calls: ['users', 'products'] }),
+  conduit: service('conduit', conduit, { dbSchema: 'conduit', redis: true }),
 };
 
 /** Every service, in port order. */

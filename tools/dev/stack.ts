@@ -1,7 +1,7 @@
 // Runs the services of the registry (./services.ts) as separate processes against a given PostgreSQL (and optionally Redis).
 // Used by `npm start`, the end-to-end tests, the observability checks and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -74,6 +74,10 @@ export interface Stack {
   envOf(name: ServiceName): NodeJS.ProcessEnv;
 }
 
+/** Conduit's token key, derived from the stack's JWT secret so it is as stable as that one (npm start keeps it). */
+export const conduitSecretFor = (jwtSecret: string): string =>
+  createHmac('sha256', jwtSecret).update('conduit').digest('hex');
+
 export function signAdminToken(secret: string, claims: Record<string, unknown> = {}): string {
   const expiry = 'exp' in claims ? {} : { expiresIn: 12 * 3600 * 1000 };
   return createSigner({ key: secret, algorithm: 'HS256', ...expiry })({ sub: 'dev-admin', role: 'admin', ...claims });
@@ -115,6 +119,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (service.dbSchema) env.DATABASE_URL = o.databaseUrl;
     if (o.redisUrl && service.redis) env.REDIS_URL = o.redisUrl;
     if (name === 'products') env.JWT_SECRET = jwtSecret;
+    if (name === 'conduit') env.CONDUIT_JWT_SECRET = conduitSecretFor(jwtSecret);
     for (const callee of service.calls) env[urlEnv(callee)] = urls[callee];
     if (o.dynamodb && (name === 'orders' || name === 'products')) Object.assign(env, dynamoEnv(name, o.dynamodb));
     return { ...env, ...o.env, ...o.serviceEnv?.[name], ...released[name] };

@@ -201,7 +201,7 @@ try {
   await count.end();
   if (empty) {
     const n = await seed(databaseUrl);
-    say(`seeded ${n.users} users and ${n.products} products`);
+    say(`seeded ${n.users} users, ${n.products} products and ${n.articles} conduit articles`);
   }
 
   mkdirSync(join(dataRoot, 'logs'), { recursive: true });
@@ -246,7 +246,11 @@ ${SERVICE_LIST.filter((s) => s.name !== 'gateway')
   Development admin token (role=admin, 12 h), for POST/PATCH/DELETE /products:
   ${stack.adminToken}
 
+  RealWorld API (conduit)  http://localhost:${stack.ports.gateway}/api
+  sample logins: jake@example.com / jakejake, ada@example.com / analytical-engine
+
   Try:  curl -s localhost:${stack.ports.gateway}/products | head -c 300
+        curl -s localhost:${stack.ports.gateway}/api/articles | head -c 300
   Test it:  npm run acceptance    Stop: Ctrl-C
 `);
 } catch (err) {

@@ -305,6 +305,11 @@ describe('the RealWorld API under /api', () => {
     assert.equal(res.statusCode, 204);
     assert.equal(res.headers['access-control-allow-origin'], '*');
     assert.equal(res.headers['access-control-allow-headers'], 'authorization,content-type');
+    assert.equal(
+      res.headers['cross-origin-resource-policy'],
+      'cross-origin',
+      'browser apps on other origins may read it',
+    );
     const got = stubs.conduit.calls().at(-1);
     assert.equal(got?.method, 'OPTIONS');
     assert.equal(got?.url, '/api/articles/some-slug/comments');

@@ -1,5 +1,6 @@
 // Under /api the public contract is the RealWorld one, also for answers the gateway makes itself (rate limit,
 // body too large, unknown route, conduit unreachable): `{"errors": {"body": [detail]}}` with the same status.
+// Its answers are meant for browser apps on other origins, so they are not limited to same-origin embedding.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isRealWorldPath } from './public-routes.ts';
 
@@ -9,8 +10,12 @@ export function realWorldErrors(
   payload: unknown,
   done: (err: Error | null, payload?: unknown) => void,
 ): void {
-  const type = String(reply.getHeader('content-type') ?? '');
-  if (!type.startsWith('application/problem+json') || !isRealWorldPath(request.url.split('?', 1)[0] ?? '')) {
+  if (!isRealWorldPath(request.url.split('?', 1)[0] ?? '')) {
+    done(null, payload);
+    return;
+  }
+  reply.header('cross-origin-resource-policy', 'cross-origin');
+  if (!String(reply.getHeader('content-type') ?? '').startsWith('application/problem+json')) {
     done(null, payload);
     return;
   }
