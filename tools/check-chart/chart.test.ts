@@ -193,6 +193,34 @@ describe('what the chart renders', () => {
     );
   });
 
+  test('when the RealWorld API gets a host of its own, then the Ingress and an HTTPRoute send its /api to the gateway', () => {
+    const objects = render({
+      name: 'conduit-host',
+      files: [],
+      set: [
+        'ingress.enabled=true',
+        'ingress.conduitHost=api.conduit.example.com',
+        'httpRoute.enabled=true',
+        'httpRoute.parentRefs[0].name=edge',
+        'httpRoute.conduitHostnames[0]=conduit.example.com',
+      ],
+    });
+    type Rule = { host?: string; http: { paths: { path: string; backend: { service: { name: string } } }[] } };
+    const rules = (objects.find((o) => o.kind === 'Ingress')?.spec as { rules: Rule[] }).rules;
+    assert.deepEqual(
+      rules.map((r) => [r.host, r.http.paths[0]?.path, r.http.paths[0]?.backend.service.name]),
+      [
+        ['shop.example.com', '/', 'shipshape-gateway'],
+        ['api.conduit.example.com', '/api', 'shipshape-gateway'],
+      ],
+    );
+    const route = objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'shipshape-conduit');
+    const spec = route?.spec as { hostnames: string[]; rules: { matches: { path: { value: string } }[] }[] };
+    assert.deepEqual(spec.hostnames, ['conduit.example.com']);
+    assert.equal(spec.rules[0]?.matches[0]?.path.value, '/api');
+    assert.deepEqual(runPolicy(objects).map(formatFinding), []);
+  });
+
   test('when rendered with prod values, then HPAs replace replicas, migrations run before install and upgrade, and the ALB Ingress is internet-facing with target-type ip', () => {
     const objects = render(valueSet('prod'));
     for (const service of SERVICES) {
@@ -250,6 +278,8 @@ describe('what the chart renders', () => {
     }
     const secret = objects.find((o) => o.kind === 'Secret');
     assert.deepEqual(Object.keys((secret?.data as object | undefined) ?? {}).sort(), [
+      'conduit-database-url',
+      'conduit-jwt-secret',
       'jwt-secret',
       'orders-database-url',
       'postgres-password',

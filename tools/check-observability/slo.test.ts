@@ -8,10 +8,12 @@ import { isAlert } from '../../deploy/observability/src/rule-types.ts';
 
 const source = readFileSync(SLO_FILE, 'utf8');
 
-test('when slo.yaml is loaded, then it declares availability and latency SLOs for order creation and catalog reads', () => {
+test('when slo.yaml is loaded, then it declares availability and latency SLOs for order creation, catalog and article reads', () => {
   const file = loadSloFile();
   const kinds = file.slos.map((s) => `${s.name}:${s.sli.kind}`);
   assert.deepEqual(kinds.sort(), [
+    'article-read-availability:availability',
+    'article-read-latency:latency',
     'catalog-read-availability:availability',
     'catalog-read-latency:latency',
     'order-creation-availability:availability',

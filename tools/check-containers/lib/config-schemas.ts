@@ -1,10 +1,7 @@
 // What each deployable reads from its environment, straight from the config schemas: never a copied list of names.
 import { Type, type TObject } from '@sinclair/typebox';
 import { acceptedEnvNames, databaseEnv, describeConfig } from '@shipshape/platform/config';
-import { configSchema as gateway } from '../../../services/gateway/src/config.ts';
-import { configSchema as users } from '../../../services/users/src/config.ts';
-import { configSchema as products } from '../../../services/products/src/config.ts';
-import { configSchema as orders } from '../../../services/orders/src/config.ts';
+import { REGISTRY, SERVICES } from '../../dev/services.ts';
 
 export interface EnvContract {
   /** Who reads it, for messages: "the users service", "the db tools". */
@@ -29,15 +26,13 @@ function contract(reader: string, schema: TObject): EnvContract {
   };
 }
 
-export const SERVICE_NAMES = ['gateway', 'users', 'products', 'orders'] as const;
+/** The services, from the registry (tools/dev/services.ts). */
+export const SERVICE_NAMES = SERVICES;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-export const SERVICE_CONTRACTS: Record<ServiceName, EnvContract> = {
-  gateway: contract('the gateway service', gateway),
-  users: contract('the users service', users),
-  products: contract('the products service', products),
-  orders: contract('the orders service', orders),
-};
+export const SERVICE_CONTRACTS = Object.fromEntries(
+  SERVICES.map((name) => [name, contract(`the ${name} service`, REGISTRY[name].config)]),
+) as Record<ServiceName, EnvContract>;
 
 /** `node tools/db/*.ts` reads the same database settings as the services (tools/db/targets.ts). */
 export const DB_TOOLS_CONTRACT = contract('the db tooling (tools/db)', Type.Object(databaseEnv));

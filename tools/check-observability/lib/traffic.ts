@@ -27,7 +27,7 @@ export function client(gateway: string, adminToken: string): Client {
         signal: AbortSignal.timeout(15_000),
       });
       const text = await res.text();
-      const key = `${method} ${path.replace(/[0-9a-f-]{36}/g, ':id')} ${res.status}`;
+      const key = `${method} ${path.replace(/[0-9a-f-]{36}/g, ':id').replace(/^(\/api\/articles\/)[^/?]+$/, '$1:slug')} ${res.status}`;
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
       let json: unknown = undefined;
       try {
@@ -110,4 +110,8 @@ export async function round(c: Client, cat: Catalog, i: number): Promise<void> {
   await placeOrder(c, user, randomUUID()); // unknown product
   await placeOrder(c, user, cat.scarce, 2); // insufficient stock
   await c.call('GET', `/users/${randomUUID()}`); // 404
+  // RealWorld (conduit) article reads, the article-read SLOs' traffic: the list, then one article of it.
+  const list = await c.call('GET', '/api/articles?limit=20');
+  const slug = (list.json as { articles?: { slug?: string }[] } | undefined)?.articles?.[i % 4]?.slug;
+  if (slug) await c.call('GET', `/api/articles/${slug}`);
 }

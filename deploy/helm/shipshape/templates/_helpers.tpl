@@ -1,15 +1,15 @@
 {{/*
-shipshape.services: the four services, in call-graph order.
+shipshape.services: the five services, in call-graph order.
 */}}
 {{- define "shipshape.services" -}}
-gateway users products orders
+gateway users products orders conduit
 {{- end -}}
 
 {{/*
 shipshape.databaseServices: the services that own a schema in PostgreSQL (and so get migration and seed Jobs).
 */}}
 {{- define "shipshape.databaseServices" -}}
-users products orders
+users products orders conduit
 {{- end -}}
 
 {{/*
@@ -29,14 +29,14 @@ shipshape.dynamodbServices: the services whose store is dynamodb (products.store
 shipshape.redisServices: the services that cache in Redis when one is configured.
 */}}
 {{- define "shipshape.redisServices" -}}
-gateway users products
+gateway users products conduit
 {{- end -}}
 
 {{/*
 shipshape.upstreams: "<service>" -> the services it calls, as "name name".
 */}}
 {{- define "shipshape.upstreams" -}}
-{{- $calls := dict "gateway" "users products orders" "orders" "users products" -}}
+{{- $calls := dict "gateway" "users products orders conduit" "orders" "users products" -}}
 {{- get $calls . -}}
 {{- end -}}
 

@@ -11,7 +11,7 @@ variable "name" {
 variable "services" {
   type        = set(string)
   description = "One repository per service."
-  default     = ["gateway", "users", "products", "orders"]
+  default     = ["gateway", "users", "products", "orders", "conduit"]
 
   validation {
     condition     = alltrue([for service in var.services : can(regex("^[a-z][a-z0-9-]*$", service))])

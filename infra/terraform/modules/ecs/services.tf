@@ -110,7 +110,7 @@ resource "aws_ecs_service" "service" {
     rollback    = true
   }
 
-  # Service Connect: users, products and orders are reachable as http://<name>:<port>; the gateway is a client only.
+  # Service Connect: users, products, orders and conduit are reachable as http://<name>:<port>; the gateway is a client only.
   service_connect_configuration {
     enabled   = true
     namespace = aws_service_discovery_http_namespace.this.arn

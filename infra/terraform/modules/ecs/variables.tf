@@ -55,11 +55,11 @@ variable "services" {
     # The service's own DynamoDB table (STORE=dynamodb); its task role may use it and nothing else.
     dynamodb_table_arn = optional(string)
   }))
-  description = "The four services by name (gateway, users, products, orders): image (same ECR image the chart deploys), port, task size, count, and the configuration (env names from services/<name>/src/config.ts, like the chart)."
+  description = "The services by name (gateway, users, products, orders, conduit): image (same ECR image the chart deploys), port, task size, count, and the configuration (env names from services/<name>/src/config.ts, like the chart)."
 
   validation {
-    condition     = contains(keys(var.services), "gateway") && alltrue([for name in keys(var.services) : contains(["gateway", "users", "products", "orders"], name)])
-    error_message = "services must include gateway and may hold only gateway, users, products and orders."
+    condition     = contains(keys(var.services), "gateway") && alltrue([for name in keys(var.services) : contains(["gateway", "users", "products", "orders", "conduit"], name)])
+    error_message = "services must include gateway and may hold only gateway, users, products, orders and conduit."
   }
 
   validation {

@@ -9,8 +9,9 @@ locals {
       }
     },
     {
-      redis-password = { remoteKey = var.secrets.redis, property = "password" }
-      jwt-secret     = { remoteKey = var.secrets.jwt, property = "JWT_SECRET" }
+      redis-password     = { remoteKey = var.secrets.redis, property = "password" }
+      jwt-secret         = { remoteKey = var.secrets.jwt, property = "JWT_SECRET" }
+      conduit-jwt-secret = { remoteKey = var.secrets.conduit_jwt, property = "CONDUIT_JWT_SECRET" }
     },
   )
 

@@ -8,21 +8,22 @@ variable "services" {
     repository_url = string
     role_arn       = string
   }))
-  description = "Per chart service block (gateway, users, products, orders): its ECR repository URL and IRSA role ARN."
+  description = "Per chart service block (gateway, users, products, orders, conduit): its ECR repository URL and IRSA role ARN."
 
   validation {
-    condition     = length(setsubtract(["gateway", "users", "products", "orders"], keys(var.services))) == 0
-    error_message = "services must have entries for gateway, users, products and orders, the chart's four service blocks."
+    condition     = length(setsubtract(["gateway", "users", "products", "orders", "conduit"], keys(var.services))) == 0
+    error_message = "services must have entries for gateway, users, products, orders and conduit, the chart's five service blocks."
   }
 }
 
 variable "secrets" {
   type = object({
-    database = map(string)
-    redis    = string
-    jwt      = string
+    database    = map(string)
+    redis       = string
+    jwt         = string
+    conduit_jwt = string
   })
-  description = "Secrets Manager names: each service's database login (JSON with url), the Redis AUTH entry (JSON with password) and the JWT key (JSON with JWT_SECRET)."
+  description = "Secrets Manager names: each service's database login (JSON with url), the Redis AUTH entry (JSON with password), the JWT key (JSON with JWT_SECRET) and conduit's token key (JSON with CONDUIT_JWT_SECRET)."
 }
 
 variable "redis" {

@@ -38,6 +38,7 @@ variable "service_accounts" {
     users    = "shipshape-users"
     products = "shipshape-products"
     orders   = "shipshape-orders"
+    conduit  = "shipshape-conduit"
   }
 
   validation {

@@ -58,3 +58,21 @@ resource "aws_secretsmanager_secret_version" "jwt" {
   secret_id     = aws_secretsmanager_secret.jwt.id
   secret_string = jsonencode({ JWT_SECRET = random_password.jwt.result })
 }
+
+# HS256 key of the RealWorld API (conduit): it signs and verifies the tokens it issues at registration and login.
+resource "random_password" "conduit_jwt" {
+  length  = 64
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "conduit_jwt" {
+  name                    = "${var.secret_prefix}/conduit-jwt"
+  description             = "HS256 signing key for the RealWorld (conduit) user tokens (CONDUIT_JWT_SECRET)"
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = var.recovery_window_days
+}
+
+resource "aws_secretsmanager_secret_version" "conduit_jwt" {
+  secret_id     = aws_secretsmanager_secret.conduit_jwt.id
+  secret_string = jsonencode({ CONDUIT_JWT_SECRET = random_password.conduit_jwt.result })
+}

@@ -27,3 +27,13 @@ output "jwt_secret_arn" {
   description = "Secrets Manager ARN of the JWT signing key, for ECS task secrets (\"<arn>:JWT_SECRET::\")."
   value       = aws_secretsmanager_secret.jwt.arn
 }
+
+output "conduit_jwt_secret_name" {
+  description = "Secrets Manager name of the conduit token key (key: CONDUIT_JWT_SECRET)."
+  value       = aws_secretsmanager_secret.conduit_jwt.name
+}
+
+output "conduit_jwt_secret_arn" {
+  description = "Secrets Manager ARN of the conduit token key, for ECS task secrets (\"<arn>:CONDUIT_JWT_SECRET::\")."
+  value       = aws_secretsmanager_secret.conduit_jwt.arn
+}

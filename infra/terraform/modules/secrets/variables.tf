@@ -23,7 +23,7 @@ variable "database" {
     host     = string
     port     = number
     name     = string
-    services = optional(set(string), ["users", "products", "orders"])
+    services = optional(set(string), ["users", "products", "orders", "conduit"])
   })
   description = "Aurora endpoint and the services that get their own database login (one secret each)."
 }

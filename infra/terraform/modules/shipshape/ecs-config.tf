@@ -2,7 +2,7 @@
 # (services/<name>/src/config.ts; npm run check:terraform verifies every name here is one the service accepts).
 # Secrets are Secrets Manager references that ECS resolves at task start.
 locals {
-  service_ports = { gateway = 3000, users = 3001, products = 3002, orders = 3003 }
+  service_ports = { gateway = 3000, users = 3001, products = 3002, orders = 3003, conduit = 3004 }
 
   # A service whose store is DynamoDB gets its own table (and its task role may use that table only).
   dynamodb_table_arns = {
@@ -19,6 +19,7 @@ locals {
       USERS_URL    = "http://users:3001"
       PRODUCTS_URL = "http://products:3002"
       ORDERS_URL   = "http://orders:3003"
+      CONDUIT_URL  = "http://conduit:3004"
       TRUST_PROXY  = "1"
     }
     users = {
@@ -47,6 +48,13 @@ locals {
       DYNAMODB_TABLE = module.dynamodb.table_names["orders"]
       AWS_REGION     = var.region
     }
+    conduit = {
+      LOG_LEVEL    = "info"
+      DATABASE_SSL = "require"
+      REDIS_HOST   = module.cache.primary_endpoint
+      REDIS_PORT   = tostring(module.cache.port)
+      REDIS_TLS    = "true"
+    }
   }
 
   ecs_secrets = {
@@ -64,6 +72,11 @@ locals {
     }
     orders = {
       DATABASE_URL = "${module.secrets.database_secret_arns["orders"]}:url::"
+    }
+    conduit = {
+      DATABASE_URL       = "${module.secrets.database_secret_arns["conduit"]}:url::"
+      CONDUIT_JWT_SECRET = "${module.secrets.conduit_jwt_secret_arn}:CONDUIT_JWT_SECRET::"
+      REDIS_PASSWORD     = "${module.cache.auth_secret_arn}:password::"
     }
   }
 }

@@ -144,7 +144,6 @@ module "helm_values" {
   count  = local.eks ? 1 : 0
 
   region                     = var.region
-  secrets                    = { database = module.secrets.database_secret_names, redis = module.cache.auth_secret_name, jwt = module.secrets.jwt_secret_name }
   redis                      = { host = module.cache.primary_endpoint, port = module.cache.port }
   data_subnet_cidrs          = module.network.private_data_subnet_cidrs
   load_balancer_subnet_cidrs = module.network.public_subnet_cidrs
@@ -153,6 +152,13 @@ module "helm_values" {
   dynamodb = {
     tables = { orders = module.dynamodb.table_names["orders"], products = module.dynamodb.table_names["catalog"] }
     stores = var.profile.stores
+  }
+
+  secrets = {
+    database    = module.secrets.database_secret_names
+    redis       = module.cache.auth_secret_name
+    jwt         = module.secrets.jwt_secret_name
+    conduit_jwt = module.secrets.conduit_jwt_secret_name
   }
 
   services = {
