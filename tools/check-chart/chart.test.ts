@@ -169,7 +169,7 @@ describe('what the chart renders', () => {
     );
     assert.deepEqual(
       objects.filter((o) => o.kind === 'Job').map((j) => j.metadata.name),
-      ['shipshape-migrate-users'],
+      ['shipshape-migrate-users', 'shipshape-migrate-conduit'],
     );
     assert.ok(!byComponent(objects, 'Deployment', 'dynamodb'), 'DynamoDB Local runs in production');
   });
