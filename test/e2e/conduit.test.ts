@@ -106,6 +106,13 @@ test('when a RealWorld call has no token, a Token the gateway has never seen, or
   assert.equal(forged.status, 401);
   const invalid = await api('/articles', { body: { article: {} }, token: 'x.y.z' });
   assert.equal(invalid.status, 401, 'authentication comes before validation');
+  const notJson = await call(`${gateway}/api/users`, {
+    method: 'POST',
+    raw: '{"user":',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(notJson.status, 422, 'a body that is not JSON is invalid input, whoever finds out');
+  assert.ok(Array.isArray(notJson.body.errors.body));
   const unknownRoute = await api('/nope');
   assert.equal(unknownRoute.status, 404);
   assert.match(unknownRoute.headers.get('content-type') ?? '', /^application\/json/);

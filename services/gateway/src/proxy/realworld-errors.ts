@@ -26,6 +26,8 @@ export function realWorldErrors(
   } catch {
     // Not JSON after all: keep the generic message.
   }
+  // Input the gateway refuses before conduit sees it (malformed JSON, too deep) is invalid input: RealWorld says 422.
+  if (reply.statusCode === 400) reply.code(422);
   reply.header('content-type', 'application/json; charset=utf-8');
   done(null, JSON.stringify({ errors: { body: [detail] } }));
 }
