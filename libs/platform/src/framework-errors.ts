@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_BASE } from './errors.ts';
+import { isRealWorldPath } from './realworld-errors.ts';
 
 /** What the gateway's helmet sets on routed answers, for answers that never reach a route. */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -41,6 +42,15 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
     status === 414
       ? 'a path segment is longer than this API accepts'
       : 'the request URL is not valid (it does not decode)';
+  if (isRealWorldPath(request.url.split('?', 1)[0] ?? '')) {
+    // The RealWorld API (conduit, under /api) answers in its own error format; invalid input is 422 there.
+    reply
+      .code(status === 400 ? 422 : status)
+      .headers({ ...SECURITY_HEADERS, 'x-request-id': request.id })
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ errors: { body: [detail] } }));
+    return;
+  }
   reply
     .code(status)
     .headers({ ...SECURITY_HEADERS, 'x-request-id': request.id })

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import cors from '@fastify/cors';
 import { createService, attachDatabase, attachCache, type App } from '@shipshape/platform/service';
+import { realWorldErrors } from '@shipshape/platform/realworld-errors';
 import type { Config } from './config.ts';
 import { migrations } from './migrations.ts';
 import { UsersRepo } from './data/users-repo.ts';
@@ -48,6 +49,8 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     },
     ...opts,
   });
+  // What the platform answers itself under /api (a URL that does not decode, say) also speaks RealWorld.
+  app.addHook('onSend', realWorldErrors);
   const db = attachDatabase(app, 'conduit', config, migrations);
   const cache = attachCache(app, 'conduit', config);
   const users = new UsersRepo(db);

@@ -83,6 +83,14 @@ describe('registration and login', () => {
     assertErrors(notJson, 422);
   });
 
+  test('when a value carries a control character (PostgreSQL refuses NUL), then 422, never 500', async () => {
+    assertErrors(
+      await c.request('POST', '/users', { body: { user: { username: 'nul\u0000', email: 'n@x.io', password: 'p' } } }),
+      422,
+    );
+    assertErrors(await c.request('GET', '/articles?tag=%00'), 422);
+  });
+
   test('when logging in with the right password, then 200 and a token; wrong password or unknown email, then 401', async () => {
     const p = await c.register();
     const ok = await c.request('POST', '/users/login', {

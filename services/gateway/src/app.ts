@@ -6,7 +6,7 @@ import { breakerOptions, redisUrl } from '@shipshape/platform/config';
 import type { Config } from './config.ts';
 import { TARGETS, type Target } from './proxy/public-routes.ts';
 import { rejectForbiddenPaths } from './proxy/path-guard.ts';
-import { realWorldErrors } from './proxy/realworld-errors.ts';
+import { realWorldErrors } from '@shipshape/platform/realworld-errors';
 import { Upstream } from './proxy/upstream.ts';
 import { relayJsonBodies } from './proxy/json-body.ts';
 import rateLimit from './rate-limit.ts';

@@ -1,7 +1,7 @@
 // Errors under /api speak the RealWorld format, `{"errors": {"body": [...]}}` with 401/403/404/422, because every
 // RealWorld client parses exactly that. The rest of the service (health, docs) keeps the platform's problem+json.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isUnavailableError } from '@shipshape/platform/errors';
+import { Problem, isUnavailableError } from '@shipshape/platform/errors';
 import type { App } from '@shipshape/platform/service';
 
 export class ApiError extends Error {
@@ -54,6 +54,12 @@ export function useRealWorldErrors(app: App): void {
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
       return sendErrors(reply, err.status, err.messages);
+    }
+    // The platform's own refusals (its input guard, for one) carry a problem; under /api they speak RealWorld too.
+    if (err instanceof Problem) {
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      if (err.status >= 500) request.log.warn({ err: { message: err.message, code: err.code } }, 'request failed');
+      return sendErrors(reply, err.status === 400 ? 422 : err.status, [err.message]);
     }
     const fe = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
     if (fe.validation)

@@ -11,10 +11,8 @@ export interface PublicRoute {
 
 export const TARGETS: readonly Target[] = ['users', 'products', 'orders', 'conduit'];
 
-/** The RealWorld API (conduit) lives under this prefix: its own error format, its own Token scheme, CORS. */
-export const REALWORLD_PREFIX = '/api';
-export const isRealWorldPath = (url: string): boolean =>
-  url === REALWORLD_PREFIX || url.startsWith(`${REALWORLD_PREFIX}/`);
+/** The RealWorld API (conduit) lives under /api: its own error format, its own Token scheme, CORS. */
+export { REALWORLD_PREFIX, isRealWorldPath } from '@shipshape/platform/realworld-errors';
 
 export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { target: 'users', method: 'POST', url: '/users' },

@@ -1,8 +1,13 @@
-// Under /api the public contract is the RealWorld one, also for answers the gateway makes itself (rate limit,
-// body too large, unknown route, conduit unreachable): `{"errors": {"body": [detail]}}` with the same status.
-// Its answers are meant for browser apps on other origins, so they are not limited to same-origin embedding.
+// Under /api the public contract is the RealWorld one (conduit), also for answers the platform or the gateway make
+// themselves (a URL that does not decode, rate limit, body too large, unknown route, conduit unreachable):
+// `{"errors": {"body": [detail]}}`, with 422 where the problem says 400. Used as an onSend hook by the gateway and
+// by conduit. The answers are meant for browser apps on other origins, so they are not limited to same-origin use.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isRealWorldPath } from './public-routes.ts';
+
+/** The RealWorld API lives under this prefix. */
+export const REALWORLD_PREFIX = '/api';
+export const isRealWorldPath = (url: string): boolean =>
+  url === REALWORLD_PREFIX || url.startsWith(`${REALWORLD_PREFIX}/`);
 
 export function realWorldErrors(
   request: FastifyRequest,
