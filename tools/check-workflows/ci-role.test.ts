@@ -43,6 +43,16 @@ describe('the CI role and what the workflows do with it', () => {
         ['eks:DescribeCluster'],
       ],
       [rollback.includes('aws ecr describe-images'), ['ecr:DescribeImages']],
+      [
+        release.includes('aws ecs register-task-definition') && release.includes('aws ecs update-service'),
+        [
+          'ecs:DescribeTaskDefinition',
+          'ecs:RegisterTaskDefinition',
+          'ecs:UpdateService',
+          'ecs:DescribeServices',
+          'iam:PassRole',
+        ],
+      ],
     ];
     for (const [present, actions] of needs) {
       assert.ok(present, `the workflows no longer make the call behind ${actions.join(', ')}: update this list`);
@@ -53,8 +63,8 @@ describe('the CI role and what the workflows do with it', () => {
     );
     assert.deepEqual(
       wildcard.flatMap((s) => s.actions),
-      ['ecr:GetAuthorizationToken'],
-      'only the registry login, which has no resource-level permission, is on every resource',
+      ['ecr:GetAuthorizationToken', 'ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
+      'only the registry login and ECS task definitions, which have no resource-level permissions, are on every resource',
     );
   });
 

@@ -79,6 +79,45 @@ data "aws_iam_policy_document" "ci_deploy" {
       resources = [statement.value]
     }
   }
+
+  # ECS on EC2 (modules/ecs), when the environment runs it: register task definition revisions with the new images
+  # and point the services at them. Task definitions have no resource-level permissions; the services and the roles
+  # the revisions pass on are this environment's only.
+  dynamic "statement" {
+    for_each = var.ecs_cluster == null ? [] : [var.ecs_cluster]
+
+    content {
+      sid       = "EcsTaskDefinitions"
+      actions   = ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"]
+      resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.ecs_cluster == null ? [] : [var.ecs_cluster]
+
+    content {
+      sid       = "EcsServices"
+      actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
+      resources = ["arn:${local.partition}:ecs:${local.region}:${local.account}:service/${statement.value}/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.ecs_cluster == null ? [] : [var.ecs_cluster]
+
+    content {
+      sid       = "EcsPassTaskRoles"
+      actions   = ["iam:PassRole"]
+      resources = ["arn:${local.partition}:iam::${local.account}:role/${statement.value}-ecs-*"]
+
+      condition {
+        test     = "StringEquals"
+        variable = "iam:PassedToService"
+        values   = ["ecs-tasks.amazonaws.com"]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "ci_deploy" {

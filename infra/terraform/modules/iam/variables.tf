@@ -94,3 +94,9 @@ variable "github" {
     error_message = "Set github.existing_provider_arn when github.create_oidc_provider is false."
   }
 }
+
+variable "ecs_cluster" {
+  type        = string
+  description = "Name of the environment's ECS cluster when it runs on ECS (modules/ecs): the CI role may then deploy new task definition revisions to its services. null without ECS."
+  default     = null
+}

@@ -135,6 +135,7 @@ module "iam" {
   }
 
   ecr_repository_arns = values(module.ecr.repository_arns)
+  ecs_cluster         = local.ecs ? local.name : null
   # The deploy workflow's jobs for this environment run in the GitHub environment of the same name.
   github = merge(var.github, { environment = coalesce(var.github.environment, var.environment) })
 }
