@@ -6,17 +6,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_BASE } from './errors.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 import { isRealWorldPath } from './realworld-errors.ts';
-
-/** What the gateway's helmet sets on routed answers, for answers that never reach a route. */
-export const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'self'; frame-ancestors 'self'",
-  'cross-origin-resource-policy': 'same-origin',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'SAMEORIGIN',
-};
 
 const CODES: Record<number, string> = {
   400: 'bad-request',

@@ -1,7 +1,7 @@
 // Builds the gateway as a Fastify app. Never listens.
 import { createRequire } from 'node:module';
-import helmet from '@fastify/helmet';
 import { createService, type App } from '@shipshape/platform/service';
+import { securityHeaders } from '@shipshape/platform/security-headers';
 import { breakerOptions, redisUrl } from '@shipshape/platform/config';
 import type { Config } from './config.ts';
 import { TARGETS, type Target } from './proxy/public-routes.ts';
@@ -40,7 +40,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
   app.addHook('onRequest', rejectForbiddenPaths);
   relayJsonBodies(app, config.BODY_LIMIT_BYTES);
   app.addHook('onSend', realWorldErrors);
-  await app.register(helmet, { global: true });
+  await app.register(securityHeaders);
   await app.register(rateLimit, {
     max: config.RATE_LIMIT_MAX,
     windowMs: config.RATE_LIMIT_WINDOW_MS,
