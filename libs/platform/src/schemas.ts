@@ -1,5 +1,5 @@
 // Schemas shared by every service's routes.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { Problem } from './errors.ts';
 
 /** Canonical spelling only (lower case, no `urn:uuid:`), so one id has one spelling everywhere. */
@@ -69,7 +69,6 @@ export function decodeCursor(cursor: string | undefined, field = 'querystring.cu
 }
 
 export type PageOf<T> = { items: T[]; nextCursor: string | null };
-export type IdParamsT = Static<typeof IdParams>;
 
 /** One page from a keyset query that fetched `limit + 1` rows: the extra row only says that a next page exists. */
 export function toPage<T extends KeysetPosition>(rows: T[], limit: number): PageOf<T> {

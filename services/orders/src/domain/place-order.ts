@@ -123,7 +123,10 @@ export async function placeOrder(
       quantity: i.quantity,
       unitPriceCents: (byId.get(i.productId) as { unitPriceCents: number }).unitPriceCents,
     }));
-    const currency = r.items[0]?.currency ?? 'USD';
+    // An order has at least one item, and products refuses a reservation that mixes currencies.
+    const [first] = r.items;
+    if (!first) throw new Error('products answered a reservation without items');
+    const { currency } = first;
     const totalCents = items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
     const order: Order = await d.orders.record(
       { id: orderId, userId: input.userId, status: 'confirmed', items, totalCents, currency },

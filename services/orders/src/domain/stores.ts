@@ -2,23 +2,9 @@
 // PostgreSQL and a DynamoDB implementation (STORE). The use cases and routes never know which one they talk to.
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 
-export interface OrderItem {
-  productId: string;
-  quantity: number;
-  unitPriceCents: number;
-}
+import type { Order, OrderItem, OrderStatus } from '../schemas.ts';
 
-export type OrderStatus = 'confirmed' | 'cancelling' | 'cancelled';
-
-export interface Order {
-  id: string;
-  userId: string;
-  status: OrderStatus;
-  items: OrderItem[];
-  totalCents: number;
-  currency: string;
-  createdAt: string;
-}
+export type { Order, OrderItem, OrderStatus };
 
 export interface OrderStore {
   /**

@@ -1,29 +1,12 @@
 // The catalog as the routes see it: products with stock, behind a ProductStore (PostgreSQL or DynamoDB, chosen by
 // STORE). The routes and use cases never know which one they talk to.
+import type { Static } from '@sinclair/typebox';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
+import type { CreateProduct, ProductSchema, UpdateProduct } from '../schemas.ts';
 
-export interface Product {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description?: string | undefined;
-  priceCents: number;
-  currency: string;
-  stock: number;
-}
-
-export type ProductPatch = Partial<Omit<NewProduct, 'sku'>>;
+export type Product = Static<typeof ProductSchema>;
+export type NewProduct = Static<typeof CreateProduct>;
+export type ProductPatch = Static<typeof UpdateProduct>;
 
 /** A live product already has this SKU. */
 export class DuplicateSku extends Error {}

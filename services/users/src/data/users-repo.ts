@@ -3,13 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { isUniqueViolation, type Database } from '@shipshape/platform/db';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { User } from '../schemas.ts';
+
+export type { User };
 
 interface Row {
   id: string;

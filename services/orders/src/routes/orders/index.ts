@@ -10,41 +10,8 @@ import type { Dependencies } from '../../clients/dependencies.ts';
 import type { IdempotencyStore, OrderStore } from '../../domain/stores.ts';
 import { placeOrder } from '../../domain/place-order.ts';
 import { cancelOrder } from '../../domain/cancel-order.ts';
+import { CreateOrder, OrderSchema } from '../../schemas.ts';
 
-export const OrderSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    userId: Type.String({ format: 'uuid' }),
-    status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelling'), Type.Literal('cancelled')], {
-      description: 'cancelling: cancel accepted, stock not returned yet (the reconciler finishes it).',
-    }),
-    items: Type.Array(
-      Type.Object({
-        productId: Type.String({ format: 'uuid' }),
-        quantity: Type.Integer(),
-        unitPriceCents: Type.Integer(),
-      }),
-    ),
-    totalCents: Type.Integer(),
-    currency: Type.String(),
-    createdAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Order' },
-);
-
-const CreateOrder = Type.Object(
-  {
-    userId: Uuid,
-    items: Type.Array(
-      Type.Object(
-        { productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 100 }) },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: 20 },
-    ),
-  },
-  { additionalProperties: false },
-);
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({ description: 'Required: 1-255 characters. Same key + same body replays the first response.' }),

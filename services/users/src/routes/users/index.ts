@@ -7,26 +7,7 @@ import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
 import { DuplicateEmail, type User, type UsersRepo } from '../../data/users-repo.ts';
-
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const Email = Type.String({ format: 'email', minLength: 3, maxLength: 320 });
-
-export const UserSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    name: Type.String(),
-    email: Type.String(),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'User' },
-);
-
-const CreateUser = Type.Object({ name: Name, email: Email }, { additionalProperties: false });
-const UpdateUser = Type.Object(
-  { name: Type.Optional(Name), email: Type.Optional(Email) },
-  { additionalProperties: false, minProperties: 1 },
-);
+import { CreateUser, UpdateUser, UserSchema } from '../../schemas.ts';
 
 export interface UsersRoutesOptions {
   repo: UsersRepo;
