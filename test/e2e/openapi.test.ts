@@ -19,6 +19,7 @@ for (const service of DOCUMENTED) {
     assert.equal(readFileSync(documentPath(service), 'utf8'), await generate(service), 'run npm run docs:openapi');
   });
 
+  if (service.errors !== 'problem') continue;
   test(`when ${service.name}'s document is read, then every operation lists its errors as problems`, () => {
     const doc = JSON.parse(readFileSync(documentPath(service), 'utf8')) as Doc;
     assert.deepEqual(

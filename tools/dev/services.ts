@@ -26,6 +26,8 @@ export interface ServiceInfo {
   redis: boolean;
   /** The services it calls, each reached through `<NAME>_URL`. */
   calls: readonly ServiceName[];
+  /** Its error bodies: RFC 9457 problems, or the RealWorld format (conduit's /api). */
+  errors: 'problem' | 'realworld';
   /** The config schema: env names, defaults, secrets. */
   config: TObject;
   /** Repository paths. */
@@ -46,7 +48,7 @@ function defaultPort(name: string, config: TObject): number {
 function service(
   name: ServiceName,
   config: TObject,
-  o: { dbSchema?: string; redis: boolean; calls?: readonly ServiceName[] },
+  o: { dbSchema?: string; redis: boolean; calls?: readonly ServiceName[]; errors?: 'realworld' },
 ): ServiceInfo {
   const dir = `services/${name}`;
   const port = defaultPort(name, config);
@@ -57,6 +59,7 @@ function service(
     dbSchema: o.dbSchema,
     redis: o.redis,
     calls: o.calls ?? [],
+    errors: o.errors ?? 'problem',
     config,
     dir,
     configModule: `${dir}/src/config.ts`,
@@ -72,7 +75,7 @@ export const REGISTRY: Readonly<Record<ServiceName, ServiceInfo>> = {
   users: service('users', users, { dbSchema: 'users', redis: true }),
   products: service('products', products, { dbSchema: 'catalog', redis: true }),
   orders: service('orders', orders, { dbSchema: 'orders', redis: false, calls: ['users', 'products'] }),
-  conduit: service('conduit', conduit, { dbSchema: 'conduit', redis: true }),
+  conduit: service('conduit', conduit, { dbSchema: 'conduit', redis: true, errors: 'realworld' }),
 };
 
 /** Every service, in port order. */
