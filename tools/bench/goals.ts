@@ -17,6 +17,9 @@ export interface GoalInput {
   pgbenchTps: number | undefined;
   productsDirect: Measured;
   productsGateway: Measured;
+  /** RealWorld reads through the gateway, judged against the cached product read on the same path. */
+  articlesGateway: Measured;
+  articleGateway: Measured;
   ordersAtMaxRate: Measured;
   ordersAtHalfRate: Measured;
   /** Peak RSS in MB per service under load; null where /metrics could not be read. */
@@ -38,6 +41,11 @@ export const GOALS = {
   ordersShareOfPgbench: 0.12,
   orderP99Ms: 25,
   rssMb: 200,
+  // A page of 20 article previews is ~20 times the bytes of one product (about 8 KB against 400 B) to read from the
+  // cache and relay, with the same hops: half the product rate leaves room for that. One article by slug is one cached
+  // document like a product, a few KB with its body: within 80% of the product read.
+  articlesShareOfProductRead: 0.5,
+  articleShareOfProductRead: 0.8,
 } as const;
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
@@ -118,5 +126,19 @@ export function judgeGoals(input: GoalInput): GoalResult[] {
   if (known.some(([, mb]) => mb >= GOALS.rssMb)) verdict = 'MISS';
   else if (entries.length === 0 || known.length < entries.length) verdict = 'UNKNOWN';
   results.push({ goal: rssGoal, verdict, actual: shown || 'no service metrics' });
+  results.push(
+    share(
+      `GET /api/articles (20 per page) via gateway ≥ ${percent(GOALS.articlesShareOfProductRead)} of the cached product read via gateway`,
+      input.articlesGateway,
+      input.productsGateway,
+      GOALS.articlesShareOfProductRead,
+    ),
+    share(
+      `GET /api/articles/:slug via gateway ≥ ${percent(GOALS.articleShareOfProductRead)} of the cached product read via gateway`,
+      input.articleGateway,
+      input.productsGateway,
+      GOALS.articleShareOfProductRead,
+    ),
+  );
   return results;
 }

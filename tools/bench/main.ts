@@ -2,6 +2,7 @@
 // Loads the running system (or starts one) scenario by scenario, compares each with a yardstick measured in the same
 // run (a bare Fastify hello-world, a bare Fastify + Redis GET, a bare reply-from proxy, pgbench -N), reports
 // throughput, latency and each service's peak RSS against the goals, and writes the figures to bench-results/.
+import { ensureArticlePage, type ArticlePage } from './realworld.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -25,6 +26,7 @@ const usage = `Usage: npm run bench -- [options]
   --users-url URL       default $USERS_URL or http://127.0.0.1:${REGISTRY.users.port}
   --products-url URL    default $PRODUCTS_URL or http://127.0.0.1:${REGISTRY.products.port}
   --orders-url URL      default $ORDERS_URL or http://127.0.0.1:${REGISTRY.orders.port}
+  --conduit-url URL     default $CONDUIT_URL or http://127.0.0.1:${REGISTRY.conduit.port} (for its RSS)
   --database-url URL    server for the ${'`shipshape_bench`'} database when the gateway is not running and the
                         benchmark starts the system itself (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --redis-url URL       Redis for a system started here and for the Redis yardstick
@@ -66,6 +68,7 @@ function options() {
       'users-url': { type: 'string', default: env.USERS_URL || `http://127.0.0.1:${REGISTRY.users.port}` },
       'products-url': { type: 'string', default: env.PRODUCTS_URL || `http://127.0.0.1:${REGISTRY.products.port}` },
       'orders-url': { type: 'string', default: env.ORDERS_URL || `http://127.0.0.1:${REGISTRY.orders.port}` },
+      'conduit-url': { type: 'string', default: env.CONDUIT_URL || `http://127.0.0.1:${REGISTRY.conduit.port}` },
       'database-url': { type: 'string', default: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: env.REDIS_URL || 'redis://127.0.0.1:6379' },
       cache: { type: 'string', default: 'redis' },
@@ -91,6 +94,7 @@ function options() {
       users: trim(values['users-url']),
       products: trim(values['products-url']),
       orders: trim(values['orders-url']),
+      conduit: trim(values['conduit-url']),
     },
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'],
@@ -208,6 +212,7 @@ async function benchmark(
   const userId = String(user.id);
   const productId = String(product.id);
   const directProducts = await isReady(urls.products);
+  let articles: ArticlePage | undefined;
   const scenarios: Scenario[] = [];
   const yardsticks: Yardstick[] = [];
   const redisKey = `${'shipshape:bench:yardstick:'}${tag}`;
@@ -317,6 +322,18 @@ async function benchmark(
       url: `${urls.gateway}${productPath}`,
     });
     await measure('users-gateway', 'GET /users/:id via gateway (cached)', { url: `${urls.gateway}/users/${userId}` });
+    // RealWorld (conduit) reads as an anonymous reader sees them: cached documents relayed by the gateway.
+    try {
+      articles = await ensureArticlePage(urls.gateway);
+      await measure('articles-gateway', 'GET /api/articles (20 per page) via gateway (cached)', {
+        url: `${urls.gateway}/api/articles?limit=20`,
+      });
+      await measure('article-gateway', 'GET /api/articles/:slug via gateway (cached)', {
+        url: `${urls.gateway}/api/articles/${articles.slug}`,
+      });
+    } catch (err) {
+      log(`  RealWorld scenarios could not run: ${(err as Error).message}`);
+    }
     log(`  yardstick: pgbench -N, ${durationSeconds} s, ${connections} clients on ${new URL(opts.databaseUrl).host}…`);
     try {
       pgbench = await runPgbench(opts.databaseUrl, connections, durationSeconds);
@@ -349,6 +366,7 @@ async function benchmark(
       });
     }
   } finally {
+    await articles?.cleanup().catch((err: Error) => log(`cleanup: ${err.message}`));
     await Promise.all(yardsticks.map((y) => y.stop()));
     await redis.del(redisKey).catch(() => {});
     redis.disconnect();
@@ -376,6 +394,8 @@ async function benchmark(
     pgbenchTps: pgbench?.transactionsPerSecond,
     productsDirect: byKey('products-direct'),
     productsGateway: byKey('products-gateway'),
+    articlesGateway: byKey('articles-gateway'),
+    articleGateway: byKey('article-gateway'),
     ordersAtMaxRate: byKey('orders-max'),
     ordersAtHalfRate: byKey('orders-half'),
     rssMb: rssPeakMb,

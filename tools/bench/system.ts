@@ -6,6 +6,7 @@ export interface ServiceUrls {
   users: string;
   products: string;
   orders: string;
+  conduit: string;
 }
 
 export interface SystemUnderTest {
