@@ -63,3 +63,21 @@ test('when a service is already down before the drill, then the drill refuses to
   assert.equal(r.faultAt, undefined, 'no fault was injected');
   assert.match(r.problems.join('\n'), /not ready: users/);
 });
+
+test('when a drill expects an alert that does not come and gets one it did not expect, then it fails and says both', async () => {
+  const real = scenarioNamed('redis-stopped');
+  assert.ok(real);
+  // The same fault, with the wrong expectation: a products target down (it stays up) and no word of the cache.
+  const wrong = {
+    ...real,
+    name: 'redis-stopped-misjudged',
+    expect: [{ alert: 'ShipshapeTargetDown', labels: { service: 'products' }, withinSeconds: 15 }],
+    tolerate: [],
+  };
+  lines.length = 0;
+  const r = await runDrill(wrong, { log });
+  assert.equal(r.verdict, 'failed', lines.join('\n'));
+  assert.match(r.problems.join('\n'), /ShipshapeTargetDown \{"service":"products"\} did not fire within 15 s/);
+  assert.match(r.problems.join('\n'), /unexpected alert ShipshapeCacheDegraded/);
+  assert.ok(r.recoveredAt !== undefined, 'it still restored the system');
+});
