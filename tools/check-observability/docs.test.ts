@@ -21,7 +21,7 @@ test('when docs/observability.md is read, then it names every recording rule fam
   }
   for (const d of loadDashboards(DASHBOARDS_DIR)) {
     // The formatter pads table cells: match the row whatever the padding.
-    const title = d.json.title.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const title = String(d.json.title).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     assert.match(doc, new RegExp(`\\| ${title} +\\| \`${d.json.uid}\` +\\|`), `${d.json.title}`);
   }
 });
