@@ -33,6 +33,8 @@ export function run(bin: string, args: string[], opts: { cwd?: string; input?: s
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
+    // A tool that exits without reading its input closes the pipe first: that is not a failure of the run.
+    child.stdin.on('error', () => {});
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });
