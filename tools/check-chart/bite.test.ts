@@ -603,3 +603,43 @@ describe('the issue examples, through Helm', () => {
     );
   });
 });
+
+describe('the canary exception is the canary only', () => {
+  const CANARY = VALUE_SETS.find((v) => v.name === 'prod-canary') as ValueSet;
+  const deployment = (objects: Objects, name: string): K8sObject => {
+    const found = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+    if (!found) throw new Error(`no Deployment ${name}`);
+    return found;
+  };
+  const podLabels = (o: K8sObject) =>
+    (spec(o).template as { metadata: { labels: Record<string, string> } }).metadata.labels;
+  const findings = (objects: Objects) => [
+    ...runPolicy(objects).map(formatFinding),
+    ...runCrossChecks(objects).flatMap((r) => r.failures.map((f) => `[${r.id}] ${f}`)),
+  ];
+
+  test('when the stable Deployment also selects on track, then the selectors rule reports it', () => {
+    const objects = render(CANARY);
+    (spec(deployment(objects, 'shipshape-products')).selector as { matchLabels: Json }).matchLabels.track = 'stable';
+    assert.match(findings(objects).join('\n'), /Deployment\/shipshape-products: \[selectors\] selects on .*track/);
+  });
+
+  test('when the canary pods lose their track label, then the Service selects two workloads and it is reported', () => {
+    const objects = render(CANARY);
+    const canary = deployment(objects, 'shipshape-products-canary');
+    delete podLabels(canary).track;
+    delete (spec(canary).selector as { matchLabels: Json }).matchLabels.track;
+    assert.match(findings(objects).join('\n'), /Service\/shipshape-products selects 2 workloads/);
+  });
+
+  test("when a canaried service's migration runs the stable image, then job-image reports it", () => {
+    const objects = render(CANARY);
+    Object.assign(main(find(objects, 'Job', 'migrate-products')), {
+      image: main(deployment(objects, 'shipshape-products')).image,
+    });
+    assert.match(
+      findings(objects).join('\n'),
+      /Job\/shipshape-migrate-products.*\[job-image\] .* is not the products image/,
+    );
+  });
+});
