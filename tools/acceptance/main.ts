@@ -1,5 +1,6 @@
 // npm run acceptance -- --base-url URL [--json]
 // Accepts any Shipshape deployment through its gateway; exits non-zero on any failed check.
+import { runRealWorld } from './realworld.ts';
 import { parseArgs } from 'node:util';
 import { Client, describeNetworkError } from './client.ts';
 import { formatResult, formatSummary, type Summary } from './report.ts';
@@ -71,6 +72,7 @@ async function main(): Promise<number> {
     if (!args.json) console.log(formatResult(result, color));
   });
   await runSuite({ client, runner, adminToken: admin.token, seeded: !args.unseeded });
+  await runRealWorld({ client, runner });
 
   const summary: Summary = {
     baseUrl: client.baseUrl,

@@ -1,5 +1,6 @@
 // An in-memory stand-in for a Shipshape gateway that follows the public API, with switchable faults, so the tests
 // can prove the acceptance suite passes a correct system and fails a wrong one.
+import { realWorldStub } from './stub-realworld.ts';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -163,10 +164,12 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
     return { status: 201, body: order };
   };
 
+  const realWorld = realWorldStub();
   const route = (req: IncomingMessage, res: ServerResponse, url: URL, body: Body): void => {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
+    if (path.startsWith('/api/')) return realWorld(req, res, url, body);
     if (path.startsWith('/internal/'))
       return has('internal-routed') ? send(res, 200, {}) : problem(res, 404, `no route ${path}`);
     if (method === 'GET' && path === '/')
