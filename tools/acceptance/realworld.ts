@@ -37,7 +37,10 @@ export async function runRealWorld({ client, runner }: { client: Client; runner:
       ...(o.body === undefined ? {} : { body: o.body }),
       headers: { origin: ORIGIN, ...(o.token ? { authorization: `Token ${o.token}` } : {}) },
     });
-  const ok = (reply: Reply, status = 200) => (expectStatus(reply, status), jsonObject(reply));
+  const ok = (reply: Reply, status = 200) => {
+    expectStatus(reply, status);
+    return jsonObject(reply);
+  };
 
   await check('RealWorld: a browser on another origin may call /api (CORS preflight)', [], async () => {
     const reply = await client.call('OPTIONS', '/api/articles', {

@@ -58,7 +58,6 @@ export function realWorldStub(): (req: IncomingMessage, res: ServerResponse, url
     const method = req.method ?? 'GET';
     const path = url.pathname.slice('/api'.length);
     const who = viewer(req);
-    let m: RegExpExecArray | null;
     if (method === 'OPTIONS') {
       res.writeHead(204, {
         'access-control-allow-origin': '*',
@@ -106,8 +105,9 @@ export function realWorldStub(): (req: IncomingMessage, res: ServerResponse, url
       const list = [...articles.values()].filter((a) => !author || a.author === author);
       return send(res, 200, { articles: list.map((a) => present(a, who, false)), articlesCount: list.length });
     }
-    if ((m = /^\/articles\/([^/]+)(\/favorite|\/comments)?$/.exec(path))) {
-      const a = articles.get(m[1]!);
+    const m = /^\/articles\/([^/]+)(\/favorite|\/comments)?$/.exec(path);
+    if (m) {
+      const a = articles.get(m[1] ?? '');
       if (!a) return errors(res, 404, 'article not found');
       if (m[2] === '/favorite' && method === 'POST') {
         if (!who) return errors(res, 401, 'missing authorization credentials');

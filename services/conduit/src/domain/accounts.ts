@@ -1,5 +1,5 @@
 // Account use cases: register, log in, read and change the current user. Tokens are issued here.
-import { type UserRecord, type UsersRepo } from '../data/users-repo.ts';
+import type { UserRecord, UsersRepo } from '../data/users-repo.ts';
 import type { User, UserPatch } from '../schemas.ts';
 import { decoyHash, hashPassword, passwordMatches } from './passwords.ts';
 import type { Tokens } from './tokens.ts';

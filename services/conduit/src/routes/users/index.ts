@@ -1,6 +1,6 @@
 // Registration, login and the current user (RealWorld "User and Authentication").
 import type { App } from '@shipshape/platform/service';
-import { type Accounts } from '../../domain/accounts.ts';
+import type { Accounts } from '../../domain/accounts.ts';
 import { Taken } from '../../data/users-repo.ts';
 import type { Articles } from '../../domain/articles.ts';
 import { ApiError, notFound, unprocessable } from '../../plugins/realworld-errors.ts';
