@@ -3,8 +3,31 @@
 import { Type } from '@sinclair/typebox';
 import { loadConfig } from '@shipshape/platform/config';
 import { dynamodbEnv, ensureTable, type TableDefinition } from '@shipshape/platform/dynamodb';
-import { ORDERS_TABLE } from '../../services/orders/src/data/dynamodb/table.ts';
-import { CATALOG_TABLE } from '../../services/products/src/data/dynamodb/table.ts';
+
+// Each service's table is a single-table design (docs/decisions/0003-dynamodb-table-design.md). The definitions live
+// here, beside the SQL migrations' runner, because every image that runs `npm run migrate` carries tools/db.
+
+/** The catalog table (products service): products, SKU guards and reservations. */
+export const CATALOG_TABLE: TableDefinition = {
+  key: { partition: 'pk', sort: 'sk' },
+  // gsi1: live products under PRODUCTS and unresolved (reserved) reservations under HELD, by "<createdAt>#<id>".
+  indexes: [{ name: 'gsi1', partition: 'gsi1pk', sort: 'gsi1sk' }],
+};
+
+/** The orders table (orders service): orders and Idempotency-Key records. */
+export const ORDERS_TABLE: TableDefinition = {
+  key: { partition: 'pk', sort: 'sk' },
+  indexes: [
+    // All orders by "<createdAt>#<id>".
+    { name: 'gsi1', partition: 'gsi1pk', sort: 'gsi1sk' },
+    // One user's orders by "<createdAt>#<id>".
+    { name: 'gsi2', partition: 'gsi2pk', sort: 'gsi2sk' },
+    // Sparse: orders whose cancel is pending (status cancelling), for the reconciler.
+    { name: 'gsi3', partition: 'gsi3pk', sort: 'gsi3sk' },
+  ],
+  // Idempotency-Key records carry their expiry; DynamoDB deletes them some time after it.
+  ttlAttribute: 'expiresAt',
+};
 
 export type DynamoService = 'orders' | 'products';
 
@@ -58,25 +81,4 @@ export function dynamoEnv(service: DynamoService, target: DynamoTarget): Record<
     AWS_REGION: target.region,
     ...(target.endpoint ? { DYNAMODB_ENDPOINT: target.endpoint } : {}),
   };
-}
-
-/** The sample products (npm run seed) in the catalog table; products that exist are kept. Returns how many were new. */
-export async function seedDynamoProducts(target: DynamoTarget): Promise<number> {
-  const { DynamoStore } = await import('@shipshape/platform/dynamodb');
-  const { DynamoCatalogStore } = await import('../../services/products/src/data/dynamodb/catalog-store.ts');
-  const { SEED_PRODUCTS } = await import('./seed.ts');
-  const store = new DynamoStore({
-    DYNAMODB_ENDPOINT: target.endpoint,
-    AWS_REGION: target.region,
-    DYNAMODB_TABLE: target.tables.products,
-    DYNAMODB_TIMEOUT_MS: 10_000,
-  });
-  try {
-    const catalog = new DynamoCatalogStore(store);
-    let added = 0;
-    for (const p of SEED_PRODUCTS) if (await catalog.seed(p)) added += 1;
-    return added;
-  } finally {
-    store.close();
-  }
 }

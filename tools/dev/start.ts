@@ -11,7 +11,8 @@ import { ConfigError, loadConfig, redisEnv, redisUrl } from '@shipshape/platform
 import { databaseUrlFromEnv } from '../db/targets.ts';
 import { migrateAll } from '../db/migrate.ts';
 import { seed } from '../db/seed.ts';
-import { defaultTableName, seedDynamoProducts, type DynamoTarget } from '../db/dynamodb-tables.ts';
+import { defaultTableName, type DynamoTarget } from '../db/dynamodb-tables.ts';
+import { seedDynamoProducts } from './dynamodb-seed.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { migrateDynamoTarget } from './stack.ts';
 import { DATA_ROOT, PostgresUnavailable, startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.ts';

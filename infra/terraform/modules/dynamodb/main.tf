@@ -11,7 +11,7 @@ resource "aws_kms_alias" "this" {
 }
 
 # One table per service, each a single-table design (docs/decisions/0003-dynamodb-table-design.md). The keys and
-# indexes mirror services/<service>/src/data/dynamodb/table.ts, which npm run check:terraform compares.
+# indexes mirror tools/db/dynamodb-tables.ts, which npm run check:terraform compares.
 resource "aws_dynamodb_table" "this" {
   for_each = var.tables
 
