@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read answers of any shape
 export interface JsonResponse<T = any> {
   status: number;
   headers: Headers;
@@ -9,6 +10,7 @@ export interface JsonResponse<T = any> {
   text: string;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read answers of any shape
 export async function call<T = any>(
   url: string,
   init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
@@ -21,7 +23,7 @@ export async function call<T = any>(
   }
   const res = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {

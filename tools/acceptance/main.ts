@@ -18,18 +18,22 @@ const usage = `Usage: npm run acceptance -- [--base-url URL] [--json] [--timeout
 Admin calls use $ACCEPTANCE_ADMIN_TOKEN, or a token signed with $JWT_SECRET, or, for a system on this machine
 started by npm start, a token signed with its development secret.`;
 
+function parseOptions() {
+  return parseArgs({
+    options: {
+      'base-url': { type: 'string', default: process.env.BASE_URL || 'http://localhost:3000' },
+      json: { type: 'boolean', default: false },
+      'timeout-ms': { type: 'string', default: '10000' },
+      unseeded: { type: 'boolean', default: process.env.ACCEPTANCE_UNSEEDED === 'true' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
+}
+
 async function main(): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseOptions>;
   try {
-    args = parseArgs({
-      options: {
-        'base-url': { type: 'string', default: process.env.BASE_URL || 'http://localhost:3000' },
-        json: { type: 'boolean', default: false },
-        'timeout-ms': { type: 'string', default: '10000' },
-        unseeded: { type: 'boolean', default: process.env.ACCEPTANCE_UNSEEDED === 'true' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
+    args = parseOptions();
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${usage}`);
     return 2;

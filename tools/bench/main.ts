@@ -121,7 +121,7 @@ async function api(method: string, url: string, body?: unknown, token?: string):
 }
 
 async function main(): Promise<number> {
-  let opts;
+  let opts: ReturnType<typeof options>;
   try {
     opts = options();
   } catch (err) {
@@ -469,10 +469,10 @@ function report(
       [s.note, ...s.problems].filter(Boolean).join('; '),
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
   const table = rows.map((r) =>
     r
-      .map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd(),
   );

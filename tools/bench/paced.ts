@@ -20,7 +20,7 @@ export interface PacedOptions {
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round(sorted[rank]! * 10) / 10;
+  return Math.round((sorted[rank] ?? 0) * 10) / 10;
 }
 
 export async function runPaced(options: PacedOptions): Promise<LoadFigures> {

@@ -598,7 +598,7 @@ describe('the issue examples, through Helm', () => {
       groups: [{ name: 'probe', rules: [{ alert: 'ProbeAlert', expr: 'vector(1)' }] }],
     });
     assert.equal(
-      (one.find((o) => o.metadata.labels?.grafana_dashboard === '1')?.data as Record<string, string>)['probe.json'],
+      (one.find((o) => o.metadata.labels?.grafana_dashboard === '1')!.data as Record<string, string>)['probe.json'],
       '{"title": "Probe"}',
     );
   });

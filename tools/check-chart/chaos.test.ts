@@ -48,23 +48,23 @@ describe('the Chaos Mesh experiments', () => {
 
   test('when a field is misspelt, then the schema refuses it', () => {
     const e = copy(named('slow-dependency.yaml'));
-    (e.doc.spec['delay'] as Record<string, unknown>)['latencyy'] = '1s';
+    (e.doc.spec.delay as Record<string, unknown>).latencyy = '1s';
     assert.match(chaosSchemaErrors(e).join('\n'), /must NOT have additional properties.*latencyy/);
   });
 
   test('when a selector names a label no chart pod has, then the cross-check names it', () => {
     const e = copy(named('service-killed.yaml'));
-    (e.doc.spec['selector'] as { labelSelectors: Record<string, string> }).labelSelectors['app.kubernetes.io/name'] =
+    (e.doc.spec.selector as { labelSelectors: Record<string, string> }).labelSelectors['app.kubernetes.io/name'] =
       'shipshape-product';
     assert.match(chaosReferenceProblems(e, ctx).join('\n'), /selects no pod of the chart/);
   });
 
   test("when a container or port is not the chart's, or an alert or scenario does not exist, then each is named", () => {
     const loop = copy(named('service-crash-looping.yaml'));
-    (loop.doc.spec['podChaos'] as { containerNames: string[] }).containerNames = ['order'];
+    (loop.doc.spec.podChaos as { containerNames: string[] }).containerNames = ['order'];
     assert.match(chaosReferenceProblems(loop, ctx).join('\n'), /container order is not a container/);
     const http = copy(named('bad-release.yaml'));
-    http.doc.spec['port'] = 8080;
+    http.doc.spec.port = 8080;
     assert.match(chaosReferenceProblems(http, ctx).join('\n'), /port 8080 is not a container port/);
     const alert = copy(named('redis-stopped.yaml'));
     alert.doc.metadata.annotations['shipshape.io/expected-alerts'] = 'ShipshapeCacheDown';

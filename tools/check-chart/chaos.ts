@@ -163,7 +163,7 @@ interface Selector {
 /** The fault specs inside an experiment (a Schedule holds one), with the selectors and target selectors they use. */
 function faultSpecs(e: ChaosExperiment): { kind: string; spec: Record<string, unknown> }[] {
   if (e.doc.kind !== 'Schedule') return [{ kind: e.doc.kind, spec: e.doc.spec }];
-  const type = String(e.doc.spec['type']);
+  const type = String(e.doc.spec.type);
   const key = `${type.charAt(0).toLowerCase()}${type.slice(1)}`;
   return [{ kind: type, spec: (e.doc.spec[key] ?? {}) as Record<string, unknown> }];
 }
@@ -197,15 +197,15 @@ export function chaosReferenceProblems(e: ChaosExperiment, ctx: ChaosContext): s
     return found;
   };
   for (const { kind, spec } of faultSpecs(e)) {
-    const targets = selected(spec['selector'] as Selector | undefined, 'selector');
-    selected((spec['target'] as { selector?: Selector } | undefined)?.selector, 'target selector');
-    const names = spec['containerNames'] as string[] | undefined;
+    const targets = selected(spec.selector as Selector | undefined, 'selector');
+    selected((spec.target as { selector?: Selector } | undefined)?.selector, 'target selector');
+    const names = spec.containerNames as string[] | undefined;
     for (const n of names ?? [])
       for (const w of targets)
         if (!allContainers(w.spec).some((c) => c.name === n))
           problems.push(`${at}: container ${n} is not a container of ${w.ref}`);
     if (kind === 'HTTPChaos') {
-      const port = spec['port'];
+      const port = spec.port;
       for (const w of targets)
         if (!allContainers(w.spec).some((c) => (c.ports ?? []).some((p) => p.containerPort === port)))
           problems.push(`${at}: port ${String(port)} is not a container port of ${w.ref}`);

@@ -92,7 +92,7 @@ describe('what the chart renders', () => {
     assert.equal(c?.labels.track, 'canary');
     assert.equal(st?.labels.track, 'stable');
     const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'shipshape-products');
-    const selector = (service?.spec as { selector: Record<string, string> }).selector;
+    const selector = (service!.spec as { selector: Record<string, string> }).selector;
     for (const w of [c, st])
       assert.ok(
         Object.entries(selector).every(([k, v]) => w?.labels[k] === v),
@@ -113,7 +113,7 @@ describe('what the chart renders', () => {
       'a service without canary keeps its image',
     );
     const monitor = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'shipshape-products');
-    assert.deepEqual((monitor?.spec as { podTargetLabels?: string[] }).podTargetLabels, ['track']);
+    assert.deepEqual((monitor!.spec as { podTargetLabels?: string[] }).podTargetLabels, ['track']);
 
     // Rollback and promotion both render the release without the canary: Helm then deletes its Deployment.
     const after = render({
@@ -177,7 +177,7 @@ describe('what the chart renders', () => {
   test('when dev values turn on DynamoDB Local, then it runs pinned by digest and hook Jobs create the tables after install', () => {
     const objects = render(valueSet('dev-dynamodb-local'));
     const local = byComponent(objects, 'Deployment', 'dynamodb');
-    const image = (local?.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec
+    const image = (local!.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec
       .containers[0]?.image;
     assert.match(image ?? '', /^amazon\/dynamodb-local:[0-9.]+@sha256:[a-f0-9]{64}$/);
     const config = byComponent(objects, 'ConfigMap', 'orders')?.data as Record<string, string>;
@@ -206,7 +206,7 @@ describe('what the chart renders', () => {
       ],
     });
     type Rule = { host?: string; http: { paths: { path: string; backend: { service: { name: string } } }[] } };
-    const rules = (objects.find((o) => o.kind === 'Ingress')?.spec as { rules: Rule[] }).rules;
+    const rules = (objects.find((o) => o.kind === 'Ingress')!.spec as { rules: Rule[] }).rules;
     assert.deepEqual(
       rules.map((r) => [r.host, r.http.paths[0]?.path, r.http.paths[0]?.backend.service.name]),
       [
@@ -225,7 +225,7 @@ describe('what the chart renders', () => {
     const objects = render(valueSet('prod'));
     for (const service of SERVICES) {
       assert.ok(byComponent(objects, 'HorizontalPodAutoscaler', service), `no HPA for ${service}`);
-      assert.equal((byComponent(objects, 'Deployment', service)?.spec as { replicas?: number }).replicas, undefined);
+      assert.equal((byComponent(objects, 'Deployment', service)!.spec as { replicas?: number }).replicas, undefined);
     }
     const jobs = objects.filter((o) => o.kind === 'Job');
     assert.deepEqual(
@@ -244,7 +244,7 @@ describe('what the chart renders', () => {
       );
     }
     const ingress = objects.find((o) => o.kind === 'Ingress');
-    assert.equal((ingress?.spec as { ingressClassName?: string }).ingressClassName, 'alb');
+    assert.equal((ingress!.spec as { ingressClassName?: string }).ingressClassName, 'alb');
     assert.equal(ingress?.metadata.annotations?.['alb.ingress.kubernetes.io/scheme'], 'internet-facing');
     assert.equal(ingress?.metadata.annotations?.['alb.ingress.kubernetes.io/target-type'], 'ip');
     assert.equal(ingress?.metadata.annotations?.['alb.ingress.kubernetes.io/healthcheck-path'], '/ready');
@@ -271,7 +271,7 @@ describe('what the chart renders', () => {
   test('when rendered with dev values, then PostgreSQL (with a PVC) and Redis run in the release, migrations run after install, and a generated Secret holds every key the pods read', () => {
     const objects = render(valueSet('dev'));
     const postgres = objects.find((o) => o.kind === 'StatefulSet');
-    assert.ok((postgres?.spec as { volumeClaimTemplates?: unknown[] }).volumeClaimTemplates?.length);
+    assert.ok((postgres!.spec as { volumeClaimTemplates?: unknown[] }).volumeClaimTemplates?.length);
     assert.ok(objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'shipshape-redis'));
     for (const j of objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('shipshape-migrate'))) {
       assert.equal(j.metadata.annotations?.['helm.sh/hook'], 'post-install,post-upgrade');

@@ -148,7 +148,9 @@ export class UnknownFieldChecker {
     if (Array.isArray(value)) {
       const arrayType = members.find((m) => this.checker.isArrayType(m));
       const element = arrayType ? this.checker.getTypeArguments(arrayType as ts.TypeReference)[0] : undefined;
-      if (element) value.forEach((item, i) => this.walk(item, element, `${path}[${i}]`, errors));
+      if (element) {
+        for (const [i, item] of value.entries()) this.walk(item, element, `${path}[${i}]`, errors);
+      }
       return;
     }
     const shapes = members.filter((m) => m.flags & ts.TypeFlags.Object && !this.checker.isArrayType(m));

@@ -277,6 +277,6 @@ test('when the rules are listed, then each has a case that proves it fires', () 
 test('when a finding has a line, then it is the line of the offending instruction', () => {
   const broken = replace('USER 10001:10001', 'USER node')(GOOD);
   const [finding] = lint(broken);
-  const line = broken.split('\n').findIndex((l) => l === 'USER node') + 1;
+  const line = broken.split('\n').indexOf('USER node') + 1;
   assert.equal(finding?.line, line);
 });

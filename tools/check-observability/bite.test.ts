@@ -129,7 +129,7 @@ test('when a panel carries an option its type does not have, or a query is not a
   const target = ts?.targets?.[0];
   assert.ok(ts && target);
   ts.options = { ...ts.options, sparkles: true };
-  target['expr'] = 42;
+  target.expr = 42;
   const errors = validate(d);
   assert.ok(
     errors.some((e) => e.includes('sparkles')),

@@ -54,7 +54,7 @@ test('when the fixture series are loaded, then every Kubernetes panel query retu
 
 test('when the platform panels group by container, then they show only the four services', async () => {
   for (const q of platformQueries().filter((q) => q.expr.includes('by (container)'))) {
-    const containers = new Set((await p().query(q.expr, end)).map((s) => s.metric['container']));
+    const containers = new Set((await p().query(q.expr, end)).map((s) => s.metric.container));
     assert.deepEqual([...containers].sort(), [...SERVICES].sort(), q.name);
   }
 });
@@ -66,7 +66,7 @@ test('when an orders pod crash-loops and restarts in the fixture, then the pod a
     assert.ok(rule, name);
     const result = await p().query(rule.expr, end);
     assert.deepEqual(
-      result.map((s) => `${s.metric['namespace']}/${s.metric['pod']}/${s.metric['container']}`),
+      result.map((s) => `${s.metric.namespace}/${s.metric.pod}/${s.metric.container}`),
       [`shipshape/${CRASHING_POD}/orders`],
       name,
     );

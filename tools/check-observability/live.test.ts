@@ -109,9 +109,13 @@ let privateDb: PrivatePostgres | undefined;
 let privateRedis: PrivateRedis | undefined;
 
 async function startExtras(s: Stack): Promise<Extras> {
-  const redisStarting = startPrivateRedis().then((r) => (privateRedis = r));
+  const redisStarting = startPrivateRedis().then((r) => {
+    privateRedis = r;
+    return r;
+  });
   redisStarting.catch(() => undefined);
-  const db = (privateDb = await startPrivatePostgres());
+  const db = await startPrivatePostgres();
+  privateDb = db;
   const redis = await redisStarting;
   const wrong = new pg.Client({
     host: '127.0.0.1',
@@ -121,7 +125,10 @@ async function startExtras(s: Stack): Promise<Extras> {
     database: 'postgres',
   });
   const refused = await wrong.connect().then(
-    async () => (await wrong.end(), 'accepted'),
+    async () => {
+      await wrong.end();
+      return 'accepted';
+    },
     (err: { code?: string }) => err.code,
   );
   assert.equal(
@@ -136,9 +143,13 @@ async function startExtras(s: Stack): Promise<Extras> {
     ...selectTargets(['--service', 'users']),
     ...selectTargets(['--service', 'products']),
   ]);
-  const proxy = (productsProxy = await startFaultProxy(s.urls.products));
+  const proxy = await startFaultProxy(s.urls.products);
+  productsProxy = proxy;
   const start = (name: 'users' | 'products' | 'orders', env: Record<string, string>) =>
-    startServiceProcess(name, env).then((x) => (extraProcesses.push(x), x));
+    startServiceProcess(name, env).then((x) => {
+      extraProcesses.push(x);
+      return x;
+    });
   const privateEnv = {
     POSTGRES_HOST: '127.0.0.1',
     POSTGRES_PORT: String(db.port),
@@ -294,7 +305,7 @@ test('when the load has run, then every recording rule returns data', async () =
   // Every SLO has every window recorded, not just one of them.
   const windows = await p.query('count by (slo) (count by (slo, __name__) ({__name__=~"slo:sli_error:ratio_rate.+"}))');
   assert.equal(windows.length, loadSloFile().slos.length);
-  for (const w of windows) assert.equal(w.value[1], '8', `SLI windows of ${w.metric['slo']}`);
+  for (const w of windows) assert.equal(w.value[1], '8', `SLI windows of ${w.metric.slo}`);
 });
 
 test('when a query asks for a metric nobody exports, then the emptiness check reports it', async () => {
@@ -351,11 +362,15 @@ async function waitFiring(
   try {
     await p.waitFor(
       `${alertname} ${JSON.stringify(labels)} to fire`,
-      async () => (await firing()) || (await act?.(), await firing()),
+      async () => {
+        if (await firing()) return true;
+        await act?.();
+        return firing();
+      },
       60_000,
     );
   } catch (err) {
-    const alerts = (await p.query('ALERTS')).map((a) => `${a.metric['alertname']}${JSON.stringify(a.metric)}`);
+    const alerts = (await p.query('ALERTS')).map((a) => `${a.metric.alertname}${JSON.stringify(a.metric)}`);
     throw new Error(
       `${(err as Error).message}\nalerts now: ${alerts.join('\n  ')}\nprometheus: ${p.log().slice(-2000)}`,
     );
@@ -367,7 +382,7 @@ test('when a burst of orders asks for more than the stock, then the reservation 
   // The alert needs more than 3 failed reservations a minute over 10 minutes: 40 in a few seconds is plenty.
   for (let i = 0; i < 40; i++) await placeOrder(gw, catalog.users[i % catalog.users.length] ?? '', catalog.scarce, 5);
   await waitFiring(p, 'ShipshapeStockReservationFailureSpike', {});
-  const firing = (await p.firing()).map((a) => a.metric['alertname']);
+  const firing = (await p.firing()).map((a) => a.metric.alertname);
   assert.deepEqual(
     [...new Set(firing)],
     ['ShipshapeStockReservationFailureSpike'],
@@ -436,7 +451,7 @@ test('when a users instance has a wrong database password, then ShipshapeDatabas
   );
   const counted = await p.query('db_client_errors_total{kind="auth"} > 0');
   assert.deepEqual(
-    counted.map((sample) => sample.metric['instance']),
+    counted.map((sample) => sample.metric.instance),
     [wrongPassword.instance],
     'only that instance counts auth errors',
   );
@@ -475,7 +490,7 @@ test('when the Redis under a products instance stops, then ShipshapeCacheDegrade
     });
     const degraded = await p.query('ALERTS{alertname="ShipshapeCacheDegraded", alertstate="firing"}');
     assert.deepEqual(
-      degraded.map((a) => a.metric['instance']),
+      degraded.map((a) => a.metric.instance),
       [products.instance],
       'only the instance whose Redis stopped',
     );
@@ -484,8 +499,8 @@ test('when the Redis under a products instance stops, then ShipshapeCacheDegrade
     const body = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
     assert.equal(ready.status, 200, JSON.stringify(body));
     assert.equal(body.status, 'degraded');
-    assert.equal(body.checks['cache']?.status, 'down');
-    assert.equal(body.checks['database']?.status, 'up');
+    assert.equal(body.checks.cache?.status, 'down');
+    assert.equal(body.checks.database?.status, 'up');
     assert.equal(await read(), '200 miss', 'reads are served from the database');
   } finally {
     // Running again for the cleanup: the helper's close() would wait forever for a Redis it has already stopped.
@@ -613,7 +628,7 @@ test('when catalog reads on a products instance fail without its database, then 
     'sum by (instance) (http_server_request_duration_seconds_count{service="products", method="GET", status_class="5xx"}) > 0',
   );
   assert.deepEqual(
-    failing.map((s) => s.metric['instance']),
+    failing.map((s) => s.metric.instance),
     [products.instance],
     'the failed reads are counted by that instance only',
   );

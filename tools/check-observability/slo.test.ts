@@ -27,7 +27,7 @@ test('when rules are generated, then every SLO has each SLI window recorded and 
   for (const slo of file.slos) {
     for (const w of [...sloWindows(file), file.period]) {
       assert.ok(
-        rules.some((r) => !isAlert(r) && r.record === `slo:sli_error:ratio_rate${w}` && r.labels?.['slo'] === slo.name),
+        rules.some((r) => !isAlert(r) && r.record === `slo:sli_error:ratio_rate${w}` && r.labels?.slo === slo.name),
         `${slo.name} ${w}`,
       );
     }
@@ -41,7 +41,7 @@ test('when the page condition is rendered, then its threshold is the burn factor
   const alert = sloRules(file)
     .groups.flatMap((g) => g.rules)
     .filter(isAlert)
-    .find((a) => a.labels['slo'] === 'order-creation-availability' && a.labels.severity === 'critical');
+    .find((a) => a.labels.slo === 'order-creation-availability' && a.labels.severity === 'critical');
   assert.ok(alert);
   // 14.4 x (1 - 0.995) and 6 x (1 - 0.995)
   assert.match(

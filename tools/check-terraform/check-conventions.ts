@@ -46,16 +46,16 @@ function checkVariablesAndOutputs(module: TfModule, findings: Finding[]): void {
         where: `${variable.file}: ${address}`,
         message: `its type cannot be read, so its value is not converted for the policy checks: ${type.message}`,
       });
-    const description = variable.body['description'];
+    const description = variable.body.description;
     if (typeof description !== 'string' || description.length < 10)
       findings.push({
         rule: 'terraform_documented_variables',
         where: `${variable.file}: ${address}`,
         message: 'needs a description',
       });
-    for (const validation of blockList(variable.body['validation'])) {
-      const condition = JSON.stringify(validation['condition'] ?? '');
-      const message = validation['error_message'];
+    for (const validation of blockList(variable.body.validation)) {
+      const condition = JSON.stringify(validation.condition ?? '');
+      const message = validation.error_message;
       if (!condition.includes(`var.${variable.name}`))
         findings.push({
           rule: 'variable',
@@ -72,7 +72,7 @@ function checkVariablesAndOutputs(module: TfModule, findings: Finding[]): void {
     }
   }
   for (const output of module.outputs.values()) {
-    const description = output.body['description'];
+    const description = output.body.description;
     if (typeof description !== 'string' || description.length < 10)
       findings.push({
         rule: 'terraform_documented_outputs',
@@ -90,10 +90,10 @@ interface RequiredProvider {
 function requiredProviders(module: TfModule): Map<string, RequiredProvider> {
   const providers = new Map<string, RequiredProvider>();
   for (const block of module.terraform) {
-    for (const entry of blockList(block.body['required_providers'])) {
+    for (const entry of blockList(block.body.required_providers)) {
       for (const [name, value] of Object.entries(entry)) {
         if (isBody(value))
-          providers.set(name, { source: String(value['source'] ?? ''), version: String(value['version'] ?? '') });
+          providers.set(name, { source: String(value.source ?? ''), version: String(value.version ?? '') });
       }
     }
   }
@@ -112,7 +112,7 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
         });
     }
   }
-  if (!module.terraform.some((block) => typeof block.body['required_version'] === 'string')) {
+  if (!module.terraform.some((block) => typeof block.body.required_version === 'string')) {
     findings.push({
       rule: 'terraform_required_version',
       where: `${file}: terraform`,
@@ -151,7 +151,7 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
   }
   if (!isRoot) return;
   const aws = module.providers.find((provider) => provider.name === 'aws');
-  if (aws && blockList(aws.body['default_tags']).length === 0) {
+  if (aws && blockList(aws.body.default_tags).length === 0) {
     findings.push({
       rule: 'tags',
       where: `${aws.file}: provider.aws`,
@@ -161,7 +161,7 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
   const isEnvironment = module.dir.startsWith('envs/');
   if (!isEnvironment) return;
   const backend = module.terraform.flatMap((block) =>
-    isBody(block.body['backend']) ? blockList(block.body['backend']['s3']) : [],
+    isBody(block.body.backend) ? blockList(block.body.backend.s3) : [],
   )[0];
   if (!backend)
     findings.push({
@@ -169,7 +169,7 @@ function checkLayoutAndProviders(tree: TfTree, module: TfModule, isRoot: boolean
       where: `${file}: terraform.backend`,
       message: 'an environment keeps its state in the S3 backend',
     });
-  else if (backend['use_lockfile'] !== true || backend['encrypt'] !== true) {
+  else if (backend.use_lockfile !== true || backend.encrypt !== true) {
     findings.push({
       rule: 'backend',
       where: `${file}: terraform.backend.s3`,
@@ -195,7 +195,7 @@ function checkModulesUsed(tree: TfTree, findings: Finding[]): void {
   const called = new Set<string>();
   for (const module of tree.modules.values()) {
     for (const call of module.moduleCalls.values()) {
-      const dir = localSourceDir(module.dir, call.body['source']);
+      const dir = localSourceDir(module.dir, call.body.source);
       if (dir) called.add(dir);
     }
   }
@@ -233,7 +233,7 @@ export function checkHardcoded(tree: TfTree): Finding[] {
           message: 'an AWS access key id is written in the configuration',
         });
       const secret = SECRET_ARGUMENT.exec(line);
-      if (secret && secret[2])
+      if (secret?.[2])
         findings.push({
           rule: 'SHIP_NO_CREDENTIALS',
           where: `${file}: ${address}`,

@@ -47,10 +47,10 @@ function collect(value: unknown, scope: Scope, file: string, address: string, ou
     if (key === 'dynamic' && isBody(nested)) {
       for (const [name, dynamics] of Object.entries(nested)) {
         for (const dynamic of blockList(dynamics)) {
-          const iterator = typeof dynamic['iterator'] === 'string' ? dynamic['iterator'] : name;
-          collect(dynamic['for_each'], scope, file, address, out);
+          const iterator = typeof dynamic.iterator === 'string' ? dynamic.iterator : name;
+          collect(dynamic.for_each, scope, file, address, out);
           const inner: Scope = { ...scope, iterators: new Set([...scope.iterators, iterator]) };
-          collect(dynamic['content'], inner, file, address, out);
+          collect(dynamic.content, inner, file, address, out);
         }
       }
       continue;
@@ -82,9 +82,9 @@ function expressionsOf(module: TfModule): Expression[] {
   for (const output of module.outputs.values())
     collect(output.body, NO_SCOPE, output.file, `output.${output.name}`, out);
   for (const local of module.locals.values())
-    collect(local.body['value'], NO_SCOPE, local.file, `local.${local.name}`, out);
+    collect(local.body.value, NO_SCOPE, local.file, `local.${local.name}`, out);
   for (const variable of module.variables.values()) {
-    collect(variable.body['validation'], NO_SCOPE, variable.file, `var.${variable.name}`, out);
+    collect(variable.body.validation, NO_SCOPE, variable.file, `var.${variable.name}`, out);
   }
   for (const provider of module.providers)
     collect(provider.body, NO_SCOPE, provider.file, `provider.${provider.name}`, out);
@@ -133,7 +133,7 @@ function resolve(reference: string, expression: Expression, context: Context): s
     case 'module': {
       const call = second ? module.moduleCalls.get(second) : undefined;
       if (!call) return `no module call "module.${second}"${didYouMean(second ?? '', module.moduleCalls.keys())}`;
-      const dir = localSourceDir(module.dir, call.body['source']);
+      const dir = localSourceDir(module.dir, call.body.source);
       const callee = dir ? context.tree.modules.get(dir) : undefined;
       if (!third || !callee) return undefined;
       return callee.outputs.has(third)
@@ -174,7 +174,7 @@ function checkModuleCalls(tree: TfTree, module: TfModule, findings: Finding[]): 
   for (const call of module.moduleCalls.values()) {
     count++;
     const address = `module.${call.name}`;
-    const source = call.body['source'];
+    const source = call.body.source;
     const dir = localSourceDir(module.dir, source);
     if (!dir) {
       findings.push({
@@ -231,7 +231,7 @@ function declared(tree: TfTree, module: TfModule, address: string): boolean | un
   let current = module;
   for (const [, name] of (match[1] ?? '').matchAll(/module\.([A-Za-z0-9_-]+)/g)) {
     const call: NamedBlock | undefined = name ? current.moduleCalls.get(name) : undefined;
-    const dir: string | undefined = call ? localSourceDir(current.dir, call.body['source']) : undefined;
+    const dir: string | undefined = call ? localSourceDir(current.dir, call.body.source) : undefined;
     const callee: TfModule | undefined = dir ? tree.modules.get(dir) : undefined;
     if (!callee) return false;
     current = callee;

@@ -49,7 +49,7 @@ function checkBody(body: Body, schema: BlockSchema, meta: Set<string>, path: str
         }
         present.add(name);
         for (const dynamic of blockList(dynamics)) {
-          for (const content of blockList(dynamic['content'])) {
+          for (const content of blockList(dynamic.content)) {
             checkBody(content, nested, new Set(), `${path ? `${path}.` : ''}${name}`, walk);
           }
         }

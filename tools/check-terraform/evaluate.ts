@@ -39,7 +39,7 @@ export function evaluate(value: unknown, instance: Instance, depth = 0): Value {
     if (kind === 'var') result = instance.variables.has(name) ? instance.variables.get(name) : UNKNOWN;
     else {
       const local = instance.module.locals.get(name);
-      result = local ? evaluate(local.body['value'], instance, depth + 1) : UNKNOWN;
+      result = local ? evaluate(local.body.value, instance, depth + 1) : UNKNOWN;
     }
     for (const key of path.split('.').filter(Boolean)) result = isBody(result) && key in result ? result[key] : UNKNOWN;
     if (negate) return typeof result === 'boolean' ? !result : UNKNOWN;
@@ -61,10 +61,10 @@ function bindVariables(
 ): Map<string, Value> {
   const variables = new Map<string, Value>();
   for (const [name, variable] of module.variables) {
-    const fallback = 'default' in variable.body ? variable.body['default'] : UNKNOWN;
+    const fallback = 'default' in variable.body ? variable.body.default : UNKNOWN;
     let value = given && name in given ? evaluateGiven(given[name]) : fallback;
     // nullable = false: null from the caller means the default.
-    if (value === null && variable.body['nullable'] === false) value = fallback;
+    if (value === null && variable.body.nullable === false) value = fallback;
     // An unreadable type is reported by the conventions check; the value is then used as given.
     const type = variableType(variable.body);
     variables.set(name, type instanceof Error ? value : withDefaults(type, value, (nested) => nested === UNKNOWN));
@@ -78,7 +78,7 @@ export function instantiate(tree: TfTree): Instance[] {
   const visit = (instance: Instance): void => {
     instances.push(instance);
     for (const call of instance.module.moduleCalls.values()) {
-      const dir = localSourceDir(instance.module.dir, call.body['source']);
+      const dir = localSourceDir(instance.module.dir, call.body.source);
       const callee = dir ? tree.modules.get(dir) : undefined;
       if (!callee || instance.path.split('.').length > 10) continue;
       visit({

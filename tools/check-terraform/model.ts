@@ -108,20 +108,20 @@ function addFile(module: TfModule, file: string, parsed: Body): void {
       }
     }
   }
-  addNamed(module.variables, parsed['variable'], file);
-  addNamed(module.outputs, parsed['output'], file);
-  addNamed(module.moduleCalls, parsed['module'], file);
-  for (const moved of blockList(parsed['moved'])) module.moved.push({ from: moved['from'], to: moved['to'], file });
-  for (const locals of blockList(parsed['locals'])) {
+  addNamed(module.variables, parsed.variable, file);
+  addNamed(module.outputs, parsed.output, file);
+  addNamed(module.moduleCalls, parsed.module, file);
+  for (const moved of blockList(parsed.moved)) module.moved.push({ from: moved.from, to: moved.to, file });
+  for (const locals of blockList(parsed.locals)) {
     for (const [name, value] of Object.entries(locals)) module.locals.set(name, { name, body: { value }, file });
   }
-  const providers = parsed['provider'];
+  const providers = parsed.provider;
   if (isBody(providers)) {
     for (const [name, bodies] of Object.entries(providers)) {
       for (const body of blockList(bodies)) module.providers.push({ name, body, file });
     }
   }
-  for (const body of blockList(parsed['terraform'])) module.terraform.push({ name: 'terraform', body, file });
+  for (const body of blockList(parsed.terraform)) module.terraform.push({ name: 'terraform', body, file });
 }
 
 export async function loadTree(rootDir: string): Promise<TfTree> {
@@ -167,7 +167,7 @@ export function rootModules(tree: TfTree): TfModule[] {
   const called = new Set<string>();
   for (const module of tree.modules.values()) {
     for (const call of module.moduleCalls.values()) {
-      const dir = localSourceDir(module.dir, call.body['source']);
+      const dir = localSourceDir(module.dir, call.body.source);
       if (dir) called.add(dir);
     }
   }

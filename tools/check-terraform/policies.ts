@@ -91,7 +91,7 @@ const SECURITY_GROUP_TYPES = ['aws_security_group', 'aws_security_group_rule', '
 function allowStatements(subject: Subject): Body[] {
   return subject
     .blocks('statement')
-    .filter((statement) => statement['effect'] === undefined || statement['effect'] === 'Allow');
+    .filter((statement) => statement.effect === undefined || statement.effect === 'Allow');
 }
 
 function strings(value: unknown): string[] {
@@ -137,10 +137,10 @@ function publicAccessSetting(setting: string, id: string): Policy {
 }
 
 function parameterValue(group: Subject, name: string): Value {
-  const index = group.blocks('parameter').findIndex((parameter) => parameter['name'] === name);
+  const index = group.blocks('parameter').findIndex((parameter) => parameter.name === name);
   if (index < 0) return undefined;
   const parameter = group.blocks('parameter')[index];
-  return parameter ? parameter['value'] : undefined;
+  return parameter ? parameter.value : undefined;
 }
 
 function forceSsl(subject: Subject): string | undefined {
@@ -229,7 +229,7 @@ export const POLICIES: Policy[] = [
     check: (subject) => {
       if (!isSet(subject.get('description'))) return 'description must say what the group or rule allows';
       const inline = [...subject.blocks('ingress'), ...subject.blocks('egress')];
-      return inline.every((rule) => isSet(rule['description']))
+      return inline.every((rule) => isSet(rule.description))
         ? undefined
         : 'every inline ingress/egress rule needs a description';
     },
@@ -546,12 +546,12 @@ export const POLICIES: Policy[] = [
         ?.blocks('statement')
         .some(
           (statement) =>
-            statement['effect'] === 'Deny' &&
-            blockList(statement['condition']).some(
+            statement.effect === 'Deny' &&
+            blockList(statement.condition).some(
               (condition) =>
-                condition['test'] === 'Bool' &&
-                condition['variable'] === 'aws:SecureTransport' &&
-                strings(condition['values']).includes('false'),
+                condition.test === 'Bool' &&
+                condition.variable === 'aws:SecureTransport' &&
+                strings(condition.values).includes('false'),
             ),
         );
       return denies ? undefined : 'needs an aws_s3_bucket_policy whose document denies aws:SecureTransport = false';
@@ -567,8 +567,7 @@ export const POLICIES: Policy[] = [
       subject
         .blocks('setting')
         .some(
-          (setting) =>
-            setting['name'] === 'containerInsights' && ['enabled', 'enhanced'].includes(String(setting['value'])),
+          (setting) => setting.name === 'containerInsights' && ['enabled', 'enhanced'].includes(String(setting.value)),
         )
         ? undefined
         : 'needs setting { name = "containerInsights", value = "enabled" } (per-task metrics for alarms and capacity)',
@@ -578,8 +577,8 @@ export const POLICIES: Policy[] = [
     title: 'ECS task definitions use a task role other than the execution role',
     types: ['aws_ecs_task_definition'],
     check: (subject) => {
-      const execution = subject.resource.body['execution_role_arn'];
-      const task = subject.resource.body['task_role_arn'];
+      const execution = subject.resource.body.execution_role_arn;
+      const task = subject.resource.body.task_role_arn;
       if (task === undefined) return undefined;
       return execution !== undefined && JSON.stringify(execution) === JSON.stringify(task)
         ? 'task_role_arn is the execution role: the code would get image-pull and secret-read rights'
@@ -592,7 +591,7 @@ export const POLICIES: Policy[] = [
     types: ['aws_ecs_task_definition'],
     check: (subject) => {
       // container_definitions is jsonencode(...) or a JSON string: either way its text shows the settings.
-      const text = JSON.stringify(subject.resource.body['container_definitions'] ?? '');
+      const text = JSON.stringify(subject.resource.body.container_definitions ?? '');
       if (/privileged\\?"?\s*[=:]\s*true/.test(text)) return 'a container is privileged';
       return /readonlyRootFilesystem\\?"?\s*[=:]\s*true/.test(text)
         ? undefined
@@ -672,7 +671,7 @@ export const POLICIES: Policy[] = [
     title: 'No policy allows "*" actions',
     types: ['data.aws_iam_policy_document'],
     check: (subject) =>
-      allowStatements(subject).some((statement) => strings(statement['actions']).includes('*'))
+      allowStatements(subject).some((statement) => strings(statement.actions).includes('*'))
         ? 'an Allow statement grants action "*"'
         : undefined,
   },
@@ -682,7 +681,7 @@ export const POLICIES: Policy[] = [
     types: ['data.aws_iam_policy_document'],
     check: (subject) => {
       for (const statement of allowStatements(subject)) {
-        const wildcard = strings(statement['actions']).find((action) => /^[a-z0-9-]+:\*$/.test(action));
+        const wildcard = strings(statement.actions).find((action) => /^[a-z0-9-]+:\*$/.test(action));
         if (wildcard) return `an Allow statement grants "${wildcard}"; list the actions needed`;
         if ('not_actions' in statement) return 'an Allow statement uses not_actions, which grants everything else';
       }
@@ -695,8 +694,8 @@ export const POLICIES: Policy[] = [
     types: ['data.aws_iam_policy_document'],
     check: (subject) => {
       for (const statement of allowStatements(subject)) {
-        for (const principal of [...blockList(statement['principals']), ...blockList(statement['not_principals'])]) {
-          if (principal['type'] === '*' || strings(principal['identifiers']).includes('*'))
+        for (const principal of [...blockList(statement.principals), ...blockList(statement.not_principals)]) {
+          if (principal.type === '*' || strings(principal.identifiers).includes('*'))
             return 'an Allow statement trusts principal "*"';
         }
       }
@@ -709,13 +708,13 @@ export const POLICIES: Policy[] = [
     types: ['data.aws_iam_policy_document'],
     check: (subject) => {
       for (const statement of allowStatements(subject)) {
-        const federated = blockList(statement['principals']).some((principal) => principal['type'] === 'Federated');
+        const federated = blockList(statement.principals).some((principal) => principal.type === 'Federated');
         if (!federated) continue;
-        const pinned = blockList(statement['condition']).some(
+        const pinned = blockList(statement.condition).some(
           (condition) =>
-            typeof condition['variable'] === 'string' &&
-            condition['variable'].endsWith(':sub') &&
-            String(condition['test']).startsWith('String'),
+            typeof condition.variable === 'string' &&
+            condition.variable.endsWith(':sub') &&
+            String(condition.test).startsWith('String'),
         );
         if (!pinned)
           return 'a Federated trust statement needs a :sub condition (service account or repository and branch); otherwise any token of the issuer can assume the role';

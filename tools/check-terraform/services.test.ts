@@ -37,7 +37,7 @@ test('when Terraform lists the services, then each list is the registry', async 
 
   for (const module of ['helm-values', 'ecs']) {
     const services = (await variables(module)).services?.[0];
-    const conditions = (services?.validation as Array<{ condition: string }>).map((v) => v.condition);
+    const conditions = ((services?.validation ?? []) as Array<{ condition: string }>).map((v) => v.condition);
     assert.deepEqual(
       conditions.flatMap(quotedLists).map(sorted),
       [sorted(SERVICES)],

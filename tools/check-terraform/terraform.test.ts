@@ -32,10 +32,10 @@ describe('the Shipshape configuration in infra/terraform', () => {
 
   test('when the committed provider schema is read, then it is hashicorp/aws 6.25 and random 3.7', () => {
     const schema = loadProviderSchema();
-    assert.equal(schema.providers['aws']?.version, '6.25.0');
-    assert.equal(schema.providers['random']?.version.startsWith('3.7'), true);
-    assert.deepEqual(schema.resources['aws_eks_cluster']?.required, ['name', 'role_arn', 'vpc_config']);
-    assert.ok(schema.dataSources['aws_iam_policy_document']?.blocks?.['statement']?.blocks?.['principals']);
+    assert.equal(schema.providers.aws?.version, '6.25.0');
+    assert.equal(schema.providers.random?.version.startsWith('3.7'), true);
+    assert.deepEqual(schema.resources.aws_eks_cluster?.required, ['name', 'role_arn', 'vpc_config']);
+    assert.ok(schema.dataSources.aws_iam_policy_document?.blocks?.statement?.blocks?.principals);
   });
 });
 

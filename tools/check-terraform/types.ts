@@ -32,12 +32,12 @@ function tokenize(text: string): Token[] {
     const match = TOKEN.exec(text);
     if (!match) throw new Error(`unexpected ${JSON.stringify(text.slice(at, at + 12))}`);
     const groups = match.groups ?? {};
-    if (groups['name'] !== undefined) tokens.push({ kind: 'name', text: groups['name'] });
-    else if (groups['number'] !== undefined)
-      tokens.push({ kind: 'number', text: groups['number'], value: Number(groups['number']) });
-    else if (groups['punctuation'] !== undefined) tokens.push({ kind: 'punctuation', text: groups['punctuation'] });
-    else if (groups['string'] !== undefined) {
-      const raw = groups['string'];
+    if (groups.name !== undefined) tokens.push({ kind: 'name', text: groups.name });
+    else if (groups.number !== undefined)
+      tokens.push({ kind: 'number', text: groups.number, value: Number(groups.number) });
+    else if (groups.punctuation !== undefined) tokens.push({ kind: 'punctuation', text: groups.punctuation });
+    else if (groups.string !== undefined) {
+      const raw = groups.string;
       // Defaults are constants: Terraform evaluates them without variables or functions, so no interpolation.
       if (/(?<!\$)\$\{|(?<!%)%\{/.test(raw)) throw new Error(`a default may not interpolate: ${raw}`);
       tokens.push({
@@ -198,7 +198,7 @@ const parsed = new Map<string, TypeConstraint | Error>();
 
 /** The variable's type constraint; `any` when it has none; an Error when it cannot be read. */
 export function variableType(variable: Body): TypeConstraint | Error {
-  const text = variable['type'];
+  const text = variable.type;
   if (typeof text !== 'string') return { kind: 'any' };
   let type = parsed.get(text);
   if (!type) {

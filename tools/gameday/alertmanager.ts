@@ -93,7 +93,7 @@ export function drillAlertmanagerConfig(factor: number, receiverUrl: string, sou
     ...(r.routes ? { routes: r.routes.map(scaleRoute) } : {}),
   });
   return {
-    global: { resolve_timeout: scale(String(real.global?.['resolve_timeout'] ?? '5m')) },
+    global: { resolve_timeout: scale(String(real.global?.resolve_timeout ?? '5m')) },
     route: scaleRoute(real.route),
     inhibit_rules: real.inhibit_rules ?? [],
     receivers: real.receivers.map((r) => ({

@@ -227,7 +227,7 @@ async function steadyState(
       }
       if (check === 'no-alerts') {
         const firing = await sys.prometheus.firing().catch(() => []);
-        if (firing.length) problems.push(`alerts firing: ${firing.map((a) => a.metric['alertname']).join(', ')}`);
+        if (firing.length) problems.push(`alerts firing: ${firing.map((a) => a.metric.alertname).join(', ')}`);
       }
       if (check === 'cache-up') {
         const up = await sys.prometheus.query('cache_up == 1').catch(() => []);
@@ -261,7 +261,7 @@ function noteAlerts(
   const s = result.scenario;
   for (const n of notifications) {
     for (const a of n.alerts) {
-      const name = a.labels['alertname'] ?? '?';
+      const name = a.labels.alertname ?? '?';
       if (a.status === 'firing') {
         for (const o of result.alerts) {
           if (o.firedAt === undefined && o.expected.alert === name && labelsMatch(o.expected.labels, a.labels)) {

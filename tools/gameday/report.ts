@@ -73,7 +73,7 @@ export function alertsTable(r: DrillResult): string {
   );
   for (const u of r.unexpected)
     rows.push(
-      `| **unexpected** ${u.alert} ${JSON.stringify({ service: u.labels['service'] })} | - | ${opt(u.at, r.faultAt)} | |`,
+      `| **unexpected** ${u.alert} ${JSON.stringify({ service: u.labels.service })} | - | ${opt(u.at, r.faultAt)} | |`,
     );
   return ['| alert | deadline | notified at | resolved at |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -18,9 +18,15 @@ const checks = [
 const reachable = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
     const s = connect({ host, port, timeout: 1500 });
-    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 
 let failed = false;

@@ -100,7 +100,7 @@ export function parseSloFile(text: string): SloFile {
     const s = record(raw, where);
     const objective = num(s, 'objective', where);
     need(objective > 0 && objective < 1, objective, `${where}.objective must be between 0 and 1 (exclusive)`);
-    const sliRaw = record(s['sli'], `${where}.sli`);
+    const sliRaw = record(s.sli, `${where}.sli`);
     const kind = str(sliRaw, 'kind', `${where}.sli`);
     const selector = str(sliRaw, 'selector', `${where}.sli`);
     let sli: Sli;

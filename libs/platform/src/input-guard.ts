@@ -4,6 +4,7 @@
 import { Problem } from './errors.ts';
 
 // C0 controls and DEL, except tab, line feed and carriage return.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what this does
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const MAX_DEPTH = 32;
 

@@ -1,6 +1,6 @@
 // Migrations with node-pg-migrate: one schema and history table per service, serialised by an advisory lock.
 import { readdir } from 'node:fs/promises';
-import pg from 'pg';
+import type pg from 'pg';
 
 export interface MigrationTarget {
   /** The service's schema, which also holds its history table. */

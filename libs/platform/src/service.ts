@@ -213,7 +213,14 @@ export function attachDatabase(app: App, name: string, c: DatabaseConfig, migrat
     app.log,
   );
   let migrated = false;
-  app.health.add({ name: 'database', required: true, run: async () => (await db.ping(), { ok: true }) });
+  app.health.add({
+    name: 'database',
+    required: true,
+    run: async () => {
+      await db.ping();
+      return { ok: true };
+    },
+  });
   app.health.add({
     name: 'migrations',
     required: true,

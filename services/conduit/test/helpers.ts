@@ -15,6 +15,7 @@ export const unique = () => randomBytes(4).toString('hex');
 export function api(base: string) {
   const as = (who: Person | string | undefined): Record<string, string> =>
     who === undefined ? {} : { authorization: `Token ${typeof who === 'string' ? who : who.token}` };
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of any shape
   const request = <T = any>(
     method: string,
     path: string,

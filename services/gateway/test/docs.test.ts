@@ -175,7 +175,7 @@ describe('combined API docs', () => {
     assert.deepEqual(operations.sort(), expected.sort());
     for (const path of Object.keys(doc.paths)) assert.doesNotMatch(path, /^\/(internal|health|ready|metrics|docs)/);
     assert.ok(doc.paths['/']?.get, 'the gateway documents its own GET /');
-    assert.deepEqual((doc.paths['/products']?.post as { security?: unknown }).security, [{ bearerAuth: [] }]);
+    assert.deepEqual((doc.paths['/products']!.post as { security?: unknown }).security, [{ bearerAuth: [] }]);
     assert.deepEqual(doc.components.securitySchemes, { ...bearer, ...token });
     assert.ok(doc.paths['/api/articles/{slug}/comments/{id}']?.delete, 'the RealWorld API is documented under /api');
   });
@@ -185,7 +185,7 @@ describe('combined API docs', () => {
     for (const ref of refsIn(doc)) assert.ok(resolves(doc, ref) !== undefined, `${ref} resolves`);
     const titleAt = (path: string, method: string) => {
       const schema = (
-        doc.paths[path]?.[method] as {
+        doc.paths[path]![method] as {
           responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>;
         }
       ).responses['200']?.content['application/json']?.schema;

@@ -100,7 +100,7 @@ describe('gateway logs', () => {
         `line without request id: ${JSON.stringify(l)}`,
       );
     assert.equal(
-      users.calls().at(-1)?.headers['authorization'],
+      users.calls().at(-1)?.headers.authorization,
       'Bearer very-secret-token-123',
       'the credential did reach the service',
     );

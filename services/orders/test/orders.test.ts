@@ -309,7 +309,11 @@ describe('dependencies failing', () => {
     const good = await newProduct(50);
     const bug = randomUUID();
     let attempts = 0;
-    productsProxy.failWhen = (_url, body) => (body.includes(bug) ? (attempts++, 500) : undefined);
+    productsProxy.failWhen = (_url, body) => {
+      if (!body.includes(bug)) return undefined;
+      attempts++;
+      return 500;
+    };
     try {
       for (let i = 0; i < 10; i++) {
         const res = await order(faulty, { userId: user.id, items: [{ productId: bug, quantity: 1 }] });

@@ -165,7 +165,7 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
   };
 
   const realWorld = realWorldStub();
-  const route = (req: IncomingMessage, res: ServerResponse, url: URL, body: Body): void => {
+  const route = (req: IncomingMessage, res: ServerResponse, url: URL, body: Body) => {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
@@ -204,7 +204,8 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       const items = all.slice(start, start + limit);
       return send(res, 200, { items, nextCursor: start + limit < all.length ? String(start + limit) : null });
     }
-    if ((m = /^\/users\/([^/]+)$/.exec(path))) {
+    m = /^\/users\/([^/]+)$/.exec(path);
+    if (m) {
       const id = m[1]!;
       const user = users.get(id);
       if (method === 'GET') {
@@ -248,7 +249,8 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       products.set(product.id, product);
       return send(res, 201, product);
     }
-    if ((m = /^\/products\/([^/]+)$/.exec(path))) {
+    m = /^\/products\/([^/]+)$/.exec(path);
+    if (m) {
       const product = products.get(m[1]!);
       if (method === 'DELETE') {
         if (!admin(req, res)) return;
@@ -284,7 +286,8 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       const userId = url.searchParams.get('userId');
       return send(res, 200, { items: [...orders.values()].filter((o) => o.userId === userId), nextCursor: null });
     }
-    if ((m = /^\/orders\/([^/]+)(\/cancel)?$/.exec(path))) {
+    m = /^\/orders\/([^/]+)(\/cancel)?$/.exec(path);
+    if (m) {
       const order = orders.get(m[1]!);
       if (!order) return problem(res, 404, 'no order');
       if (method === 'GET' && !m[2]) return send(res, 200, order);

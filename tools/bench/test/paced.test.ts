@@ -6,7 +6,7 @@ import { percentile, runPaced } from '../paced.ts';
 
 async function delayedServer(delayFor: (n: number) => number) {
   let n = 0;
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     n += 1;
     setTimeout(() => res.end('ok'), delayFor(n));
   });

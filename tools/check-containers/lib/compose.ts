@@ -85,8 +85,8 @@ function interpolateTree(
 ): unknown {
   if (typeof v === 'string') {
     const r = interpolate(v, env);
-    r.used.forEach((u) => used.add(u));
-    r.missing.forEach((u) => missing.add(u));
+    for (const u of r.used) used.add(u);
+    for (const u of r.missing) missing.add(u);
     return r.value;
   }
   if (Array.isArray(v)) return v.map((x) => interpolateTree(x, env, used, missing));

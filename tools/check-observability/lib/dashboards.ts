@@ -80,20 +80,20 @@ export function dashboardSchema(): object {
     ...typeSchema(sdkRoot, 'prometheus', 'dataquery'),
   };
   // cog.Dataquery is an open interface; our targets are Prometheus queries.
-  definitions['Dataquery'] = { $ref: '#/definitions/prometheus.dataquery' };
-  const panel = definitions['Panel'] as Record<string, unknown>;
-  panel['allOf'] = PANEL_MODULES.map((m) => {
+  definitions.Dataquery = { $ref: '#/definitions/prometheus.dataquery' };
+  const panel = definitions.Panel as Record<string, unknown>;
+  panel.allOf = PANEL_MODULES.map((m) => {
     Object.assign(definitions, typeSchema(sdkRoot, m.module, 'Options'));
     const then: Record<string, unknown> = { properties: { options: { $ref: `#/definitions/${m.module}.Options` } } };
     if (m.fieldConfig) {
       Object.assign(definitions, typeSchema(sdkRoot, m.module, 'FieldConfig'));
-      (then['properties'] as Record<string, unknown>)['fieldConfig'] = {
+      (then.properties as Record<string, unknown>).fieldConfig = {
         properties: { defaults: { properties: { custom: { $ref: `#/definitions/${m.module}.FieldConfig` } } } },
       };
     }
     return { if: { properties: { type: { const: m.type } }, required: ['type'] }, then };
   });
-  (panel['properties'] as Record<string, unknown>)['type'] = { enum: PANEL_MODULES.map((m) => m.type) };
+  (panel.properties as Record<string, unknown>).type = { enum: PANEL_MODULES.map((m) => m.type) };
   const full = { ...schema, definitions };
   mkdirSync(CACHE_DIR, { recursive: true });
   writeFileSync(cached, JSON.stringify(full, null, 2));
@@ -120,7 +120,7 @@ export function modelProblems(name: string, d: DashboardJson): string[] {
   const problems: string[] = [];
   const vars = d.templating?.list ?? [];
   const ds = vars.find((v) => v.name === 'datasource');
-  if (!ds || ds.type !== 'datasource' || ds.query !== 'prometheus')
+  if (ds?.type !== 'datasource' || ds.query !== 'prometheus')
     problems.push(`${name}: needs a "datasource" template variable of type datasource over prometheus`);
   for (const v of vars.filter((v) => v.type === 'query')) {
     if (v.datasource?.uid !== DATASOURCE_UID) problems.push(`${name}: variable ${v.name} must query ${DATASOURCE_UID}`);

@@ -95,7 +95,7 @@ export function coverageProblems(files: LoadedRules[], testFiles: string[]): str
       for (const a of t.alert_rule_test ?? []) {
         const exp = a.exp_alerts ?? [];
         if (exp.length === 0) quiet.add(a.alertname);
-        for (const e of exp) firing.add(`${a.alertname}/${e.exp_labels?.['severity'] ?? '?'}`);
+        for (const e of exp) firing.add(`${a.alertname}/${e.exp_labels?.severity ?? '?'}`);
       }
     }
   }

@@ -19,7 +19,7 @@ export function client(gateway: string, adminToken: string): Client {
     async call(method, path, body, headers = {}) {
       const h: Record<string, string> = { ...headers };
       if (body !== undefined) h['content-type'] = 'application/json';
-      if (method !== 'GET' && path.startsWith('/products')) h['authorization'] = `Bearer ${adminToken}`;
+      if (method !== 'GET' && path.startsWith('/products')) h.authorization = `Bearer ${adminToken}`;
       const res = await fetch(`${gateway}${path}`, {
         method,
         headers: h,
@@ -29,7 +29,7 @@ export function client(gateway: string, adminToken: string): Client {
       const text = await res.text();
       const key = `${method} ${path.replace(/[0-9a-f-]{36}/g, ':id').replace(/^(\/api\/articles\/)[^/?]+$/, '$1:slug')} ${res.status}`;
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
-      let json: unknown = undefined;
+      let json: unknown;
       try {
         json = text ? JSON.parse(text) : undefined;
       } catch {

@@ -38,7 +38,7 @@ test('when Redis stops, then ShipshapeCacheDegraded opens a ticket for users and
   const r = await drill('redis-stopped');
   assertPassed(r);
   assert.deepEqual(
-    r.alerts.map((a) => a.expected.labels?.['service']),
+    r.alerts.map((a) => a.expected.labels?.service),
     ['products', 'users'],
   );
 });

@@ -65,12 +65,19 @@ function prune(paths: Record<string, PathItem>, components: ComponentMap): Compo
     const target = kind && name ? components[kind]?.[name] : undefined;
     const inner = new Set<string>();
     collectRefs(target, inner);
-    for (const r of inner) if (!reached.has(r)) reached.add(r), queue.push(r);
+    for (const r of inner) {
+      if (reached.has(r)) continue;
+      reached.add(r);
+      queue.push(r);
+    }
   }
   const out: ComponentMap = {};
   for (const [kind, entries] of Object.entries(components)) {
     for (const [name, def] of Object.entries(entries)) {
-      if (KEPT_WHOLE.has(kind) || reached.has(refOf(kind, name))) (out[kind] ??= {})[name] = def;
+      if (!KEPT_WHOLE.has(kind) && !reached.has(refOf(kind, name))) continue;
+      const kept = out[kind] ?? {};
+      out[kind] = kept;
+      kept[name] = def;
     }
   }
   return out;
@@ -98,7 +105,9 @@ export function mergeDocuments(input: MergeInput): OpenApiDocument {
     for (const [kind, entries] of Object.entries(doc.components ?? {})) {
       for (const [name, def] of Object.entries(entries)) {
         const finalName = rename(refOf(kind, name)).split('/').at(-1) ?? name;
-        (components[kind] ??= {})[finalName] ??= mapRefs(def, rename);
+        const group = components[kind] ?? {};
+        components[kind] = group;
+        group[finalName] ??= mapRefs(def, rename);
       }
     }
     for (const route of routes.filter((r) => r.target === service.target)) {
@@ -107,7 +116,8 @@ export function mergeDocuments(input: MergeInput): OpenApiDocument {
       const item = doc.paths?.[path];
       const operation = item?.[method];
       if (operation === undefined) continue;
-      const merged = (paths[path] ??= {});
+      const merged = paths[path] ?? {};
+      paths[path] = merged;
       merged[method] = mapRefs(operation, rename);
       if (item?.parameters !== undefined) merged.parameters ??= mapRefs(item.parameters, rename);
     }
