@@ -217,14 +217,6 @@ const CASES: Case[] = [
     message: /prometheus mounts \.\/deploy\/compose\/prometheus\/prom\.yml, which does not exist/,
     compose: [['./deploy/compose/prometheus/prometheus.yml:', './deploy/compose/prometheus/prom.yml:']],
   },
-  {
-    name: 'the migrate command runs a script the image lacks',
-    rules: ['command-scripts'],
-    message: /compose service migrate \(node tools\/db\/seeds\.ts\) needs \/app\/tools\/db\/seeds\.ts/,
-    compose: [
-      ['node tools/db/migrate.ts && node tools/db/seed.ts', 'node tools/db/migrate.ts && node tools/db/seeds.ts'],
-    ],
-  },
 ];
 
 function broken(c: Case): Repo {

@@ -46,7 +46,21 @@ export interface StackOptions {
   supervise?: boolean;
   /** Told about each unexpected exit and the restart that follows (`ready` once it answers again). */
   onRestart?: (event: RestartEvent) => void;
+  /** How a service process starts: its entry file under node here by default, or its container image. */
+  launch?: Launcher;
 }
+
+/** Starts one service with the env the stack computed; the child's stdout/stderr are its logs, SIGTERM stops it. */
+export type Launcher = (name: ServiceName, env: NodeJS.ProcessEnv) => ChildProcess;
+
+// Own process group: a Ctrl-C reaches the launcher only, which then stops the services once, in order.
+const launchProcess: Launcher = (name, env) =>
+  spawn(process.execPath, [join(ROOT, REGISTRY[name].entry)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
 
 export type RestartEvent =
   | { service: ServiceName; phase: 'exited'; exit: string; attempt: number; delayMs: number }
@@ -174,16 +188,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const startService = async (name: ServiceName, env?: Record<string, string>) => {
     if (env) released[name] = { ...released[name], ...env };
     stopping.delete(name);
-    // Own process group: a Ctrl-C reaches the launcher only, which then stops the services once, in order.
-    const child = spawn(process.execPath, [join(ROOT, REGISTRY[name].entry)], {
-      cwd: ROOT,
-      env: envFor(name),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = (o.launch ?? launchProcess)(name, envFor(name));
     children.set(name, child);
     if (o.supervise) supervise(name, child, Date.now());
     for (const stream of [child.stdout, child.stderr]) {
+      if (stream === null) continue;
       createInterface({ input: stream }).on('line', (line) => {
         const buf = logs[name];
         buf.push(line);

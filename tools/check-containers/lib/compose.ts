@@ -10,7 +10,6 @@ import type { Repo } from './repo.ts';
 import { parseEnvFile } from './env-file.ts';
 import { DB_TOOLS_CONTRACT, SERVICE_CONTRACTS, isServiceName, type EnvContract } from './config-schemas.ts';
 import { finalStage, lastStep, parseDockerfile } from './dockerfile.ts';
-import { checkImageImports, simulateImage } from './image.ts';
 
 export const COMPOSE_FILE = 'compose.yaml';
 export const ENV_EXAMPLE = '.env.example';
@@ -534,28 +533,6 @@ export const COMPOSE_RULES: ComposeRule[] = [
               ];
         }),
       ),
-  },
-  {
-    id: 'command-scripts',
-    summary:
-      "Scripts a service's command runs (node tools/db/migrate.ts, ...) are in its image, with everything they import.",
-    check: (p, repo) =>
-      composeServices(p).flatMap((s) => {
-        if (!s.dockerfile || !repo.exists(s.dockerfile) || s.scripts.length === 0) return [];
-        const m = parseDockerfile(s.dockerfile, repo.read(s.dockerfile));
-        const { contents } = simulateImage(m, repo);
-        return checkImageImports(
-          m,
-          contents,
-          repo,
-          s.scripts.map((path) => ({ path, why: `compose service ${s.name} (node ${path})` })),
-        ).map((f) => ({
-          ...f,
-          rule: 'command-scripts',
-          file: p.file,
-          line: p.lines.get(s.name),
-        }));
-      }),
   },
 ];
 

@@ -70,6 +70,15 @@ function toStep(i: Instruction): Step {
   };
 }
 
+/** The FROM of `image` with `$NAME`/`${NAME}` replaced by the defaults of the global ARGs. */
+function resolvesArgs(image: string, globalArgs: Step[]): From {
+  const defaults = new Map(globalArgs.flatMap((s) => s.properties).map((p) => [p.name, p.value ?? '']));
+  const resolved = image.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => defaults.get(name) ?? whole);
+  const from = DockerfileParser.parse(`FROM ${resolved}`).getInstructions()[0];
+  if (!(from instanceof From)) throw new Error(`cannot parse FROM ${resolved}`);
+  return from;
+}
+
 export function parseDockerfile(file: string, text: string): DockerfileModel {
   const ast = DockerfileParser.parse(text);
   const model: DockerfileModel = { file, text, globalArgs: [], stages: [] };
@@ -77,13 +86,15 @@ export function parseDockerfile(file: string, text: string): DockerfileModel {
   for (const i of ast.getInstructions()) {
     const step = toStep(i);
     if (i instanceof From) {
+      // FROM ${NODE_BASE}: judged by the default of the ARG before the first FROM, as a plain build would use it.
+      const from = resolvesArgs(i.getImage() ?? '', model.globalArgs);
       current = {
         index: model.stages.length,
         name: i.getBuildStage() ?? undefined,
-        image: i.getImage() ?? '',
-        imageName: i.getImageName() ?? '',
-        tag: i.getImageTag() ?? undefined,
-        digest: i.getImageDigest() ?? undefined,
+        image: from.getImage() ?? '',
+        imageName: from.getImageName() ?? '',
+        tag: from.getImageTag() ?? undefined,
+        digest: from.getImageDigest() ?? undefined,
         line: step.line,
         steps: [],
       };

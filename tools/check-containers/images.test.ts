@@ -1,0 +1,260 @@
+// The real images, built and run with podman: every service image builds from its Dockerfile, runs as UID 10001 on a
+// read-only root, answers /health and /ready, passes its own HEALTHCHECK, and drains on `podman stop` (SIGTERM through
+// tini). The migrate + seed job runs from an image as compose.yaml writes it, the four services run from their images
+// against this machine's PostgreSQL (a fresh database) and Redis, and the acceptance suite, run from the gateway
+// image, accepts them. The service list comes from tools/dev/services.ts, so a new service is checked without edits.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
+import { describeConfig } from '@shipshape/platform/config';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { REDIS_URL } from '../../test/support/env.ts';
+import { REGISTRY, SERVICES, type ServiceName } from '../dev/services.ts';
+import { startStack, type Stack } from '../dev/stack.ts';
+import {
+  buildAllImages,
+  defaultPort,
+  imageName,
+  imageSize,
+  megabytes,
+  nodeBase,
+  type BuiltImage,
+} from '../containers/images.ts';
+import { containerLauncher, HARDENING, type ServiceContainers } from '../containers/launch.ts';
+import { podman, podmanAvailable, ROOT } from '../containers/podman.ts';
+
+/** Goal: an image is the base plus production dependencies and sources; more than this means something leaked in. */
+const SIZE_GOAL_OVER_BASE = 80e6;
+const UID = '10001';
+
+const schemaDefault = (service: ServiceName, name: string): number => {
+  const value = describeConfig(REGISTRY[service].config).find((r) => r.name === name)?.default;
+  assert.equal(typeof value, 'number', `${service} declares a numeric default for ${name}`);
+  return value as number;
+};
+
+let base: string;
+let baseSize: number;
+let built: BuiltImage[] = [];
+let db: TestDatabase | undefined;
+let containers: ServiceContainers | undefined;
+let stack: Stack | undefined;
+
+/** A one-shot job of compose.yaml (migrate, acceptance): the image it is built from and the command it runs there. */
+function composeJob(name: string): { service: ServiceName; command: string[] } {
+  const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8')) as {
+    services: Record<string, { build?: { dockerfile?: string }; command?: string[] }>;
+  };
+  const job = compose.services[name];
+  const service = /^services\/([^/]+)\/Dockerfile$/.exec(job?.build?.dockerfile ?? '')?.[1] as ServiceName | undefined;
+  assert.ok(service && SERVICES.includes(service), `compose.yaml builds its ${name} job from a service Dockerfile`);
+  assert.ok(Array.isArray(job?.command), `compose.yaml gives the ${name} job a command`);
+  return { service, command: job.command };
+}
+
+before(async () => {
+  assert.ok(
+    podmanAvailable(),
+    'podman does not run here: install it (apt-get install podman buildah runc debootstrap; .ci/run does)',
+  );
+  base = await nodeBase();
+  baseSize = await imageSize(base);
+  built = await buildAllImages(base);
+
+  db = await createTestDatabase({ migrate: false });
+  const job = composeJob('migrate');
+  await podman(
+    [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      ...HARDENING,
+      '--env',
+      `DATABASE_URL=${db.url}`,
+      imageName(job.service),
+      ...job.command,
+    ],
+    { timeoutMs: 120_000 },
+  );
+
+  containers = containerLauncher(imageName);
+  // The drain settings the images run with by default (the stack shortens them for local runs).
+  const drain = Object.fromEntries(
+    ['SHUTDOWN_DRAIN_MS', 'SHUTDOWN_TIMEOUT_MS'].map((k) => [k, String(schemaDefault('users', k))]),
+  );
+  stack = await startStack({
+    databaseUrl: db.url,
+    redisUrl: REDIS_URL,
+    migrate: false,
+    seed: false,
+    env: drain,
+    launch: containers.launch,
+    readyTimeoutMs: 90_000,
+  });
+});
+
+const theDb = (): TestDatabase => {
+  assert.ok(db, 'the database exists');
+  return db;
+};
+const theStack = (): Stack => {
+  assert.ok(stack, 'the stack started');
+  return stack;
+};
+const containerOf = (service: ServiceName) => {
+  const running = containers?.running.get(service);
+  assert.ok(running, `${service} runs in a container`);
+  return running;
+};
+
+after(async () => {
+  await stack?.stop();
+  await containers?.removeAll();
+  await db?.drop();
+});
+
+test('when every service image is built from its Dockerfile, then each is the base plus at most 80 MB', (t) => {
+  assert.deepEqual(
+    built.map((b) => b.service),
+    [...SERVICES],
+  );
+  t.diagnostic(`base ${base}: ${megabytes(baseSize)}`);
+  for (const b of built) {
+    const over = b.sizeBytes - baseSize;
+    t.diagnostic(`${b.service}: ${megabytes(b.sizeBytes)} (base + ${megabytes(over)}), built in ${b.buildMs} ms`);
+    assert.ok(over <= SIZE_GOAL_OVER_BASE, `${b.image} is ${megabytes(over)} over its base (goal 80 MB)`);
+  }
+});
+
+test('when the migrate job of compose.yaml ran from its image, then every schema is migrated and seeded', async () => {
+  const rows = (await theDb().query<{ n: string }>('SELECT count(*) AS n FROM catalog.products')).rows;
+  assert.ok(Number(rows[0]?.n) > 0, 'the seed put products in the catalog');
+});
+
+for (const service of SERVICES) {
+  test(`when ${service} runs from its image, then it is UID ${UID} on a read-only root, answers /health and /ready, and its HEALTHCHECK passes`, async () => {
+    const { container } = containerOf(service);
+    const image = imageName(service);
+    const config = JSON.parse(
+      await podman([
+        'image',
+        'inspect',
+        '--format',
+        '{"User":{{json .Config.User}},"ExposedPorts":{{json .Config.ExposedPorts}},"Healthcheck":{{json .HealthCheck}}}',
+        image,
+      ]),
+    ) as { User: string; ExposedPorts?: Record<string, unknown>; Healthcheck?: { Test?: string[] } };
+    assert.equal(config.User, `${UID}:${UID}`);
+    assert.deepEqual(Object.keys(config.ExposedPorts ?? {}), [`${defaultPort(service)}/tcp`]);
+    assert.equal(config.Healthcheck?.Test?.[0], 'CMD', 'the image carries its HEALTHCHECK (docker format)');
+
+    assert.equal((await podman(['exec', container, 'id', '-u'])).trim(), UID);
+    assert.equal((await podman(['inspect', '--format', '{{.HostConfig.ReadonlyRootfs}}', container])).trim(), 'true');
+    await assert.rejects(podman(['exec', container, 'touch', '/app/written']), /Read-only file system/);
+    await podman(['exec', container, 'touch', '/tmp/written']);
+
+    for (const path of ['/health', '/ready']) {
+      const res = await fetch(`${theStack().urls[service]}${path}`);
+      assert.equal(res.status, 200, `${service} ${path}: ${await res.text()}`);
+    }
+    // Exit 0 or podman fails; the probe runs inside the container, on the port the container listens on.
+    await podman(['healthcheck', 'run', container]);
+  });
+}
+
+test('when the acceptance job of compose.yaml runs from its image against the services in their images, then it passes', async (t) => {
+  // compose.yaml's acceptance job, pointed at this stack's gateway instead of http://gateway:3000.
+  const job = composeJob('acceptance');
+  const command = job.command.map((word) => (word === 'http://gateway:3000' ? theStack().urls.gateway : word));
+  assert.ok(
+    command.includes(theStack().urls.gateway),
+    'the acceptance job takes the gateway URL as written in compose',
+  );
+  const out = await podman(
+    [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      ...HARDENING,
+      '--env',
+      `ACCEPTANCE_ADMIN_TOKEN=${theStack().adminToken}`,
+      imageName(job.service),
+      ...command,
+      '--json',
+    ],
+    { timeoutMs: 180_000 },
+  ).catch((err: Error) => assert.fail(err.message));
+  const summary = JSON.parse(out) as { ok: boolean; passed: number; failed: number; checks: { name: string }[] };
+  t.diagnostic(`acceptance: ${summary.passed} passed, ${summary.failed} failed`);
+  assert.equal(summary.failed, 0, out);
+  assert.ok(summary.ok && summary.passed > 0);
+});
+
+/**
+ * A request the server has started but cannot finish until we say so: the headers and half the body now, the rest
+ * on `finish()`. Generic for every service: the server is reading a body, whatever the route does with it after.
+ */
+function requestInFlight(url: string): { finish(): void; status: Promise<number> } {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  socket.write(
+    'POST /in-flight-probe HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nConnection: close\r\n\r\n{}',
+  );
+  const status = new Promise<number>((resolve, reject) => {
+    let head = '';
+    socket.on('data', (d) => {
+      head += String(d);
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+      if (m) resolve(Number(m[1]));
+    });
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error('connection closed without a response')));
+  });
+  return { finish: () => socket.end('  '), status };
+}
+
+test('when each container gets `podman stop`, then it reports not ready, finishes the request in flight, and exits 0 within the drain and timeout', async (t) => {
+  await Promise.all(
+    SERVICES.map(async (service) => {
+      const drainMs = schemaDefault(service, 'SHUTDOWN_DRAIN_MS');
+      const timeoutMs = schemaDefault(service, 'SHUTDOWN_TIMEOUT_MS');
+      const { container, client } = containerOf(service);
+      const exited = new Promise<number | null>((resolve) => client.once('exit', (code) => resolve(code)));
+      const url = theStack().urls[service];
+      const inFlight = requestInFlight(url);
+      await sleep(200);
+
+      const stopAt = performance.now();
+      const stopped = podman(['stop', '--time', String(Math.ceil((drainMs + timeoutMs) / 1000) + 5), container]);
+      let notReadyMs: number | undefined;
+      while (notReadyMs === undefined && performance.now() - stopAt < drainMs) {
+        const res = await fetch(`${url}/ready`).catch(() => undefined);
+        if (res?.status === 503) notReadyMs = performance.now() - stopAt;
+        else await sleep(20);
+      }
+      assert.ok(notReadyMs !== undefined, `${service} still reported ready during its ${drainMs} ms drain`);
+      const live = await fetch(`${url}/health`);
+      assert.equal(live.status, 200, `${service} is still live while draining`);
+
+      // The rest of the body arrives after the drain delay, while the server waits for in-flight requests.
+      await sleep(drainMs + 1000 - (performance.now() - stopAt));
+      inFlight.finish();
+      const status = await inFlight.status;
+      const respondedMs = performance.now() - stopAt;
+      assert.ok(status < 500, `${service} answered the in-flight request with ${status}`);
+      await stopped;
+      assert.equal(await exited, 0, `${service} exit code`);
+      const exitMs = performance.now() - stopAt;
+      assert.ok(exitMs < drainMs + timeoutMs, `${service} took ${exitMs} ms to exit`);
+      t.diagnostic(
+        `${service}: drain ${drainMs} ms; not ready after ${Math.round(notReadyMs)} ms, in-flight answered ${status} after ${Math.round(respondedMs)} ms, exited 0 after ${Math.round(exitMs)} ms`,
+      );
+    }),
+  );
+});

@@ -1,0 +1,72 @@
+// Builds every service image from its own Dockerfile, on the local Node base stand-in unless NODE_BASE names another
+// base (the official one, where a registry is reachable). Podman's layer cache makes a rebuild of unchanged sources
+// take seconds; the npm cache mount keeps `npm ci` from refetching packages.
+//   npm run containers:build          # builds them all, prints name, size and build time
+import { REGISTRY, SERVICES, type ServiceName } from '../dev/services.ts';
+import { ensureLocalNodeBase } from './base-image.ts';
+import { podman, ROOT } from './podman.ts';
+
+export const IMAGE_TAG = process.env.SHIPSHAPE_TAG ?? 'dev';
+/** The names compose.yaml gives the images (`shipshape/<service>:${SHIPSHAPE_TAG:-dev}`), as podman stores them. */
+export const imageName = (service: ServiceName): string => `localhost/shipshape/${service}:${IMAGE_TAG}`;
+
+/** The port a service listens on when PORT is not set: what its image EXPOSEs and its HEALTHCHECK probes. */
+export const defaultPort = (service: ServiceName): number => REGISTRY[service].port;
+
+export interface BuiltImage {
+  service: ServiceName;
+  image: string;
+  /** Uncompressed size of all its layers, base included. */
+  sizeBytes: number;
+  buildMs: number;
+}
+
+export async function nodeBase(): Promise<string> {
+  return process.env.NODE_BASE ?? (await ensureLocalNodeBase());
+}
+
+export async function imageSize(image: string): Promise<number> {
+  return Number((await podman(['image', 'inspect', '--format', '{{.Size}}', image])).trim());
+}
+
+export async function buildImage(service: ServiceName, base: string): Promise<BuiltImage> {
+  const started = performance.now();
+  const image = imageName(service);
+  await podman(
+    [
+      'build',
+      // Docker's image format: OCI images have no HEALTHCHECK.
+      '--format',
+      'docker',
+      '--build-arg',
+      `NODE_BASE=${base}`,
+      '--file',
+      REGISTRY[service].dockerfile,
+      '--tag',
+      image,
+      ROOT,
+    ],
+    { timeoutMs: 900_000 },
+  );
+  return { service, image, sizeBytes: await imageSize(image), buildMs: Math.round(performance.now() - started) };
+}
+
+/** One after another: builds are CPU-bound, and the shared layers (deps, init) come from the cache after the first. */
+export async function buildAllImages(base?: string): Promise<BuiltImage[]> {
+  const from = base ?? (await nodeBase());
+  const built: BuiltImage[] = [];
+  for (const service of SERVICES) built.push(await buildImage(service, from));
+  return built;
+}
+
+export const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+
+if (import.meta.main) {
+  const base = await nodeBase();
+  const baseSize = await imageSize(base);
+  console.log(`base ${base}: ${megabytes(baseSize)}`);
+  for (const b of await buildAllImages(base))
+    console.log(
+      `${b.image}: ${megabytes(b.sizeBytes)} (base + ${megabytes(b.sizeBytes - baseSize)}), built in ${(b.buildMs / 1000).toFixed(1)} s`,
+    );
+}
