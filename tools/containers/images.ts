@@ -61,7 +61,9 @@ export async function buildAllImages(base?: string): Promise<BuiltImage[]> {
 
 export const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
-if (import.meta.main) {
+if (import.meta.main && process.argv[2] === '--stand-ins') {
+  console.log(await buildStandIns(await nodeBase()));
+} else if (import.meta.main) {
   const base = await nodeBase();
   const baseSize = await imageSize(base);
   console.log(`base ${base}: ${megabytes(baseSize)}`);
@@ -69,4 +71,30 @@ if (import.meta.main) {
     console.log(
       `${b.image}: ${megabytes(b.sizeBytes)} (base + ${megabytes(b.sizeBytes - baseSize)}), built in ${(b.buildMs / 1000).toFixed(1)} s`,
     );
+}
+
+/**
+ * Local stand-ins for the registry images compose.yaml runs (deploy/containers/standins/<name>/Dockerfile), on the
+ * same Debian base: compose's image name (without tag) → the local image.
+ */
+export async function buildStandIns(base: string): Promise<Record<string, string>> {
+  const standIns: Record<string, string> = {};
+  for (const name of ['postgres', 'redis']) {
+    const image = `localhost/shipshape/standin-${name}:${IMAGE_TAG}`;
+    await podman(
+      [
+        'build',
+        '--format',
+        'docker',
+        '--build-arg',
+        `BASE=${base}`,
+        '--tag',
+        image,
+        `${ROOT}/deploy/containers/standins/${name}`,
+      ],
+      { timeoutMs: 900_000 },
+    );
+    standIns[name] = image;
+  }
+  return standIns;
 }

@@ -13,11 +13,13 @@ export class PodmanError extends Error {
   readonly args: string[];
   readonly code: number | null;
   readonly stderr: string;
-  constructor(args: string[], code: number | null, stderr: string) {
+  readonly stdout: string;
+  constructor(args: string[], code: number | null, stderr: string, stdout = '') {
     super(`podman ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n').slice(-8).join('\n')}`);
     this.args = args;
     this.code = code;
     this.stderr = stderr;
+    this.stdout = stdout;
   }
 }
 
@@ -35,7 +37,8 @@ export function podman(args: string[], o: { input?: string; timeoutMs?: number }
       withRuntime(args),
       { env: env(), maxBuffer: 64 * 1024 * 1024, timeout: o.timeoutMs ?? 600_000 },
       (err, stdout, stderr) => {
-        if (err) reject(new PodmanError(args, typeof err.code === 'number' ? err.code : null, `${stderr}`));
+        if (err)
+          reject(new PodmanError(args, typeof err.code === 'number' ? err.code : null, `${stderr}`, `${stdout}`));
         else resolve(stdout);
       },
     );
