@@ -2,12 +2,12 @@
 // /tmp, no capabilities, no privilege escalation. The container shares the host's network namespace, so it reaches
 // the machine's PostgreSQL and Redis on 127.0.0.1 exactly as `npm start` does (they listen on loopback only, which a
 // bridged container cannot reach), and the stack's ports and URLs work unchanged.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { acceptedEnvNames } from '@shipshape/platform/config';
 import type { Launcher } from '../dev/stack.ts';
 import { REGISTRY, type ServiceName } from '../dev/services.ts';
-import { CONTAINERS_CONF, podman } from './podman.ts';
+import { podman, spawnPodman } from './podman.ts';
 
 /** The hardening compose.yaml and the chart apply to every service container. */
 export const HARDENING = [
@@ -48,26 +48,17 @@ export function containerLauncher(image: (name: ServiceName) => string): Service
   const launch: Launcher = (name, env) => {
     const container = containerName(name);
     all.add(container);
-    const client = spawn(
-      'podman',
-      [
-        '--runtime',
-        'runc',
-        'run',
-        '--rm',
-        '--name',
-        container,
-        '--network',
-        'host',
-        ...HARDENING,
-        ...envArgs(name, env),
-        image(name),
-      ],
-      {
-        env: { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? CONTAINERS_CONF },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const client = spawnPodman([
+      'run',
+      '--rm',
+      '--name',
+      container,
+      '--network',
+      'host',
+      ...HARDENING,
+      ...envArgs(name, env),
+      image(name),
+    ]);
     running.set(name, { container, client });
     return client;
   };

@@ -1,6 +1,6 @@
 // Every podman call goes through here: the repository's containers.conf (cgroupfs, no default rlimits) and runc, which
 // is what works on hosts like the CI machine (hybrid cgroups v1, no systemd); elsewhere they are harmless.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -44,6 +44,11 @@ export function podman(args: string[], o: { input?: string; timeoutMs?: number }
     );
     if (o.input !== undefined) child.stdin?.end(o.input);
   });
+}
+
+/** Starts podman in the background with its output piped to the caller (a container run attached, as a service). */
+export function spawnPodman(args: string[]): ChildProcess {
+  return spawn('podman', withRuntime(args), { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs podman with its output streamed to ours (builds), optionally with a file fed to stdin. */
