@@ -82,8 +82,8 @@ const CASES: Case[] = [
     message: /orders always runs but depends on jaeger, which only runs with --profile observability/,
     compose: [
       [
-        '      products:\n        condition: service_healthy\n\n  gateway:',
-        '      products:\n        condition: service_healthy\n      jaeger:\n        condition: service_started\n\n  gateway:',
+        '      PRODUCTS_URL: http://products:3002\n    depends_on:\n',
+        '      PRODUCTS_URL: http://products:3002\n    depends_on:\n      jaeger:\n        condition: service_started\n',
       ],
     ],
   },
