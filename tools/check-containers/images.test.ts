@@ -1,6 +1,6 @@
 // The real images, built and run with podman: every service image builds from its Dockerfile, runs as UID 10001 on a
 // read-only root, answers /health and /ready, passes its own HEALTHCHECK, and drains on `podman stop` (SIGTERM through
-// tini). The migrate + seed job runs from an image as compose.yaml writes it, the four services run from their images
+// tini). The migrate + seed job runs from an image as compose.yaml writes it, every service runs from its image
 // against this machine's PostgreSQL (a fresh database) and Redis, and the acceptance suite, run from the gateway
 // image, accepts them. The service list comes from tools/dev/services.ts, so a new service is checked without edits.
 import { after, before, test } from 'node:test';
@@ -29,7 +29,7 @@ import {
 } from '../containers/images.ts';
 import { composeUp } from '../containers/compose-run.ts';
 import { containerLauncher, HARDENING, type ServiceContainers } from '../containers/launch.ts';
-import { podman, podmanAvailable, ROOT } from '../containers/podman.ts';
+import { PodmanError, podman, podmanAvailable, ROOT } from '../containers/podman.ts';
 
 /**
  * Goal: an image is the base plus /app (production dependencies and sources) and tini. Beyond /app's bytes, the
@@ -222,7 +222,7 @@ test('when the acceptance job of compose.yaml runs from its image against the se
       '--json',
     ],
     { timeoutMs: 180_000 },
-  ).catch((err: Error) => assert.fail(err.message));
+  ).catch((err: PodmanError) => assert.fail(`${err.stdout}\n${err.message}`));
   const summary = JSON.parse(out) as { ok: boolean; passed: number; failed: number; checks: { name: string }[] };
   t.diagnostic(`acceptance: ${summary.passed} passed, ${summary.failed} failed`);
   assert.equal(summary.failed, 0, out);
