@@ -29,7 +29,7 @@ import {
 } from '../containers/images.ts';
 import { composeUp } from '../containers/compose-run.ts';
 import { containerLauncher, HARDENING, type ServiceContainers } from '../containers/launch.ts';
-import { PodmanError, podman, podmanAvailable, ROOT } from '../containers/podman.ts';
+import { type PodmanError, podman, podmanAvailable, ROOT } from '../containers/podman.ts';
 
 /**
  * Goal: an image is the base plus /app (production dependencies and sources) and tini. Beyond /app's bytes, the
