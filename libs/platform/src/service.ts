@@ -260,15 +260,18 @@ export function attachCache(app: App, name: string, c: CacheConfig): Cache {
  * invalidates them all, and there is one per `limit`. Later pages are read from the database: a client can make up
  * any number of cursors, and each would otherwise leave an entry behind.
  */
-export async function cachedPage<T extends KeysetPosition>(
+export async function cachedPage<T extends KeysetPosition, R extends AnyReply>(
   cache: Cache,
-  reply: FastifyReply,
+  reply: R,
   query: { limit: number; cursor?: string | undefined },
   list: (limit: number, after: KeysetPosition | undefined) => Promise<T[]>,
-): Promise<FastifyReply> {
+): Promise<R> {
   const after = decodeCursor(query.cursor);
   if (after) {
-    return reply.header('x-cache', 'bypass').send(toPage(await list(query.limit, after), query.limit));
+    untyped(reply)
+      .header('x-cache', 'bypass')
+      .send(toPage(await list(query.limit, after), query.limit));
+    return reply;
   }
   const gen = await cache.generation('list');
   const found = await cache.read<PageOf<T>>(`list:${gen}:${query.limit}:`, async () =>
@@ -277,10 +280,23 @@ export async function cachedPage<T extends KeysetPosition>(
   return sendCached(reply, found as CachedRead);
 }
 
+/**
+ * Any route's reply, whatever its typed response schema: every FastifyReply has these methods, and `send(never)`
+ * accepts every payload type, so routes pass their TypeBox-typed reply as it is.
+ */
+export interface AnyReply {
+  header(key: string, value: string): unknown;
+  send(payload: never): unknown;
+}
+
+/** The reply as Fastify's untyped one, for sending what the route's schema already describes (stored JSON). */
+const untyped = (reply: AnyReply): FastifyReply => reply as FastifyReply;
+
 /** Sends a cached read as stored, with its X-Cache header (the JSON is the route's response shape already). */
-export function sendCached(reply: FastifyReply, found: CachedRead): FastifyReply {
-  return reply
+export function sendCached<R extends AnyReply>(reply: R, found: CachedRead): R {
+  untyped(reply)
     .header('x-cache', found.hit ? 'hit' : 'miss')
     .type('application/json; charset=utf-8')
     .send(found.json);
+  return reply;
 }

@@ -54,7 +54,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
     },
     async (request, reply) => {
       const found = await articles.cachedList(request.query);
-      if (!request.viewer) return sendCached(reply as unknown as FastifyReply, found);
+      if (!request.viewer) return sendCached(reply, found);
       const page = JSON.parse(found.json) as ArticlesPage;
       reply.header('x-cache', found.hit ? 'hit' : 'miss');
       return { ...page, articles: await articles.forViewer(request.viewer.id, page.articles) };

@@ -1,5 +1,4 @@
 // Tags in use (RealWorld "Tags"), cached; any article write that touches tags invalidates them.
-import type { FastifyReply } from 'fastify';
 import type { App } from '@shipshape/platform/service';
 import { sendCached } from '@shipshape/platform/service';
 import type { Articles } from '../../domain/articles.ts';
@@ -16,6 +15,6 @@ export default async function tagsRoutes(app: App, { articles }: { articles: Art
         response: { 200: TagsResponse, 422: GenericError },
       },
     },
-    async (_request, reply) => sendCached(reply as unknown as FastifyReply, await articles.cachedTags()),
+    async (_request, reply) => sendCached(reply, await articles.cachedTags()),
   );
 }

@@ -2,7 +2,6 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
 import { cachedPage, sendCached } from '@shipshape/platform/service';
-import type { FastifyReply } from 'fastify';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
@@ -30,8 +29,7 @@ export default async function productsRoutes(app: App, { repo, cache }: Products
         response: { 200: Page(ProductSchema) },
       },
     },
-    async (request, reply) =>
-      cachedPage(cache, reply as unknown as FastifyReply, request.query, (limit, after) => repo.list(limit, after)),
+    async (request, reply) => cachedPage(cache, reply, request.query, (limit, after) => repo.list(limit, after)),
   );
 
   app.get(
@@ -40,7 +38,7 @@ export default async function productsRoutes(app: App, { repo, cache }: Products
     async (request, reply) => {
       const found = await cache.read<Product>(`product:${request.params.id}`, () => repo.get(request.params.id));
       if (!found) throw notFound('product', request.params.id);
-      return sendCached(reply as unknown as FastifyReply, found);
+      return sendCached(reply, found);
     },
   );
 

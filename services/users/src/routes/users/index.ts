@@ -2,7 +2,6 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
 import { cachedPage, sendCached } from '@shipshape/platform/service';
-import type { FastifyReply } from 'fastify';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
@@ -43,7 +42,7 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
     async (request, reply) => {
       const found = await cache.read<User>(`user:${request.params.id}`, () => repo.get(request.params.id));
       if (!found) throw notFound('user', request.params.id);
-      return sendCached(reply as unknown as FastifyReply, found);
+      return sendCached(reply, found);
     },
   );
 
@@ -57,8 +56,7 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
         response: { 200: Page(UserSchema) },
       },
     },
-    async (request, reply) =>
-      cachedPage(cache, reply as unknown as FastifyReply, request.query, (limit, after) => repo.list(limit, after)),
+    async (request, reply) => cachedPage(cache, reply, request.query, (limit, after) => repo.list(limit, after)),
   );
 
   app.patch(
