@@ -2,7 +2,7 @@
 // shapes (favorited and following false); ViewerFlags adds what one signed-in user sees.
 import type pg from 'pg';
 import { Rollback, type Database } from '@shipshape/platform/db';
-import type { Article, ArticlePreview, ArticlesPage, ListFilters } from '../schemas.ts';
+import type { Article, ArticlesPage, ListFilters } from '../schemas.ts';
 
 interface ArticleRow {
   id: string;
@@ -10,7 +10,7 @@ interface ArticleRow {
   slug: string;
   title: string;
   description: string;
-  body?: string;
+  body: string;
   tag_list: string[];
   favorites_count: number;
   created_at: Date;
@@ -26,15 +26,16 @@ export interface StoredArticle {
   article: Article;
 }
 
-const PREVIEW_COLUMNS = `a.id, a.author_id, a.slug, a.title, a.description, a.tag_list, a.favorites_count,
+const ARTICLE_COLUMNS = `a.id, a.author_id, a.slug, a.title, a.description, a.body, a.tag_list, a.favorites_count,
   a.created_at, a.updated_at, u.username, u.bio, u.image`;
 const FROM = 'conduit.articles a JOIN conduit.users u ON u.id = a.author_id';
 
-function toPreview(r: ArticleRow): ArticlePreview {
+function toArticle(r: ArticleRow): Article {
   return {
     slug: r.slug,
     title: r.title,
     description: r.description,
+    body: r.body,
     tagList: r.tag_list,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -47,7 +48,7 @@ function toPreview(r: ArticleRow): ArticlePreview {
 const toStored = (r: ArticleRow): StoredArticle => ({
   id: r.id,
   authorId: r.author_id,
-  article: { ...toPreview(r), body: r.body ?? '' },
+  article: toArticle(r),
 });
 
 /** Another article already has this slug. */
@@ -108,19 +109,19 @@ export class ArticlesRepo {
     const [rows, count] = await Promise.all([
       this.db.query<ArticleRow>(
         operation,
-        `SELECT ${PREVIEW_COLUMNS} FROM ${FROM} ${filter}
+        `SELECT ${ARTICLE_COLUMNS} FROM ${FROM} ${filter}
          ORDER BY a.created_at DESC, a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, limit, offset],
       ),
       this.db.query<{ n: number }>(`${operation}_count`, `SELECT count(*)::int AS n FROM ${FROM} ${filter}`, params),
     ]);
-    return { articles: rows.rows.map(toPreview), articlesCount: count.rows[0]?.n ?? 0 };
+    return { articles: rows.rows.map(toArticle), articlesCount: count.rows[0]?.n ?? 0 };
   }
 
   async bySlug(slug: string): Promise<StoredArticle | undefined> {
     const res = await this.db.query<ArticleRow>(
       'conduit_article_by_slug',
-      `SELECT ${PREVIEW_COLUMNS}, a.body FROM ${FROM} WHERE a.slug = $1`,
+      `SELECT ${ARTICLE_COLUMNS} FROM ${FROM} WHERE a.slug = $1`,
       [slug],
     );
     return res.rows[0] ? toStored(res.rows[0]) : undefined;

@@ -2,7 +2,7 @@
 // and cache invalidation on every write that changes what a list or an article shows.
 import type { Cache, CachedRead } from '@shipshape/platform/cache';
 import { type ArticlesRepo, SlugTaken, type StoredArticle } from '../data/articles-repo.ts';
-import type { Article, ArticlePatch, ArticlePreview, ArticlesPage, ListFilters, NewArticle } from '../schemas.ts';
+import type { Article, ArticlePatch, ArticlesPage, ListFilters, NewArticle } from '../schemas.ts';
 import { normaliseTags, slugify, withSuffix } from './slug.ts';
 
 /** Lists, single articles and tags all carry this generation in their cache keys; a write bumps it. */
@@ -36,7 +36,7 @@ export class Articles {
   }
 
   /** Sets `favorited` and `author.following` for a signed-in viewer. */
-  async forViewer<T extends ArticlePreview>(viewerId: string | undefined, articles: T[]): Promise<T[]> {
+  async forViewer<T extends Article>(viewerId: string | undefined, articles: T[]): Promise<T[]> {
     if (!viewerId || articles.length === 0) return articles;
     const flags = await this.repo.viewerFlags(
       viewerId,

@@ -46,7 +46,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
       schema: {
         tags,
         summary: 'List articles, most recent first (auth optional; cached)',
-        description: 'Filter by `tag`, `author` or `favorited` (usernames). Lists leave `body` out.',
+        description: 'Filter by `tag`, `author` or `favorited` (usernames).',
         operationId: 'GetArticles',
         querystring: ListQuery,
         response: { 200: ArticlesResponse, ...errors },
