@@ -1,6 +1,7 @@
 // The services built in-process and listening on random ports, talking real HTTP to each other.
 import { randomBytes } from 'node:crypto';
 import type { App } from '@shipshape/platform/service';
+import { listenMetrics } from '@shipshape/platform/metrics';
 import { buildApp as buildUsers } from '../../services/users/src/app.ts';
 import { buildApp as buildProducts } from '../../services/products/src/app.ts';
 import { buildApp as buildOrders } from '../../services/orders/src/app.ts';
@@ -16,10 +17,24 @@ import { CONDUIT_JWT_SECRET, JWT_SECRET } from './env.ts';
 
 export const adminToken = (claims: Record<string, unknown> = {}) => signAdminToken(JWT_SECRET, claims);
 
+const metricsUrls = new Map<string, string>();
+
+/** Listens on a free port, with the /metrics listener on another free port (see metricsUrl). */
 export async function listen(app: App): Promise<string> {
+  const metrics = await listenMetrics(app.metrics, { port: 0, host: '127.0.0.1' });
+  app.addHook('onClose', metrics.close);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
-  return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  metricsUrls.set(url, metrics.url);
+  return url;
+}
+
+/** The /metrics URL of a service started by `listen`, from its API URL. */
+export function metricsUrl(serviceUrl: string): string {
+  const url = metricsUrls.get(serviceUrl);
+  if (!url) throw new Error(`no metrics listener for ${serviceUrl}`);
+  return url;
 }
 
 /** A cache namespace no other test file shares. */

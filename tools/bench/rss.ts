@@ -1,5 +1,6 @@
 // Memory of each service, read from its Prometheus endpoint while the load runs: works for any deployment that
 // exposes /metrics, with no access to the hosts.
+import { metricsAddress } from '../dev/services.ts';
 
 /** `process_resident_memory_bytes` from a Prometheus text exposition, or undefined when absent. */
 export function parseResidentBytes(exposition: string): number | undefined {
@@ -9,9 +10,10 @@ export function parseResidentBytes(exposition: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+/** Reads a service's memory from its metrics listener (METRICS_PORT, beside the API URL it is given). */
 export async function readResidentBytes(baseUrl: string): Promise<number | undefined> {
   try {
-    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`http://${metricsAddress(baseUrl)}/metrics`, { signal: AbortSignal.timeout(2000) });
     return response.ok ? parseResidentBytes(await response.text()) : undefined;
   } catch {
     return undefined;

@@ -122,8 +122,8 @@ const RULE_BREAKAGES: Record<string, Breakage> = {
   },
   'probe-ports-declared': {
     what: 'the liveness probe targets an undeclared port',
-    breaks: (o) => Object.assign(main(gateway(o)).livenessProbe?.httpGet ?? {}, { port: 'metrics' }),
-    says: 'livenessProbe port metrics is not a declared containerPort',
+    breaks: (o) => Object.assign(main(gateway(o)).livenessProbe?.httpGet ?? {}, { port: 'admin' }),
+    says: 'livenessProbe port admin is not a declared containerPort',
   },
   'container-ports': {
     what: 'the container listens on port 80',
@@ -382,10 +382,11 @@ describe('the schema checks', () => {
     assert.deepEqual(await errorsOf(d), ['Deployment/shipshape-gateway: .metadata.label is not a field of ObjectMeta']);
   });
 
-  test('when a ServiceMonitor drops honorLabels or the service relabeling, then the routes cross-check names it', () => {
+  test('when a PodMonitor drops honorLabels or the service relabeling, then the routes cross-check names it', () => {
     const objects = structuredClone(prod);
-    const sm = objects.find((o) => o.kind === 'ServiceMonitor') as K8sObject;
-    const endpoint = (sm.spec as { endpoints: Array<Record<string, unknown>> }).endpoints[0] as Record<string, unknown>;
+    const sm = objects.find((o) => o.kind === 'PodMonitor') as K8sObject;
+    const endpoint = (sm.spec as { podMetricsEndpoints: Array<Record<string, unknown>> })
+      .podMetricsEndpoints[0] as Record<string, unknown>;
     delete endpoint.honorLabels;
     endpoint.relabelings = [];
     const failures = runCrossChecks(objects).flatMap((r) => r.failures);
@@ -399,15 +400,15 @@ describe('the schema checks', () => {
     );
   });
 
-  test('when a ServiceMonitor endpoint has a misspelt field, then the CRD walk names it', async () => {
-    const sm = structuredClone(prod.find((o) => o.kind === 'ServiceMonitor') as K8sObject);
-    const endpoint = (spec(sm).endpoints as Json[])[0] ?? {};
+  test('when a PodMonitor endpoint has a misspelt field, then the CRD walk names it', async () => {
+    const sm = structuredClone(prod.find((o) => o.kind === 'PodMonitor') as K8sObject);
+    const endpoint = (spec(sm).podMetricsEndpoints as Json[])[0] ?? {};
     endpoint.intervall = '10s';
     const errors = await errorsOf(sm);
     assert.equal(errors.length, 1);
     assert.match(
       errors[0] ?? '',
-      /ServiceMonitor\/shipshape-gateway: \.spec\.endpoints\[0\]\.intervall is not a field of/,
+      /PodMonitor\/shipshape-gateway: \.spec\.podMetricsEndpoints\[0\]\.intervall is not a field of/,
     );
   });
 
@@ -522,7 +523,7 @@ describe('the issue examples, through Helm', () => {
       'probe-port',
       'deployment.yaml',
       'path: /health\n              port: http',
-      'path: /health\n              port: metrics',
+      'path: /health\n              port: admin',
     );
     const findings = runPolicy(render(PROD, chart))
       .filter((f) => f.rule === 'probe-ports-declared')
@@ -531,7 +532,7 @@ describe('the issue examples, through Helm', () => {
       findings,
       SERVICES.map(
         (s) =>
-          `Deployment/shipshape-${s} container ${s}: [probe-ports-declared] livenessProbe port metrics is not a declared containerPort`,
+          `Deployment/shipshape-${s} container ${s}: [probe-ports-declared] livenessProbe port admin is not a declared containerPort`,
       ),
     );
   });

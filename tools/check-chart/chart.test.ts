@@ -112,7 +112,7 @@ describe('what the chart renders', () => {
       /@sha256/,
       'a service without canary keeps its image',
     );
-    const monitor = objects.find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'shipshape-products');
+    const monitor = objects.find((o) => o.kind === 'PodMonitor' && o.metadata.name === 'shipshape-products');
     assert.deepEqual((monitor!.spec as { podTargetLabels?: string[] }).podTargetLabels, ['track']);
 
     // Rollback and promotion both render the release without the canary: Helm then deletes its Deployment.
@@ -144,7 +144,7 @@ describe('what the chart renders', () => {
       'HorizontalPodAutoscaler',
       'Ingress',
       'HTTPRoute',
-      'ServiceMonitor',
+      'PodMonitor',
       'PrometheusRule',
       'ExternalSecret',
       'StatefulSet',

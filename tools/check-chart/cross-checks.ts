@@ -187,7 +187,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
   {
     id: 'routes-reach-gateway',
     description:
-      'The Ingress, HTTPRoute and ServiceMonitors name Services and ports that exist; external routes lead to the gateway only.',
+      'The Ingress and HTTPRoute name Services and ports that exist; external routes lead to the gateway only; PodMonitors scrape a port the pods declare and no Service publishes.',
     check(objects) {
       const failures: string[] = [];
       const services = objects.filter((o) => o.kind === 'Service');
@@ -226,32 +226,38 @@ export const CROSS_CHECKS: CrossCheck[] = [
           if (b.name !== gateway?.metadata.name) failures.push(`${ref(route)} routes to ${b.name}, not the gateway`);
         }
       }
-      for (const sm of objects.filter((o) => o.kind === 'ServiceMonitor')) {
-        const spec = sm.spec as {
+      // Metrics are scraped from the pods (PodMonitor), on a port no Service publishes.
+      for (const s of services) {
+        const ports = (s.spec as { ports?: Array<{ name?: string; targetPort?: string | number }> }).ports ?? [];
+        for (const p of ports)
+          if (p.name === 'metrics' || p.targetPort === 'metrics')
+            failures.push(`${ref(s)} publishes the metrics port, which only Prometheus may reach`);
+      }
+      const pods = workloads(objects).filter((w) => w.owner.kind !== 'Pod' && w.owner.kind !== 'Job');
+      for (const pm of objects.filter((o) => o.kind === 'PodMonitor')) {
+        const spec = pm.spec as {
           selector: LabelSelector;
-          endpoints: Array<{
+          podMetricsEndpoints: Array<{
             port?: string;
             honorLabels?: boolean;
             relabelings?: Array<{ targetLabel?: string; replacement?: string }>;
           }>;
         };
-        const matched = services.filter((s) => selects(spec.selector, s.metadata.labels ?? {}));
-        if (matched.length === 0) failures.push(`${ref(sm)} selects no Service`);
-        for (const e of spec.endpoints) {
+        const matched = pods.filter((w) => selects(spec.selector, w.labels));
+        if (matched.length === 0) failures.push(`${ref(pm)} selects no pods`);
+        for (const e of spec.podMetricsEndpoints) {
           // The rules and dashboards select on the services' own `service` label; Kubernetes SD would overwrite it.
           if (e.honorLabels !== true)
             failures.push(
-              `${ref(sm)} endpoint ${e.port} lacks honorLabels: true, so the services' own service label is lost`,
+              `${ref(pm)} endpoint ${e.port} lacks honorLabels: true, so the services' own service label is lost`,
             );
-          for (const s of matched) {
-            const component = s.metadata.labels?.['app.kubernetes.io/component'];
+          for (const w of matched) {
+            const component = w.labels['app.kubernetes.io/component'];
             if (!e.relabelings?.some((r) => r.targetLabel === 'service' && r.replacement === component)) {
-              failures.push(`${ref(sm)} endpoint ${e.port} does not set the service label of up to "${component}"`);
+              failures.push(`${ref(pm)} endpoint ${e.port} does not set the service label of up to "${component}"`);
             }
-          }
-          for (const s of matched) {
-            if (!(s.spec as { ports: Array<{ name?: string }> }).ports.some((p) => p.name === e.port))
-              failures.push(`${ref(sm)} scrapes port ${e.port}, which ${ref(s)} lacks`);
+            if (!w.spec.containers.some((c) => declaresPort(c, e.port ?? '')))
+              failures.push(`${ref(pm)} scrapes port ${e.port}, which ${w.ref} does not declare`);
           }
         }
       }
@@ -347,7 +353,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
   {
     id: 'network-outside',
     description:
-      'Traffic with the outside: every pod may reach DNS; PostgreSQL, Redis and the OTLP collector only from their clients; DynamoDB (HTTPS, 443) only from the services whose STORE is dynamodb, unless DynamoDB Local runs in the release; only Prometheus (on the service port) reaches the services, and only the gateway takes traffic from the ingress controller.',
+      'Traffic with the outside: every pod may reach DNS; PostgreSQL, Redis and the OTLP collector only from their clients; DynamoDB (HTTPS, 443) only from the services whose STORE is dynamodb, unless DynamoDB Local runs in the release; only Prometheus reaches the services, on their metrics port, and only the gateway takes traffic from the ingress controller (on its service port).',
     check(objects) {
       const failures: string[] = [];
       const all = workloads(objects);
@@ -377,7 +383,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
       }
       const services = all.filter((w) => w.owner.kind === 'Deployment' && isService(w.component));
       const scrapers = new Map(services.map((w) => [w.component, externalIngress(objects, w)]));
-      const reference = scrapers.get('users')?.get('http') ?? new Set<string>();
+      const reference = scrapers.get('users')?.get('metrics') ?? new Set<string>();
       if (reference.size === 0) failures.push('no Prometheus peer may scrape the users service');
       for (const w of all) {
         const ingress = externalIngress(objects, w);
@@ -386,14 +392,22 @@ export const CROSS_CHECKS: CrossCheck[] = [
           continue;
         }
         for (const [port, peers] of ingress) {
-          if (port !== 'http') failures.push(`${w.ref} accepts outside traffic on port ${port}, not its service port`);
-          const extra = [...peers].filter((p) => !reference.has(p));
-          if (w.component !== 'gateway' && extra.length > 0)
-            failures.push(`${w.ref} accepts outside traffic from ${extra.join(', ')}, which only the gateway may`);
-          if (w.component === 'gateway' && extra.length === 0)
-            failures.push(`${w.ref} accepts no traffic from the ingress controller`);
+          if (port === 'metrics') {
+            const extra = [...peers].filter((p) => !reference.has(p));
+            if (extra.length > 0)
+              failures.push(`${w.ref} lets ${extra.join(', ')} reach its metrics port, which only Prometheus may`);
+            continue;
+          }
+          if (port !== 'http') {
+            failures.push(`${w.ref} accepts outside traffic on port ${port}, neither its service nor its metrics port`);
+            continue;
+          }
+          if (w.component !== 'gateway' && peers.size > 0)
+            failures.push(`${w.ref} accepts outside traffic from ${[...peers].join(', ')}, which only the gateway may`);
         }
-        if (![...reference].every((p) => ingress.get('http')?.has(p)))
+        if (w.component === 'gateway' && (ingress.get('http')?.size ?? 0) === 0)
+          failures.push(`${w.ref} accepts no traffic from the ingress controller`);
+        if (![...reference].every((p) => ingress.get('metrics')?.has(p)))
           failures.push(`${w.ref} cannot be scraped by Prometheus`);
       }
       return failures;

@@ -176,7 +176,7 @@ export class UnknownFieldChecker {
 
 /** The CRD kinds the chart renders. */
 const CRD_KINDS: Record<string, string[]> = {
-  'monitoring.coreos.com/v1': ['ServiceMonitor', 'PrometheusRule'],
+  'monitoring.coreos.com/v1': ['PodMonitor', 'PrometheusRule'],
   'external-secrets.io/v1': ['ExternalSecret'],
   'gateway.networking.k8s.io/v1': ['HTTPRoute'],
 };

@@ -86,9 +86,9 @@ test('when Prometheus targets are compared with compose and the config schemas, 
 
 test('when a service is scraped at the wrong port, then prometheus-targets fires', () => {
   only(
-    prometheusScrapesServices(editFile(PROMETHEUS_CONFIG, '"users:3001"', '"users:3011"')),
+    prometheusScrapesServices(editFile(PROMETHEUS_CONFIG, '"users:9001"', '"users:3001"')),
     'prometheus-targets',
-    /no job scrapes users:3001/,
+    /no job scrapes users:9001/,
   );
 });
 

@@ -30,3 +30,24 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether nothing listens on the port (on 127.0.0.1). */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port for a service process whose /metrics listener (port + METRICS_PORT_OFFSET, see
+ * tools/dev/services.ts) is free too, so the scrape address follows from the service URL alone.
+ */
+export async function freeServicePort(metricsOffset = 6000): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    if (port + metricsOffset <= 65535 && (await isFree(port + metricsOffset))) return port;
+  }
+  throw new Error('no free port with a free metrics port beside it');
+}

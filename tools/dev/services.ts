@@ -1,6 +1,7 @@
 // The one list of Shipshape's services: the launcher, the docs generators, the checks (chart, Terraform,
 // observability) and the benchmark read names, ports, schemas and files from here. A new service is one entry.
 import type { TObject } from '@sinclair/typebox';
+import { METRICS_PORT_OFFSET } from '@shipshape/platform/config';
 import { configSchema as gateway } from '../../services/gateway/src/config.ts';
 import { configSchema as orders } from '../../services/orders/src/config.ts';
 import { configSchema as products } from '../../services/products/src/config.ts';
@@ -12,7 +13,7 @@ export const SERVICES = ['gateway', 'users', 'products', 'orders', 'conduit'] as
 export type ServiceName = (typeof SERVICES)[number];
 
 /** The Prometheus `/metrics` listener of every service is its service port plus this offset (METRICS_PORT). */
-export const METRICS_PORT_OFFSET = 6000;
+export { METRICS_PORT_OFFSET } from '@shipshape/platform/config';
 
 export interface ServiceInfo {
   name: ServiceName;
@@ -117,10 +118,8 @@ export const BASE_PORT = Math.min(...SERVICE_LIST.map((s) => s.port));
 /** A service's port when the whole system is shifted to start at `basePort`. */
 export const shiftedPort = (name: ServiceName, basePort: number): number => basePort + REGISTRY[name].port - BASE_PORT;
 
-/**
- * Where Prometheus scrapes a service, from the URL it serves its API on: host:port. Today /metrics is on the service
- * port; when it moves to its own listener (port + METRICS_PORT_OFFSET) this is the one place that changes.
- */
+/** Where Prometheus scrapes a service, from the URL it serves its API on: host:(port + METRICS_PORT_OFFSET). */
 export function metricsAddress(serviceUrl: string): string {
-  return new URL(serviceUrl).host;
+  const url = new URL(serviceUrl);
+  return `${url.hostname}:${Number(url.port) + METRICS_PORT_OFFSET}`;
 }

@@ -10,7 +10,7 @@ import { migrateAll } from '../db/migrate.ts';
 import { seed } from '../db/seed.ts';
 import { dynamoEnv, migrateDynamo, type DynamoTarget } from '../db/dynamodb-tables.ts';
 import { seedDynamoProducts } from './dynamodb-seed.ts';
-import { freePort } from './ports.ts';
+import { freeServicePort } from './ports.ts';
 import { acceptedEnvNames } from '@shipshape/platform/config';
 import { REGISTRY, SERVICES, START_WAVES, shiftedPort, urlEnv, type ServiceName } from './services.ts';
 
@@ -108,7 +108,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const jwtSecret = o.jwtSecret ?? randomBytes(32).toString('hex');
   const ports = {} as Record<ServiceName, number>;
   for (const name of SERVICES)
-    ports[name] = o.ports?.[name] ?? (o.basePort ? shiftedPort(name, o.basePort) : await freePort());
+    ports[name] = o.ports?.[name] ?? (o.basePort ? shiftedPort(name, o.basePort) : await freeServicePort());
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<
     ServiceName,
     string

@@ -23,7 +23,7 @@ import {
   type Prometheus,
 } from '../check-observability/lib/prometheus.ts';
 import { client, createCatalog, type Catalog, type Client } from '../check-observability/lib/traffic.ts';
-import { freePort } from '../dev/ports.ts';
+import { freeServicePort } from '../dev/ports.ts';
 import { metricsAddress, SERVICES, type ServiceName } from '../dev/services.ts';
 import { startStack, type Stack } from '../dev/stack.ts';
 import {
@@ -105,7 +105,7 @@ export async function startDrillSystem(log: (line: string) => void = () => {}): 
     await admin.connect();
     await admin.query(`CREATE DATABASE ${DATABASE}`).finally(() => admin.end());
 
-    const [productsPort, ordersPort] = [await freePort(), await freePort()];
+    const [productsPort, ordersPort] = [await freeServicePort(), await freeServicePort()];
     const ordersToProducts = await startFaultProxy('orders-to-products', `127.0.0.1:${productsPort}`);
     const gatewayToOrders = await startFaultProxy('gateway-to-orders', `127.0.0.1:${ordersPort}`);
     cleanups.push(

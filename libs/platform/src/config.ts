@@ -15,11 +15,21 @@ const port = (def: number, description: string) =>
 const ms = (def: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 3_600_000, default: def, description });
 
+/** A service's /metrics listener is on its port plus this, unless METRICS_PORT says otherwise. */
+export const METRICS_PORT_OFFSET = 6000;
+
 /** Settings every service shares. */
 export function commonEnv(service: string, defaultPort: number) {
   return {
     PORT: port(defaultPort, `Port the ${service} service listens on.`),
     HOST: Type.String({ default: '0.0.0.0', description: 'Interface to bind.' }),
+    METRICS_PORT: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 65535,
+        description: `Port of the separate Prometheus /metrics listener (default: PORT + ${METRICS_PORT_OFFSET}); never published.`,
+      }),
+    ),
     LOG_LEVEL: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'pino log level.' },

@@ -1,5 +1,6 @@
 // Prometheus metrics: one registry per app (so several apps can live in one test process), RED per route template.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createServer, type Server } from 'node:http';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -157,10 +158,46 @@ export default fp<MetricsPluginOptions>(
       }
       done();
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      reply.type(m.registry.contentType);
-      return m.registry.metrics();
-    });
   },
   { name: 'shipshape-metrics', fastify: '5.x' },
 );
+
+/**
+ * Serves `GET /metrics` on a listener of its own (METRICS_PORT), apart from the API: the Service, Ingress and
+ * compose publish only the API port, so scrapes never compete with clients and clients never read the metrics.
+ */
+export async function listenMetrics(
+  metrics: Metrics,
+  o: { port: number; host: string },
+): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+  return {
+    server,
+    url: `http://${host}:${port}/metrics`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -34,6 +34,7 @@ describe('gateway logs', () => {
       env: {
         PATH: process.env.PATH,
         PORT: new URL(free).port,
+        METRICS_PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
         USERS_URL: users.url,

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { adminToken, startOrders, startProducts, startUsers, uniqueNamespace } from '../../../test/support/apps.ts';
+import {
+  adminToken,
+  startOrders,
+  startProducts,
+  startUsers,
+  uniqueNamespace,
+  metricsUrl,
+} from '../../../test/support/apps.ts';
 import { call, metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { assertStockInvariant, orphanReservations } from '../../../test/support/invariant.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
@@ -83,7 +90,7 @@ describe('placing orders', () => {
     ]);
     assert.equal(await stockOf(a.id), 8);
     assert.deepEqual((await call(`${ordersUrl}/orders/${res.body.id}`)).body, res.body);
-    const text = await (await fetch(`${ordersUrl}/metrics`)).text();
+    const text = await (await fetch(metricsUrl(ordersUrl))).text();
     assert.ok(
       metricValue(text, 'http_client_request_duration_seconds_count', {
         target: 'products',
@@ -321,7 +328,7 @@ describe('dependencies failing', () => {
         assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
       }
       assert.equal(attempts, 10, 'one reservation attempt per order: a 500 is not retried');
-      const text = await (await fetch(`${faulty}/metrics`)).text();
+      const text = await (await fetch(metricsUrl(faulty))).text();
       assert.equal(metricValue(text, 'circuit_breaker_state', { target: 'products' }), 0);
       const res = await order(faulty, { userId: user.id, items: [{ productId: good.id, quantity: 1 }] });
       assert.equal(res.status, 201, res.text);
@@ -336,7 +343,7 @@ describe('dependencies failing', () => {
     productsProxy.failWith = 502;
     // The breaker opens once failures are the larger share of the calls in its window (earlier tests left successes).
     const state = async () =>
-      metricValue(await (await fetch(`${faulty}/metrics`)).text(), 'circuit_breaker_state', { target: 'products' });
+      metricValue(await (await fetch(metricsUrl(faulty))).text(), 'circuit_breaker_state', { target: 'products' });
     await waitFor('circuit to open', async () => {
       await order(faulty, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] });
       return (await state()) === 2;
@@ -357,7 +364,7 @@ describe('dependencies failing', () => {
       200,
     );
     assert.equal(
-      metricValue(await (await fetch(`${faulty}/metrics`)).text(), 'circuit_breaker_state', { target: 'products' }),
+      metricValue(await (await fetch(metricsUrl(faulty))).text(), 'circuit_breaker_state', { target: 'products' }),
       0,
     );
   });
@@ -408,6 +415,6 @@ describe('dependencies failing', () => {
     assert.equal(orphan.status, 201);
     assert.equal(await stockOf(a.id), 3);
     await waitFor('reconciler to release the orphan', async () => (await stockOf(a.id)) === 5, 10_000, 100);
-    assert.ok(metricValue(await (await fetch(`${faulty}/metrics`)).text(), 'shipshape_reconciler_released_total') >= 1);
+    assert.ok(metricValue(await (await fetch(metricsUrl(faulty))).text(), 'shipshape_reconciler_released_total') >= 1);
   });
 });

@@ -4,7 +4,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { adminToken, startOrders, startProducts, startUsers, uniqueNamespace } from '../../../test/support/apps.ts';
+import {
+  adminToken,
+  startOrders,
+  startProducts,
+  startUsers,
+  uniqueNamespace,
+  metricsUrl,
+} from '../../../test/support/apps.ts';
 import { call, metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { assertStockInvariant } from '../../../test/support/invariant.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
@@ -103,7 +110,7 @@ test('when a recorded order never got its commit through, then the reconciler co
   await waitFor('reconciler to commit', async () => (await reservationStatus(res.body.id))[0] === 'committed', 10_000);
   assert.equal(await stockOf(a.id), 4);
   assert.ok(
-    metricValue(await (await fetch(`${ordersUrl}/metrics`)).text(), 'shipshape_reconciler_committed_total') >= 1,
+    metricValue(await (await fetch(metricsUrl(ordersUrl))).text(), 'shipshape_reconciler_committed_total') >= 1,
   );
 });
 

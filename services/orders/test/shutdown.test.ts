@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { adminToken, startProducts, startUsers } from '../../../test/support/apps.ts';
 import { call, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
-import { freePort } from '../../../tools/dev/ports.ts';
+import { freeServicePort } from '../../../tools/dev/ports.ts';
 import type { App } from '@shipshape/platform/service';
 
 let db: TestDatabase;
@@ -33,7 +33,7 @@ after(async () => {
 });
 
 test('when SIGTERM arrives with a request in flight, then readiness drops at once, the request completes, and the process exits 0', async () => {
-  const port = await freePort();
+  const port = await freeServicePort();
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'server.ts')], {
     env: {
       PATH: process.env.PATH,
@@ -53,6 +53,11 @@ test('when SIGTERM arrives with a request in flight, then readiness drops at onc
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const base = `http://127.0.0.1:${port}`;
   await waitFor('orders to be ready', async () => (await call(`${base}/ready`)).status === 200, 20_000, 100);
+  // Metrics are served on PORT + 6000, not on the API port.
+  const scrape = await fetch(`http://127.0.0.1:${port + 6000}/metrics`);
+  assert.equal(scrape.status, 200);
+  assert.match(await scrape.text(), /process_resident_memory_bytes/);
+  assert.equal((await call(`${base}/metrics`)).status, 404);
 
   const user = (await call(`${usersUrl}/users`, { body: { name: 'Late', email: `late-${randomUUID()}@example.com` } }))
     .body;

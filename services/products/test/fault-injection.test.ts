@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@shipshape/platform/config';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { startProducts } from '../../../test/support/apps.ts';
+import { startProducts, metricsUrl } from '../../../test/support/apps.ts';
 import { JWT_SECRET } from '../../../test/support/env.ts';
 import { call, metricValue } from '../../../test/support/http.ts';
 import { readConfig } from '../src/config.ts';
@@ -44,7 +44,7 @@ describe('fault injection for release rehearsals', () => {
     assert.equal(statuses.filter((s) => s === 500).length, 3, statuses.join(','));
     assert.equal(statuses.filter((s) => s === 200).length, 27);
     for (let i = 0; i < 20; i++) assert.equal((await call(`${url}/ready`)).status, 200);
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(metricsUrl(url))).text();
     const failed = metricValue(metrics, 'http_server_request_duration_seconds_count', {
       route: '/products',
       status_class: '5xx',

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { adminToken, startProducts, uniqueNamespace } from '../../../test/support/apps.ts';
+import { adminToken, startProducts, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
 import { call, metricValue } from '../../../test/support/http.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
 import { storeUnderTest, TEST_STORE, type StoreUnderTest } from '../../../test/support/stores.ts';
@@ -281,7 +281,7 @@ describe('stock reservations', () => {
     });
     const read = await call(`${base}/products/${p.id}`);
     assert.equal(read.body.stock, 5);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(metricsUrl(base))).text();
     assert.ok(metricValue(text, 'shipshape_stock_reservations_total', { result: 'reserved' }) >= 1);
     assert.ok(metricValue(text, 'shipshape_stock_reservations_total', { result: 'insufficient_stock' }) >= 1);
   });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { startUsers, uniqueNamespace } from '../../../test/support/apps.ts';
+import { startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
 import { call, metricValue, waitFor } from '../../../test/support/http.ts';
 import {
   startPrivatePostgres,
@@ -63,7 +63,7 @@ describe('when Redis goes down and comes back', () => {
     const created = await call(`${base}/users`, { body: { name: 'New while down', email: email() } });
     assert.equal(created.status, 201);
     assert.equal((await call(`${base}/users?limit=100`)).status, 200);
-    assert.equal(metricValue(await (await fetch(`${base}/metrics`)).text(), 'cache_up'), 0);
+    assert.equal(metricValue(await (await fetch(metricsUrl(base))).text(), 'cache_up'), 0);
 
     const t0 = Date.now();
     await redis.start();
@@ -113,7 +113,7 @@ describe('when PostgreSQL goes down and comes back', () => {
     assert.equal(unready.status, 503);
     assert.equal(unready.body.checks.database.status, 'down');
     assert.equal((await call(`${base}/health`)).status, 200, 'liveness must not fail on a dependency outage');
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(metricsUrl(base))).text();
     assert.ok(
       metricValue(text, 'db_client_errors_total', { kind: 'connection' }) +
         metricValue(text, 'db_client_errors_total', { kind: 'timeout' }) >=

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { startUsers, uniqueNamespace } from '../../../test/support/apps.ts';
+import { startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
 import { call, metricValue } from '../../../test/support/http.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
 import type { App } from '@shipshape/platform/service';
@@ -113,23 +113,25 @@ describe('users API', () => {
   test('when 20 clients miss the same key at once, then the database is read once', async () => {
     const u = (await call(`${base}/users`, { body: { name: 'Storm', email: email('storm') } })).body;
     const before = metricValue(
-      await (await fetch(`${base}/metrics`)).text(),
+      await (await fetch(metricsUrl(base))).text(),
       'db_client_operation_duration_seconds_count',
       { operation: 'users_get' },
     );
     const results = await Promise.all(Array.from({ length: 20 }, () => call(`${base}/users/${u.id}`)));
     assert.ok(results.every((r) => r.status === 200));
     const afterCount = metricValue(
-      await (await fetch(`${base}/metrics`)).text(),
+      await (await fetch(metricsUrl(base))).text(),
       'db_client_operation_duration_seconds_count',
       { operation: 'users_get' },
     );
     assert.equal(afterCount - before, 1);
   });
 
-  test('when requests are served, then /metrics has duration histograms by route template', async () => {
+  test('when requests are served, then /metrics on its own listener has duration histograms by route template; the API port has no /metrics', async () => {
+    assert.equal((await call(`${base}/metrics`)).status, 404);
+    assert.notEqual(new URL(metricsUrl(base)).port, new URL(base).port);
     await call(`${base}/users/00000000-0000-4000-8000-000000000000`);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(metricsUrl(base))).text();
     assert.ok(
       metricValue(text, 'http_server_request_duration_seconds_count', {
         route: '/users/:id',

@@ -9,6 +9,7 @@ import type { Finding } from './findings.ts';
 import type { Repo } from './repo.ts';
 import { composeServices, loadCompose } from './compose.ts';
 import { SERVICE_CONTRACTS, SERVICE_NAMES } from './config-schemas.ts';
+import { METRICS_PORT_OFFSET } from '@shipshape/platform/config';
 
 export const COMPOSE_CONFIG_DIR = 'deploy/compose';
 export const PROMETHEUS_CONFIG = 'deploy/compose/prometheus/prometheus.yml';
@@ -93,7 +94,10 @@ export function yamlFilesValid(repo: Repo): Finding[] {
     );
 }
 
-/** Prometheus scrapes each service where compose runs it, and puts the `service` label the alert rules select on. */
+/**
+ * Prometheus scrapes each service where compose runs it, on its metrics listener (PORT + METRICS_PORT_OFFSET), and
+ * puts the `service` label the alert rules select on.
+ */
 export function prometheusScrapesServices(repo: Repo, config = PROMETHEUS_CONFIG): Finding[] {
   const prom = asObj(parseYaml(repo.read(config)));
   const composeNames = new Set(composeServices(loadCompose(repo)).map((s) => s.name));
@@ -118,13 +122,13 @@ export function prometheusScrapesServices(repo: Repo, config = PROMETHEUS_CONFIG
       });
   }
   for (const svc of SERVICE_NAMES) {
-    const want = `${svc}:${SERVICE_CONTRACTS[svc].defaultPort ?? ''}`;
+    const want = `${svc}:${(SERVICE_CONTRACTS[svc].defaultPort ?? 0) + METRICS_PORT_OFFSET}`;
     const t = targets.find((x) => x.target === want);
     if (!t)
       findings.push({
         rule: 'prometheus-targets',
         file: config,
-        message: `no job scrapes ${want} (the ${svc} service at its default PORT).`,
+        message: `no job scrapes ${want} (the ${svc} service's metrics listener: its default PORT + ${METRICS_PORT_OFFSET}).`,
       });
     else if (t.labels.service !== svc || !t.honor) {
       findings.push({

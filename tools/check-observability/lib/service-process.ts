@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../dev/ports.ts';
+import { freeServicePort } from '../../dev/ports.ts';
 import type { ServiceName } from '../../dev/stack.ts';
 import { REPO } from './paths.ts';
 
@@ -26,7 +26,7 @@ export async function startServiceProcess(
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = await freeServicePort();
   const base: Record<string, string> = {};
   for (const k of KEEP_ENV) if (process.env[k] !== undefined) base[k] = process.env[k];
   const child = spawn(process.execPath, [join(REPO, 'services', name, 'src', 'server.ts')], {

@@ -44,7 +44,7 @@ export async function closedPortUrl(): Promise<string> {
 
 /** The value of one Prometheus sample, or undefined when the series does not exist. */
 export async function metric(app: App, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const text = (await app.inject('/metrics')).body;
+  const text = await app.metrics.registry.metrics();
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (.+)$/.exec(line);
