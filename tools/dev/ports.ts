@@ -42,12 +42,16 @@ function isFree(port: number): Promise<boolean> {
 
 /**
  * A free port for a service process whose /metrics listener (port + METRICS_PORT_OFFSET, see
- * tools/dev/services.ts) is free too, so the scrape address follows from the service URL alone.
+ * tools/dev/services.ts) is free too, so the scrape address follows from the service URL alone. Ports in `taken`
+ * (and their metrics ports) are avoided: processes picked together must not land on each other's metrics port.
  */
-export async function freeServicePort(metricsOffset = 6000): Promise<number> {
+export async function freeServicePort(taken: ReadonlySet<number> = new Set(), metricsOffset = 6000): Promise<number> {
+  const clashes = (p: number) =>
+    [p, p + metricsOffset].some((q) => taken.has(q) || taken.has(q - metricsOffset) || taken.has(q + metricsOffset));
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await freePort();
-    if (port + metricsOffset <= 65535 && (await isFree(port + metricsOffset))) return port;
+    if (port + metricsOffset > 65535 || clashes(port)) continue;
+    if (await isFree(port + metricsOffset)) return port;
   }
   throw new Error('no free port with a free metrics port beside it');
 }

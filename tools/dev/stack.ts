@@ -108,7 +108,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const jwtSecret = o.jwtSecret ?? randomBytes(32).toString('hex');
   const ports = {} as Record<ServiceName, number>;
   for (const name of SERVICES)
-    ports[name] = o.ports?.[name] ?? (o.basePort ? shiftedPort(name, o.basePort) : await freeServicePort());
+    ports[name] =
+      o.ports?.[name] ??
+      (o.basePort
+        ? shiftedPort(name, o.basePort)
+        : await freeServicePort(new Set([...Object.values(ports), ...Object.values(o.ports ?? {})])));
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<
     ServiceName,
     string

@@ -105,7 +105,8 @@ export async function startDrillSystem(log: (line: string) => void = () => {}): 
     await admin.connect();
     await admin.query(`CREATE DATABASE ${DATABASE}`).finally(() => admin.end());
 
-    const [productsPort, ordersPort] = [await freeServicePort(), await freeServicePort()];
+    const productsPort = await freeServicePort();
+    const ordersPort = await freeServicePort(new Set([productsPort]));
     const ordersToProducts = await startFaultProxy('orders-to-products', `127.0.0.1:${productsPort}`);
     const gatewayToOrders = await startFaultProxy('gateway-to-orders', `127.0.0.1:${ordersPort}`);
     cleanups.push(
