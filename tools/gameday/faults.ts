@@ -160,8 +160,8 @@ export async function injectFault(fault: Fault, sys: DrillSystem): Promise<Activ
       for (let i = 0; i < 40 && (await ready()) !== 200; i++) await sleep(250);
       const haltProbe = repeat(1000, async () => void (await ready()));
       sys.extraTargets.set([{ instance: canary.instance, service: 'orders' }]);
-      proxy.setUpstreams([...proxy.upstreams(), canary.instance], true);
-      notes.push(`orders replica ${canary.instance} with ${JSON.stringify(fault.env)} joined the balancer`);
+      proxy.setUpstreams([...proxy.upstreams(), new URL(canary.url).host], true);
+      notes.push(`orders replica ${new URL(canary.url).host} with ${JSON.stringify(fault.env)} joined the balancer`);
       return { halt: haltProbe, canary, notes };
     }
     case 'flood': {
@@ -213,7 +213,8 @@ export async function restore(r: Restore, sys: DrillSystem, active: ActiveFault)
       if (active.canary) {
         const proxy = sys.proxies['gateway-to-orders'];
         const instance = active.canary.instance;
-        proxy.setUpstreams(proxy.upstreams().filter((u) => u !== instance));
+        const upstream = new URL(active.canary.url).host;
+        proxy.setUpstreams(proxy.upstreams().filter((u) => u !== upstream));
         // Out of the scrape targets before it stops, as a terminated pod leaves its endpoints first.
         sys.extraTargets.set([]);
         for (let i = 0; i < 40; i++) {
@@ -221,7 +222,7 @@ export async function restore(r: Restore, sys: DrillSystem, active: ActiveFault)
           await sleep(250);
         }
         await active.canary.stop();
-        notes.push(`replica ${active.canary.instance} removed from the balancer and stopped`);
+        notes.push(`replica ${upstream} removed from the balancer and stopped`);
       } else {
         // The previous release: the settings the drill started the service with.
         await sys.stack.stopService(r.service);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freeServicePort } from '../../dev/ports.ts';
+import { metricsAddress } from '../../dev/services.ts';
 import type { ServiceName } from '../../dev/stack.ts';
 import { REPO } from './paths.ts';
 
@@ -69,5 +70,5 @@ export async function startServiceProcess(
     }
     await sleep(100);
   }
-  return { name, url, instance: `127.0.0.1:${port}`, logs, stop };
+  return { name, url, instance: metricsAddress(url), logs, stop };
 }
