@@ -145,6 +145,12 @@ export async function injectFault(fault: Fault, sys: DrillSystem): Promise<Activ
       notes.push(`${fault.perSecond} orders a second for the scarce product`);
       return { halt, notes };
     }
+    case 'release': {
+      await sys.stack.stopService(fault.service);
+      await sys.stack.startService(fault.service, fault.env);
+      notes.push(`${fault.service} released with ${JSON.stringify(fault.env)}`);
+      return { halt: nothing, notes };
+    }
     case 'bad-release': {
       const proxy = sys.proxies['gateway-to-orders'];
       const canary = await startServiceProcess('orders', {
@@ -226,7 +232,7 @@ export async function restore(r: Restore, sys: DrillSystem, active: ActiveFault)
       } else {
         // The previous release: the settings the drill started the service with.
         await sys.stack.stopService(r.service);
-        await sys.stack.startService(r.service, { LOG_LEVEL: 'warn' });
+        await sys.stack.startService(r.service, r.env ?? { LOG_LEVEL: 'warn' });
         sys.containers[r.service].crashLoopBackOff = false;
         notes.push(`${r.service} rolled back to the previous release`);
       }

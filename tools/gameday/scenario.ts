@@ -30,6 +30,8 @@ export type Fault =
   | { kind: 'toxic'; proxy: ProxyName; toxic: Toxic }
   /** Clients keep ordering a product with too little stock, `perSecond` orders of `quantity` each. */
   | { kind: 'order-burst'; perSecond: number; quantity: number }
+  /** A new release of `service`: the process is replaced by one with these settings. */
+  | { kind: 'release'; service: ServiceName; env: Record<string, string> }
   /** A second replica of `service` with this configuration joins its balancer (a rollout gone wrong). */
   | { kind: 'bad-release'; service: 'orders'; env: Record<string, string> }
   /** One client floods the gateway at `perSecond` requests a second. */
@@ -39,7 +41,8 @@ export type ProxyName = 'orders-to-products' | 'gateway-to-orders';
 
 export type Restore =
   | { kind: 'start-service'; service: ServiceName }
-  | { kind: 'rollback'; service: ServiceName }
+  /** Back to the previous release: the settings it ran with (by default the drill's LOG_LEVEL). */
+  | { kind: 'rollback'; service: ServiceName; env?: Record<string, string> }
   | { kind: 'start-postgres' }
   | { kind: 'start-redis' }
   | { kind: 'remove-toxics'; proxy: ProxyName }
