@@ -42,6 +42,8 @@ after(async () => {
 });
 
 const gw = () => stack.urls.gateway;
+/** Orders are placed by their user, with that user's token. */
+const asUser = async (id: string | undefined) => ({ authorization: `Bearer ${await stack.userToken(id ?? '')}` });
 const newProduct = async (stock: number) => {
   const res = await call(`${gw()}/products`, {
     body: { sku: `E2E-${randomUUID().slice(0, 8)}`, name: 'E2E', priceCents: 500, currency: 'USD', stock },
@@ -60,6 +62,7 @@ describe('through the gateway', () => {
     const res = await call(`${gw()}/orders`, {
       body: { userId: SEED_USERS[0]?.id, items: [{ productId: product.id, quantity: 1 }] },
       headers: {
+        ...(await asUser(SEED_USERS[0]?.id)),
         'idempotency-key': randomUUID(),
         'x-request-id': requestId,
         traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
@@ -96,8 +99,8 @@ describe('through the gateway', () => {
   test('when one order goes through gateway → orders → users and products, then one trace holds spans from all four services', async () => {
     const product = await newProduct(5);
     const res = await call(`${gw()}/orders`, {
-      body: { userId: SEED_USERS[1]?.id, items: [{ productId: product.id, quantity: 1 }] },
-      headers: { 'idempotency-key': randomUUID() },
+      body: { items: [{ productId: product.id, quantity: 1 }] },
+      headers: { ...(await asUser(SEED_USERS[1]?.id)), 'idempotency-key': randomUUID() },
     });
     assert.equal(res.status, 201);
     const serverSpan = await waitFor('the gateway span to be exported', async () =>
@@ -179,13 +182,11 @@ describe('when clients hang up mid-request', () => {
 describe('when the orders process is killed in the middle of orders', () => {
   test('then after restart the reconciler restores the stock invariant', async () => {
     const products = await Promise.all([newProduct(50), newProduct(50)]);
+    const tokens = await Promise.all(SEED_USERS.map((u) => asUser(u.id)));
     const orders = Array.from({ length: 40 }, (_, i) =>
       call(`${gw()}/orders`, {
-        body: {
-          userId: SEED_USERS[i % SEED_USERS.length]?.id,
-          items: products.map((p) => ({ productId: p.id, quantity: 1 + (i % 2) })),
-        },
-        headers: { 'idempotency-key': randomUUID() },
+        body: { items: products.map((p) => ({ productId: p.id, quantity: 1 + (i % 2) })) },
+        headers: { ...tokens[i % tokens.length], 'idempotency-key': randomUUID() },
       }).catch(() => undefined),
     );
     await new Promise((r) => setTimeout(r, 250));

@@ -12,10 +12,10 @@ import { buildApp as buildConduit } from '../../services/conduit/src/app.ts';
 import { readConfig as conduitConfig } from '../../services/conduit/src/config.ts';
 import { buildApp as buildGateway } from '../../services/gateway/src/app.ts';
 import { readConfig as gatewayConfig } from '../../services/gateway/src/config.ts';
-import { signAdminToken } from '../../tools/dev/stack.ts';
-import { CONDUIT_JWT_SECRET, JWT_SECRET } from './env.ts';
+import { CONDUIT_JWT_SECRET } from './env.ts';
+import { authEnv } from './auth.ts';
 
-export const adminToken = (claims: Record<string, unknown> = {}) => signAdminToken(JWT_SECRET, claims);
+export { adminToken, userToken, bearer } from './auth.ts';
 
 const metricsUrls = new Map<string, string>();
 
@@ -41,12 +41,12 @@ export function metricsUrl(serviceUrl: string): string {
 export const uniqueNamespace = () => `t${randomBytes(4).toString('hex')}`;
 
 export async function startUsers(env: Record<string, string>): Promise<{ app: App; url: string }> {
-  const app = await buildUsers(usersConfig({ LOG_LEVEL: 'silent', ...env }));
+  const app = await buildUsers(usersConfig({ LOG_LEVEL: 'silent', ...(await authEnv('users')), ...env }));
   return { app, url: await listen(app) };
 }
 
 export async function startProducts(env: Record<string, string>): Promise<{ app: App; url: string }> {
-  const app = await buildProducts(productsConfig({ LOG_LEVEL: 'silent', JWT_SECRET, ...env }));
+  const app = await buildProducts(productsConfig({ LOG_LEVEL: 'silent', ...(await authEnv('products')), ...env }));
   return { app, url: await listen(app) };
 }
 
@@ -54,7 +54,7 @@ export async function startOrders(
   env: Record<string, string>,
   opts: { reconciler?: boolean } = {},
 ): Promise<{ app: App; url: string }> {
-  const app = await buildOrders(ordersConfig({ LOG_LEVEL: 'silent', ...env }), opts);
+  const app = await buildOrders(ordersConfig({ LOG_LEVEL: 'silent', ...(await authEnv('orders')), ...env }), opts);
   return { app, url: await listen(app) };
 }
 
@@ -64,6 +64,8 @@ export async function startConduit(env: Record<string, string>): Promise<{ app: 
 }
 
 export async function startGateway(env: Record<string, string>): Promise<{ app: App; url: string }> {
-  const app = await buildGateway(gatewayConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000', ...env }));
+  const app = await buildGateway(
+    gatewayConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000', ...(await authEnv('gateway')), ...env }),
+  );
   return { app, url: await listen(app) };
 }

@@ -6,7 +6,7 @@ import { Client, describeNetworkError } from './client.ts';
 import { formatResult, formatSummary, type Summary } from './report.ts';
 import { Runner } from './runner.ts';
 import { runSuite } from './suite.ts';
-import { findAdminToken } from './token.ts';
+import { findTokens } from './token.ts';
 
 const usage = `Usage: npm run acceptance -- [--base-url URL] [--json] [--timeout-ms N] [--unseeded]
 
@@ -15,8 +15,9 @@ const usage = `Usage: npm run acceptance -- [--base-url URL] [--json] [--timeout
   --timeout-ms N    deadline for each request (default 10000)
   --unseeded        the system has no sample data (production): read only what the suite creates
 
-Admin calls use $ACCEPTANCE_ADMIN_TOKEN, or a token signed with $JWT_SECRET, or, for a system on this machine
-started by npm start, a token signed with its development secret.`;
+Calls carry $ACCEPTANCE_ADMIN_TOKEN (an admin) and $ACCEPTANCE_USER_TOKEN (a user the suite signs up as, acts as
+and deletes again), from any issuer the system trusts; for a system on this machine started by npm start, its
+development issuer mints both when they are not given.`;
 
 function parseOptions() {
   return parseArgs({
@@ -48,10 +49,10 @@ async function main(): Promise<number> {
     console.error(`invalid --base-url or --timeout-ms\n\n${usage}`);
     return 2;
   }
-  const admin = findAdminToken(baseUrl);
-  if (!admin) {
+  const tokens = await findTokens(baseUrl);
+  if (!tokens) {
     console.error(
-      'acceptance: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET (to sign one): the suite creates a product to order.',
+      'acceptance: set ACCEPTANCE_ADMIN_TOKEN (an admin token) and ACCEPTANCE_USER_TOKEN (a user token): the suite signs up as that user and creates a product to order.',
     );
     return 2;
   }
@@ -69,13 +70,11 @@ async function main(): Promise<number> {
   const started = performance.now();
   const color = !args.json && process.stdout.isTTY && !process.env.NO_COLOR;
   if (!args.json)
-    console.log(
-      `Accepting ${client.baseUrl} (requests tagged acceptance-${client.runId}-N; admin token ${admin.source})`,
-    );
+    console.log(`Accepting ${client.baseUrl} (requests tagged acceptance-${client.runId}-N; tokens ${tokens.source})`);
   const runner = new Runner((result) => {
     if (!args.json) console.log(formatResult(result, color));
   });
-  await runSuite({ client, runner, adminToken: admin.token, seeded: !args.unseeded });
+  await runSuite({ client, runner, adminToken: tokens.admin, userToken: tokens.user, seeded: !args.unseeded });
   await runRealWorld({ client, runner });
 
   const summary: Summary = {

@@ -22,6 +22,8 @@ export interface SuiteOptions {
   client: Client;
   runner: Runner;
   adminToken: string;
+  /** A user token: the suite signs up as its subject, places and cancels orders as that user, then deletes it. */
+  userToken: string;
   /** false for a system without the sample data (production): the seed reads are left out. */
   seeded?: boolean;
 }
@@ -32,9 +34,11 @@ const INTERNAL_PATHS = ['/internal/reservations', `/internal/reservations/${rand
 const STOCK = 5;
 const ORDERED = 2;
 
-export async function runSuite({ client, runner, adminToken, seeded = true }: SuiteOptions): Promise<void> {
+export async function runSuite({ client, runner, adminToken, userToken, seeded = true }: SuiteOptions): Promise<void> {
   const call = client.call.bind(client);
   const check = runner.check.bind(runner);
+  const asAdmin = { token: adminToken };
+  const asUser_ = { token: userToken };
 
   // The front door.
   const company = await check('GET / names the service, company and version', [], async () => {
@@ -74,7 +78,7 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
   let seededProduct: ReturnType<typeof asProduct> | undefined;
   if (seeded) {
     const seededUser = await check('GET /users?limit=2 lists seeded users with a nextCursor', [], async () => {
-      const page = jsonObject(expectOk(await call('GET', '/users?limit=2')));
+      const page = jsonObject(expectOk(await call('GET', '/users?limit=2', asAdmin)));
       const items = arrayField(page, 'items');
       ensure(items.length >= 1, 'expected at least one user: is the database seeded? (npm run db:reset)');
       ensure(items.length <= 2, `expected at most 2 users for limit=2, got ${items.length}`);
@@ -84,9 +88,12 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
       );
       return asUser(items[0]);
     });
-    await check('GET /users/:id reads a seeded user', [seededUser], async () => {
-      const user = asUser(jsonObject(expectOk(await call('GET', `/users/${seededUser!.id}`))));
+    await check('GET /users/:id reads a seeded user (admin)', [seededUser], async () => {
+      const user = asUser(jsonObject(expectOk(await call('GET', `/users/${seededUser!.id}`, asAdmin))));
       expectEqual(user.id, seededUser!.id, 'the user id');
+    });
+    await check('GET /users/:id of someone else with a user token is a 404 problem', [seededUser], async () => {
+      expectProblem(await call('GET', `/users/${seededUser!.id}`, asUser_), 404);
     });
 
     seededProduct = await check('GET /products lists the seeded catalog', [], async () => {
@@ -100,8 +107,8 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
       expectEqual(product.id, seededProduct!.id, 'the product id');
     });
   } else {
-    await check('GET /users?limit=2 answers a page', [], async () => {
-      const page = jsonObject(expectOk(await call('GET', '/users?limit=2')));
+    await check('GET /users?limit=2 answers a page (admin)', [], async () => {
+      const page = jsonObject(expectOk(await call('GET', '/users?limit=2', asAdmin)));
       ensure(arrayField(page, 'items').length <= 2, 'expected at most 2 users for limit=2');
     });
     await check('GET /products answers a page', [], async () => {
@@ -117,8 +124,22 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
     const named = JSON.stringify(errors);
     ensure(named.includes('email'), `expected "errors" to name the email field, got ${named}`);
   });
-  await check('GET /users/:id for an unknown id is a 404 problem', [], async () => {
-    expectProblem(await call('GET', `/users/${randomUUID()}`), 404);
+  await check('GET /users/:id for an unknown id is a 404 problem (admin)', [], async () => {
+    expectProblem(await call('GET', `/users/${randomUUID()}`, asAdmin), 404);
+  });
+  // Who may call what.
+  await check('GET /users without a token is a 401 problem', [], async () => {
+    expectProblem(await call('GET', '/users'), 401);
+  });
+  await check('GET /users with a user token is a 403 problem', [], async () => {
+    expectProblem(await call('GET', '/users', asUser_), 403);
+  });
+  await check('GET /orders without a token is a 401 problem', [], async () => {
+    expectProblem(await call('GET', '/orders'), 401);
+  });
+  await check('a forged token is a 401 problem', [], async () => {
+    const [header, payload] = userToken.split('.');
+    expectProblem(await call('GET', '/orders', { token: `${header}.${payload}.${'A'.repeat(86)}` }), 401);
   });
   await check('POST /products without a token is a 401 problem', [], async () => {
     expectProblem(await call('POST', '/products', { body: productInput('unauthorised', 'USD') }), 401);
@@ -138,8 +159,12 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
   let user: User | undefined;
   let product: Product | undefined;
   try {
-    user = await check('POST /users creates a user', [], async () => {
-      const reply = await call('POST', '/users', { body: { name: `Acceptance ${client.runId}`, email } });
+    user = await check('POST /users with a user token creates the record of its subject', [], async () => {
+      const reply = await call('POST', '/users', { ...asUser_, body: { name: `Acceptance ${client.runId}`, email } });
+      if (reply.status === 409)
+        fail(
+          `expected HTTP 201, got 409: the user of ACCEPTANCE_USER_TOKEN already has a record (${reply.text}); delete it first`,
+        );
       expectStatus(reply, 201);
       const created = asUser(jsonObject(reply));
       expectEqual(created.email, email, 'the stored email');
@@ -150,10 +175,10 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
       expectProblem(await call('POST', '/users', { body: { name: 'Duplicate', email: email.toUpperCase() } }), 409);
     });
     await check('PATCH /users/:id is seen by the next (cached) read', [user], async () => {
-      expectOk(await call('GET', `/users/${user!.id}`)); // fill the cache first
+      expectOk(await call('GET', `/users/${user!.id}`, asUser_)); // fill the cache first
       const name = `Acceptance ${client.runId} renamed`;
-      expectOk(await call('PATCH', `/users/${user!.id}`, { body: { name } }));
-      const reread = await call('GET', `/users/${user!.id}`);
+      expectOk(await call('PATCH', `/users/${user!.id}`, { ...asUser_, body: { name } }));
+      const reread = await call('GET', `/users/${user!.id}`, asUser_);
       expectEqual(jsonObject(expectOk(reread)).name, name, 'the name read after PATCH');
       const cache = reread.headers.get('x-cache');
       ensure(
@@ -167,7 +192,7 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
       const reply = await call('POST', '/products', { token: adminToken, body: productInput(client.runId, currency) });
       if (reply.status === 401 || reply.status === 403) {
         fail(
-          `expected HTTP 201, got ${reply.status}: the admin token is not accepted by this system (set ACCEPTANCE_ADMIN_TOKEN, or JWT_SECRET to the secret it verifies with)`,
+          `expected HTTP 201, got ${reply.status}: the admin token is not accepted by this system (set ACCEPTANCE_ADMIN_TOKEN to a token of its issuer, carrying its admin role)`,
         );
       }
       expectStatus(reply, 201);
@@ -176,15 +201,21 @@ export async function runSuite({ client, runner, adminToken, seeded = true }: Su
       return created;
     });
 
-    await runOrderChecks({ call, check, user, product });
+    await runOrderChecks({
+      call: (method, path, options = {}) => call(method, path, { ...asUser_, ...options }),
+      check,
+      user,
+      product,
+      adminToken,
+    });
   } finally {
     await check('DELETE /products/:id (admin) removes the product created', [product], async () => {
       expectStatus(await call('DELETE', `/products/${product!.id}`, { token: adminToken }), 204);
       expectProblem(await call('GET', `/products/${product!.id}`), 404);
     });
-    await check('DELETE /users/:id removes the user created', [user], async () => {
-      expectStatus(await call('DELETE', `/users/${user!.id}`), 204);
-      expectProblem(await call('GET', `/users/${user!.id}`), 404);
+    await check('DELETE /users/:id (the user themself) removes the user created', [user], async () => {
+      expectStatus(await call('DELETE', `/users/${user!.id}`, asUser_), 204);
+      expectProblem(await call('GET', `/users/${user!.id}`, asAdmin), 404);
     });
   }
 
@@ -210,9 +241,11 @@ interface OrderContext {
   check: Runner['check'];
   user: User | undefined;
   product: Product | undefined;
+  adminToken: string;
 }
 
-async function runOrderChecks({ call, check, user, product }: OrderContext): Promise<void> {
+/** `call` here acts as the suite's user unless a call names another token. */
+async function runOrderChecks({ call, check, user, product, adminToken }: OrderContext): Promise<void> {
   const key = `acceptance-${randomUUID()}`;
   const body = { userId: user?.id, items: [{ productId: product?.id, quantity: ORDERED }] };
   const withKey = (k: string) => ({ body, headers: { 'idempotency-key': k } });
@@ -275,23 +308,42 @@ async function runOrderChecks({ call, check, user, product }: OrderContext): Pro
     expectProblem(reply, 409);
     ensure(reply.text.includes(product!.id), `expected the problem to name product ${product!.id}, got ${reply.text}`);
   });
-  await check('POST /orders for an unknown user or product is a 422 problem naming it', [user, product], async () => {
-    const ghostProduct = randomUUID();
-    const ghostUser = randomUUID();
-    for (const [ghost, order] of [
-      [ghostProduct, { userId: user!.id, items: [{ productId: ghostProduct, quantity: 1 }] }],
-      [ghostUser, { userId: ghostUser, items: [{ productId: product!.id, quantity: 1 }] }],
-    ] as const) {
-      const reply = await call('POST', '/orders', {
-        body: order,
-        headers: { 'idempotency-key': `acceptance-${randomUUID()}` },
-      });
-      expectProblem(reply, 422);
-      ensure(reply.text.includes(ghost), `expected the problem to name ${ghost}, got ${reply.text}`);
-    }
+  await check('POST /orders for another user is a 403 problem', [user, product], async () => {
+    const reply = await call('POST', '/orders', {
+      body: { userId: randomUUID(), items: [{ productId: product!.id, quantity: 1 }] },
+      headers: { 'idempotency-key': `acceptance-${randomUUID()}` },
+    });
+    expectProblem(reply, 403);
   });
-  await check('GET /orders/:id reads the order', [orderId], async () => {
+  await check(
+    'POST /orders for an unknown user (admin) or product is a 422 problem naming it',
+    [user, product],
+    async () => {
+      const ghostProduct = randomUUID();
+      const ghostUser = randomUUID();
+      for (const [ghost, order, token] of [
+        [ghostProduct, { userId: user!.id, items: [{ productId: ghostProduct, quantity: 1 }] }, undefined],
+        [ghostUser, { userId: ghostUser, items: [{ productId: product!.id, quantity: 1 }] }, adminToken],
+      ] as const) {
+        const reply = await call('POST', '/orders', {
+          body: order,
+          headers: { 'idempotency-key': `acceptance-${randomUUID()}` },
+          ...(token ? { token } : {}),
+        });
+        expectProblem(reply, 422);
+        ensure(reply.text.includes(ghost), `expected the problem to name ${ghost}, got ${reply.text}`);
+      }
+    },
+  );
+  await check('GET /orders/:id reads the order (its user, and an admin)', [orderId], async () => {
     expectEqual(jsonObject(expectOk(await call('GET', `/orders/${orderId!}`))), first!.order, 'the order read back');
+    const byAdmin = await call('GET', `/orders/${orderId!}`, { token: adminToken });
+    expectEqual(jsonObject(expectOk(byAdmin)), first!.order, 'the order an admin reads');
+  });
+  await check('GET /orders lists only the caller’s orders', [orderId], async () => {
+    const page = jsonObject(expectOk(await call('GET', '/orders?limit=100')));
+    const owners = new Set(arrayField(page, 'items').map((o) => (isRecord(o) ? o.userId : undefined)));
+    expectEqual([...owners], [user!.id], 'the owners of the listed orders');
   });
   await check('GET /orders?userId= lists the order', [orderId], async () => {
     const page = jsonObject(expectOk(await call('GET', `/orders?userId=${user!.id}&limit=10`)));

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { findAdminToken } from '../acceptance/token.ts';
+import { findTokens } from '../acceptance/token.ts';
 import { judgeGoals, type GoalResult, type Measured } from './goals.ts';
 import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './load.ts';
 import { runPaced } from './paced.ts';
@@ -40,8 +40,9 @@ const usage = `Usage: npm run bench -- [options]
                         process, so per-request logs would load the load generator)
   --out DIR             where to write the JSON results (default bench-results)
 
-Against a running system, admin calls use $ACCEPTANCE_ADMIN_TOKEN, a token signed with $JWT_SECRET, or (for npm start
-on this machine) one signed with its development secret; the gateway's RATE_LIMIT_MAX must allow the load.`;
+Against a running system, calls carry $ACCEPTANCE_ADMIN_TOKEN and $ACCEPTANCE_USER_TOKEN (a user without a record yet:
+the benchmark signs up as it), or, for npm start on this machine, tokens its development issuer mints; the gateway's
+RATE_LIMIT_MAX must allow the load.`;
 
 interface Scenario extends Measured {
   key: string;
@@ -137,7 +138,7 @@ async function main(): Promise<number> {
   if (await isReady(opts.urls.gateway)) {
     system = {
       urls: opts.urls,
-      adminToken: findAdminToken(opts.urls.gateway)?.token,
+      tokens: await findTokens(opts.urls.gateway),
       startedHere: false,
       stop: async () => {},
     };
@@ -163,13 +164,13 @@ async function main(): Promise<number> {
   const stopSystem = () => void system.stop();
   process.once('SIGINT', stopSystem);
   try {
-    if (!system.adminToken) {
+    if (!system.tokens) {
       log(
-        'bench: set ACCEPTANCE_ADMIN_TOKEN (an admin JWT) or JWT_SECRET (to sign one): the benchmark creates a product to order.',
+        'bench: set ACCEPTANCE_ADMIN_TOKEN (an admin token) and ACCEPTANCE_USER_TOKEN (a user token): the benchmark signs up as that user and creates a product to order.',
       );
       return 2;
     }
-    return await benchmark(system, system.adminToken, opts);
+    return await benchmark(system, system.tokens, opts);
   } catch (err) {
     log(`bench: ${(err as Error).message}`);
     return 1;
@@ -182,17 +183,26 @@ async function main(): Promise<number> {
 
 async function benchmark(
   system: SystemUnderTest,
-  adminToken: string,
+  tokens: { admin: string; user: string },
   opts: ReturnType<typeof options>,
 ): Promise<number> {
+  const adminToken = tokens.admin;
+  const asUser = { authorization: `Bearer ${tokens.user}` };
   const { urls } = system;
   const { durationSeconds, connections } = opts;
   const tag = randomUUID().slice(0, 8);
   // Other work on the machine shares its cores with the system and the load generator: recorded with the figures.
   const loadBefore = loadavg()[0] ?? 0;
-  const user = await api('POST', `${urls.gateway}/users`, { name: `Bench ${tag}`, email: `bench+${tag}@example.com` });
+  const user = await api(
+    'POST',
+    `${urls.gateway}/users`,
+    { name: `Bench ${tag}`, email: `bench+${tag}@example.com` },
+    tokens.user,
+  );
   const removeUser = () =>
-    api('DELETE', `${urls.gateway}/users/${String(user.id)}`).catch((err: Error) => log(`cleanup: ${err.message}`));
+    api('DELETE', `${urls.gateway}/users/${String(user.id)}`, undefined, tokens.user).catch((err: Error) =>
+      log(`cleanup: ${err.message}`),
+    );
   const product = await api(
     'POST',
     `${urls.gateway}/products`,
@@ -276,7 +286,7 @@ async function benchmark(
   try {
     const productPath = `/products/${productId}`;
     await api('GET', `${urls.gateway}${productPath}`); // fill the caches the reads use
-    await api('GET', `${urls.gateway}/users/${userId}`);
+    await api('GET', `${urls.gateway}/users/${userId}`, undefined, tokens.user);
     log('Scenarios:');
     await measureYardstick('baseline', 'yardstick: bare Fastify hello-world', await tryYardstick('hello'));
     // The Redis yardstick sends the very JSON the products service sends, after one GET of it from Redis.
@@ -321,7 +331,10 @@ async function benchmark(
     await measure('products-gateway', 'GET /products/:id via gateway (cached)', {
       url: `${urls.gateway}${productPath}`,
     });
-    await measure('users-gateway', 'GET /users/:id via gateway (cached)', { url: `${urls.gateway}/users/${userId}` });
+    await measure('users-gateway', 'GET /users/:id via gateway (cached)', {
+      url: `${urls.gateway}/users/${userId}`,
+      headers: asUser,
+    });
     // RealWorld (conduit) reads as an anonymous reader sees them: cached documents relayed by the gateway.
     try {
       articles = await ensureArticlePage(urls.gateway);
@@ -344,7 +357,7 @@ async function benchmark(
     const order = {
       url: `${urls.gateway}/orders`,
       method: 'POST' as const,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...asUser },
       body: JSON.stringify({ userId, items: [{ productId, quantity: 1 }] }),
       perRequest: () => ({ headers: { 'idempotency-key': `bench-${randomUUID()}` } }),
     };

@@ -1,4 +1,5 @@
 // The system under load: the one already running at the given URLs, or one started here for the run.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
 export interface ServiceUrls {
@@ -11,7 +12,8 @@ export interface ServiceUrls {
 
 export interface SystemUnderTest {
   urls: ServiceUrls;
-  adminToken: string | undefined;
+  /** An admin token, and a user token the benchmark signs up as (the one place tools get tokens: findTokens). */
+  tokens: { admin: string; user: string } | undefined;
   /** True when the benchmark started the system itself (and stops it at the end). */
   startedHere: boolean;
   /** The last lines a service wrote that are not routine request logs (only for a system started here). */
@@ -79,7 +81,7 @@ export async function startSystem(options: StartOptions): Promise<SystemUnderTes
   const routine = /"msg":"(incoming request|request completed)"/;
   return {
     urls: stack.urls,
-    adminToken: stack.adminToken,
+    tokens: { admin: stack.adminToken, user: await stack.userToken(randomUUID()) },
     startedHere: true,
     lastWords: (service) => stack.logs[service].filter((line) => !routine.test(line)).slice(-8),
     stop: async () => {

@@ -32,7 +32,7 @@ import { SERVICES } from '../../deploy/observability/src/conventions.ts';
 import { dashboards } from '../../deploy/observability/src/dashboards/index.ts';
 import { RULE_FILES } from '../../deploy/observability/src/render.ts';
 import { metricsAddress } from '../dev/services.ts';
-import { signAdminToken, startStack, type Stack } from '../dev/stack.ts';
+import { startStack, type Stack } from '../dev/stack.ts';
 import { loadSloFile } from '../../deploy/observability/src/slo.ts';
 import { panelQueries, substituteVariables, type DashboardJson } from './lib/dashboards.ts';
 import { OBS, RULES_DIR } from './lib/paths.ts';
@@ -97,7 +97,7 @@ interface Extras {
   redis: PrivateRedis;
   /** products on the private PostgreSQL, caching in the private Redis: ready until the database stops. */
   cachingProducts: ServiceProcess;
-  /** An admin token for that products instance (its own JWT_SECRET). */
+  /** An admin token for that products instance. */
   cachingProductsToken: string;
 }
 
@@ -156,17 +156,22 @@ async function startExtras(s: Stack): Promise<Extras> {
     POSTGRES_DB: 'shipshape',
     POSTGRES_USER: 'postgres',
   };
-  const jwtSecret = randomBytes(32).toString('hex');
   const starting = [
-    start('users', { ...privateEnv, POSTGRES_PASSWORD: 'postgres' }),
-    start('users', { ...privateEnv, POSTGRES_PASSWORD: 'not-the-password' }),
+    start('users', { ...privateEnv, POSTGRES_PASSWORD: 'postgres', ...s.authEnv('users') }),
+    start('users', { ...privateEnv, POSTGRES_PASSWORD: 'not-the-password', ...s.authEnv('users') }),
     start('orders', {
+      ...s.authEnv('orders'),
       DATABASE_URL: databaseUrl,
       USERS_URL: s.urls.users,
       PRODUCTS_URL: proxy.url,
       UPSTREAM_TIMEOUT_MS: '5000',
     }),
-    start('products', { ...privateEnv, POSTGRES_PASSWORD: 'postgres', REDIS_URL: redis.url, JWT_SECRET: jwtSecret }),
+    start('products', {
+      ...privateEnv,
+      POSTGRES_PASSWORD: 'postgres',
+      REDIS_URL: redis.url,
+      ...s.authEnv('products'),
+    }),
   ] as const;
   // Every start has ended (and is in extraProcesses, for the cleanup) before a failed one is reported.
   await Promise.allSettled(starting);
@@ -179,7 +184,7 @@ async function startExtras(s: Stack): Promise<Extras> {
     productsProxy: proxy,
     redis,
     cachingProducts,
-    cachingProductsToken: signAdminToken(jwtSecret),
+    cachingProductsToken: s.adminToken,
   };
 }
 

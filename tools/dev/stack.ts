@@ -1,11 +1,9 @@
 // Runs the services of the registry (./services.ts) as separate processes against a given PostgreSQL (and optionally Redis).
 // Used by `npm start`, the end-to-end tests, the observability checks and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSigner } from 'fast-jwt';
 import { migrateAll } from '../db/migrate.ts';
 import { seed } from '../db/seed.ts';
 import { dynamoEnv, migrateDynamo, type DynamoTarget } from '../db/dynamodb-tables.ts';
@@ -13,6 +11,8 @@ import { seedDynamoProducts } from './dynamodb-seed.ts';
 import { freeServicePort } from './ports.ts';
 import { acceptedEnvNames } from '@shipshape/platform/config';
 import { REGISTRY, SERVICES, START_WAVES, shiftedPort, urlEnv, type ServiceName } from './services.ts';
+import { generateServiceKey } from '@shipshape/platform/auth';
+import { DEV_ADMIN_SUB, DevIssuer } from './issuer.ts';
 
 export { SERVICES, type ServiceName } from './services.ts';
 
@@ -36,7 +36,8 @@ export interface StackOptions {
   basePort?: number;
   /** Fixed ports for some services (the rest as basePort says), e.g. so a proxy in front of one can start first. */
   ports?: Partial<Record<ServiceName, number>>;
-  jwtSecret?: string;
+  /** The token issuer the services trust; a fresh development issuer on a random port when unset. */
+  issuer?: DevIssuer;
   migrate?: boolean;
   seed?: boolean;
   /** Called with every log line a service writes. */
@@ -75,8 +76,13 @@ const STABLE_MS = 60_000;
 export interface Stack {
   urls: Record<ServiceName, string>;
   ports: Record<ServiceName, number>;
+  /** An admin token from the development issuer (12 h). */
   adminToken: string;
-  jwtSecret: string;
+  issuer: DevIssuer;
+  /** A token for a user id (the users service's record id is the subject). */
+  userToken(sub: string): Promise<string>;
+  /** The identity settings (issuer, service keys) the stack gives a service, for extra instances next to it. */
+  authEnv(name: ServiceName): Record<string, string>;
   /** Log lines each service wrote (JSON), most recent last. */
   logs: Record<ServiceName, string[]>;
   pid(name: ServiceName): number | undefined;
@@ -89,15 +95,6 @@ export interface Stack {
   envOf(name: ServiceName): NodeJS.ProcessEnv;
 }
 
-/** Conduit's token key, derived from the stack's JWT secret so it is as stable as that one (npm start keeps it). */
-export const conduitSecretFor = (jwtSecret: string): string =>
-  createHmac('sha256', jwtSecret).update('conduit').digest('hex');
-
-export function signAdminToken(secret: string, claims: Record<string, unknown> = {}): string {
-  const expiry = 'exp' in claims ? {} : { expiresIn: 12 * 3600 * 1000 };
-  return createSigner({ key: secret, algorithm: 'HS256', ...expiry })({ sub: 'dev-admin', role: 'admin', ...claims });
-}
-
 export class StartError extends Error {}
 
 export async function startStack(o: StackOptions): Promise<Stack> {
@@ -105,7 +102,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   if (o.migrate !== false && o.dynamodb) await migrateDynamoTarget(o.dynamodb);
   if (o.seed !== false) await seed(o.databaseUrl);
   if (o.seed !== false && o.dynamodb) await seedDynamoProducts(o.dynamodb);
-  const jwtSecret = o.jwtSecret ?? randomBytes(32).toString('hex');
+  let issuer = o.issuer;
+  const ownIssuer = !issuer;
+  if (!issuer) {
+    issuer = await DevIssuer.create();
+    await issuer.listen();
+  }
+  const auth = issuer.env();
+  // orders signs its calls to users and products with its own key; they trust its public half.
+  const ordersKey = generateServiceKey();
+  const authEnv = (name: ServiceName): Record<string, string> => ({
+    ...auth,
+    ...(name === 'orders' ? { SERVICE_PRIVATE_KEY: ordersKey.privateKey } : {}),
+    ...(name === 'users' || name === 'products' ? { SERVICE_TRUSTED_CALLERS: `orders=${ordersKey.publicKey}` } : {}),
+  });
   const ports = {} as Record<ServiceName, number>;
   for (const name of SERVICES)
     ports[name] =
@@ -137,8 +147,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     });
     if (service.dbSchema) env.DATABASE_URL = o.databaseUrl;
     if (o.redisUrl && service.redis) env.REDIS_URL = o.redisUrl;
-    if (name === 'products') env.JWT_SECRET = jwtSecret;
-    if (name === 'conduit') env.CONDUIT_JWT_SECRET = conduitSecretFor(jwtSecret);
+    // Only what the service declares: conduit keeps its own RealWorld token scheme.
+    const declared = new Set(acceptedEnvNames(service.config));
+    for (const [k, v] of Object.entries(authEnv(name))) if (declared.has(k)) env[k] = v;
+    if (name === 'conduit') env.CONDUIT_JWT_SECRET = (issuer as DevIssuer).deriveSecret('conduit');
     for (const callee of service.calls) env[urlEnv(callee)] = urls[callee];
     if (o.dynamodb && (name === 'orders' || name === 'products')) Object.assign(env, dynamoEnv(name, o.dynamodb));
     return { ...env, ...o.env, ...o.serviceEnv?.[name], ...released[name] };
@@ -219,8 +231,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const stack: Stack = {
     urls,
     ports,
-    adminToken: signAdminToken(jwtSecret),
-    jwtSecret,
+    adminToken: await issuer.mint({ sub: DEV_ADMIN_SUB, admin: true }),
+    issuer,
+    userToken: (sub) => (issuer as DevIssuer).mint({ sub }),
+    authEnv,
     logs,
     pid: (name) => children.get(name)?.pid,
     stopService,
@@ -230,6 +244,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     stop: async () => {
       closed = true;
       await Promise.all(SERVICES.map((s) => stopService(s)));
+      if (ownIssuer) await (issuer as DevIssuer).close();
     },
   };
   try {

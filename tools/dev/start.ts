@@ -1,7 +1,6 @@
 // `npm start`: the whole system on a laptop. Embedded PostgreSQL unless DATABASE_URL/POSTGRES_* point elsewhere;
 // Redis if REDIS_URL/REDIS_HOST is set, otherwise each service caches in-process. Ctrl-C stops everything.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -10,7 +9,8 @@ import { Type } from '@sinclair/typebox';
 import { ConfigError, loadConfig, redisEnv, redisUrl } from '@shipshape/platform/config';
 import { databaseUrlFromEnv } from '../db/targets.ts';
 import { migrateAll } from '../db/migrate.ts';
-import { seed } from '../db/seed.ts';
+import { SEED_USERS, seed } from '../db/seed.ts';
+import { DEV_ADMIN_SUB, DevIssuer, ProductionRefused, devIssuerPort } from './issuer.ts';
 import { defaultTableName, type DynamoTarget } from '../db/dynamodb-tables.ts';
 import { seedDynamoProducts } from './dynamodb-seed.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
@@ -81,7 +81,8 @@ function failure(err: unknown): string {
     err instanceof LaunchError ||
     err instanceof PortInUse ||
     err instanceof ConfigError ||
-    err instanceof PostgresUnavailable
+    err instanceof PostgresUnavailable ||
+    err instanceof ProductionRefused
   )
     return err.message;
   if (err instanceof StartError) {
@@ -117,6 +118,7 @@ process.on('SIGHUP', () => void shutdown(0));
 
 try {
   for (const name of SERVICES) await assertPortFree(shiftedPort(name, basePort), name);
+  await assertPortFree(devIssuerPort(basePort), 'development token issuer');
 
   let databaseUrl: string;
   if (externalDb) {
@@ -206,9 +208,12 @@ try {
   }
 
   mkdirSync(join(dataRoot, 'logs'), { recursive: true });
-  const secretFile = join(dataRoot, 'dev-jwt-secret');
-  if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
-  const jwtSecret = process.env.JWT_SECRET ?? readFileSync(secretFile, 'utf8').trim();
+  // The development issuer keeps its key in the data folder, so tokens from `npm run token` survive restarts.
+  const issuerFile = join(dataRoot, 'dev-issuer.json');
+  const issuer = await DevIssuer.loadOrCreate(issuerFile);
+  await issuer.listen(devIssuerPort(basePort));
+  issuer.save(issuerFile);
+  say(`development token issuer at ${issuer.jwksUrl}`);
   const logFile = (svc: string) => join(dataRoot, 'logs', `${svc}.log`);
 
   say(`starting ${SERVICES.join(', ')}`);
@@ -217,7 +222,7 @@ try {
     dynamodb,
     redisUrl: redis,
     basePort,
-    jwtSecret,
+    issuer,
     migrate: false,
     seed: false,
     passEnv: true,
@@ -231,6 +236,7 @@ try {
   });
   say('all services ready');
   const u = stack.urls;
+  const seededUser = SEED_USERS[0];
   console.log(`
   Shipshape is running.
 
@@ -244,8 +250,11 @@ ${SERVICE_LIST.filter((s) => s.name !== 'gateway')
   logs       ${relative(process.cwd(), join(dataRoot, 'logs'))}/<service>.log
   pids       ${SERVICES.map((s) => `${s} ${stack?.pid(s)}`).join(', ')} (a service that dies is restarted)
 
-  Development admin token (role=admin, 12 h), for POST/PATCH/DELETE /products:
+  Development tokens (12 h; more with: npm run token -- --user <id|email> [--admin]):
+  admin (${DEV_ADMIN_SUB}), may do everything:
   ${stack.adminToken}
+  user ${seededUser?.email ?? ''} (${seededUser?.id ?? ''}), may order and read their own orders:
+  ${seededUser ? await issuer.mint({ sub: seededUser.id }) : ''}
 
   RealWorld API (conduit)  http://localhost:${stack.ports.gateway}/api
   sample logins: jake@example.com / jakejake, ada@example.com / analytical-engine

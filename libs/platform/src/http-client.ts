@@ -88,6 +88,8 @@ export interface CallOptions {
   body?: unknown;
   idempotent: boolean;
   ctx?: CallContext;
+  /** Extra request headers (the caller's service identity). */
+  headers?: Record<string, string>;
 }
 
 export interface CallResult<T> {
@@ -277,7 +279,7 @@ export class ServiceClient {
       'http.request.method': o.method,
       'server.address': this.target,
     });
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { ...o.headers, accept: 'application/json' };
     if (o.ctx?.requestId) headers['x-request-id'] = o.ctx.requestId;
     if (span) this.tracing?.inject(span, headers);
     if (o.body !== undefined) headers['content-type'] = 'application/json';

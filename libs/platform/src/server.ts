@@ -31,7 +31,14 @@ export async function runService<C extends RunnableConfig>(
     if (err instanceof ConfigError) fail(service, err.message);
     throw err;
   }
-  const app = await build(config);
+  let app: App;
+  try {
+    // Building also checks what the schema cannot (e.g. that a key parses).
+    app = await build(config);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(service, err.message);
+    throw err;
+  }
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {

@@ -14,6 +14,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import problems from './errors.ts';
 import { badInputProblem } from './input-guard.ts';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.ts';
+import { authPlugin, type AuthOptions } from './auth.ts';
 import metricsPlugin, { Metrics } from './metrics.ts';
 import tracingPlugin, { QUIET_PATHS, Tracing, requestLogger, type TracingSettings } from './tracing.ts';
 import healthPlugin, { Health } from './health.ts';
@@ -53,6 +54,8 @@ export interface ServiceOptions {
   securitySchemes?: Record<string, Record<string, unknown>>;
   /** false: the service documents its own error format (conduit's RealWorld errors) instead of RFC 9457 problems. */
   problemResponses?: boolean;
+  /** Token verifiers; without them every caller is anonymous, so only public routes answer. */
+  auth?: Omit<AuthOptions, 'service'>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -87,6 +90,8 @@ export async function createService(o: ServiceOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = new Metrics(o.name);
+  // First, so every route registered after it must declare who may call it.
+  await app.register(authPlugin, { service: o.name, ...o.auth });
   await app.register(problems);
   await app.register(metricsPlugin, { metrics });
   await app.register(tracingPlugin, { tracing });

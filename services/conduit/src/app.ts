@@ -70,6 +70,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
         exposedHeaders: ['X-Request-ID'],
         maxAge: 600,
       });
+      // Every route below declares access 'own': the RealWorld `Token` scheme (this plugin) authenticates it.
       await api.register(auth, { tokens });
       await api.register(usersRoutes, { accounts, articles });
       await api.register(profilesRoutes, { users });

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { createService, type App } from '@shipshape/platform/service';
 import { securityHeaders } from '@shipshape/platform/security-headers';
+import { verifiersFrom } from '@shipshape/platform/auth';
 import { breakerOptions, redisUrl } from '@shipshape/platform/config';
 import type { Config } from './config.ts';
 import { TARGETS, type Target } from './proxy/public-routes.ts';
@@ -35,6 +36,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     // A hop count is valid for Fastify; ServiceOptions only declares boolean | string.
     trustProxy: trustProxyOf(config.TRUST_PROXY),
     docs: false,
+    auth: verifiersFrom('gateway', config),
     ...opts,
   });
   app.addHook('onRequest', rejectForbiddenPaths);

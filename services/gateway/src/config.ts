@@ -1,10 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { commonEnv, redisEnv, upstreamEnv, loadConfig } from '@shipshape/platform/config';
+import { authEnv } from '@shipshape/platform/auth';
 
 export const configSchema = Type.Object({
   ...commonEnv('gateway', 3000),
   ...redisEnv,
   ...upstreamEnv,
+  ...authEnv,
   UPSTREAM_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     maximum: 120000,

@@ -1,6 +1,7 @@
 // Builds the orders service as a Fastify app. Never listens.
 import { createRequire } from 'node:module';
 import { createService, attachDatabase, type App } from '@shipshape/platform/service';
+import { verifiersFrom } from '@shipshape/platform/auth';
 import type { Config } from './config.ts';
 import { migrations } from './migrations.ts';
 import { OrdersRepo } from './data/orders-repo.ts';
@@ -13,15 +14,18 @@ import ordersRoutes from './routes/orders/index.ts';
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export async function buildApp(config: Config, opts: { logger?: boolean; reconciler?: boolean } = {}): Promise<App> {
+  const { signer, ...auth } = verifiersFrom('orders', config);
+  if (!signer) throw new Error('SERVICE_PRIVATE_KEY is required');
   const app = await createService({
     name: 'orders',
     version,
     description: 'Orders: idempotent order placement over users and products.',
     config,
+    auth,
     logger: opts.logger ?? true,
   });
   const { orders, keys } = await stores(app, config);
-  const deps = new Dependencies(app, config);
+  const deps = new Dependencies(app, config, signer);
   const cancelled = app.metrics.counter('shipshape_orders_cancelled_total', 'Orders cancelled (stock returned).');
   await app.register(ordersRoutes, { orders, keys, deps, cancelled });
   if (opts.reconciler !== false) {

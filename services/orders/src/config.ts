@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { commonEnv, databaseEnv, upstreamEnv, loadConfig } from '@shipshape/platform/config';
 import { dynamodbEnv, storeEnv } from '@shipshape/platform/config';
+import { authEnv, servicePrivateKeyEnv } from '@shipshape/platform/auth';
 
 export const configSchema = Type.Object({
   ...commonEnv('orders', 3003),
@@ -8,6 +9,8 @@ export const configSchema = Type.Object({
   ...storeEnv,
   ...dynamodbEnv('shipshape-orders'),
   ...upstreamEnv,
+  ...authEnv,
+  ...servicePrivateKeyEnv,
   USERS_URL: Type.String({ default: 'http://127.0.0.1:3001', description: 'Base URL of the users service.' }),
   PRODUCTS_URL: Type.String({ default: 'http://127.0.0.1:3002', description: 'Base URL of the products service.' }),
   IDEMPOTENCY_TTL_HOURS: Type.Integer({

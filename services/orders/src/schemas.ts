@@ -25,7 +25,12 @@ export const OrderSchema = Type.Object(
 
 export const CreateOrder = Type.Object(
   {
-    userId: Uuid,
+    userId: Type.Optional(
+      Type.String({
+        ...Uuid,
+        description: 'Whose order: defaults to the token subject; only an admin may name another user.',
+      }),
+    ),
     items: Type.Array(
       Type.Object(
         { productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: 100 }) },

@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import {
-  adminToken,
-  startOrders,
-  startProducts,
-  startUsers,
-  uniqueNamespace,
-  metricsUrl,
-} from '../../../test/support/apps.ts';
-import { call, metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
+import { startOrders, startProducts, startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
+import { ADMIN_SUB, adminCall as call, ordersIdentity } from '../../../test/support/auth.ts';
+import { scopedKey } from '../src/domain/idempotency-scope.ts';
+import { metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { assertStockInvariant, orphanReservations } from '../../../test/support/invariant.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
 import { storeUnderTest, TEST_STORE, type StoreUnderTest } from '../../../test/support/stores.ts';
@@ -33,7 +28,6 @@ const newUser = async () =>
 const newProduct = async (stock: number, priceCents = 250) => {
   const res = await call(`${productsUrl}/products`, {
     body: { sku: `O-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents, currency: 'EUR', stock },
-    headers: { authorization: `Bearer ${adminToken()}` },
   });
   assert.equal(res.status, 201, res.text);
   initial.set(res.body.id, stock);
@@ -148,7 +142,7 @@ describe('placing orders', () => {
     assert.equal(await stockOf(a.id), 3);
     const other = await order(ordersUrl, { userId: user.id, items: [{ productId: a.id, quantity: 1 }] }, key);
     assert.equal(other.status, 422);
-    assert.ok(((await store.keyKeptHours(key)) ?? 0) >= 24, 'the key is kept at least 24 h');
+    assert.ok(((await store.keyKeptHours(scopedKey(ADMIN_SUB, key))) ?? 0) >= 24, 'the key is kept at least 24 h');
   });
 
   test('when the user or a product is unknown, then 422 names it; insufficient stock gets 409 naming the product', async () => {
@@ -419,6 +413,7 @@ describe('dependencies failing', () => {
   test('when stock is held for an order that was never recorded, then the reconciler releases it', async () => {
     const a = await newProduct(5);
     const orphan = await call(`${productsUrl}/internal/reservations`, {
+      headers: await ordersIdentity('products'),
       body: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 2 }] },
     });
     assert.equal(orphan.status, 201);

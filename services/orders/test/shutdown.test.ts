@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { adminToken, startProducts, startUsers } from '../../../test/support/apps.ts';
-import { call, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
+import { startProducts, startUsers } from '../../../test/support/apps.ts';
+import { adminCall as call, authEnv } from '../../../test/support/auth.ts';
+import { startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { freeServicePort } from '../../../tools/dev/ports.ts';
 import type { App } from '@shipshape/platform/service';
 
@@ -44,6 +45,7 @@ test('when SIGTERM arrives with a request in flight, then readiness drops at onc
       PRODUCTS_URL: proxy.url,
       SHUTDOWN_DRAIN_MS: '1500',
       UPSTREAM_TIMEOUT_MS: '5000',
+      ...(await authEnv('orders')),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,7 +66,6 @@ test('when SIGTERM arrives with a request in flight, then readiness drops at onc
   const product = (
     await call(`${productsUrl}/products`, {
       body: { sku: `SD-${randomUUID().slice(0, 6)}`, name: 'x', priceCents: 1, currency: 'EUR', stock: 3 },
-      headers: { authorization: `Bearer ${adminToken()}` },
     })
   ).body;
   proxy.delayMs = 1000;

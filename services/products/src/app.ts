@@ -1,13 +1,13 @@
 // Builds the products service (catalog and inventory) as a Fastify app. Never listens.
 import { createRequire } from 'node:module';
 import { createService, attachDatabase, attachCache, type App } from '@shipshape/platform/service';
+import { verifiersFrom } from '@shipshape/platform/auth';
 import type { Config } from './config.ts';
 import { migrations } from './migrations.ts';
 import { ProductsRepo } from './data/products-repo.ts';
 import { ReservationsRepo } from './data/reservations-repo.ts';
 import type { ProductStore } from './domain/catalog.ts';
 import type { ReservationStore } from './domain/reservations.ts';
-import adminAuth from './plugins/admin-auth.ts';
 import faultInjection from './plugins/fault-injection.ts';
 import productsRoutes from './routes/products/index.ts';
 import reservationRoutes from './routes/reservations/index.ts';
@@ -20,12 +20,12 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     version,
     description: 'Products: catalog and inventory.',
     config,
+    auth: verifiersFrom('products', config),
     ...opts,
   });
   const cache = attachCache(app, 'products', config);
   const { products, reservations } = await stores(app, config);
   await app.register(faultInjection, { errorRatio: config.FAULT_ERROR_RATIO, delayMs: config.FAULT_DELAY_MS });
-  await app.register(adminAuth, { secret: config.JWT_SECRET });
   await app.register(productsRoutes, { repo: products, cache });
   await app.register(reservationRoutes, { store: reservations, cache });
   return app;

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { commonEnv, ConfigError, databaseEnv, redisEnv, secret, loadConfig } from '@shipshape/platform/config';
+import { commonEnv, ConfigError, databaseEnv, redisEnv, loadConfig } from '@shipshape/platform/config';
 import { dynamodbEnv, storeEnv } from '@shipshape/platform/config';
+import { authEnv, trustedCallersEnv } from '@shipshape/platform/auth';
 
 export const configSchema = Type.Object({
   ...commonEnv('products', 3002),
@@ -8,12 +9,8 @@ export const configSchema = Type.Object({
   ...redisEnv,
   ...storeEnv,
   ...dynamodbEnv('shipshape-catalog'),
-  JWT_SECRET: secret(
-    Type.String({
-      minLength: 16,
-      description: 'HS256 key that verifies admin tokens for catalog writes (at least 16 characters).',
-    }),
-  ),
+  ...authEnv,
+  ...trustedCallersEnv,
   FAULT_ERROR_RATIO: Type.Number({
     minimum: 0,
     maximum: 1,

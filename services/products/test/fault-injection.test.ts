@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConfigError } from '@shipshape/platform/config';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { startProducts, metricsUrl } from '../../../test/support/apps.ts';
-import { JWT_SECRET } from '../../../test/support/env.ts';
+import { authEnv } from '../../../test/support/auth.ts';
 import { call, metricValue } from '../../../test/support/http.ts';
 import { readConfig } from '../src/config.ts';
 import type { App } from '@shipshape/platform/service';
@@ -26,7 +26,7 @@ after(async () => {
 
 describe('fault injection for release rehearsals', () => {
   test('when it is not configured, then no request fails on purpose', async () => {
-    const config = readConfig({ DATABASE_URL: db.url, JWT_SECRET });
+    const config = readConfig({ DATABASE_URL: db.url, ...(await authEnv('products')) });
     assert.equal(config.FAULT_ERROR_RATIO, 0);
     assert.equal(config.FAULT_DELAY_MS, 0);
     const url = await start({});
@@ -62,8 +62,8 @@ describe('fault injection for release rehearsals', () => {
     assert.ok(performance.now() - t < 300);
   });
 
-  test('when NODE_ENV=production, then a fault setting stops the service at start', () => {
-    const base = { DATABASE_URL: db.url, JWT_SECRET, NODE_ENV: 'production' };
+  test('when NODE_ENV=production, then a fault setting stops the service at start', async () => {
+    const base = { DATABASE_URL: db.url, ...(await authEnv('products')), NODE_ENV: 'production' };
     assert.throws(() => readConfig({ ...base, FAULT_ERROR_RATIO: '0.1' }), ConfigError);
     assert.throws(() => readConfig({ ...base, FAULT_DELAY_MS: '300' }), /refused when NODE_ENV=production/);
     assert.equal(readConfig(base).FAULT_ERROR_RATIO, 0);

@@ -2,7 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { adminToken, startProducts, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
+import { adminToken, startProducts, uniqueNamespace, userToken, metricsUrl } from '../../../test/support/apps.ts';
+import { ordersIdentity } from '../../../test/support/auth.ts';
+import { SERVICE_TOKEN_HEADER, ServiceTokenSigner, generateServiceKey } from '@shipshape/platform/auth';
 import { call, metricValue } from '../../../test/support/http.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
 import { storeUnderTest, TEST_STORE, type StoreUnderTest } from '../../../test/support/stores.ts';
@@ -14,7 +16,12 @@ let store: StoreUnderTest;
 let app: App;
 let base: string;
 const namespace = uniqueNamespace();
-const admin = () => ({ authorization: `Bearer ${adminToken()}` });
+let adminHeader: string;
+const admin = () => ({ authorization: adminHeader });
+let fromOrders: Record<string, string>;
+/** A call to the reservation API as the orders service makes it. */
+const internal = (path: string, init: Parameters<typeof call>[1] = {}) =>
+  call(base + path, { ...init, headers: { ...fromOrders, ...init.headers } });
 const newProduct = (over: Record<string, unknown> = {}) => ({
   sku: `SKU-${randomUUID().slice(0, 8)}`,
   name: 'Widget',
@@ -30,6 +37,8 @@ const create = async (over: Record<string, unknown> = {}) => {
 };
 
 before(async () => {
+  adminHeader = `Bearer ${await adminToken()}`;
+  fromOrders = await ordersIdentity('products');
   db = await createTestDatabase();
   store = await storeUnderTest(db);
   ({ app, url: base } = await startProducts({ ...store.products, REDIS_URL, CACHE_NAMESPACE: namespace }));
@@ -59,17 +68,17 @@ describe('catalog writes need an admin token', () => {
       (
         await call(`${base}/products`, {
           body: newProduct(),
-          headers: { authorization: `Bearer ${adminToken({ role: 'customer' })}` },
+          headers: { authorization: `Bearer ${await userToken(randomUUID(), { roles: ['customer'] })}` },
         })
       ).status,
       403,
     );
-    const forged = adminToken().replace(/\.[^.]+$/, '.c2lnbmF0dXJl');
+    const forged = (await adminToken()).replace(/\.[^.]+$/, '.c2lnbmF0dXJl');
     assert.equal(
       (await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${forged}` } })).status,
       401,
     );
-    const expired = adminToken({ exp: Math.floor(Date.now() / 1000) - 60 });
+    const expired = await adminToken({ iat: Math.floor(Date.now() / 1000) - 3600, ttlSeconds: 600 });
     assert.equal(
       (await call(`${base}/products`, { body: newProduct(), headers: { authorization: `Bearer ${expired}` } })).status,
       401,
@@ -129,6 +138,41 @@ describe('what a client can make the cache store', () => {
   });
 });
 
+describe('the reservation API trusts only the orders service', () => {
+  test('when a stranger on the products port reserves or releases, then 401/403 and stock is untouched', async () => {
+    const p = await create({ stock: 3 });
+    const orderId = randomUUID();
+    const body = { orderId, items: [{ productId: p.id, quantity: 3 }] };
+    const stranger = generateServiceKey();
+    const attempts: [string, Record<string, string>, number][] = [
+      ['nothing', {}, 401],
+      ['an admin user token', admin(), 401],
+      ['garbage', { [SERVICE_TOKEN_HEADER]: 'not.a.token' }, 401],
+      [
+        'a token signed by an untrusted key claiming to be orders',
+        { [SERVICE_TOKEN_HEADER]: await new ServiceTokenSigner('orders', stranger.privateKey).tokenFor('products') },
+        401,
+      ],
+      ["orders' token addressed to users", await ordersIdentity('users'), 401],
+    ];
+    for (const [what, headers, status] of attempts) {
+      const reserve = await call(`${base}/internal/reservations`, { body, headers });
+      assert.equal(reserve.status, status, `reserve with ${what}: ${reserve.text}`);
+      assert.match(reserve.headers.get('content-type') ?? '', /problem\+json/);
+      const list = await call(`${base}/internal/reservations`, { headers });
+      assert.equal(list.status, status, `list with ${what}`);
+    }
+    assert.equal(await store.stockOf(p.id), 3);
+    // orders itself reserves; a stranger then cannot release what orders holds.
+    assert.equal((await internal('/internal/reservations', { body })).status, 201);
+    for (const [what, headers, status] of attempts) {
+      const release = await call(`${base}/internal/reservations/${orderId}/release`, { method: 'POST', headers });
+      assert.equal(release.status, status, `release with ${what}`);
+    }
+    assert.equal(await store.stockOf(p.id), 0);
+  });
+});
+
 describe('stock reservations', () => {
   test('when K concurrent reservations compete for stock S < K, then exactly S succeed and stock ends at 0', async () => {
     const S = 7;
@@ -136,7 +180,7 @@ describe('stock reservations', () => {
     const p = await create({ stock: S });
     const results = await Promise.all(
       Array.from({ length: K }, () =>
-        call(`${base}/internal/reservations`, {
+        internal(`/internal/reservations`, {
           body: { orderId: randomUUID(), items: [{ productId: p.id, quantity: 1 }] },
         }),
       ),
@@ -151,7 +195,7 @@ describe('stock reservations', () => {
   test('when a reservation is retried with the same order id, then stock is held once', async () => {
     const p = await create({ stock: 5 });
     const body = { orderId: randomUUID(), items: [{ productId: p.id, quantity: 2 }] };
-    const all = await Promise.all([1, 2, 3, 4].map(() => call(`${base}/internal/reservations`, { body })));
+    const all = await Promise.all([1, 2, 3, 4].map(() => internal(`/internal/reservations`, { body })));
     assert.equal(all.filter((r) => r.status === 201).length, 1);
     assert.ok(all.every((r) => r.status === 201 || r.status === 200));
     assert.ok(all.every((r) => r.body.items[0].unitPriceCents === 1500));
@@ -161,7 +205,7 @@ describe('stock reservations', () => {
   test('when one item lacks stock, then nothing is reserved and 409 names the product', async () => {
     const a = await create({ stock: 5 });
     const b = await create({ stock: 1 });
-    const res = await call(`${base}/internal/reservations`, {
+    const res = await internal(`/internal/reservations`, {
       body: {
         orderId: randomUUID(),
         items: [
@@ -179,12 +223,12 @@ describe('stock reservations', () => {
     const a = await create({ currency: 'EUR' });
     const b = await create({ currency: 'USD' });
     const unknown = randomUUID();
-    const r1 = await call(`${base}/internal/reservations`, {
+    const r1 = await internal(`/internal/reservations`, {
       body: { orderId: randomUUID(), items: [{ productId: unknown, quantity: 1 }] },
     });
     assert.equal(r1.status, 422);
     assert.equal(r1.body.productId, unknown);
-    const r2 = await call(`${base}/internal/reservations`, {
+    const r2 = await internal(`/internal/reservations`, {
       body: {
         orderId: randomUUID(),
         items: [
@@ -200,12 +244,12 @@ describe('stock reservations', () => {
   test('when a reservation is released twice, then stock comes back once', async () => {
     const p = await create({ stock: 4 });
     const orderId = randomUUID();
-    await call(`${base}/internal/reservations`, { body: { orderId, items: [{ productId: p.id, quantity: 3 }] } });
-    const r1 = await call(`${base}/internal/reservations/${orderId}/release`, { method: 'POST' });
-    const r2 = await call(`${base}/internal/reservations/${orderId}/release`, { method: 'POST' });
+    await internal(`/internal/reservations`, { body: { orderId, items: [{ productId: p.id, quantity: 3 }] } });
+    const r1 = await internal(`/internal/reservations/${orderId}/release`, { method: 'POST' });
+    const r2 = await internal(`/internal/reservations/${orderId}/release`, { method: 'POST' });
     assert.deepEqual([r1.status, r1.body.released, r2.status, r2.body.released], [200, 1, 200, 0]);
     assert.equal(await store.stockOf(p.id), 4);
-    assert.equal((await call(`${base}/internal/reservations/${randomUUID()}/release`, { method: 'POST' })).status, 404);
+    assert.equal((await internal(`/internal/reservations/${randomUUID()}/release`, { method: 'POST' })).status, 404);
   });
 
   test('when a reservation is committed, then it stays held, is no longer unresolved, and cannot be re-reserved after release', async () => {
@@ -276,7 +320,7 @@ describe('stock reservations', () => {
   test('when stock changes through a reservation, then the cached product is refreshed', async () => {
     const p = await create({ stock: 9 });
     await call(`${base}/products/${p.id}`);
-    await call(`${base}/internal/reservations`, {
+    await internal(`/internal/reservations`, {
       body: { orderId: randomUUID(), items: [{ productId: p.id, quantity: 4 }] },
     });
     const read = await call(`${base}/products/${p.id}`);

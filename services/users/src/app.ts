@@ -1,6 +1,7 @@
 // Builds the users service as a Fastify app. Never listens.
 import { createRequire } from 'node:module';
 import { createService, attachDatabase, attachCache, type App } from '@shipshape/platform/service';
+import { verifiersFrom } from '@shipshape/platform/auth';
 import type { Config } from './config.ts';
 import { migrations } from './migrations.ts';
 import { UsersRepo } from './data/users-repo.ts';
@@ -14,6 +15,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
     version,
     description: 'Users: accounts with cached reads.',
     config,
+    auth: verifiersFrom('users', config),
     ...opts,
   });
   const db = attachDatabase(app, 'users', config, migrations);

@@ -5,13 +5,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
-import { call, metricValue, waitFor } from '../../../test/support/http.ts';
+import { metricValue, waitFor } from '../../../test/support/http.ts';
 import {
   startPrivatePostgres,
   startPrivateRedis,
   type PrivatePostgres,
   type PrivateRedis,
 } from '../../../test/support/servers.ts';
+import { adminCall as call } from '../../../test/support/auth.ts';
 import type { App } from '@shipshape/platform/service';
 
 const email = () => `r-${randomUUID()}@example.com`;

@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
-import { call, metricValue } from '../../../test/support/http.ts';
+import { metricValue } from '../../../test/support/http.ts';
+import { adminCall as call } from '../../../test/support/auth.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
 import type { App } from '@shipshape/platform/service';
 

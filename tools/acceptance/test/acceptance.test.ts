@@ -3,12 +3,30 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, test } from 'node:test';
-import { signToken } from '../token.ts';
+import { after, describe, test } from 'node:test';
+import { UserTokenVerifier } from '@shipshape/platform/auth';
+import { DEV_ADMIN_SUB, DevIssuer } from '../../dev/issuer.ts';
 import { startStubSystem, type Fault } from './stub-system.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const SECRET = 'acceptance-test-secret-0123456789';
+const issuer = await DevIssuer.create();
+await issuer.listen();
+const verifier = new UserTokenVerifier({
+  AUTH_ISSUER: issuer.issuer,
+  AUTH_AUDIENCE: issuer.audience,
+  AUTH_AUDIENCE_CLAIM: 'aud',
+  AUTH_JWKS_URL: issuer.jwksUrl,
+  AUTH_ALGORITHMS: 'ES256',
+  AUTH_ROLES_CLAIM: 'roles',
+  AUTH_ADMIN_ROLE: 'admin',
+  AUTH_CLOCK_SKEW_SECONDS: 30,
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: 86400,
+});
+/** What a real issuer would hand the suite: an admin token and a token for a user without a record yet. */
+const tokens = async (): Promise<Record<string, string>> => ({
+  ACCEPTANCE_ADMIN_TOKEN: await issuer.mint({ sub: DEV_ADMIN_SUB, admin: true }),
+  ACCEPTANCE_USER_TOKEN: await issuer.mint({ sub: crypto.randomUUID() }),
+});
 
 interface Run {
   code: number;
@@ -39,12 +57,9 @@ function runSuite(args: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-async function acceptStub(
-  faults: Fault[] = [],
-  env: Record<string, string> = { JWT_SECRET: SECRET },
-  extraArgs: string[] = [],
-) {
-  const stub = await startStubSystem(SECRET, faults);
+async function acceptStub(faults: Fault[] = [], env?: Record<string, string>, extraArgs: string[] = []) {
+  const stub = await startStubSystem(verifier, faults);
+  env ??= await tokens();
   try {
     const run = await runSuite(['--base-url', stub.url, '--json', ...extraArgs], env);
     const report = run.stdout ? (JSON.parse(run.stdout) as JsonReport) : undefined;
@@ -57,9 +72,11 @@ async function acceptStub(
 const failedNames = (report: JsonReport | undefined) =>
   report?.checks.filter((c) => c.outcome === 'fail').map((c) => c.name) ?? [];
 
+after(() => issuer.close());
+
 describe('acceptance suite', () => {
   test('when a system has no sample data, then --unseeded accepts it and the default run names the missing seed', async () => {
-    const unseeded = await acceptStub(['unseeded'], { JWT_SECRET: SECRET }, ['--unseeded']);
+    const unseeded = await acceptStub(['unseeded'], await tokens(), ['--unseeded']);
     assert.equal(unseeded.run.code, 0, unseeded.run.stdout + unseeded.run.stderr);
     assert.equal(unseeded.report?.failed, 0);
     assert.equal(unseeded.users, 0, 'it leaves the system as it found it');
@@ -82,10 +99,36 @@ describe('acceptance suite', () => {
     );
   });
 
-  test('when given an admin token instead of the secret, then it uses it and passes', async () => {
-    const token = signToken(SECRET, { sub: 'ci', role: 'admin' });
-    const { run } = await acceptStub([], { ACCEPTANCE_ADMIN_TOKEN: token });
-    assert.equal(run.code, 0, run.stdout + run.stderr);
+  test('when the system enforces who may call what, then the suite sees 401, 403 and 404 where it expects them', async () => {
+    const { report } = await acceptStub();
+    for (const name of [
+      'GET /users without a token is a 401 problem',
+      'GET /users with a user token is a 403 problem',
+      'GET /users/:id of someone else with a user token is a 404 problem',
+      'POST /orders for another user is a 403 problem',
+      'a forged token is a 401 problem',
+    ])
+      assert.ok(
+        report?.checks.some((c) => c.name === name && c.outcome === 'pass'),
+        name,
+      );
+  });
+
+  test('when the user token is a user that already has a record, then sign-up fails saying so', async () => {
+    const env = await tokens();
+    const stub = await startStubSystem(verifier);
+    try {
+      const first = await runSuite(['--base-url', stub.url, '--json'], env);
+      assert.equal(first.code, 0, first.stdout);
+      // A record left behind by an interrupted run.
+      const sub = JSON.parse(Buffer.from(env.ACCEPTANCE_USER_TOKEN!.split('.')[1]!, 'base64url').toString()).sub;
+      stub.users.set(sub, { id: sub, name: 'Left', email: 'left@example.com', createdAt: '', updatedAt: '' });
+      const again = await runSuite(['--base-url', stub.url, '--json'], env);
+      assert.equal(again.code, 1);
+      assert.match(again.stdout, /already has a record/);
+    } finally {
+      await stub.close();
+    }
   });
 
   const faults: [Fault, string][] = [
@@ -104,7 +147,7 @@ describe('acceptance suite', () => {
     ['plain-json-errors', 'POST /users with invalid fields is a 400 problem naming them'],
     ['no-request-id', 'X-Request-ID is echoed back'],
     ['stale-cache-after-patch', 'PATCH /users/:id is seen by the next (cached) read'],
-    ['delete-keeps-user', 'DELETE /users/:id removes the user created'],
+    ['delete-keeps-user', 'DELETE /users/:id (the user themself) removes the user created'],
     ['dies-on-hangup', 'the gateway keeps serving after clients hang up mid-request'],
   ];
   for (const [fault, check] of faults) {
@@ -116,8 +159,12 @@ describe('acceptance suite', () => {
     });
   }
 
-  test('when the token is signed with another secret, then creating the product fails and the order checks are skipped', async () => {
-    const { run, report, products } = await acceptStub([], { JWT_SECRET: 'a-different-secret-0123456789' });
+  test('when the admin token comes from another issuer, then creating the product fails and the order checks are skipped', async () => {
+    const stranger = await DevIssuer.create({ issuer: issuer.issuer });
+    const { run, report, products } = await acceptStub([], {
+      ...(await tokens()),
+      ACCEPTANCE_ADMIN_TOKEN: await stranger.mint({ sub: DEV_ADMIN_SUB, admin: true }),
+    });
     assert.equal(run.code, 1);
     assert.ok(failedNames(report).includes('POST /products (admin) creates a product with stock 5'));
     assert.ok((report?.skipped ?? 0) > 5);
@@ -125,9 +172,9 @@ describe('acceptance suite', () => {
   });
 
   test('when run without --json, then it prints one line per check with its mark and time, and the verdict', async () => {
-    const stub = await startStubSystem(SECRET, ['no-request-id']);
+    const stub = await startStubSystem(verifier, ['no-request-id']);
     try {
-      const run = await runSuite(['--base-url', stub.url], { JWT_SECRET: SECRET });
+      const run = await runSuite(['--base-url', stub.url], await tokens());
       assert.equal(run.code, 1);
       assert.match(run.stdout, /^ {2}✓ +\d+ ms {2}GET \/health answers 200 \(live\)$/m);
       assert.match(
@@ -141,9 +188,9 @@ describe('acceptance suite', () => {
   });
 
   test('when BASE_URL is set, then it is the default target', async () => {
-    const stub = await startStubSystem(SECRET);
+    const stub = await startStubSystem(verifier);
     try {
-      const run = await runSuite(['--json'], { JWT_SECRET: SECRET, BASE_URL: stub.url });
+      const run = await runSuite(['--json'], { ...(await tokens()), BASE_URL: stub.url });
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.equal((JSON.parse(run.stdout) as { baseUrl: string }).baseUrl, stub.url);
     } finally {
@@ -152,17 +199,17 @@ describe('acceptance suite', () => {
   });
 
   test('when nothing listens at the base URL, then it exits 2 with a one-line explanation', async () => {
-    const stub = await startStubSystem(SECRET);
+    const stub = await startStubSystem(verifier);
     const url = stub.url;
     await stub.close();
-    const run = await runSuite(['--base-url', url], { JWT_SECRET: SECRET });
+    const run = await runSuite(['--base-url', url], await tokens());
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^acceptance: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED[^\n]*\n$/);
   });
 
-  test('when neither an admin token nor the JWT secret is given for a remote system, then it exits 2 saying which to set', async () => {
+  test('when no tokens are given for a remote system, then it exits 2 saying which to set', async () => {
     const run = await runSuite(['--base-url', 'http://192.0.2.1:9'], {});
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /ACCEPTANCE_ADMIN_TOKEN.*JWT_SECRET/);
+    assert.match(run.stderr, /ACCEPTANCE_ADMIN_TOKEN.*ACCEPTANCE_USER_TOKEN/);
   });
 });

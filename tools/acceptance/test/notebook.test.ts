@@ -4,8 +4,26 @@ import assert from 'node:assert/strict';
 import { exec } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { UserTokenVerifier } from '@shipshape/platform/auth';
+import { DEV_ADMIN_SUB, DevIssuer } from '../../dev/issuer.ts';
 import { startStubSystem, type Fault } from './stub-system.ts';
+
+const issuer = await DevIssuer.create();
+await issuer.listen();
+after(() => issuer.close());
+const verifier = new UserTokenVerifier({
+  AUTH_ISSUER: issuer.issuer,
+  AUTH_AUDIENCE: issuer.audience,
+  AUTH_AUDIENCE_CLAIM: 'aud',
+  AUTH_JWKS_URL: issuer.jwksUrl,
+  AUTH_ALGORITHMS: 'ES256',
+  AUTH_ROLES_CLAIM: 'roles',
+  AUTH_ADMIN_ROLE: 'admin',
+  AUTH_CLOCK_SKEW_SECONDS: 30,
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: 86400,
+});
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NOTEBOOK = `${ROOT}notebooks/api-walkthrough.ipynb`;
@@ -19,14 +37,18 @@ interface Cell {
   execution_count?: number | null;
 }
 
-function runNotebook(faults: Fault[]): Promise<{ code: number; output: string; usersLeft: number }> {
+async function runNotebook(faults: Fault[]): Promise<{ code: number; output: string; usersLeft: number }> {
   assert.ok(script, 'package.json has a "notebook" script');
-  return startStubSystem('notebook-test-secret-0123456789', faults).then(
+  const tokens = {
+    ACCEPTANCE_ADMIN_TOKEN: await issuer.mint({ sub: DEV_ADMIN_SUB, admin: true }),
+    ACCEPTANCE_USER_TOKEN: await issuer.mint({ sub: randomUUID() }),
+  };
+  return startStubSystem(verifier, faults).then(
     (stub) =>
       new Promise((resolve) => {
         exec(
           script,
-          { cwd: ROOT, env: { ...process.env, BASE_URL: stub.url }, timeout: 120_000 },
+          { cwd: ROOT, env: { ...process.env, ...tokens, BASE_URL: stub.url }, timeout: 120_000 },
           (err, stdout, stderr) => {
             const usersLeft = stub.users.size;
             void stub

@@ -1,7 +1,8 @@
 // An in-memory stand-in for a Shipshape gateway that follows the public API, with switchable faults, so the tests
 // can prove the acceptance suite passes a correct system and fails a wrong one.
 import { realWorldStub } from './stub-realworld.ts';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { Caller, UserTokenVerifier } from '@shipshape/platform/auth';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -71,7 +72,7 @@ export interface StubSystem {
 
 const now = () => new Date().toISOString();
 
-export async function startStubSystem(secret: string, faults: readonly Fault[] = []): Promise<StubSystem> {
+export async function startStubSystem(verifier: UserTokenVerifier, faults: readonly Fault[] = []): Promise<StubSystem> {
   const has = (fault: Fault) => faults.includes(fault);
   const users = new Map<string, User>();
   const products = new Map<string, Product>();
@@ -117,23 +118,24 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       }),
     );
   };
-  const role = (req: IncomingMessage): string | undefined => {
-    const [, token] = /^Bearer (.+)$/.exec(req.headers.authorization ?? '') ?? [];
-    const [header, payload, signature] = token?.split('.') ?? [];
-    if (!header || !payload || !signature) return undefined;
-    const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
-    const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { role?: string; exp?: number };
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return undefined;
-    return claims.role;
+  /** null: anonymous; undefined: a token was sent and is not valid. */
+  const callerOf = async (req: IncomingMessage): Promise<Caller | null | undefined> => {
+    const header = req.headers.authorization;
+    if (header === undefined) return null;
+    const [, token] = /^Bearer (.+)$/.exec(header) ?? [];
+    if (!token) return undefined;
+    return verifier.verify(token).catch(() => undefined);
   };
-  const admin = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const r = role(req);
-    if (r === undefined) problem(res, 401, 'a bearer token is required');
-    else if (r !== 'admin') problem(res, 403, 'admin role required');
-    return r === 'admin';
+  const admin = (caller: Caller | null, res: ServerResponse): boolean => {
+    if (!caller) problem(res, 401, 'a bearer token is required');
+    else if (!caller.isAdmin) problem(res, 403, 'admin role required');
+    return caller?.isAdmin === true;
   };
+  const signedIn = (caller: Caller | null, res: ServerResponse): caller is Caller => {
+    if (!caller) problem(res, 401, 'a bearer token is required');
+    return caller !== null;
+  };
+  const mayActFor = (caller: Caller, userId: string) => caller.isAdmin || caller.sub === userId;
 
   const createOrder = (body: Body): { status: number; body: unknown } => {
     const user = typeof body.userId === 'string' ? users.get(body.userId) : undefined;
@@ -165,7 +167,7 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
   };
 
   const realWorld = realWorldStub();
-  const route = (req: IncomingMessage, res: ServerResponse, url: URL, body: Body) => {
+  const route = (req: IncomingMessage, res: ServerResponse, url: URL, body: Body, caller: Caller | null) => {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
@@ -193,11 +195,14 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       const email = String(body.email);
       if ([...users.values()].some((u) => u.email.toLowerCase() === email.toLowerCase()))
         return problem(res, 409, 'email taken');
-      const user: User = { id: randomUUID(), name: String(body.name), email, createdAt: now(), updatedAt: now() };
+      const id = caller && !caller.isAdmin ? caller.sub : randomUUID();
+      if (users.has(id)) return problem(res, 409, 'the subject already has a record');
+      const user: User = { id, name: String(body.name), email, createdAt: now(), updatedAt: now() };
       users.set(user.id, user);
       return send(res, 201, user);
     }
     if (method === 'GET' && path === '/users') {
+      if (!admin(caller, res)) return;
       const limit = Number(url.searchParams.get('limit') ?? 20);
       const start = Number(url.searchParams.get('cursor') ?? 0);
       const all = [...users.values()];
@@ -207,6 +212,8 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
     m = /^\/users\/([^/]+)$/.exec(path);
     if (m) {
       const id = m[1]!;
+      if (!signedIn(caller, res)) return;
+      if (!mayActFor(caller, id)) return problem(res, 404, `no user ${id}`);
       const user = users.get(id);
       if (method === 'GET') {
         const cached = cachedUsers.get(id);
@@ -234,7 +241,7 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
     if (method === 'GET' && path === '/products')
       return send(res, 200, { items: [...products.values()], nextCursor: null });
     if (method === 'POST' && path === '/products') {
-      if (!admin(req, res)) return;
+      if (!admin(caller, res)) return;
       const product: Product = {
         id: randomUUID(),
         sku: String(body.sku),
@@ -253,7 +260,7 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
     if (m) {
       const product = products.get(m[1]!);
       if (method === 'DELETE') {
-        if (!admin(req, res)) return;
+        if (!admin(caller, res)) return;
         if (!product) return problem(res, 404, 'no product');
         products.delete(product.id);
         return send(res, 204);
@@ -269,8 +276,12 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
     }
 
     if (method === 'POST' && path === '/orders') {
-      const key = req.headers['idempotency-key'];
-      if (typeof key !== 'string' || key.length === 0) return problem(res, 400, 'Idempotency-Key is required');
+      if (!signedIn(caller, res)) return;
+      const userId = typeof body.userId === 'string' ? body.userId : caller.sub;
+      if (!mayActFor(caller, userId)) return problem(res, 403, 'orders are placed for the token subject only');
+      body.userId = userId;
+      const key = `${caller.sub}:${String(req.headers['idempotency-key'] ?? '')}`;
+      if (key.endsWith(':')) return problem(res, 400, 'Idempotency-Key is required');
       const request = JSON.stringify(body);
       const stored = keys.get(key);
       if (stored && !has('replay-creates-new-order')) {
@@ -283,13 +294,16 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       return send(res, outcome.status, outcome.body);
     }
     if (method === 'GET' && path === '/orders') {
-      const userId = url.searchParams.get('userId');
+      if (!signedIn(caller, res)) return;
+      const userId = url.searchParams.get('userId') ?? caller.sub;
+      if (!mayActFor(caller, userId)) return problem(res, 403, 'your own orders only');
       return send(res, 200, { items: [...orders.values()].filter((o) => o.userId === userId), nextCursor: null });
     }
     m = /^\/orders\/([^/]+)(\/cancel)?$/.exec(path);
     if (m) {
+      if (!signedIn(caller, res)) return;
       const order = orders.get(m[1]!);
-      if (!order) return problem(res, 404, 'no order');
+      if (!order || !mayActFor(caller, order.userId)) return problem(res, 404, 'no order');
       if (method === 'GET' && !m[2]) return send(res, 200, order);
       if (method === 'POST' && m[2]) {
         if (order.status === 'cancelled' && has('cancel-not-idempotent')) return problem(res, 409, 'already cancelled');
@@ -325,7 +339,11 @@ export async function startStubSystem(secret: string, faults: readonly Fault[] =
       } catch {
         return problem(res, 400, 'body is not JSON');
       }
-      route(req, res, new URL(req.url ?? '/', 'http://stub'), body);
+      void callerOf(req).then((caller) =>
+        caller === undefined
+          ? problem(res, 401, 'the token is invalid')
+          : route(req, res, new URL(req.url ?? '/', 'http://stub'), body, caller),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,60 +1,56 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
-import { findAdminToken, signToken } from '../token.ts';
+import { UserTokenVerifier } from '@shipshape/platform/auth';
+import { findTokens } from '../token.ts';
+import { DevIssuer } from '../../dev/issuer.ts';
 
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
-const verifies = (token: string, secret: string) => {
-  const [header, payload, signature] = token.split('.');
-  return createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url') === signature;
-};
-
-describe('admin token', () => {
+describe('acceptance tokens', () => {
   const dir = mkdtempSync(join(tmpdir(), 'acceptance-token-'));
-  const devSecretFile = pathToFileURL(join(dir, 'dev-jwt-secret'));
-  writeFileSync(devSecretFile, 'the-development-secret-0123456789\n');
-  const missingFile = pathToFileURL(join(dir, 'missing'));
+  const issuerFile = join(dir, 'dev-issuer.json');
+  const missingFile = join(dir, 'missing.json');
 
-  test('when signing, then the token is HS256 over the claims with a short expiry', () => {
-    const token = signToken('s3cret-s3cret-s3cret', { sub: 'acceptance', role: 'admin' }, 300, 1_700_000_000_000);
-    assert.deepEqual(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()), {
-      alg: 'HS256',
-      typ: 'JWT',
+  test('when both tokens are given, then they win over the development issuer, for any host', async () => {
+    const given = { ACCEPTANCE_ADMIN_TOKEN: 'a', ACCEPTANCE_USER_TOKEN: 'u' };
+    assert.deepEqual(await findTokens('https://shop.example.com', given, missingFile), {
+      admin: 'a',
+      user: 'u',
+      source: 'ACCEPTANCE_ADMIN_TOKEN and ACCEPTANCE_USER_TOKEN',
     });
-    assert.deepEqual(claimsOf(token), { sub: 'acceptance', role: 'admin', iat: 1_700_000_000, exp: 1_700_000_300 });
-    assert.ok(verifies(token, 's3cret-s3cret-s3cret'));
-    assert.ok(!verifies(token, 'another-secret'));
+    assert.equal(await findTokens('http://localhost:3000', { ACCEPTANCE_ADMIN_TOKEN: 'a' }, missingFile), undefined);
   });
 
-  test('when ACCEPTANCE_ADMIN_TOKEN is set, then it wins over JWT_SECRET and the development secret', () => {
-    const found = findAdminToken(
-      'http://localhost:3000',
-      { ACCEPTANCE_ADMIN_TOKEN: 'given', JWT_SECRET: 'x'.repeat(20) },
-      devSecretFile,
-    );
-    assert.deepEqual(found, { token: 'given', source: 'ACCEPTANCE_ADMIN_TOKEN' });
+  test('when nothing is given and the system is on this machine, then the npm start issuer mints tokens it accepts', async () => {
+    const issuer = await DevIssuer.create();
+    await issuer.listen();
+    issuer.save(issuerFile);
+    try {
+      const found = await findTokens('http://127.0.0.1:3000', {}, issuerFile);
+      assert.ok(found);
+      assert.match(found.source, /npm start/);
+      const verifier = new UserTokenVerifier({
+        AUTH_ISSUER: issuer.issuer,
+        AUTH_AUDIENCE: issuer.audience,
+        AUTH_AUDIENCE_CLAIM: 'aud',
+        AUTH_JWKS_URL: issuer.jwksUrl,
+        AUTH_ALGORITHMS: 'ES256',
+        AUTH_ROLES_CLAIM: 'roles',
+        AUTH_ADMIN_ROLE: 'admin',
+        AUTH_CLOCK_SKEW_SECONDS: 30,
+        AUTH_MAX_TOKEN_LIFETIME_SECONDS: 3600,
+      });
+      assert.equal((await verifier.verify(found.admin)).isAdmin, true);
+      assert.equal((await verifier.verify(found.user)).isAdmin, false);
+    } finally {
+      await issuer.close();
+    }
   });
 
-  test('when only JWT_SECRET is set, then the token is signed with it for any host', () => {
-    const found = findAdminToken('https://shop.example.com', { JWT_SECRET: 'y'.repeat(20) }, devSecretFile);
-    assert.ok(found && verifies(found.token, 'y'.repeat(20)));
-    assert.equal(claimsOf(found.token).role, 'admin');
-  });
-
-  test('when nothing is set and the system is on this machine, then the npm start development secret signs it', () => {
-    const found = findAdminToken('http://127.0.0.1:3000', {}, devSecretFile);
-    assert.ok(found && verifies(found.token, 'the-development-secret-0123456789'));
-    assert.match(found.source, /npm start/);
-  });
-
-  test('when nothing is set and the system is remote or there is no development secret, then there is no token', () => {
-    assert.equal(findAdminToken('https://shop.example.com', {}, devSecretFile), undefined);
-    assert.equal(findAdminToken('http://localhost:3000', {}, missingFile), undefined);
+  test('when nothing is given and the system is remote or there is no development issuer, then there are none', async () => {
+    assert.equal(await findTokens('https://shop.example.com', {}, issuerFile), undefined);
+    assert.equal(await findTokens('http://localhost:3000', {}, missingFile), undefined);
   });
 
   test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,6 +4,8 @@ import type { App } from '@shipshape/platform/service';
 import { buildApp } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
 import type { Stub } from './stub-upstream.ts';
+import type { InjectOptions } from 'fastify';
+import { adminToken, authEnv } from '../../../../test/support/auth.ts';
 
 export interface GatewayUpstreams {
   users?: Stub | string;
@@ -25,10 +27,21 @@ export async function startGateway(upstreams: GatewayUpstreams, env: Record<stri
     PRODUCTS_URL: urlOf(upstreams.products, nowhere),
     ORDERS_URL: urlOf(upstreams.orders, nowhere),
     CONDUIT_URL: urlOf(upstreams.conduit, nowhere),
+    ...(await authEnv('gateway')),
     ...env,
   });
   const app = await buildApp(config, { logger: false });
   await app.ready();
+  // These tests are about routing, not identity: requests carry an admin token unless a test sets Authorization
+  // itself (identity has its own tests).
+  const authorization = `Bearer ${await adminToken()}`;
+  const inject = app.inject.bind(app);
+  Object.defineProperty(app, 'inject', {
+    value: (opts: string | InjectOptions) => {
+      const o = typeof opts === 'string' ? { url: opts } : opts;
+      return inject({ ...o, headers: { authorization, ...o.headers } });
+    },
+  });
   return app;
 }
 

@@ -10,6 +10,7 @@ import {
   type ReservedItem,
   type UnresolvedPage,
 } from '@shipshape/platform/contracts/reservations';
+import { SERVICE_TOKEN_HEADER, type ServiceTokenSigner } from '@shipshape/platform/auth';
 import type { Config } from '../config.ts';
 
 export type ReserveResult =
@@ -19,8 +20,10 @@ export type ReserveResult =
 export class Dependencies {
   readonly users: ServiceClient;
   readonly products: ServiceClient;
+  private readonly signer: ServiceTokenSigner;
 
-  constructor(app: App, c: Config) {
+  constructor(app: App, c: Config, signer: ServiceTokenSigner) {
+    this.signer = signer;
     const common = {
       timeoutMs: c.UPSTREAM_TIMEOUT_MS,
       retries: c.UPSTREAM_RETRIES,
@@ -34,12 +37,18 @@ export class Dependencies {
     });
   }
 
+  /** Every call proves it comes from orders: a short-lived token addressed to the callee. */
+  private async identity(callee: 'users' | 'products'): Promise<Record<string, string>> {
+    return { [SERVICE_TOKEN_HEADER]: await this.signer.tokenFor(callee) };
+  }
+
   async userExists(userId: string, ctx: CallContext): Promise<boolean> {
     const res = await this.users.call({
       operation: 'get_user',
       method: 'GET',
       path: `/users/${userId}`,
       idempotent: true,
+      headers: await this.identity('users'),
       ctx,
     });
     if (res.status === 200) return true;
@@ -53,6 +62,7 @@ export class Dependencies {
       operation: 'reserve_stock',
       method: 'POST',
       path: reservationPaths.reserve,
+      headers: await this.identity('products'),
       body: { orderId, items },
       idempotent: true,
       ctx,
@@ -69,6 +79,7 @@ export class Dependencies {
       path: reservationPaths.commit(orderId),
       idempotent: true,
       ctx,
+      headers: await this.identity('products'),
     });
     if (res.status === 200) return true;
     if (res.status === 409 || res.status === 404) return false;
@@ -81,6 +92,7 @@ export class Dependencies {
       operation: 'release_stock',
       method: 'POST',
       path: reservationPaths.release(orderId),
+      headers: await this.identity('products'),
       idempotent: true,
       ctx,
     });
@@ -95,6 +107,7 @@ export class Dependencies {
       operation: 'list_reservations',
       method: 'GET',
       path: `${reservationPaths.unresolved}?${query}`,
+      headers: await this.identity('products'),
       idempotent: true,
     });
     if (res.status !== 200) throw new Error(`products answered ${res.status} to a list of reservations`);

@@ -25,6 +25,8 @@ const toUser = (r: Row): User => ({
 });
 
 export class DuplicateEmail extends Error {}
+/** The token subject already has a record. */
+export class DuplicateId extends Error {}
 
 export class UsersRepo {
   private readonly db: Database;
@@ -32,15 +34,17 @@ export class UsersRepo {
     this.db = db;
   }
 
-  async create(name: string, email: string): Promise<User> {
+  async create(name: string, email: string, id: string = randomUUID()): Promise<User> {
     try {
       const res = await this.db.query<Row>(
         'users_insert',
         `INSERT INTO users.users (id, name, email) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-        [randomUUID(), name, email],
+        [id.toLowerCase(), name, email],
       );
       return toUser(res.rows[0] as Row);
     } catch (err) {
+      if (isUniqueViolation(err) && String((err as { constraint?: string }).constraint).endsWith('_pkey'))
+        throw new DuplicateId(id);
       if (isUniqueViolation(err)) throw new DuplicateEmail(email);
       throw err;
     }

@@ -42,6 +42,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
   app.get(
     '/articles',
     {
+      config: { access: 'own' },
       onRequest: app.optionalUser,
       schema: {
         tags,
@@ -64,6 +65,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
   app.get(
     '/articles/feed',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,
@@ -80,6 +82,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
   app.get(
     '/articles/:slug',
     {
+      config: { access: 'own' },
       onRequest: app.optionalUser,
       schema: {
         tags,
@@ -108,6 +111,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
   app.post(
     '/articles',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,
@@ -127,6 +131,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
   app.put(
     '/articles/:slug',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,
@@ -151,6 +156,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
   app.delete(
     '/articles/:slug',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,
@@ -170,6 +176,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
   app.post(
     '/articles/:slug/favorite',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags: ['Favorites'],
@@ -186,6 +193,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
   app.delete(
     '/articles/:slug/favorite',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags: ['Favorites'],

@@ -32,6 +32,7 @@ export default async function commentsRoutes(app: App, { articles, comments }: C
   app.get(
     '/articles/:slug/comments',
     {
+      config: { access: 'own' },
       onRequest: app.optionalUser,
       schema: {
         tags,
@@ -55,6 +56,7 @@ export default async function commentsRoutes(app: App, { articles, comments }: C
   app.post(
     '/articles/:slug/comments',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,
@@ -81,6 +83,7 @@ export default async function commentsRoutes(app: App, { articles, comments }: C
   app.delete(
     '/articles/:slug/comments/:id',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,

@@ -12,6 +12,7 @@ export default async function profilesRoutes(app: App, { users }: { users: Users
   app.get(
     '/profiles/:username',
     {
+      config: { access: 'own' },
       onRequest: app.optionalUser,
       schema: {
         tags,
@@ -43,6 +44,7 @@ export default async function profilesRoutes(app: App, { users }: { users: Users
   app.post(
     '/profiles/:username/follow',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,
@@ -59,6 +61,7 @@ export default async function profilesRoutes(app: App, { users }: { users: Users
   app.delete(
     '/profiles/:username/follow',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,

@@ -8,6 +8,7 @@ export default async function tagsRoutes(app: App, { articles }: { articles: Art
   app.get(
     '/tags',
     {
+      config: { access: 'own' },
       schema: {
         tags: ['Tags'],
         summary: 'Tags in use, most used first (cached)',

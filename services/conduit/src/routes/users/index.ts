@@ -24,6 +24,7 @@ export default async function usersRoutes(app: App, { accounts, articles }: User
   app.post(
     '/users',
     {
+      config: { access: 'own' },
       schema: {
         tags,
         summary: 'Register a new user',
@@ -41,6 +42,7 @@ export default async function usersRoutes(app: App, { accounts, articles }: User
   app.post(
     '/users/login',
     {
+      config: { access: 'own' },
       schema: {
         tags,
         summary: 'Existing user login',
@@ -59,6 +61,7 @@ export default async function usersRoutes(app: App, { accounts, articles }: User
   app.get(
     '/user',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,
@@ -79,6 +82,7 @@ export default async function usersRoutes(app: App, { accounts, articles }: User
   app.put(
     '/user',
     {
+      config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags,

@@ -155,6 +155,8 @@ export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOp
         scope.route({
           method: route.method,
           url: route.url,
+          // The token is verified here, before any upstream call; the service verifies it again and decides.
+          config: { access: route.access },
           schema: { hide: true, ...(uuidIds ? { params: IdParams } : {}) },
           handler: forward(upstream),
         });

@@ -17,7 +17,7 @@ export interface RootRoutesOptions {
 }
 
 export default async function rootRoutes(app: App, { company, version }: RootRoutesOptions) {
-  app.get('/', { schema: { hide: true, response: { 200: GatewayInfo } } }, async () => ({
+  app.get('/', { config: { access: 'public' }, schema: { hide: true, response: { 200: GatewayInfo } } }, async () => ({
     service: 'gateway' as const,
     company,
     version,

@@ -3,11 +3,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { App } from '@shipshape/platform/service';
 import { Metrics } from '@shipshape/platform/metrics';
-import { Problem, notFound } from '@shipshape/platform/errors';
+import { Problem, notFound, unprocessable } from '@shipshape/platform/errors';
+import { forbidden, mayActFor } from '@shipshape/platform/auth';
 import { IdParams, Page, PageQuery, Uuid, decodeCursor, toPage } from '@shipshape/platform/schemas';
 import type { Counter } from 'prom-client';
 import type { Dependencies } from '../../clients/dependencies.ts';
 import type { IdempotencyStore, OrderStore } from '../../domain/stores.ts';
+import { scopedKey } from '../../domain/idempotency-scope.ts';
 import { placeOrder } from '../../domain/place-order.ts';
 import { cancelOrder } from '../../domain/cancel-order.ts';
 import { CreateOrder, OrderSchema } from '../../schemas.ts';
@@ -40,12 +42,18 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
     'internal',
   ]);
 
+  const security = [{ bearerAuth: [] }];
+  const user = { config: { access: 'user' as const } };
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
   app.post(
     '/orders',
     {
+      ...user,
       schema: {
         tags,
-        summary: 'Place an order (requires Idempotency-Key)',
+        security,
+        summary: 'Place an order for yourself (an admin: for anyone); requires Idempotency-Key',
         headers: IdempotencyHeaders,
         body: CreateOrder,
         response: { 201: OrderSchema },
@@ -69,6 +77,11 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
           },
         );
       }
+      const caller = request.caller as NonNullable<typeof request.caller>;
+      const userId = (request.body.userId ?? caller.sub).toLowerCase();
+      if (!mayActFor(request, userId)) throw forbidden('orders are placed for the token subject only');
+      if (!UUID.test(userId))
+        throw unprocessable('subject-not-uuid', 'the token subject is not a UUID, so it names no user record');
       const ids = request.body.items.map((i) => i.productId);
       if (new Set(ids).size !== ids.length) {
         throw new Problem(400, 'validation-error', 'Bad Request', 'items must not repeat a productId', {
@@ -76,7 +89,7 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
         });
       }
       const result = await placeOrder(
-        { idempotencyKey: key, userId: request.body.userId, items: request.body.items, instance: request.url },
+        { idempotencyKey: scopedKey(caller.sub, key), userId, items: request.body.items, instance: request.url },
         { orders, keys, deps, log: request.log, created, failures },
         { requestId: request.id, span: request.span },
       );
@@ -94,10 +107,20 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
 
   app.get(
     '/orders/:id',
-    { schema: { tags, summary: 'Get an order', params: IdParams, response: { 200: OrderSchema } } },
+    {
+      ...user,
+      schema: {
+        tags,
+        security,
+        summary: 'Get one of your orders (an admin: any order)',
+        params: IdParams,
+        response: { 200: OrderSchema },
+      },
+    },
     async (request) => {
       const order = await orders.get(request.params.id);
-      if (!order) throw notFound('order', request.params.id);
+      // Someone else's order answers exactly as a missing one.
+      if (!order || !mayActFor(request, order.userId)) throw notFound('order', request.params.id);
       return order;
     },
   );
@@ -105,15 +128,22 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
   app.get(
     '/orders',
     {
+      ...user,
       schema: {
         tags,
-        summary: "List orders, oldest first, optionally one user's",
+        security,
+        summary: 'List your orders, oldest first (an admin: everyone’s, or one user’s)',
         querystring: Type.Object({ userId: Type.Optional(Uuid), ...PageQuery }, { additionalProperties: false }),
         response: { 200: Page(OrderSchema) },
       },
     },
     async (request) => {
-      const { userId, limit, cursor } = request.query;
+      const { limit, cursor } = request.query;
+      const caller = request.caller as NonNullable<typeof request.caller>;
+      const userId = caller.isAdmin ? request.query.userId : (request.query.userId ?? caller.sub);
+      if (userId !== undefined && !mayActFor(request, userId)) throw forbidden('you may list your own orders only');
+      // A subject that is not a UUID names no user record, so it has no orders.
+      if (userId !== undefined && !UUID.test(userId)) return toPage([], limit);
       return toPage(await orders.list(userId, limit, decodeCursor(cursor)), limit);
     },
   );
@@ -121,9 +151,11 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
   app.post(
     '/orders/:id/cancel',
     {
+      ...user,
       schema: {
         tags,
-        summary: 'Cancel an order and return its stock (idempotent)',
+        security,
+        summary: 'Cancel one of your orders (an admin: any) and return its stock (idempotent)',
         description:
           '200 `cancelled`: done, stock returned. 202 `cancelling`: accepted, the stock is returned as soon as the ' +
           'products service is reachable again (the reconciler finishes it); repeating the cancel is harmless.',
@@ -132,6 +164,9 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
       },
     },
     async (request, reply) => {
+      const found = await orders.get(request.params.id);
+      // Someone else's order answers exactly as a missing one.
+      if (!found || !mayActFor(request, found.userId)) throw notFound('order', request.params.id);
       const order = await cancelOrder(
         request.params.id,
         { orders, deps, cancelled, log: request.log },

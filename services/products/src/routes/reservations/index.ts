@@ -27,6 +27,8 @@ export interface ReservationRoutesOptions {
 
 export default async function reservationRoutes(app: App, { store, cache }: ReservationRoutesOptions) {
   const tags = ['internal'];
+  // Only orders, proving who it is with its service identity token: a stranger on this port reserves nothing.
+  const ordersOnly = { config: { access: 'service' as const, services: ['orders'] } };
   const reservations = app.metrics.counter(
     'shipshape_stock_reservations_total',
     'Stock reservation attempts by result.',
@@ -44,6 +46,7 @@ export default async function reservationRoutes(app: App, { store, cache }: Rese
   app.post(
     reservationPaths.reserve,
     {
+      ...ordersOnly,
       schema: {
         tags,
         summary: 'Reserve stock for an order (idempotent by orderId)',
@@ -70,6 +73,7 @@ export default async function reservationRoutes(app: App, { store, cache }: Rese
   app.post(
     '/internal/reservations/:orderId/commit',
     {
+      ...ordersOnly,
       schema: {
         tags,
         summary: 'End a reservation with its recorded order (idempotent)',
@@ -88,6 +92,7 @@ export default async function reservationRoutes(app: App, { store, cache }: Rese
   app.post(
     '/internal/reservations/:orderId/release',
     {
+      ...ordersOnly,
       schema: {
         tags,
         summary: 'Return the stock held for an order, committed or not (idempotent)',
@@ -108,6 +113,7 @@ export default async function reservationRoutes(app: App, { store, cache }: Rese
   app.get(
     reservationPaths.unresolved,
     {
+      ...ordersOnly,
       schema: {
         tags,
         summary: 'Reservations neither committed nor released, oldest first (for the orders reconciler)',

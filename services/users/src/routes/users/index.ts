@@ -2,11 +2,15 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
 import { cachedPage, sendCached } from '@shipshape/platform/service';
+import type { FastifyRequest } from 'fastify';
 import type { Cache } from '@shipshape/platform/cache';
-import { conflict, notFound } from '@shipshape/platform/errors';
+import { conflict, notFound, unprocessable } from '@shipshape/platform/errors';
+import { mayActFor } from '@shipshape/platform/auth';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
-import { DuplicateEmail, type User, type UsersRepo } from '../../data/users-repo.ts';
+import { DuplicateEmail, DuplicateId, type User, type UsersRepo } from '../../data/users-repo.ts';
 import { CreateUser, UpdateUser, UserSchema } from '../../schemas.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface UsersRoutesOptions {
   repo: UsersRepo;
@@ -20,17 +24,39 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
       errors: [{ field: 'body.email', message: 'is already registered' }],
     });
 
+  const security = [{ bearerAuth: [] }];
+  // Someone else's record answers 404, exactly as a missing one: nobody learns which ids exist.
+  const ownOr404 = (request: FastifyRequest, id: string) => {
+    if (!mayActFor(request, id)) throw notFound('user', id);
+  };
+
   app.post(
     '/users',
-    { schema: { tags, summary: 'Create a user', body: CreateUser, response: { 201: UserSchema } } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Sign up: anyone; with a user token the record takes the token subject as its id',
+        body: CreateUser,
+        response: { 201: UserSchema },
+      },
+    },
     async (request, reply) => {
+      // A signed-in user (e.g. fresh from Cognito) creates the record that belongs to their subject; admins and
+      // anonymous callers create a record with a new id.
+      const caller = request.caller;
+      const id = caller && !caller.isAdmin ? caller.sub : undefined;
+      if (id !== undefined && !UUID.test(id))
+        throw unprocessable('subject-not-uuid', 'the token subject is not a UUID, so it cannot name a user record');
       try {
-        const user = await repo.create(request.body.name.trim(), request.body.email.trim());
+        const user = await repo.create(request.body.name.trim(), request.body.email.trim(), id);
         await cache.invalidate([], ['list']);
         reply.code(201).header('location', `/users/${user.id}`);
         return user;
       } catch (err) {
         if (err instanceof DuplicateEmail) throw duplicate(request.body.email);
+        if (err instanceof DuplicateId)
+          throw conflict('user-exists', `the token subject already has a user record (/users/${id})`);
         throw err;
       }
     },
@@ -38,8 +64,18 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
 
   app.get(
     '/users/:id',
-    { schema: { tags, summary: 'Get a user (cached)', params: IdParams, response: { 200: UserSchema } } },
+    {
+      config: { access: 'user', services: ['orders'] },
+      schema: {
+        tags,
+        security,
+        summary: 'Get a user (cached): yourself, or anyone as admin',
+        params: IdParams,
+        response: { 200: UserSchema },
+      },
+    },
     async (request, reply) => {
+      ownOr404(request, request.params.id);
       const found = await cache.read<User>(`user:${request.params.id}`, () => repo.get(request.params.id));
       if (!found) throw notFound('user', request.params.id);
       return sendCached(reply, found);
@@ -49,9 +85,11 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
   app.get(
     '/users',
     {
+      config: { access: 'admin' },
       schema: {
         tags,
-        summary: 'List users (cached), oldest first',
+        security,
+        summary: 'List users (cached), oldest first (admin)',
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: Page(UserSchema) },
       },
@@ -61,8 +99,19 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
 
   app.patch(
     '/users/:id',
-    { schema: { tags, summary: 'Update a user', params: IdParams, body: UpdateUser, response: { 200: UserSchema } } },
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        security,
+        summary: 'Update a user: yourself, or anyone as admin',
+        params: IdParams,
+        body: UpdateUser,
+        response: { 200: UserSchema },
+      },
+    },
     async (request) => {
+      ownOr404(request, request.params.id);
       try {
         const user = await repo.update(request.params.id, {
           name: request.body.name?.trim(),
@@ -80,8 +129,18 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
 
   app.delete(
     '/users/:id',
-    { schema: { tags, summary: 'Delete a user', params: IdParams, response: { 204: Type.Null() } } },
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a user: yourself, or anyone as admin',
+        params: IdParams,
+        response: { 204: Type.Null() },
+      },
+    },
     async (request, reply) => {
+      ownOr404(request, request.params.id);
       if (!(await repo.delete(request.params.id))) throw notFound('user', request.params.id);
       await cache.invalidate([`user:${request.params.id}`], ['list']);
       return reply.code(204).send(null);

@@ -1,0 +1,63 @@
+// `npm run token -- --user <id|email> [--admin] [--ttl <seconds>]`: a development token the services of `npm start`
+// accept. Refused in production configuration.
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import pg from 'pg';
+import { DEV_ADMIN_SUB, DEV_ISSUER_FILE, DevIssuer, ProductionRefused } from './issuer.ts';
+import { SEED_USERS } from '../db/seed.ts';
+import { databaseUrlFromEnv } from '../db/targets.ts';
+import { EMBEDDED_PORT } from './embedded-postgres.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const USAGE = 'usage: npm run token -- --user <id|email> [--admin] [--ttl <seconds>]   (or --admin alone)';
+
+function fail(message: string): never {
+  process.stderr.write(`token: ${message}\n`);
+  process.exit(1);
+}
+
+/** A user id from an id, or from an email looked up in the users database `npm start` uses. */
+async function userIdOf(user: string): Promise<string> {
+  if (UUID.test(user)) return user.toLowerCase();
+  const seeded = SEED_USERS.find((u) => u.email === user.toLowerCase());
+  if (seeded) return seeded.id;
+  const external = Boolean(process.env.DATABASE_URL || process.env.DATABASE_URL_FILE || process.env.POSTGRES_HOST);
+  const url = external ? databaseUrlFromEnv() : `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/shipshape`;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    const res = await client.query<{ id: string }>('SELECT id FROM users.users WHERE lower(email) = lower($1)', [user]);
+    if (!res.rows[0]) fail(`no user has the email ${user}`);
+    return res.rows[0].id;
+  } catch (err) {
+    return fail(`cannot look up ${user} (${(err as Error).message}); pass the user id instead`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const { values } = parseArgs({
+  options: {
+    user: { type: 'string' },
+    admin: { type: 'boolean', default: false },
+    ttl: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!values.user && !values.admin) fail(USAGE);
+const ttlSeconds = values.ttl === undefined ? undefined : Number(values.ttl);
+if (ttlSeconds !== undefined && !(Number.isInteger(ttlSeconds) && ttlSeconds > 0 && ttlSeconds <= 86400))
+  fail('--ttl must be a whole number of seconds between 1 and 86400');
+if (!existsSync(DEV_ISSUER_FILE)) fail('no development issuer yet: run `npm start` once first');
+try {
+  const issuer = await DevIssuer.load(DEV_ISSUER_FILE);
+  const sub = values.user ? await userIdOf(values.user) : DEV_ADMIN_SUB;
+  console.log(await issuer.mint({ sub, admin: values.admin, ...(ttlSeconds ? { ttlSeconds } : {}) }));
+} catch (err) {
+  if (err instanceof ProductionRefused) fail(err.message);
+  throw err;
+}
