@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { CROSS_CHECKS, runCrossChecks } from './cross-checks.ts';
 import { schemaErrors, UnknownFieldChecker } from './kube-schema.ts';
 import { RULES, runPolicy, formatFinding } from './policy.ts';
-import { chartDir, lint, render, template, VALUE_SETS, type K8sObject, type ValueSet } from './render.ts';
+import { chartDir, IDENTITY, lint, render, template, VALUE_SETS, type K8sObject, type ValueSet } from './render.ts';
 import type { Container, PodSpec } from './workloads.ts';
 import { SERVICES } from '../dev/services.ts';
 
@@ -281,11 +281,11 @@ const CROSS_BREAKAGES: Record<string, Breakage> = {
   'secret-refs': {
     what: 'a secretKeyRef names a key the ExternalSecret does not fetch',
     breaks: (o) => {
-      const ref = main(find(o, 'Deployment', 'products')).env?.find((e) => e.name === 'JWT_SECRET')?.valueFrom
+      const ref = main(find(o, 'Deployment', 'orders')).env?.find((e) => e.name === 'SERVICE_PRIVATE_KEY')?.valueFrom
         ?.secretKeyRef;
-      if (ref) ref.key = 'jwt-secrte';
+      if (ref) ref.key = 'orders-service-kee';
     },
-    says: 'JWT_SECRET reads key jwt-secrte, which shipshape-secrets does not get',
+    says: 'SERVICE_PRIVATE_KEY reads key orders-service-kee, which shipshape-secrets does not get',
   },
   'service-accounts-exist': {
     what: 'a pod runs as a ServiceAccount the chart does not render',
@@ -490,7 +490,7 @@ describe('the issue examples, through Helm', () => {
   });
 
   test('when the values run a pod as root, then the values schema refuses them', () => {
-    const result = lint({ name: 'root', files: ['values-prod.yaml'], set: ['podSecurityContext.runAsUser=0'] });
+    const result = lint({ name: 'root', files: ['values-prod.yaml', IDENTITY], set: ['podSecurityContext.runAsUser=0'] });
     assert.notEqual(result.status, 0);
     assert.match(
       result.stdout + result.stderr,
@@ -499,7 +499,7 @@ describe('the issue examples, through Helm', () => {
   });
 
   test("when a values key is typo'd, then helm lint and helm template both fail naming it", () => {
-    const typo: ValueSet = { name: 'typo', files: ['values-prod.yaml'], set: ['gateway.replicas=3'] };
+    const typo: ValueSet = { name: 'typo', files: ['values-prod.yaml', IDENTITY], set: ['gateway.replicas=3'] };
     const linted = lint(typo);
     assert.notEqual(linted.status, 0);
     assert.match(linted.stdout + linted.stderr, /gateway: Additional property replicas is not allowed/);
@@ -538,7 +538,7 @@ describe('the issue examples, through Helm', () => {
   });
 
   test('when a service is given an env var its config schema does not declare, then env-declared names it and the schema file', () => {
-    const objects = render({ name: 'undeclared', files: ['values-prod.yaml'], set: ['users.env.USERS_COLOUR=blue'] });
+    const objects = render({ name: 'undeclared', files: ['values-prod.yaml', IDENTITY], set: ['users.env.USERS_COLOUR=blue'] });
     const failures = runCrossChecks(objects).flatMap((r) => r.failures);
     assert.ok(
       failures.includes(
@@ -548,23 +548,35 @@ describe('the issue examples, through Helm', () => {
     );
   });
 
-  test('when products loses JWT_SECRET, then env-declared reports the missing required variable for the service and its Jobs', () => {
+  test('when orders loses SERVICE_PRIVATE_KEY, then env-declared reports the missing required variable for the service and its Jobs', () => {
     const objects = render({
-      name: 'no-jwt',
-      files: ['values-prod.yaml'],
-      set: ['products.secretEnv.JWT_SECRET=null'],
+      name: 'no-service-key',
+      files: ['values-prod.yaml', IDENTITY],
+      set: ['orders.secretEnv.SERVICE_PRIVATE_KEY=null'],
     });
     const failures = runCrossChecks(objects)
       .flatMap((r) => r.failures)
-      .filter((f) => f.includes('required JWT_SECRET is not set'));
+      .filter((f) => f.includes('required SERVICE_PRIVATE_KEY is not set'));
     assert.deepEqual(failures, [
-      'Deployment/shipshape-products container products: required JWT_SECRET is not set',
-      'Job/shipshape-migrate-products container migrate: required JWT_SECRET is not set',
+      'Deployment/shipshape-orders container orders: required SERVICE_PRIVATE_KEY is not set',
+      'Job/shipshape-migrate-orders container migrate: required SERVICE_PRIVATE_KEY is not set',
     ]);
   });
 
+  test('when the issuer or orders’ public key is not given, then the chart refuses to render and says which value', () => {
+    const noIssuer = template({ name: 'no-issuer', files: ['values-prod.yaml'] });
+    assert.notEqual(noIssuer.status, 0);
+    assert.match(noIssuer.stderr, /auth\.issuer is required/);
+    const noKey = template({
+      name: 'no-key',
+      files: ['values-prod.yaml'],
+      set: ['auth.issuer=https://issuer.example.com', 'auth.audience=api'],
+    });
+    assert.match(noKey.stderr, /serviceIdentity\.ordersPublicKey is required/);
+  });
+
   test('when an env value is one the service would refuse, then env-declared quotes the service', () => {
-    const objects = render({ name: 'bad-level', files: ['values-prod.yaml'], set: ['env.LOG_LEVEL=verbose'] });
+    const objects = render({ name: 'bad-level', files: ['values-prod.yaml', IDENTITY], set: ['env.LOG_LEVEL=verbose'] });
     const failures = runCrossChecks(objects).flatMap((r) => r.failures);
     assert.ok(
       failures.some((f) =>
@@ -584,7 +596,7 @@ describe('the issue examples, through Helm', () => {
     const chart = join(dir, 'deploy/helm/shipshape');
     const on: ValueSet = {
       name: 'observability',
-      files: [],
+      files: [IDENTITY],
       set: ['metrics.prometheusRule.enabled=true', 'metrics.dashboards.enabled=true'],
     };
     const empty = render(on, chart);

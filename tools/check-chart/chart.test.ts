@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { CROSS_CHECKS, runCrossChecks } from './cross-checks.ts';
 import { schemaErrors, UnknownFieldChecker } from './kube-schema.ts';
 import { formatFinding, RULES, runPolicy } from './policy.ts';
-import { chartDir, lint, render, VALUE_SETS, type K8sObject, type ValueSet } from './render.ts';
+import { chartDir, IDENTITY, lint, render, VALUE_SETS, type K8sObject, type ValueSet } from './render.ts';
 import { repoRoot } from './setup-helm.ts';
 import { workloads } from './workloads.ts';
 import { SERVICE_LIST, SERVICES } from '../dev/services.ts';
@@ -196,7 +196,7 @@ describe('what the chart renders', () => {
   test('when the RealWorld API gets a host of its own, then the Ingress and an HTTPRoute send its /api to the gateway', () => {
     const objects = render({
       name: 'conduit-host',
-      files: [],
+      files: [IDENTITY],
       set: [
         'ingress.enabled=true',
         'ingress.conduitHost=api.conduit.example.com',
@@ -260,7 +260,7 @@ describe('what the chart renders', () => {
     const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b7e6a3c-1111-2222-3333-444455556666';
     const objects = render({
       name: 'prod-tls',
-      files: ['values-prod.yaml'],
+      files: ['values-prod.yaml', IDENTITY],
       set: [`ingress.alb.certificateArn=${arn}`],
     });
     const annotations = objects.find((o) => o.kind === 'Ingress')?.metadata.annotations ?? {};
@@ -278,10 +278,12 @@ describe('what the chart renders', () => {
     }
     const secret = objects.find((o) => o.kind === 'Secret');
     assert.deepEqual(Object.keys((secret?.data as object | undefined) ?? {}).sort(), [
+      'acceptance-admin-token',
+      'acceptance-user-token',
       'conduit-database-url',
       'conduit-jwt-secret',
-      'jwt-secret',
       'orders-database-url',
+      'orders-service-key',
       'postgres-password',
       'products-database-url',
       'redis-password',
@@ -292,7 +294,7 @@ describe('what the chart renders', () => {
   test('when dev mode runs without migration and seed Jobs, then no Job or Job policy is rendered and every cross-check still holds', () => {
     const objects = render({
       name: 'dev-no-jobs',
-      files: ['values-dev.yaml'],
+      files: ['values-dev.yaml', IDENTITY],
       set: ['migrations.enabled=false', 'seed.enabled=false'],
     });
     assert.ok(!objects.some((o) => o.kind === 'Job' || o.metadata.name === 'shipshape-jobs'));
@@ -344,7 +346,7 @@ describe('what the chart renders', () => {
 
   test('when the values files are read, then none holds a secret value: secret names appear only as secretEnv keys', () => {
     const secretNames =
-      /^(DATABASE_URL|POSTGRES_PASSWORD|REDIS_PASSWORD|REDIS_URL|JWT_SECRET|OTEL_EXPORTER_OTLP_HEADERS)(_FILE)?$/;
+      /^(DATABASE_URL|POSTGRES_PASSWORD|REDIS_PASSWORD|REDIS_URL|SERVICE_PRIVATE_KEY|OTEL_EXPORTER_OTLP_HEADERS)(_FILE)?$/;
     const problems: string[] = [];
     const walk = (value: unknown, path: string[]) => {
       if (typeof value === 'string' && /[a-z]+:\/\/[^/:@\s]+:[^@\s]+@/.test(value))

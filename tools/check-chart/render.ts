@@ -32,6 +32,9 @@ export interface ValueSet {
  * `# layered on: <files>` line naming the environment files (relative to the chart) it goes on top of. */
 export const CI_DIR = join(chartDir, 'ci');
 
+/** What every install supplies (Terraform on AWS): the issuer of user tokens and orders' service key. */
+export const IDENTITY = 'ci/values-identity.yaml';
+
 function ciValueSets(): ValueSet[] {
   return readdirSync(CI_DIR)
     .filter((f) => f.endsWith('-values.yaml'))
@@ -42,15 +45,16 @@ function ciValueSets(): ValueSet[] {
           .exec(readFileSync(join(CI_DIR, f), 'utf8'))?.[1]
           ?.trim()
           .split(/\s+/) ?? [];
-      return { name: f.replace(/-values\.yaml$/, ''), files: [...base, `ci/${f}`] };
+      // Every install supplies an issuer and orders' service key; a set's own file may override them.
+      return { name: f.replace(/-values\.yaml$/, ''), files: [...base, IDENTITY, `ci/${f}`] };
     });
 }
 
 /** The value sets every check runs on: the chart's defaults, the two environment files, and each ci/ set. */
 export const VALUE_SETS: ValueSet[] = [
-  { name: 'default', files: [] },
-  { name: 'dev', files: ['values-dev.yaml'] },
-  { name: 'prod', files: ['values-prod.yaml'] },
+  { name: 'default', files: [IDENTITY] },
+  { name: 'dev', files: ['values-dev.yaml', IDENTITY] },
+  { name: 'prod', files: ['values-prod.yaml', IDENTITY] },
   ...ciValueSets(),
 ];
 

@@ -71,8 +71,8 @@ const CASES: Case[] = [
     message: /users depends on "cache", which is not a service/,
     compose: [
       [
-        '      <<: [*common-env, *database-env, *redis-env]\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n      redis:\n        condition: service_healthy\n\n  products:',
-        '      <<: [*common-env, *database-env, *redis-env]\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n      cache:\n        condition: service_healthy\n\n  products:',
+        '      SERVICE_TRUSTED_CALLERS: ${SERVICE_TRUSTED_CALLERS:?copy .env.example to .env}\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n      redis:\n        condition: service_healthy\n\n  products:',
+        '      SERVICE_TRUSTED_CALLERS: ${SERVICE_TRUSTED_CALLERS:?copy .env.example to .env}\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n      cache:\n        condition: service_healthy\n\n  products:',
       ],
     ],
   },
@@ -158,24 +158,26 @@ const CASES: Case[] = [
   {
     name: 'a required variable is not set',
     rules: ['env-required'],
-    message: /products does not set JWT_SECRET, which the products service requires/,
+    message: /orders does not set SERVICE_PRIVATE_KEY, which the orders service requires/,
     compose: [
       [
-        '      JWT_SECRET: ${JWT_SECRET:?copy .env.example to .env}\n    depends_on:\n      migrate:',
-        '    depends_on:\n      migrate:',
+        '      SERVICE_PRIVATE_KEY: ${SERVICE_PRIVATE_KEY:?copy .env.example to .env}\n',
+        '',
       ],
     ],
+    env: [[/^SERVICE_PRIVATE_KEY=.*\n/m.exec(ENV)?.[0] ?? 'SERVICE_PRIVATE_KEY=', '']],
   },
   {
     name: 'a secret is written into compose.yaml',
     rules: ['env-secret-literal'],
-    message: /products: JWT_SECRET is written into compose\.yaml/,
+    message: /orders: SERVICE_PRIVATE_KEY is written into compose\.yaml/,
     compose: [
       [
-        '      JWT_SECRET: ${JWT_SECRET:?copy .env.example to .env}\n    depends_on:\n      migrate:',
-        '      JWT_SECRET: literally-in-the-file-0123456789\n    depends_on:\n      migrate:',
+        '      SERVICE_PRIVATE_KEY: ${SERVICE_PRIVATE_KEY:?copy .env.example to .env}\n',
+        '      SERVICE_PRIVATE_KEY: MC4CAQAwBQYDK2VwBCIEIGj1KhF6DecIFlhkBxYSBePk5OPLJdmJAmbmBk5eJbQ2\n',
       ],
     ],
+    env: [[/^SERVICE_PRIVATE_KEY=.*\n/m.exec(ENV)?.[0] ?? 'SERVICE_PRIVATE_KEY=', '']],
   },
   {
     name: 'a service URL has the wrong port',
@@ -258,11 +260,11 @@ test('when each service is given its environment, then it is exactly what its co
     const env = serviceEnv(s, repo, p.env);
     for (const k of env.keys()) assert.ok(SERVICE_CONTRACTS[name].accepted.has(k), `${name}: ${k} is declared`);
   }
-  const products = byName.get('products');
-  assert.ok(products);
+  const orders = byName.get('orders');
+  assert.ok(orders);
   assert.equal(
-    serviceEnv(products, repo, p.env).get('JWT_SECRET'),
-    repo.read(ENV_EXAMPLE).match(/^JWT_SECRET=(.*)$/m)?.[1],
+    serviceEnv(orders, repo, p.env).get('SERVICE_PRIVATE_KEY'),
+    repo.read(ENV_EXAMPLE).match(/^SERVICE_PRIVATE_KEY=(.*)$/m)?.[1],
   );
   assert.deepEqual(
     composeServices(p)

@@ -103,7 +103,8 @@ export class DevIssuer {
   /** Loads the saved issuer, or makes one and saves it. */
   static async loadOrCreate(file: string, env: NodeJS.ProcessEnv = process.env): Promise<DevIssuer> {
     if (existsSync(file)) return DevIssuer.load(file, env);
-    const issuer = await DevIssuer.create({ env });
+    // Named after where `npm start` serves it by default; the identifier stays when it listens elsewhere.
+    const issuer = await DevIssuer.create({ env, issuer: `http://127.0.0.1:${devIssuerPort(3000)}` });
     issuer.save(file);
     return issuer;
   }

@@ -1,7 +1,11 @@
 // `npm run token -- --user <id|email> [--admin] [--ttl <seconds>]`: a development token the services of `npm start`
-// accept. Refused in production configuration.
+// accept. `npm run token -- --compose-env` fills the identity lines of .env for `docker compose up`. Refused in
+// production configuration.
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { generateServiceKey } from '@shipshape/platform/auth';
 import pg from 'pg';
 import { DEV_ADMIN_SUB, DEV_ISSUER_FILE, DevIssuer, ProductionRefused } from './issuer.ts';
 import { SEED_USERS } from '../db/seed.ts';
@@ -9,7 +13,9 @@ import { databaseUrlFromEnv } from '../db/targets.ts';
 import { EMBEDDED_PORT } from './embedded-postgres.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const USAGE = 'usage: npm run token -- --user <id|email> [--admin] [--ttl <seconds>]   (or --admin alone)';
+const USAGE =
+  'usage: npm run token -- --user <id|email> [--admin] [--ttl <seconds>]   (or --admin alone, or --compose-env)';
+const ROOT = join(import.meta.dirname, '..', '..');
 
 function fail(message: string): never {
   process.stderr.write(`token: ${message}\n`);
@@ -42,10 +48,48 @@ const { values } = parseArgs({
     admin: { type: 'boolean', default: false },
     ttl: { type: 'string' },
     help: { type: 'boolean', default: false },
+    'compose-env': { type: 'boolean', default: false },
   },
 });
+
+/**
+ * Writes the identity settings compose needs into .env (made from .env.example when missing): the development
+ * issuer's public keys inline (containers cannot reach a JWKS on this machine's loopback), a fresh key pair for
+ * orders' calls, and fresh tokens for `docker compose run --rm acceptance`. Mint more with `npm run token`.
+ */
+async function composeEnv(): Promise<void> {
+  const issuer = await DevIssuer.loadOrCreate(DEV_ISSUER_FILE);
+  const key = generateServiceKey();
+  const values: Record<string, string> = {
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    AUTH_JWKS: `'${JSON.stringify(issuer.jwks())}'`,
+    SERVICE_PRIVATE_KEY: key.privateKey,
+    SERVICE_TRUSTED_CALLERS: `orders=${key.publicKey}`,
+    ACCEPTANCE_ADMIN_TOKEN: await issuer.mint({ sub: DEV_ADMIN_SUB, admin: true }),
+    ACCEPTANCE_USER_TOKEN: await issuer.mint({ sub: randomUUID() }),
+  };
+  const envFile = join(ROOT, '.env');
+  if (!existsSync(envFile)) copyFileSync(join(ROOT, '.env.example'), envFile);
+  let text = readFileSync(envFile, 'utf8');
+  for (const [name, value] of Object.entries(values)) {
+    const line = new RegExp(`^${name}=.*$`, 'm');
+    text = line.test(text) ? text.replace(line, () => `${name}=${value}`) : `${text.trimEnd()}\n${name}=${value}\n`;
+  }
+  writeFileSync(envFile, text, { mode: 0o600 });
+  console.log(`wrote the identity settings (issuer ${issuer.issuer}, orders' key, acceptance tokens) into .env`);
+}
 if (values.help) {
   console.log(USAGE);
+  process.exit(0);
+}
+if (values['compose-env']) {
+  try {
+    await composeEnv();
+  } catch (err) {
+    if (err instanceof ProductionRefused) fail(err.message);
+    throw err;
+  }
   process.exit(0);
 }
 if (!values.user && !values.admin) fail(USAGE);

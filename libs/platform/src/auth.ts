@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   SignJWT,
+  createLocalJWKSet,
   createRemoteJWKSet,
   decodeProtectedHeader,
   errors as joseErrors,
@@ -35,10 +36,20 @@ export const authEnv = {
     default: 'aud',
     description: 'Claim that carries the audience: aud (OIDC), or client_id (Cognito access tokens have no aud).',
   }),
-  AUTH_JWKS_URL: Type.String({
-    pattern: '^https?://',
-    description: "URL of the issuer's JSON Web Key Set; keys are cached and refetched when an unknown kid appears.",
-  }),
+  AUTH_JWKS_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description:
+        "URL of the issuer's JSON Web Key Set; keys are cached and refetched when an unknown kid appears. This or AUTH_JWKS.",
+    }),
+  ),
+  AUTH_JWKS: Type.Optional(
+    Type.String({
+      pattern: '^\\s*\\{',
+      description:
+        'The JSON Web Key Set itself, instead of AUTH_JWKS_URL (compose, air-gapped installs); a new key then needs a restart.',
+    }),
+  ),
   AUTH_ALGORITHMS: Type.String({
     pattern: ALGORITHM_LIST,
     default: 'RS256,ES256,EdDSA',
@@ -70,7 +81,7 @@ export type UserAuthSettings = Static<typeof UserAuthSettings>;
 export const servicePrivateKeyEnv = {
   SERVICE_PRIVATE_KEY: secret(
     Type.String({
-      minLength: 40,
+      minLength: 16,
       description:
         'Ed25519 private key (PKCS#8 PEM, or its base64 body on one line) that signs this service’s calls to others.',
     }),
@@ -158,14 +169,26 @@ export class UserTokenVerifier {
   constructor(settings: UserAuthSettings, opts: { keys?: JWTVerifyGetKey; jwksCooldownMs?: number } = {}) {
     this.s = settings;
     this.algorithms = settings.AUTH_ALGORITHMS.split(',');
-    this.keys =
-      opts.keys ??
-      createRemoteJWKSet(new URL(settings.AUTH_JWKS_URL), {
-        timeoutDuration: 3000,
-        // An unknown kid refetches the set at most this often: rotation is picked up, floods cost one fetch.
-        cooldownDuration: opts.jwksCooldownMs ?? 30_000,
-        cacheMaxAge: 600_000,
-      });
+    this.keys = opts.keys ?? UserTokenVerifier.keySet(settings, opts.jwksCooldownMs ?? 30_000);
+  }
+
+  /** The issuer's keys: fetched from AUTH_JWKS_URL (and refetched on an unknown kid), or AUTH_JWKS as given. */
+  private static keySet(s: UserAuthSettings, cooldownMs: number): JWTVerifyGetKey {
+    if (s.AUTH_JWKS_URL && s.AUTH_JWKS) throw new ConfigError('set AUTH_JWKS_URL or AUTH_JWKS, not both');
+    if (s.AUTH_JWKS) {
+      try {
+        return createLocalJWKSet(JSON.parse(s.AUTH_JWKS) as Parameters<typeof createLocalJWKSet>[0]);
+      } catch {
+        throw new ConfigError('AUTH_JWKS is not a JSON Web Key Set ({"keys": [...]})');
+      }
+    }
+    if (!s.AUTH_JWKS_URL) throw new ConfigError('AUTH_JWKS_URL (or AUTH_JWKS) is required');
+    return createRemoteJWKSet(new URL(s.AUTH_JWKS_URL), {
+      timeoutDuration: 3000,
+      // An unknown kid refetches the set at most this often: rotation is picked up, floods cost one fetch.
+      cooldownDuration: cooldownMs,
+      cacheMaxAge: 600_000,
+    });
   }
 
   async verify(token: string): Promise<Caller> {

@@ -27,7 +27,7 @@ test('when a required secret is missing, then loading fails naming the variable'
     () => productsConfig({}),
     (err: Error) =>
       err instanceof ConfigError &&
-      ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'SERVICE_TRUSTED_CALLERS'].every((n) =>
+      ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'SERVICE_TRUSTED_CALLERS'].every((n) =>
         err.message.includes(`${n} is required`),
       ),
   );
@@ -90,7 +90,7 @@ test('when the schema is described, then secrets are marked and accept _FILE', (
   const rows = describeConfig(ordersSchema);
   assert.deepEqual(
     rows.filter((r) => r.required).map((r) => r.name),
-    ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'SERVICE_PRIVATE_KEY'],
+    ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'SERVICE_PRIVATE_KEY'],
   );
   assert.ok(rows.find((r) => r.name === 'POSTGRES_PASSWORD')?.secret);
   assert.ok(acceptedEnvNames(ordersSchema).includes('SERVICE_PRIVATE_KEY_FILE'));

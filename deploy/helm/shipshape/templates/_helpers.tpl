@@ -185,6 +185,20 @@ takes (dict "root" $ "component" "<service>"). Later entries win: chart-derived,
 {{- $_ := set $env "REDIS_TLS" (toString $root.Values.redis.tls) -}}
 {{- end -}}
 {{- end -}}
+{{- /* conduit keeps the RealWorld Token scheme; every other service verifies the issuer's tokens itself. */ -}}
+{{- if ne $name "conduit" -}}
+{{- $auth := $root.Values.auth -}}
+{{- $issuer := required "auth.issuer is required: the OpenID Connect issuer of user tokens (Terraform sets it on AWS)" $auth.issuer -}}
+{{- $_ := set $env "AUTH_ISSUER" $issuer -}}
+{{- $_ := set $env "AUTH_AUDIENCE" (required "auth.audience is required: the audience of user tokens (the Cognito app client id on AWS)" $auth.audience) -}}
+{{- $_ := set $env "AUTH_AUDIENCE_CLAIM" $auth.audienceClaim -}}
+{{- $_ := set $env "AUTH_JWKS_URL" ($auth.jwksUrl | default (printf "%s/.well-known/jwks.json" (trimSuffix "/" $issuer))) -}}
+{{- $_ := set $env "AUTH_ROLES_CLAIM" $auth.rolesClaim -}}
+{{- $_ := set $env "AUTH_ADMIN_ROLE" $auth.adminRole -}}
+{{- if has $name (list "users" "products") -}}
+{{- $_ := set $env "SERVICE_TRUSTED_CALLERS" (printf "orders=%s" (required "serviceIdentity.ordersPublicKey is required: the public half of orders' SERVICE_PRIVATE_KEY" $root.Values.serviceIdentity.ordersPublicKey)) -}}
+{{- end -}}
+{{- end -}}
 {{- if $root.Values.tracing.otlpEndpoint -}}
 {{- $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" $root.Values.tracing.otlpEndpoint -}}
 {{- end -}}
