@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { adminToken, startGateway, startOrders, startProducts, startUsers, uniqueNamespace } from '../support/apps.ts';
-import { call, startFaultProxy, type FaultProxy } from '../support/http.ts';
+import { startGateway, startOrders, startProducts, startUsers, uniqueNamespace } from '../support/apps.ts';
+import { startFaultProxy, type FaultProxy } from '../support/http.ts';
+import { adminCall as call } from '../support/auth.ts';
 import { REDIS_URL } from '../support/env.ts';
 import type { App } from '@shipshape/platform/service';
 
@@ -65,7 +66,6 @@ test('when an anonymous client sends 30 requests that make services answer 500, 
   const product = (
     await call(`${productsUrl}/products`, {
       body: { sku: `ATK-${randomUUID().slice(0, 6)}`, name: 'Legit', priceCents: 100, currency: 'EUR', stock: 100000 },
-      headers: { authorization: `Bearer ${adminToken()}` },
     })
   ).body as { id: string };
   const upper = product.id.toUpperCase();

@@ -14,7 +14,7 @@ import { EMBEDDED_PORT } from './embedded-postgres.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const USAGE =
-  'usage: npm run token -- --user <id|email> [--admin] [--ttl <seconds>]   (or --admin alone, or --compose-env)';
+  'usage: npm run token -- --user <id|email> [--admin] [--ttl <seconds>]   (or --admin alone, --compose-env, --service-key)';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 function fail(message: string): never {
@@ -49,6 +49,7 @@ const { values } = parseArgs({
     ttl: { type: 'string' },
     help: { type: 'boolean', default: false },
     'compose-env': { type: 'boolean', default: false },
+    'service-key': { type: 'boolean', default: false },
   },
 });
 
@@ -81,6 +82,13 @@ async function composeEnv(): Promise<void> {
 }
 if (values.help) {
   console.log(USAGE);
+  process.exit(0);
+}
+if (values['service-key']) {
+  // Not a development-only thing: any deployment needs orders' key pair (Terraform makes its own on AWS).
+  const key = generateServiceKey();
+  console.log(`SERVICE_PRIVATE_KEY=${key.privateKey}   (orders only; a secret)`);
+  console.log(`SERVICE_TRUSTED_CALLERS=orders=${key.publicKey}   (users and products)`);
   process.exit(0);
 }
 if (values['compose-env']) {

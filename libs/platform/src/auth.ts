@@ -259,14 +259,14 @@ export function generateServiceKey(): { privateKey: string; publicKey: string } 
   return { privateKey: der, publicKey: publicKeyText(privateKey) };
 }
 
-/** SERVICE_TRUSTED_CALLERS → name → key. Throws naming the variable on a bad entry. */
-export function parseTrustedCallers(text: string): Map<string, KeyObject> {
-  const out = new Map<string, KeyObject>();
+/** SERVICE_TRUSTED_CALLERS → name → keys (a name may be listed twice while its key is rotated). */
+export function parseTrustedCallers(text: string): Map<string, KeyObject[]> {
+  const out = new Map<string, KeyObject[]>();
   for (const entry of text.split(',').filter(Boolean)) {
     const at = entry.indexOf('=');
     const name = entry.slice(0, at);
     try {
-      out.set(name, parsePublicKey(entry.slice(at + 1)));
+      out.set(name, [...(out.get(name) ?? []), parsePublicKey(entry.slice(at + 1))]);
     } catch {
       throw new ConfigError(`SERVICE_TRUSTED_CALLERS: the key given for ${name} is not an Ed25519 public key`);
     }
@@ -305,9 +305,9 @@ export class ServiceTokenSigner {
 /** Verifies service tokens addressed to `self` from the trusted callers; answers the caller's name. */
 export class ServiceTokenVerifier {
   private readonly self: string;
-  private readonly trusted: Map<string, KeyObject>;
+  private readonly trusted: Map<string, KeyObject[]>;
 
-  constructor(self: string, trusted: Map<string, KeyObject>) {
+  constructor(self: string, trusted: Map<string, KeyObject[]>) {
     this.self = self;
     this.trusted = trusted;
   }
@@ -319,22 +319,27 @@ export class ServiceTokenVerifier {
     } catch {
       throw new TokenRejected('the service token is malformed');
     }
-    const key = kid === undefined ? undefined : this.trusted.get(kid);
-    if (!key || kid === undefined) throw new TokenRejected('the service token comes from a caller that is not trusted');
-    try {
-      await jwtVerify(token, key, {
-        algorithms: ['EdDSA'],
-        issuer: kid,
-        audience: this.self,
-        clockTolerance: 5,
-        maxTokenAge: SERVICE_TOKEN_SECONDS * 5,
-        requiredClaims: ['exp', 'iat'],
-        typ: 'service+jwt',
-      });
-    } catch (err) {
-      throw new TokenRejected(`service token: ${describeJoseError(err)}`);
+    const keys = kid === undefined ? undefined : this.trusted.get(kid);
+    if (!keys || kid === undefined)
+      throw new TokenRejected('the service token comes from a caller that is not trusted');
+    let last: unknown;
+    for (const key of keys) {
+      try {
+        await jwtVerify(token, key, {
+          algorithms: ['EdDSA'],
+          issuer: kid,
+          audience: this.self,
+          clockTolerance: 5,
+          maxTokenAge: SERVICE_TOKEN_SECONDS * 5,
+          requiredClaims: ['exp', 'iat'],
+          typ: 'service+jwt',
+        });
+        return kid;
+      } catch (err) {
+        last = err;
+      }
     }
-    return kid;
+    throw new TokenRejected(`service token: ${describeJoseError(last)}`);
   }
 }
 

@@ -186,6 +186,44 @@ describe('service identity', () => {
   });
 });
 
+describe('key handling', () => {
+  test('when a caller is listed with two keys during a rotation, then tokens signed with either are accepted', async () => {
+    const next = generateServiceKey();
+    const verifier = new ServiceTokenVerifier(
+      'products',
+      parseTrustedCallers(`orders=${ordersKey.publicKey},orders=${next.publicKey}`),
+    );
+    for (const key of [ordersKey, next])
+      assert.equal(
+        await verifier.verify(await new ServiceTokenSigner('orders', key.privateKey).tokenFor('products')),
+        'orders',
+      );
+    await assert.rejects(
+      verifier.verify(await new ServiceTokenSigner('orders', generateServiceKey().privateKey).tokenFor('products')),
+      /signature/,
+    );
+  });
+
+  test('when the key set is given inline (AUTH_JWKS), then tokens verify without fetching; a bad or missing set stops the start', async () => {
+    const inline = new UserTokenVerifier({
+      ...settings,
+      AUTH_JWKS_URL: undefined,
+      AUTH_JWKS: JSON.stringify(issuer.jwks()),
+    });
+    const sub = randomUUID();
+    assert.equal((await inline.verify(await issuer.mint({ sub }))).sub, sub);
+    assert.throws(
+      () => new UserTokenVerifier({ ...settings, AUTH_JWKS_URL: undefined, AUTH_JWKS: '{nope' }),
+      /AUTH_JWKS is not/,
+    );
+    assert.throws(
+      () => new UserTokenVerifier({ ...settings, AUTH_JWKS_URL: undefined }),
+      /AUTH_JWKS_URL \(or AUTH_JWKS\) is required/,
+    );
+    assert.throws(() => new UserTokenVerifier({ ...settings, AUTH_JWKS: '{"keys":[]}' }), /not both/);
+  });
+});
+
 describe('declared policies', () => {
   test('when a route is added without an access policy, then registering it fails', async () => {
     const fresh = await createService({

@@ -4,16 +4,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import {
-  adminToken,
-  startOrders,
-  startProducts,
-  startUsers,
-  uniqueNamespace,
-  metricsUrl,
-} from '../../../test/support/apps.ts';
-import { call, metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
+import { startOrders, startProducts, startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
+import { metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { assertStockInvariant } from '../../../test/support/invariant.ts';
+import { adminCall as call, ordersIdentity } from '../../../test/support/auth.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
 import { storeUnderTest, type StoreUnderTest } from '../../../test/support/stores.ts';
 import type { App } from '@shipshape/platform/service';
@@ -38,7 +32,6 @@ const newUser = async () =>
 const newProduct = async (stock: number) => {
   const res = await call(`${productsUrl}/products`, {
     body: { sku: `L-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents: 100, currency: 'EUR', stock },
-    headers: { authorization: `Bearer ${adminToken()}` },
   });
   assert.equal(res.status, 201, res.text);
   initial.set(res.body.id, stock);
@@ -128,6 +121,7 @@ test(`when ${CONFIRMED_ORDERS} confirmed orders exist, then a new orphan is rele
   const a = await newProduct(5);
   const orphanId = randomUUID();
   const held = await call(`${productsUrl}/internal/reservations`, {
+    headers: await ordersIdentity('products'),
     body: { orderId: orphanId, items: [{ productId: a.id, quantity: 2 }] },
   });
   assert.equal(held.status, 201);

@@ -255,36 +255,36 @@ describe('stock reservations', () => {
   test('when a reservation is committed, then it stays held, is no longer unresolved, and cannot be re-reserved after release', async () => {
     const p = await create({ stock: 6 });
     const orderId = randomUUID();
-    const held = await call(`${base}/internal/reservations`, {
+    const held = await internal(`/internal/reservations`, {
       body: { orderId, items: [{ productId: p.id, quantity: 2 }] },
     });
     assert.equal(held.body.status, 'reserved');
     const unresolved = async () =>
-      ((await call(`${base}/internal/reservations?olderThanMs=0&limit=1000`)).body.items as { orderId: string }[]).map(
+      ((await internal(`/internal/reservations?olderThanMs=0&limit=1000`)).body.items as { orderId: string }[]).map(
         (r) => r.orderId,
       );
     assert.ok((await unresolved()).includes(orderId));
-    const c1 = await call(`${base}/internal/reservations/${orderId}/commit`, { method: 'POST' });
-    const c2 = await call(`${base}/internal/reservations/${orderId}/commit`, { method: 'POST' });
+    const c1 = await internal(`/internal/reservations/${orderId}/commit`, { method: 'POST' });
+    const c2 = await internal(`/internal/reservations/${orderId}/commit`, { method: 'POST' });
     assert.deepEqual([c1.status, c1.body.status, c2.status, c2.body.status], [200, 'committed', 200, 'committed']);
     assert.ok(!(await unresolved()).includes(orderId));
-    const replay = await call(`${base}/internal/reservations`, {
+    const replay = await internal(`/internal/reservations`, {
       body: { orderId, items: [{ productId: p.id, quantity: 2 }] },
     });
     assert.deepEqual([replay.status, replay.body.status], [200, 'committed']);
     assert.equal(await store.stockOf(p.id), 4);
     // A cancelled order returns committed stock too; afterwards it can neither be committed nor re-reserved.
-    const released = await call(`${base}/internal/reservations/${orderId}/release`, { method: 'POST' });
+    const released = await internal(`/internal/reservations/${orderId}/release`, { method: 'POST' });
     assert.deepEqual([released.status, released.body.released], [200, 1]);
     assert.equal(await store.stockOf(p.id), 6);
-    const late = await call(`${base}/internal/reservations/${orderId}/commit`, { method: 'POST' });
+    const late = await internal(`/internal/reservations/${orderId}/commit`, { method: 'POST' });
     assert.deepEqual([late.status, late.body.type], [409, 'https://shipshape.dev/problems/reservation-released']);
-    const again = await call(`${base}/internal/reservations`, {
+    const again = await internal(`/internal/reservations`, {
       body: { orderId, items: [{ productId: p.id, quantity: 2 }] },
     });
     assert.equal(again.status, 409);
     assert.equal(await store.stockOf(p.id), 6);
-    assert.equal((await call(`${base}/internal/reservations/${randomUUID()}/commit`, { method: 'POST' })).status, 404);
+    assert.equal((await internal(`/internal/reservations/${randomUUID()}/commit`, { method: 'POST' })).status, 404);
   });
 
   test('when unresolved reservations are listed by pages, then each appears once and committed ones never', async () => {
@@ -292,19 +292,19 @@ describe('stock reservations', () => {
     const open: string[] = [];
     for (let i = 0; i < 5; i++) {
       const orderId = randomUUID();
-      await call(`${base}/internal/reservations`, { body: { orderId, items: [{ productId: p.id, quantity: 1 }] } });
+      await internal(`/internal/reservations`, { body: { orderId, items: [{ productId: p.id, quantity: 1 }] } });
       open.push(orderId);
     }
     const committed = randomUUID();
-    await call(`${base}/internal/reservations`, {
+    await internal(`/internal/reservations`, {
       body: { orderId: committed, items: [{ productId: p.id, quantity: 1 }] },
     });
-    await call(`${base}/internal/reservations/${committed}/commit`, { method: 'POST' });
+    await internal(`/internal/reservations/${committed}/commit`, { method: 'POST' });
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const res: { status: number; body: { items: { orderId: string }[]; nextCursor: string | null } } = await call(
-        `${base}/internal/reservations?olderThanMs=0&limit=2${after ? `&after=${after}` : ''}`,
+      const res: { status: number; body: { items: { orderId: string }[]; nextCursor: string | null } } = await internal(
+        `/internal/reservations?olderThanMs=0&limit=2${after ? `&after=${after}` : ''}`,
       );
       assert.equal(res.status, 200);
       seen.push(...res.body.items.map((r) => r.orderId));
@@ -313,7 +313,7 @@ describe('stock reservations', () => {
     assert.equal(new Set(seen).size, seen.length);
     for (const id of open) assert.ok(seen.includes(id));
     assert.ok(!seen.includes(committed));
-    const bad = await call(`${base}/internal/reservations?after=bm90LWEtY3Vyc29y`);
+    const bad = await internal(`/internal/reservations?after=bm90LWEtY3Vyc29y`);
     assert.deepEqual([bad.status, bad.body.errors[0].field], [400, 'querystring.after']);
   });
 
