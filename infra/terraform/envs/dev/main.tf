@@ -29,6 +29,7 @@ module "shipshape" {
   eks_admin_principal_arns = var.eks_admin_principal_arns
   github                   = var.github
   certificate_arn          = var.certificate_arn
+  service_identity         = var.service_identity
   image_tag                = var.image_tag
   tags                     = local.tags
 

@@ -43,6 +43,13 @@ variable "github" {
   description = "Repository (owner/name) and branch (default main) whose GitHub Actions workflow may push images and deploy."
 }
 
+variable "service_identity" {
+  type = object({
+    orders_public_key = string
+  })
+  description = "orders' Ed25519 public key (`npm run token -- --service-key`); put the private half into the <prefix>/service-keys/orders secret."
+}
+
 variable "certificate_arn" {
   type        = string
   description = "ACM certificate for the ALB's HTTPS listener; null serves plain HTTP (acceptable for a short-lived dev stack only)."

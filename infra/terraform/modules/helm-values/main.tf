@@ -9,9 +9,11 @@ locals {
       }
     },
     {
-      redis-password     = { remoteKey = var.secrets.redis, property = "password" }
-      jwt-secret         = { remoteKey = var.secrets.jwt, property = "JWT_SECRET" }
-      conduit-jwt-secret = { remoteKey = var.secrets.conduit_jwt, property = "CONDUIT_JWT_SECRET" }
+      redis-password         = { remoteKey = var.secrets.redis, property = "password" }
+      orders-service-key     = { remoteKey = var.secrets.service_key, property = "private_key" }
+      acceptance-admin-token = { remoteKey = var.secrets.acceptance, property = "admin_token" }
+      acceptance-user-token  = { remoteKey = var.secrets.acceptance, property = "user_token" }
+      conduit-jwt-secret     = { remoteKey = var.secrets.conduit_jwt, property = "CONDUIT_JWT_SECRET" }
     },
   )
 
@@ -25,6 +27,15 @@ locals {
       }, contains(["orders", "products"], service) ? { store = var.dynamodb.stores[service] } : {})
     },
     {
+      # Cognito access tokens: the audience is the app client id (client_id claim), roles are the user's groups.
+      auth = {
+        issuer        = var.identity.issuer
+        audience      = var.identity.audience
+        audienceClaim = "client_id"
+        rolesClaim    = "cognito:groups"
+        adminRole     = var.identity.admin_group
+      }
+      serviceIdentity = { ordersPublicKey = var.identity.orders_public_key }
       externalSecrets = {
         enabled        = true
         secretStoreRef = { kind = "ClusterSecretStore", name = "aws-secrets-manager" }

@@ -20,10 +20,26 @@ variable "secrets" {
   type = object({
     database    = map(string)
     redis       = string
-    jwt         = string
+    service_key = string
+    acceptance  = string
     conduit_jwt = string
   })
-  description = "Secrets Manager names: each service's database login (JSON with url), the Redis AUTH entry (JSON with password), the JWT key (JSON with JWT_SECRET) and conduit's token key (JSON with CONDUIT_JWT_SECRET)."
+  description = "Secrets Manager names: each service's database login (JSON with url), the Redis AUTH entry (JSON with password), orders' service key (JSON with private_key) the acceptance tokens (JSON with admin_token, user_token) and conduit's token key (JSON with CONDUIT_JWT_SECRET)."
+}
+
+variable "identity" {
+  type = object({
+    issuer            = string
+    audience          = string
+    admin_group       = string
+    orders_public_key = string
+  })
+  description = "Who the services trust: the Cognito issuer and app client id, the admin group, and orders' Ed25519 public key."
+
+  validation {
+    condition     = startswith(var.identity.issuer, "https://") && can(regex("^[A-Za-z0-9_-]{43}$", var.identity.orders_public_key))
+    error_message = "identity.issuer must be an https URL, and identity.orders_public_key the 43-character base64url Ed25519 key npm run token -- --service-key prints."
+  }
 }
 
 variable "redis" {

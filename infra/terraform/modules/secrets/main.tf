@@ -41,22 +41,22 @@ resource "aws_secretsmanager_secret_version" "database" {
   })
 }
 
-# HS256 key shared by the services that issue and verify admin tokens.
-resource "random_password" "jwt" {
-  length  = 64
-  special = false
-}
-
-resource "aws_secretsmanager_secret" "jwt" {
-  name                    = "${var.secret_prefix}/jwt"
-  description             = "HS256 signing key for Shipshape admin tokens (JWT_SECRET)"
+# orders' Ed25519 private key for its calls to users and products (SERVICE_PRIVATE_KEY, JSON property private_key).
+# Terraform makes the entry but never the key, so it stays out of the state: `npm run token -- --service-key` prints a
+# pair; put the private half here and give the public half to the stack (service_identity.orders_public_key).
+resource "aws_secretsmanager_secret" "service_key" {
+  name                    = "${var.secret_prefix}/service-keys/orders"
+  description             = "Ed25519 private key orders signs its calls to users and products with (SERVICE_PRIVATE_KEY)"
   kms_key_id              = aws_kms_key.this.arn
   recovery_window_in_days = var.recovery_window_days
 }
 
-resource "aws_secretsmanager_secret_version" "jwt" {
-  secret_id     = aws_secretsmanager_secret.jwt.id
-  secret_string = jsonencode({ JWT_SECRET = random_password.jwt.result })
+# Tokens `helm test` runs the acceptance suite with (JSON properties admin_token and user_token), from the user pool.
+resource "aws_secretsmanager_secret" "acceptance" {
+  name                    = "${var.secret_prefix}/acceptance"
+  description             = "Cognito access tokens of an admin and of a test user without a record, for helm test"
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = var.recovery_window_days
 }
 
 # HS256 key of the RealWorld API (conduit): it signs and verifies the tokens it issues at registration and login.

@@ -13,9 +13,14 @@ output "database_secret_names" {
   value       = { for service, secret in aws_secretsmanager_secret.database : service => secret.name }
 }
 
-output "jwt_secret_name" {
-  description = "Secrets Manager name of the JWT signing key (key: JWT_SECRET)."
-  value       = aws_secretsmanager_secret.jwt.name
+output "service_key_secret_name" {
+  description = "Secrets Manager name of orders' service key (key: private_key)."
+  value       = aws_secretsmanager_secret.service_key.name
+}
+
+output "acceptance_secret_name" {
+  description = "Secrets Manager name of the acceptance tokens (keys: admin_token, user_token)."
+  value       = aws_secretsmanager_secret.acceptance.name
 }
 
 output "database_secret_arns" {
@@ -23,9 +28,9 @@ output "database_secret_arns" {
   value       = { for service, secret in aws_secretsmanager_secret.database : service => secret.arn }
 }
 
-output "jwt_secret_arn" {
-  description = "Secrets Manager ARN of the JWT signing key, for ECS task secrets (\"<arn>:JWT_SECRET::\")."
-  value       = aws_secretsmanager_secret.jwt.arn
+output "service_key_secret_arn" {
+  description = "Secrets Manager ARN of orders' service key, for ECS task secrets (\"<arn>:private_key::\")."
+  value       = aws_secretsmanager_secret.service_key.arn
 }
 
 output "conduit_jwt_secret_name" {

@@ -10,43 +10,73 @@ locals {
     if var.profile.stores[service] == "dynamodb"
   }
 
+  # Every service verifies Cognito access tokens itself (AUTH_*); users and products trust orders' service key.
+  jwks_url        = "${module.identity.issuer}/.well-known/jwks.json"
+  trusted_callers = "orders=${var.service_identity.orders_public_key}"
+
   ecs_environment = {
     gateway = {
-      LOG_LEVEL    = "info"
-      REDIS_HOST   = module.cache.primary_endpoint
-      REDIS_PORT   = tostring(module.cache.port)
-      REDIS_TLS    = "true"
-      USERS_URL    = "http://users:3001"
-      PRODUCTS_URL = "http://products:3002"
-      ORDERS_URL   = "http://orders:3003"
-      CONDUIT_URL  = "http://conduit:3004"
-      TRUST_PROXY  = "1"
+      AUTH_ISSUER         = module.identity.issuer
+      AUTH_AUDIENCE       = module.identity.audience
+      AUTH_AUDIENCE_CLAIM = "client_id"
+      AUTH_JWKS_URL       = local.jwks_url
+      AUTH_ROLES_CLAIM    = "cognito:groups"
+      AUTH_ADMIN_ROLE     = module.identity.admin_group
+      LOG_LEVEL           = "info"
+      REDIS_HOST          = module.cache.primary_endpoint
+      REDIS_PORT          = tostring(module.cache.port)
+      REDIS_TLS           = "true"
+      USERS_URL           = "http://users:3001"
+      PRODUCTS_URL        = "http://products:3002"
+      ORDERS_URL          = "http://orders:3003"
+      CONDUIT_URL         = "http://conduit:3004"
+      TRUST_PROXY         = "1"
     }
     users = {
-      LOG_LEVEL    = "info"
-      DATABASE_SSL = "require"
-      REDIS_HOST   = module.cache.primary_endpoint
-      REDIS_PORT   = tostring(module.cache.port)
-      REDIS_TLS    = "true"
+      AUTH_ISSUER             = module.identity.issuer
+      AUTH_AUDIENCE           = module.identity.audience
+      AUTH_AUDIENCE_CLAIM     = "client_id"
+      AUTH_JWKS_URL           = local.jwks_url
+      AUTH_ROLES_CLAIM        = "cognito:groups"
+      AUTH_ADMIN_ROLE         = module.identity.admin_group
+      SERVICE_TRUSTED_CALLERS = local.trusted_callers
+      LOG_LEVEL               = "info"
+      DATABASE_SSL            = "require"
+      REDIS_HOST              = module.cache.primary_endpoint
+      REDIS_PORT              = tostring(module.cache.port)
+      REDIS_TLS               = "true"
     }
     products = {
-      LOG_LEVEL      = "info"
-      DATABASE_SSL   = "require"
-      REDIS_HOST     = module.cache.primary_endpoint
-      REDIS_PORT     = tostring(module.cache.port)
-      REDIS_TLS      = "true"
-      STORE          = var.profile.stores.products
-      DYNAMODB_TABLE = module.dynamodb.table_names["catalog"]
-      AWS_REGION     = var.region
+      AUTH_ISSUER             = module.identity.issuer
+      AUTH_AUDIENCE           = module.identity.audience
+      AUTH_AUDIENCE_CLAIM     = "client_id"
+      AUTH_JWKS_URL           = local.jwks_url
+      AUTH_ROLES_CLAIM        = "cognito:groups"
+      AUTH_ADMIN_ROLE         = module.identity.admin_group
+      SERVICE_TRUSTED_CALLERS = local.trusted_callers
+      LOG_LEVEL               = "info"
+      DATABASE_SSL            = "require"
+      REDIS_HOST              = module.cache.primary_endpoint
+      REDIS_PORT              = tostring(module.cache.port)
+      REDIS_TLS               = "true"
+      STORE                   = var.profile.stores.products
+      DYNAMODB_TABLE          = module.dynamodb.table_names["catalog"]
+      AWS_REGION              = var.region
     }
     orders = {
-      LOG_LEVEL      = "info"
-      DATABASE_SSL   = "require"
-      USERS_URL      = "http://users:3001"
-      PRODUCTS_URL   = "http://products:3002"
-      STORE          = var.profile.stores.orders
-      DYNAMODB_TABLE = module.dynamodb.table_names["orders"]
-      AWS_REGION     = var.region
+      AUTH_ISSUER         = module.identity.issuer
+      AUTH_AUDIENCE       = module.identity.audience
+      AUTH_AUDIENCE_CLAIM = "client_id"
+      AUTH_JWKS_URL       = local.jwks_url
+      AUTH_ROLES_CLAIM    = "cognito:groups"
+      AUTH_ADMIN_ROLE     = module.identity.admin_group
+      LOG_LEVEL           = "info"
+      DATABASE_SSL        = "require"
+      USERS_URL           = "http://users:3001"
+      PRODUCTS_URL        = "http://products:3002"
+      STORE               = var.profile.stores.orders
+      DYNAMODB_TABLE      = module.dynamodb.table_names["orders"]
+      AWS_REGION          = var.region
     }
     conduit = {
       LOG_LEVEL    = "info"
@@ -67,11 +97,11 @@ locals {
     }
     products = {
       DATABASE_URL   = "${module.secrets.database_secret_arns["products"]}:url::"
-      JWT_SECRET     = "${module.secrets.jwt_secret_arn}:JWT_SECRET::"
       REDIS_PASSWORD = "${module.cache.auth_secret_arn}:password::"
     }
     orders = {
-      DATABASE_URL = "${module.secrets.database_secret_arns["orders"]}:url::"
+      DATABASE_URL        = "${module.secrets.database_secret_arns["orders"]}:url::"
+      SERVICE_PRIVATE_KEY = "${module.secrets.service_key_secret_arn}:private_key::"
     }
     conduit = {
       DATABASE_URL       = "${module.secrets.database_secret_arns["conduit"]}:url::"

@@ -88,6 +88,13 @@ module "secrets" {
   }
 }
 
+module "identity" {
+  source = "../identity"
+
+  name                = local.name
+  deletion_protection = var.profile.deletion_protection
+}
+
 module "cache" {
   source = "../cache"
 
@@ -154,12 +161,18 @@ module "helm_values" {
     tables = { orders = module.dynamodb.table_names["orders"], products = module.dynamodb.table_names["catalog"] }
     stores = var.profile.stores
   }
-
   secrets = {
     database    = module.secrets.database_secret_names
     redis       = module.cache.auth_secret_name
-    jwt         = module.secrets.jwt_secret_name
+    service_key = module.secrets.service_key_secret_name
+    acceptance  = module.secrets.acceptance_secret_name
     conduit_jwt = module.secrets.conduit_jwt_secret_name
+  }
+  identity = {
+    issuer            = module.identity.issuer
+    audience          = module.identity.audience
+    admin_group       = module.identity.admin_group
+    orders_public_key = var.service_identity.orders_public_key
   }
 
   services = {

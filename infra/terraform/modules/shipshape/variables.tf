@@ -139,6 +139,18 @@ variable "github" {
   description = "Repository (owner/name), branch, and GitHub environment (default: the environment's name, as .github/workflows/deploy.yml uses it) whose GitHub Actions jobs may push images and deploy."
 }
 
+variable "service_identity" {
+  type = object({
+    orders_public_key = string
+  })
+  description = "orders' Ed25519 public key (the 43-character base64url key `npm run token -- --service-key` prints); its private half goes into the <prefix>/service-keys/orders secret."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{43}$", var.service_identity.orders_public_key))
+    error_message = "service_identity.orders_public_key must be the 43-character base64url Ed25519 public key printed by npm run token -- --service-key."
+  }
+}
+
 variable "certificate_arn" {
   type        = string
   description = "ACM certificate for the ALB's HTTPS listener; null serves plain HTTP, which only a profile with require_certificate = false accepts."
