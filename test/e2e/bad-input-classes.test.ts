@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { adminToken, startGateway, startOrders, startProducts, startUsers, uniqueNamespace } from '../support/apps.ts';
-import { call } from '../support/http.ts';
+// These tests are about input, not identity: every request carries an admin token.
+import { adminCall as call } from '../support/auth.ts';
 import { REDIS_URL } from '../support/env.ts';
 import type { App } from '@shipshape/platform/service';
 
@@ -40,7 +41,7 @@ before(async () => {
   productId = (
     await call(`${p.url}/products`, {
       body: { sku: `BAD-${randomUUID().slice(0, 6)}`, name: 'x', priceCents: 100, currency: 'EUR', stock: 5 },
-      headers: { authorization: `Bearer ${adminToken()}` },
+      headers: { authorization: `Bearer ${await adminToken()}` },
     })
   ).body.id;
   userId = (await call(`${u.url}/users`, { body: { name: 'x', email: `bad-${randomUUID()}@example.com` } })).body.id;
@@ -98,7 +99,7 @@ describe('numeric extremes', () => {
     });
   }
   test('when an admin sends "Infinity" as stock or price, then 400 names the field', async () => {
-    const headers = { authorization: `Bearer ${adminToken()}` };
+    const headers = { authorization: `Bearer ${await adminToken()}` };
     const product = { sku: `INF-${randomUUID().slice(0, 6)}`, name: 'x', priceCents: 1, currency: 'EUR', stock: 1 };
     await expect400('products', '/products', 'body.stock', { body: { ...product, stock: 'Infinity' }, headers });
     await expect400('products', '/products', 'body.priceCents', {
@@ -161,7 +162,7 @@ describe('control characters and lone surrogates', () => {
       await expect400('products', `/products/${productId}`, 'body.name', {
         method: 'PATCH',
         body: { name: value },
-        headers: { authorization: `Bearer ${adminToken()}` },
+        headers: { authorization: `Bearer ${await adminToken()}` },
       });
     });
   }

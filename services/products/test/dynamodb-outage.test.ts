@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { App } from '@shipshape/platform/service';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { adminToken, startProducts, uniqueNamespace } from '../../../test/support/apps.ts';
+import { ordersIdentity } from '../../../test/support/auth.ts';
 import { startTestDynamo, type TestDynamo } from '../../../test/support/dynamodb.ts';
 import { call, metricValue } from '../../../test/support/http.ts';
 
@@ -33,9 +34,11 @@ after(async () => {
 });
 
 test('when DynamoDB stops, then reads, writes and reservations answer 503 with Retry-After within the deadline', async () => {
+  const admin = { authorization: `Bearer ${await adminToken()}` };
+  const fromOrders = await ordersIdentity('products');
   const created = await call(`${base}/products`, {
     body: { sku: `OUT-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents: 100, currency: 'EUR', stock: 5 },
-    headers: { authorization: `Bearer ${adminToken()}` },
+    headers: { authorization: `Bearer ${await adminToken()}` },
   });
   assert.equal(created.status, 201, created.text);
   assert.equal((await call(`${base}/ready`)).status, 200);
@@ -49,10 +52,11 @@ test('when DynamoDB stops, then reads, writes and reservations answer 503 with R
       call(`${base}/products/${created.body.id}`, {
         method: 'PATCH',
         body: { stock: 9 },
-        headers: { authorization: `Bearer ${adminToken()}` },
+        headers: admin,
       }),
     () =>
       call(`${base}/internal/reservations`, {
+        headers: fromOrders,
         body: { orderId: randomUUID(), items: [{ productId: created.body.id, quantity: 1 }] },
       }),
   ];
