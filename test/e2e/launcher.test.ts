@@ -12,6 +12,7 @@ import { waitFor } from '../support/http.ts';
 import { assertPostgresUserCanReach, startEmbeddedPostgres } from '../../tools/dev/embedded-postgres.ts';
 import { freePort } from '../../tools/dev/ports.ts';
 import { REGISTRY, SERVICES, shiftedPort } from '../../tools/dev/services.ts';
+import { devIssuerPort } from '../../tools/dev/issuer.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -25,12 +26,12 @@ const tempDir = (prefix: string) => {
   return dir;
 };
 
-/** A gateway port whose shifted service ports are all free (checked by binding each). */
+/** A gateway port whose shifted service ports, and the development issuer's, are all free (checked by binding each). */
 async function freeBasePort(): Promise<number> {
   const { assertPortFree } = await import('../../tools/dev/ports.ts');
   for (;;) {
     const base = await freePort();
-    const ports = SERVICES.map((s) => shiftedPort(s, base));
+    const ports = [...SERVICES.map((s) => shiftedPort(s, base)), devIssuerPort(base)];
     if (Math.max(...ports) > 65535) continue;
     const free = await Promise.all(
       ports.map((p) =>
@@ -99,8 +100,13 @@ test('when a service started by npm start dies, then the launcher says so and br
     60_000,
   );
   assert.notEqual(Number(/pid (\d+)/.exec(back)?.[1]), usersPid);
-  const res = await fetch(`http://127.0.0.1:${base}/users?limit=1`);
-  assert.equal(res.status, 200, 'the gateway reaches the restarted users service');
+  // Sign-up is open to anyone, so it reaches users without a token.
+  const res = await fetch(`http://127.0.0.1:${base}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Back', email: `back-${Date.now()}@example.com` }),
+  });
+  assert.equal(res.status, 201, 'the gateway reaches the restarted users service');
 
   launcher.kill('SIGINT');
   assert.equal(await exited, 0, out.join('\n'));

@@ -1,6 +1,7 @@
 // `npm run docs:openapi`: each service's OpenAPI document, generated from its routes' TypeBox schemas into
 // services/<name>/openapi.json. `--check` fails when a committed document is stale.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { generateServiceKey } from '@shipshape/platform/auth';
 import { join } from 'node:path';
 import { describeConfig, loadConfig } from '@shipshape/platform/config';
 import type { App } from '@shipshape/platform/service';
@@ -16,7 +17,15 @@ export const documentPath = (s: ServiceInfo): string => join(ROOT, s.dir, 'opena
 /** Builds the app (it never connects: nothing is queried) and returns its document as committed. */
 export async function generate(s: ServiceInfo): Promise<string> {
   // Required settings get placeholders; none of them shapes the document.
-  const env: NodeJS.ProcessEnv = { DATABASE_URL: 'postgres://docs@127.0.0.1:1/docs' };
+  const key = generateServiceKey();
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: 'postgres://docs@127.0.0.1:1/docs',
+    AUTH_ISSUER: 'https://issuer.example.com',
+    AUTH_AUDIENCE: 'docs',
+    AUTH_JWKS_URL: 'https://issuer.example.com/.well-known/jwks.json',
+    SERVICE_PRIVATE_KEY: key.privateKey,
+    SERVICE_TRUSTED_CALLERS: `orders=${key.publicKey}`,
+  };
   for (const row of describeConfig(s.config))
     if (row.required) env[row.name] ??= 'placeholder-for-docs-0123456789abcdef';
   const { buildApp } = (await import(join(ROOT, s.dir, 'src', 'app.ts'))) as {
