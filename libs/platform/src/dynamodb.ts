@@ -11,7 +11,7 @@ import {
   type AttributeDefinition,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoSettings } from './config.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { unavailable } from './errors.ts';
@@ -108,6 +108,9 @@ export function cancellationCodes(err: unknown): string[] {
   return ((err ?? {}) as AwsError).CancellationReasons?.map((r) => r.Code ?? 'None') ?? [];
 }
 
+/** The sort key of the keyset indexes: creation time, then id, so pages resume exactly where the last one ended. */
+export const keysetPosition = (createdAt: string, id: string) => `${new Date(createdAt).toISOString()}#${id}`;
+
 export class DynamoStore {
   readonly doc: DynamoDBDocumentClient;
   readonly client: DynamoDBClient;
@@ -192,6 +195,33 @@ export class DynamoStore {
       });
     }
     return found;
+  }
+
+  /**
+   * One keyset page of a sparse index whose sort key is keysetPosition(createdAt, id): the items of `partition`
+   * after `after` (exclusive), oldest first, at most `limit`.
+   */
+  async indexPage<T>(
+    operation: string,
+    q: { index: string; partition: string; after?: { createdAt: string; id: string } | undefined; limit: number },
+  ): Promise<T[]> {
+    const { index, partition, after, limit } = q;
+    const out = await this.run(operation, (abortSignal) =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: index,
+          KeyConditionExpression: after ? `${index}pk = :p AND ${index}sk > :after` : `${index}pk = :p`,
+          ExpressionAttributeValues: {
+            ':p': partition,
+            ...(after ? { ':after': keysetPosition(after.createdAt, after.id) } : {}),
+          },
+          Limit: limit,
+        }),
+        { abortSignal },
+      ),
+    );
+    return (out.Items ?? []) as T[];
   }
 
   /** Readiness: the table exists and is usable. */

@@ -5,18 +5,16 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, type DynamoStore } from '@shipshape/platform/dynamodb';
+import { isConditionFailure, keysetPosition, type DynamoStore } from '@shipshape/platform/dynamodb';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import type { Claim, IdempotencyStore, Order, OrderStatus, OrderStore } from '../../domain/stores.ts';
 
 const orderKey = (id: string) => ({ pk: `ORDER#${id}`, sk: 'ORDER' });
 const keyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' });
 /** Sort key of the indexes: fixed-width ISO time, then the id, so strings sort like (createdAt, id). */
-const position = (createdAt: string, id: string) => `${new Date(createdAt).toISOString()}#${id}`;
 
 interface KeyItem {
   requestHash?: string;
@@ -62,7 +60,7 @@ export class DynamoOrdersStore implements OrderStore, IdempotencyStore {
   async record(o: Omit<Order, 'createdAt'>, idempotencyKey: string): Promise<Order> {
     const now = Date.now();
     const saved: Order = { ...o, createdAt: new Date(now).toISOString() };
-    const at = position(saved.createdAt, o.id);
+    const at = keysetPosition(saved.createdAt, o.id);
     await this.store.run('orders_place', (abortSignal) =>
       this.store.doc.send(
         new TransactWriteCommand({
@@ -115,22 +113,8 @@ export class DynamoOrdersStore implements OrderStore, IdempotencyStore {
 
   async list(userId: string | undefined, limit: number, after: KeysetPosition | undefined): Promise<Order[]> {
     const [index, partition] = userId ? ['gsi2', `USER#${userId}`] : ['gsi1', 'ORDERS'];
-    const out = await this.store.run('orders_list', (abortSignal) =>
-      this.store.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: index,
-          KeyConditionExpression: after ? `${index}pk = :p AND ${index}sk > :after` : `${index}pk = :p`,
-          ExpressionAttributeValues: {
-            ':p': partition,
-            ...(after ? { ':after': position(after.createdAt, after.id) } : {}),
-          },
-          Limit: limit + 1,
-        }),
-        { abortSignal },
-      ),
-    );
-    return ((out.Items ?? []) as Order[]).map(toOrder);
+    const items = await this.store.indexPage<Order>('orders_list', { index, partition, after, limit: limit + 1 });
+    return items.map(toOrder);
   }
 
   private async transition(
@@ -188,22 +172,13 @@ export class DynamoOrdersStore implements OrderStore, IdempotencyStore {
   }
 
   async cancelling(limit: number, after: KeysetPosition | undefined): Promise<KeysetPosition[]> {
-    const out = await this.store.run('orders_cancelling_list', (abortSignal) =>
-      this.store.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi3',
-          KeyConditionExpression: after ? 'gsi3pk = :p AND gsi3sk > :after' : 'gsi3pk = :p',
-          ExpressionAttributeValues: {
-            ':p': 'CANCELLING',
-            ...(after ? { ':after': position(after.createdAt, after.id) } : {}),
-          },
-          Limit: limit,
-        }),
-        { abortSignal },
-      ),
-    );
-    return ((out.Items ?? []) as Order[]).map((o) => ({ id: o.id, createdAt: o.createdAt }));
+    const items = await this.store.indexPage<Order>('orders_cancelling_list', {
+      index: 'gsi3',
+      partition: 'CANCELLING',
+      after,
+      limit,
+    });
+    return items.map((o) => ({ id: o.id, createdAt: o.createdAt }));
   }
 
   async statuses(ids: string[]): Promise<Map<string, OrderStatus>> {

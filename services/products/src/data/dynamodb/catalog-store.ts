@@ -3,7 +3,7 @@
 // write or one TransactWriteItems; nothing here decides business rules.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { cancellationCodes, isConditionFailure, type DynamoStore } from '@shipshape/platform/dynamodb';
+import { cancellationCodes, isConditionFailure, keysetPosition, type DynamoStore } from '@shipshape/platform/dynamodb';
 import type { Reservation, ReservationLine, ReservedItem } from '@shipshape/platform/contracts/reservations';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import {
@@ -19,7 +19,6 @@ const productKey = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' });
 const skuKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'SKU' });
 const reservationKey = (orderId: string) => ({ pk: `RESERVATION#${orderId}`, sk: 'RESERVATION' });
 /** Sort key of the index: fixed-width ISO time, then the id, so strings sort like (createdAt, id). */
-const position = (createdAt: string, id: string) => `${new Date(createdAt).toISOString()}#${id}`;
 
 interface ProductItem extends Product {
   deletedAt?: string;
@@ -116,7 +115,7 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
               {
                 Put: {
                   TableName: this.table,
-                  Item: { ...productKey(id), ...product, gsi1pk: 'PRODUCTS', gsi1sk: position(now, id) },
+                  Item: { ...productKey(id), ...product, gsi1pk: 'PRODUCTS', gsi1sk: keysetPosition(now, id) },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
@@ -154,22 +153,13 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
   }
 
   async list(limit: number, after: KeysetPosition | undefined): Promise<Product[]> {
-    const out = await this.store.run('products_list', (abortSignal) =>
-      this.store.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: after ? 'gsi1pk = :p AND gsi1sk > :after' : 'gsi1pk = :p',
-          ExpressionAttributeValues: {
-            ':p': 'PRODUCTS',
-            ...(after ? { ':after': position(after.createdAt, after.id) } : {}),
-          },
-          Limit: limit + 1,
-        }),
-        { abortSignal },
-      ),
-    );
-    return ((out.Items ?? []) as ProductItem[]).map(toProduct);
+    const items = await this.store.indexPage<ProductItem>('products_list', {
+      index: 'gsi1',
+      partition: 'PRODUCTS',
+      after,
+      limit: limit + 1,
+    });
+    return items.map(toProduct);
   }
 
   async update(id: string, p: ProductPatch): Promise<Product | undefined> {
@@ -327,7 +317,7 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
                       items,
                       createdAt: now,
                       gsi1pk: 'HELD',
-                      gsi1sk: position(now, orderId),
+                      gsi1sk: keysetPosition(now, orderId),
                     },
                     ConditionExpression: 'attribute_not_exists(pk)',
                   },
@@ -440,7 +430,7 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
   /** Reads only the sparse index of reserved (held) reservations, however many resolved ones exist. */
   async unresolved(olderThanMs: number, limit: number, after: KeysetPosition | undefined): Promise<KeysetPosition[]> {
     const before = new Date(Date.now() - olderThanMs).toISOString();
-    const from = after ? position(after.createdAt, after.id) : undefined;
+    const from = after ? keysetPosition(after.createdAt, after.id) : undefined;
     const out = await this.store.run('reservations_unresolved', (abortSignal) =>
       this.store.doc.send(
         new QueryCommand({
@@ -484,7 +474,7 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
                     createdAt: now,
                     updatedAt: now,
                     gsi1pk: 'PRODUCTS',
-                    gsi1sk: position(now, p.id),
+                    gsi1sk: keysetPosition(now, p.id),
                   },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
