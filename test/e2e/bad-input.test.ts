@@ -299,7 +299,8 @@ test('when every documented operation gets generated hostile input, then no resp
               .join('&');
             const headers: Record<string, string> = {};
             const realWorld = url.pathname.startsWith('/api/');
-            if (input.admin) headers.authorization = realWorld ? `Token ${conduitToken}` : `Bearer ${await adminToken()}`;
+            if (input.admin)
+              headers.authorization = realWorld ? `Token ${conduitToken}` : `Bearer ${await adminToken()}`;
             if (input.key) headers['idempotency-key'] = input.key;
             let body: string | undefined;
             if (method !== 'get' && method !== 'delete') {

@@ -50,6 +50,7 @@ export async function ordersIdentity(callee: 'users' | 'products'): Promise<Reco
 
 let adminHeader: Promise<string> | undefined;
 /** `call` as an admin: for tests about something other than who may call. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read answers of any shape
 export async function adminCall<T = any>(url: string, init: Parameters<typeof call>[1] = {}): Promise<JsonResponse<T>> {
   adminHeader ??= adminToken().then((t) => `Bearer ${t}`);
   return call<T>(url, { ...init, headers: { authorization: await adminHeader, ...init?.headers } });

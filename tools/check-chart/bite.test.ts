@@ -490,7 +490,11 @@ describe('the issue examples, through Helm', () => {
   });
 
   test('when the values run a pod as root, then the values schema refuses them', () => {
-    const result = lint({ name: 'root', files: ['values-prod.yaml', IDENTITY], set: ['podSecurityContext.runAsUser=0'] });
+    const result = lint({
+      name: 'root',
+      files: ['values-prod.yaml', IDENTITY],
+      set: ['podSecurityContext.runAsUser=0'],
+    });
     assert.notEqual(result.status, 0);
     assert.match(
       result.stdout + result.stderr,
@@ -538,7 +542,11 @@ describe('the issue examples, through Helm', () => {
   });
 
   test('when a service is given an env var its config schema does not declare, then env-declared names it and the schema file', () => {
-    const objects = render({ name: 'undeclared', files: ['values-prod.yaml', IDENTITY], set: ['users.env.USERS_COLOUR=blue'] });
+    const objects = render({
+      name: 'undeclared',
+      files: ['values-prod.yaml', IDENTITY],
+      set: ['users.env.USERS_COLOUR=blue'],
+    });
     const failures = runCrossChecks(objects).flatMap((r) => r.failures);
     assert.ok(
       failures.includes(
@@ -576,7 +584,11 @@ describe('the issue examples, through Helm', () => {
   });
 
   test('when an env value is one the service would refuse, then env-declared quotes the service', () => {
-    const objects = render({ name: 'bad-level', files: ['values-prod.yaml', IDENTITY], set: ['env.LOG_LEVEL=verbose'] });
+    const objects = render({
+      name: 'bad-level',
+      files: ['values-prod.yaml', IDENTITY],
+      set: ['env.LOG_LEVEL=verbose'],
+    });
     const failures = runCrossChecks(objects).flatMap((r) => r.failures);
     assert.ok(
       failures.some((f) =>

@@ -159,12 +159,7 @@ const CASES: Case[] = [
     name: 'a required variable is not set',
     rules: ['env-required'],
     message: /orders does not set SERVICE_PRIVATE_KEY, which the orders service requires/,
-    compose: [
-      [
-        '      SERVICE_PRIVATE_KEY: ${SERVICE_PRIVATE_KEY:?copy .env.example to .env}\n',
-        '',
-      ],
-    ],
+    compose: [['      SERVICE_PRIVATE_KEY: ${SERVICE_PRIVATE_KEY:?copy .env.example to .env}\n', '']],
     env: [[/^SERVICE_PRIVATE_KEY=.*\n/m.exec(ENV)?.[0] ?? 'SERVICE_PRIVATE_KEY=', '']],
   },
   {

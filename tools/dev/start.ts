@@ -1,6 +1,6 @@
 // `npm start`: the whole system on a laptop. Embedded PostgreSQL unless DATABASE_URL/POSTGRES_* point elsewhere;
 // Redis if REDIS_URL/REDIS_HOST is set, otherwise each service caches in-process. Ctrl-C stops everything.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';

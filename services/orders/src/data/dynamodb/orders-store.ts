@@ -1,13 +1,7 @@
 // Orders and Idempotency-Key records in DynamoDB (STORE=dynamodb), one table (docs/decisions/0003-dynamodb-table-
 // design.md). Claims and status changes are conditional writes; recording an order and completing its key is one
 // TransactWriteItems. Nothing HTTP and no business rules here.
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, keysetPosition, type DynamoStore } from '@shipshape/platform/dynamodb';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import type { Claim, IdempotencyStore, Order, OrderStatus, OrderStore } from '../../domain/stores.ts';
