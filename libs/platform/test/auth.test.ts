@@ -8,6 +8,7 @@ import {
   ServiceTokenSigner,
   ServiceTokenVerifier,
   UserTokenVerifier,
+  VerifiedTokens,
   generateServiceKey,
   parseTrustedCallers,
   type UserAuthSettings,
@@ -245,5 +246,39 @@ describe('declared policies', () => {
     assert.throws(() => assertNotProduction({ NODE_ENV: 'production' }), ProductionRefused);
     assert.throws(() => assertNotProduction({ SHIPSHAPE_ENV: 'production' }), ProductionRefused);
     await assert.rejects(DevIssuer.create({ env: { NODE_ENV: 'production' } }), ProductionRefused);
+  });
+});
+
+describe('verified tokens are remembered, briefly', () => {
+  test('when a token was verified, then it is remembered until its exp or a minute, whichever comes first', () => {
+    const cache = new VerifiedTokens<string>();
+    const now = 1_000_000_000_000;
+    cache.set('a', 'caller-a', now / 1000 + 3600, now);
+    cache.set('b', 'caller-b', now / 1000 + 10, now);
+    assert.equal(cache.get('a', now + 59_000), 'caller-a');
+    assert.equal(cache.get('a', now + 60_001), undefined, 'never longer than a minute');
+    assert.equal(cache.get('b', now + 9_000), 'caller-b');
+    assert.equal(cache.get('b', now + 10_001), undefined, 'never past the token exp');
+    cache.set('c', 'caller-c', now / 1000 - 1, now);
+    assert.equal(cache.get('c', now), undefined, 'an expired token is not remembered');
+  });
+
+  test('when more distinct tokens arrive than it holds, then the oldest are forgotten and its size stays bounded', () => {
+    const cache = new VerifiedTokens<number>();
+    const now = Date.now();
+    for (let i = 0; i < VerifiedTokens.VERIFIED_MAX + 50; i++) cache.set(`t${i}`, i, now / 1000 + 600, now);
+    assert.equal(cache.size, VerifiedTokens.VERIFIED_MAX);
+    assert.equal(cache.get('t0', now), undefined);
+    assert.equal(cache.get(`t${VerifiedTokens.VERIFIED_MAX + 49}`, now), VerifiedTokens.VERIFIED_MAX + 49);
+  });
+
+  test('when a token is sent again, then the same caller answers without a second signature check; a tampered copy is still refused', async () => {
+    const sub = randomUUID();
+    const token = await issuer.mint({ sub });
+    assert.equal((await ask(token)).status, 200);
+    assert.equal((await ask(token)).status, 200);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
+    assert.equal((await ask(`${header}.${payload}.${flipped}`)).status, 401);
   });
 });
