@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { App } from '@shipshape/platform/service';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { adminToken, startProducts, uniqueNamespace } from '../../../test/support/apps.ts';
+import { adminToken, metricsUrl, startProducts, uniqueNamespace } from '../../../test/support/apps.ts';
 import { ordersIdentity } from '../../../test/support/auth.ts';
 import { startTestDynamo, type TestDynamo } from '../../../test/support/dynamodb.ts';
 import { call, metricValue } from '../../../test/support/http.ts';
@@ -74,6 +74,6 @@ test('when DynamoDB stops, then reads, writes and reservations answer 503 with R
   const ready = await call(`${base}/ready`);
   assert.equal(ready.status, 503);
   assert.equal(ready.body.checks.database.status, 'down');
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = await (await fetch(metricsUrl(base))).text();
   assert.ok(metricValue(text, 'db_client_errors_total', { kind: 'connection' }) >= 1);
 });
