@@ -154,6 +154,7 @@ export async function injectFault(fault: Fault, sys: DrillSystem): Promise<Activ
     case 'bad-release': {
       const proxy = sys.proxies['gateway-to-orders'];
       const canary = await startServiceProcess('orders', {
+        ...sys.stack.authEnv('orders'),
         DATABASE_URL: sys.databaseUrl(),
         PRODUCTS_URL: sys.proxies['orders-to-products'].url,
         USERS_URL: sys.stack.urls.users,

@@ -67,7 +67,7 @@ export interface DrillSystem {
   sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** The admin API client through the gateway. */
   admin: Client;
-  /** Headers a customer's request carries (none today: orders are placed by user id, without a token). */
+  /** Headers a customer's request carries: that user's token from the stack's issuer. */
   customerHeaders(userId: string): Record<string, string>;
   catalog: Catalog;
   /** Stock each catalog product started with, for the invariant. */
@@ -162,6 +162,9 @@ export async function startDrillSystem(log: (line: string) => void = () => {}): 
       ...catalog.products.map((p) => [p, 100_000] as const),
       [catalog.scarce, 1],
     ]);
+    // Each customer carries their own token, as orders and user reads require.
+    const tokens = new Map<string, string>();
+    for (const u of catalog.users) tokens.set(u, await stack.userToken(u));
     const backup = await pgServer.baseBackup();
     log(`base backup taken: ${backup}`);
 
@@ -187,7 +190,10 @@ export async function startDrillSystem(log: (line: string) => void = () => {}): 
         }
       },
       admin: api,
-      customerHeaders: () => ({}),
+      customerHeaders: (userId): Record<string, string> => {
+        const token = tokens.get(userId);
+        return token ? { authorization: `Bearer ${token}` } : {};
+      },
       catalog,
       initialStock,
       backup,
