@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { waitFor } from '../support/http.ts';
+import { freeStartBase } from '../support/ports.ts';
 import { assertPostgresUserCanReach, startEmbeddedPostgres } from '../../tools/dev/embedded-postgres.ts';
 import { freePort } from '../../tools/dev/ports.ts';
 import { REGISTRY, SERVICES, shiftedPort } from '../../tools/dev/services.ts';
-import { devIssuerPort } from '../../tools/dev/issuer.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -27,23 +27,6 @@ const tempDir = (prefix: string) => {
 };
 
 /** A gateway port whose shifted service ports, and the development issuer's, are all free (checked by binding each). */
-async function freeBasePort(): Promise<number> {
-  const { assertPortFree } = await import('../../tools/dev/ports.ts');
-  for (;;) {
-    const base = await freePort();
-    const ports = [...SERVICES.map((s) => shiftedPort(s, base)), devIssuerPort(base)];
-    if (Math.max(...ports) > 65535) continue;
-    const free = await Promise.all(
-      ports.map((p) =>
-        assertPortFree(p, 'test').then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    if (free.every(Boolean)) return base;
-  }
-}
 
 const oneLine = (stderr: string) => {
   const lines = stderr.trim().split('\n');
@@ -62,7 +45,7 @@ const runStart = (args: string[], env: Record<string, string>) =>
 test('when a service started by npm start dies, then the launcher says so and brings it back', async () => {
   const db: TestDatabase = await createTestDatabase({ migrate: false });
   cleanups.push(() => db.drop());
-  const base = await freeBasePort();
+  const base = await freeStartBase();
   const data = tempDir('shipshape-start-');
   const launcher = spawn(
     process.execPath,
@@ -119,7 +102,7 @@ test('when a second npm start finds .data/postgres held by a running instance, t
   const first = await startEmbeddedPostgres({ dataRoot: data, port: await freePort() });
   cleanups.push(() => first.stop());
 
-  const r = runStart(['--port', String(await freeBasePort()), '--data-dir', data], {
+  const r = runStart(['--port', String(await freeStartBase()), '--data-dir', data], {
     EMBEDDED_POSTGRES_PORT: String(await freePort()),
   });
   assert.equal(r.status, 1);

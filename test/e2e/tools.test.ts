@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { freePort } from '../../tools/dev/ports.ts';
+import { freeStartBase } from '../support/ports.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dbs: TestDatabase[] = [];
@@ -37,7 +38,9 @@ test('when a port npm start needs is taken, then it exits 1 with a one-line expl
 
 test('when DATABASE_URL points at nothing, then npm start exits 1 with a one-line explanation', async () => {
   const dead = await freePort();
-  const r = run('tools/dev/start.ts', ['--port', String(await freePort())], {
+  // Every port npm start checks must be free, or it fails on a port before it tries the database.
+  const base = await freeStartBase();
+  const r = run('tools/dev/start.ts', ['--port', String(base)], {
     DATABASE_URL: `postgres://postgres@127.0.0.1:${dead}/x`,
   });
   assert.equal(r.status, 1);

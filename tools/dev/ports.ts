@@ -55,3 +55,14 @@ export async function freeServicePort(taken: ReadonlySet<number> = new Set(), me
   }
   throw new Error('no free port with a free metrics port beside it');
 }
+
+/** A free port whose neighbours at these offsets are free too: room for a whole `npm start -- --port <base>`. */
+export async function freePortBlock(offsets: readonly number[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort();
+    if (base + Math.max(...offsets) > 65535) continue;
+    const free = await Promise.all(offsets.filter((o) => o !== 0).map((o) => isFree(base + o)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no block of free ports found');
+}
