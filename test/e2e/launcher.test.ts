@@ -64,7 +64,11 @@ test('when a service started by npm start dies, then the launcher says so and br
   createInterface({ input: launcher.stdout }).on('line', (l) => out.push(l));
   createInterface({ input: launcher.stderr }).on('line', (l) => out.push(l));
 
-  await waitFor('all services ready', async () => out.some((l) => l.includes('all services ready')), 120_000);
+  await waitFor('all services ready', async () => out.some((l) => l.includes('all services ready')), 120_000).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}; the launcher said:\n${out.join('\n')}`);
+    },
+  );
   const pids = await waitFor('the pids line', async () => out.find((l) => l.trim().startsWith('pids')));
   const usersPid = Number(/users (\d+)/.exec(pids)?.[1]);
   assert.ok(usersPid > 0, pids);
