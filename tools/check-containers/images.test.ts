@@ -5,6 +5,7 @@
 // image, accepts them. The service list comes from tools/dev/services.ts, so a new service is checked without edits.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { REDIS_URL } from '../../test/support/env.ts';
 import { REGISTRY, SERVICES, type ServiceName } from '../dev/services.ts';
 import { freePort } from '../dev/ports.ts';
+import { DEV_ADMIN_SUB, DevIssuer } from '../dev/issuer.ts';
 import { startStack, type Stack } from '../dev/stack.ts';
 import {
   buildAllImages,
@@ -217,6 +219,8 @@ test('when the acceptance job of compose.yaml runs from its image against the se
       ...HARDENING,
       '--env',
       `ACCEPTANCE_ADMIN_TOKEN=${theStack().adminToken}`,
+      '--env',
+      `ACCEPTANCE_USER_TOKEN=${await theStack().userToken(randomUUID())}`,
       imageName(job.service),
       ...command,
       '--json',
@@ -295,9 +299,19 @@ test('when each container gets `podman stop`, then it reports not ready, finishe
 test('when compose.yaml is brought up from the built images, with local PostgreSQL and Redis stand-ins, then its acceptance job passes and every service stops with exit 0', async (t) => {
   const standIns = await buildStandIns(base, CHECK_TAG);
   const port = await freePort();
+  // What `npm run token -- --compose-env` writes into .env: an issuer the services trust (its keys inline) and
+  // tokens for the acceptance job.
+  const issuer = await DevIssuer.create({ issuer: 'http://shipshape-compose-check' });
+  const identity = {
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    AUTH_JWKS: `'${JSON.stringify(issuer.jwks())}'`,
+    ACCEPTANCE_ADMIN_TOKEN: await issuer.mint({ sub: DEV_ADMIN_SUB, admin: true }),
+    ACCEPTANCE_USER_TOKEN: await issuer.mint({ sub: randomUUID() }),
+  };
   const run = await composeUp({
     project: `shipshape-check-${process.pid}`,
-    env: { GATEWAY_PUBLISH: `127.0.0.1:${port}` },
+    env: { GATEWAY_PUBLISH: `127.0.0.1:${port}`, ...identity },
     standIns,
     image: imageName,
   });
