@@ -444,9 +444,10 @@ test('when a users instance has a wrong database password, then ShipshapeDatabas
   const p = need(prom, 'prometheus');
   const { wrongPassword } = await extras();
   // Requests make it connect, and PostgreSQL refuses each attempt (28P01). Its counters were scraped at 0 first, so
-  // every refusal from here on is an increase.
+  // every refusal from here on is an increase. An admin's read, so the request gets past authorization to the database.
+  const admin = { authorization: `Bearer ${need(stack, 'stack').adminToken}` };
   await waitFiring(p, 'ShipshapeDatabaseAuthErrors', { service: 'users' }, async () => {
-    await fetch(`${wrongPassword.url}/users/${randomUUID()}`).then((r) => r.arrayBuffer());
+    await fetch(`${wrongPassword.url}/users/${randomUUID()}`, { headers: admin }).then((r) => r.arrayBuffer());
     await sleep(500);
   });
   assert.equal(
@@ -534,7 +535,8 @@ test('when the database under a ready users instance stops, then ShipshapeServic
 test('when products answers orders slowly, then the order-creation p99 and latency budget burn alerts fire', async () => {
   const p = need(prom, 'prometheus');
   const { slowOrders, productsProxy: proxy } = await extras();
-  const orders = client(slowOrders.url, '');
+  // An admin places each order for a catalog user, as the gateway's traffic does.
+  const orders = client(slowOrders.url, need(stack, 'stack').adminToken);
   // Each reservation waits 1.5 s in the proxy: orders succeed, but above the 1 s threshold (the 1-2.5 s bucket).
   proxy.delayMs = 1500;
   const durations: number[] = [];
