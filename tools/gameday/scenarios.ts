@@ -5,6 +5,12 @@ import type { Diagnostic, Scenario, SteadyStateCheck, Verification } from './sce
 const STEADY: SteadyStateCheck[] = ['services-ready', 'probes-succeed', 'no-alerts', 'stock-invariant'];
 const RECOVERED: Verification = { recoverWithinSeconds: 60, stableSeconds: 5, orders: 'all' };
 
+/** A diagnostic that asks the drill's Prometheus one instant query. */
+const promQuery = (what: string, query: string): Diagnostic => ({
+  what,
+  command: ['curl', '-sS', '-G', '{prometheus}/api/v1/query', '--data-urlencode', `query=${query}`],
+});
+
 /** The first look of every runbook: what is firing, which targets are up, who is ready, the newest errors. */
 const FIRST_LOOK: Diagnostic[] = [
   { what: 'alerts firing (Alertmanager)', command: ['curl', '-sS', '{alertmanager}/api/v2/alerts?active=true'] },
@@ -15,17 +21,10 @@ const FIRST_LOOK: Diagnostic[] = [
   { what: 'readiness of every service', command: ['readiness'] },
 ];
 const databaseLook = (service: string): Diagnostic[] => [
-  {
-    what: 'database errors by service and kind (Prometheus)',
-    command: [
-      'curl',
-      '-sS',
-      '-G',
-      '{prometheus}/api/v1/query',
-      '--data-urlencode',
-      'query=sum by (service, kind) (increase(db_client_errors_total[5m]))',
-    ],
-  },
+  promQuery(
+    'database errors by service and kind (Prometheus)',
+    'sum by (service, kind) (increase(db_client_errors_total[5m]))',
+  ),
   {
     what: 'sessions per application and state (PostgreSQL)',
     command: [
@@ -177,17 +176,7 @@ export const SCENARIOS: Scenario[] = [
     diagnostics: [
       ...FIRST_LOOK,
       { what: 'is Redis answering', command: ['redis-cli', '-p', '{redisPort}', 'ping'] },
-      {
-        what: 'cache lookups by result (Prometheus)',
-        command: [
-          'curl',
-          '-sS',
-          '-G',
-          '{prometheus}/api/v1/query',
-          '--data-urlencode',
-          'query=sum by (service, result) (rate(cache_requests_total[1m]))',
-        ],
-      },
+      promQuery('cache lookups by result (Prometheus)', 'sum by (service, result) (rate(cache_requests_total[1m]))'),
     ],
     restore: { kind: 'start-redis' },
     verify: { ...RECOVERED, probesDuringFault: 'unaffected' },
@@ -211,17 +200,10 @@ export const SCENARIOS: Scenario[] = [
     runbook: 'ShipshapeOrderCreationLatencyHigh.md',
     diagnostics: [
       ...FIRST_LOOK,
-      {
-        what: 'p99 of calls from orders to products (Prometheus)',
-        command: [
-          'curl',
-          '-sS',
-          '-G',
-          '{prometheus}/api/v1/query',
-          '--data-urlencode',
-          'query=histogram_quantile(0.99, sum by (le, target) (rate(http_client_request_duration_seconds_bucket{service="orders"}[1m])))',
-        ],
-      },
+      promQuery(
+        'p99 of calls from orders to products (Prometheus)',
+        'histogram_quantile(0.99, sum by (le, target) (rate(http_client_request_duration_seconds_bucket{service="orders"}[1m])))',
+      ),
       { what: 'toxics on the proxy between orders and products', command: ['toxics', 'orders-to-products'] },
     ],
     restore: { kind: 'remove-toxics', proxy: 'orders-to-products' },
@@ -239,17 +221,10 @@ export const SCENARIOS: Scenario[] = [
     runbook: 'ShipshapeStockReservationFailureSpike.md',
     diagnostics: [
       ...FIRST_LOOK,
-      {
-        what: 'reservations by result (Prometheus)',
-        command: [
-          'curl',
-          '-sS',
-          '-G',
-          '{prometheus}/api/v1/query',
-          '--data-urlencode',
-          'query=sum by (result) (rate(shipshape_stock_reservations_total[1m]))',
-        ],
-      },
+      promQuery(
+        'reservations by result (Prometheus)',
+        'sum by (result) (rate(shipshape_stock_reservations_total[1m]))',
+      ),
       {
         what: 'products with the least stock (PostgreSQL)',
         command: ['psql', '{database}', '-c', 'SELECT sku, stock FROM catalog.products ORDER BY stock LIMIT 5'],
@@ -283,17 +258,10 @@ export const SCENARIOS: Scenario[] = [
     runbook: 'ShipshapeCatalogReadAvailabilityBudgetBurn.md',
     diagnostics: [
       ...FIRST_LOOK,
-      {
-        what: '5xx ratio per products route (Prometheus)',
-        command: [
-          'curl',
-          '-sS',
-          '-G',
-          '{prometheus}/api/v1/query',
-          '--data-urlencode',
-          'query=sum by (route) (rate(http_server_request_duration_seconds_count{service="products", status_class="5xx"}[1m])) / sum by (route) (rate(http_server_request_duration_seconds_count{service="products"}[1m]))',
-        ],
-      },
+      promQuery(
+        '5xx ratio per products route (Prometheus)',
+        'sum by (route) (rate(http_server_request_duration_seconds_count{service="products", status_class="5xx"}[1m])) / sum by (route) (rate(http_server_request_duration_seconds_count{service="products"}[1m]))',
+      ),
       { what: 'newest warnings and errors of products', command: ['logs', 'products'] },
     ],
     restore: { kind: 'rollback', service: 'products', env: { FAULT_ERROR_RATIO: '0' } },
@@ -311,17 +279,7 @@ export const SCENARIOS: Scenario[] = [
     runbook: 'ShipshapeHighErrorRatio.md',
     diagnostics: [
       ...FIRST_LOOK,
-      {
-        what: 'requests refused by the rate limit (Prometheus)',
-        command: [
-          'curl',
-          '-sS',
-          '-G',
-          '{prometheus}/api/v1/query',
-          '--data-urlencode',
-          'query=sum(rate(gateway_rate_limited_total[1m]))',
-        ],
-      },
+      promQuery('requests refused by the rate limit (Prometheus)', 'sum(rate(gateway_rate_limited_total[1m]))'),
     ],
     restore: { kind: 'stop-fault' },
     verify: { ...RECOVERED, probesDuringFault: 'unaffected' },
