@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from './metrics.ts';
+import type { NearCache } from './near-cache.ts';
 import { redisClientOptions } from './redis.ts';
 
 export interface CacheBackend {
@@ -129,6 +130,8 @@ export class Cache {
   private readonly ttlSeconds: number;
   private readonly metrics: Metrics;
   private readonly log: FastifyBaseLogger;
+  /** The in-process layer in front of Redis, when Redis tracks its keys (near-cache.ts). */
+  private readonly near: NearCache | undefined;
 
   /** `prefix` namespaces the keys; `name` labels the metrics. */
   constructor(
@@ -138,7 +141,9 @@ export class Cache {
     ttlSeconds: number,
     metrics: Metrics,
     log: FastifyBaseLogger,
+    near?: NearCache,
   ) {
+    this.near = near;
     this.backend = backend;
     this.prefix = prefix;
     this.name = name;
@@ -161,11 +166,18 @@ export class Cache {
       const json = await joining;
       return json === undefined ? undefined : { json, hit: false };
     }
+    const local = this.near?.get(full);
+    if (local !== undefined) {
+      this.metrics.cacheRequests.inc({ cache: this.name, result: 'hit' });
+      return { json: local, hit: true };
+    }
+    const ticket = this.near?.ticket() ?? 0;
     if (this.backend.isUp()) {
       try {
         const json = await this.backend.get(full);
         if (json !== undefined) {
           this.metrics.cacheRequests.inc({ cache: this.name, result: 'hit' });
+          this.near?.set(full, json, ticket);
           return { json, hit: true };
         }
         this.metrics.cacheRequests.inc({ cache: this.name, result: 'miss' });
@@ -184,6 +196,7 @@ export class Cache {
         const json = JSON.stringify(value);
         // Stay in flight until the value is stored, so a late miss finds it in the cache rather than reloading.
         if (this.backend.isUp()) await this.backend.set(full, json, this.ttlSeconds).catch(() => {});
+        this.near?.set(full, json, ticket);
         return json;
       })().finally(() => this.inflight.delete(full));
       this.inflight.set(full, pending);
@@ -195,17 +208,28 @@ export class Cache {
   /** A generation number to put in keys of collections, bumped to invalidate all of them at once. */
   async generation(collection: string): Promise<string> {
     if (!this.backend.isUp()) return 'x';
+    const key = this.key(`${collection}:gen`);
+    const local = this.near?.get(key);
+    if (local !== undefined) return local;
+    const ticket = this.near?.ticket() ?? 0;
     try {
-      return (await this.backend.get(this.key(`${collection}:gen`))) ?? '0';
+      const gen = (await this.backend.get(key)) ?? '0';
+      this.near?.set(key, gen, ticket);
+      return gen;
     } catch {
       return 'x';
     }
   }
 
   async invalidate(keys: string[], collections: string[] = []): Promise<void> {
+    const full = [...keys.map((k) => this.key(k)), ...collections.map((c) => this.key(`${c}:gen`))];
+    // Dropped here before and after Redis: a read that starts in between may keep the old value until Redis's own
+    // invalidation message arrives, so the second pass closes that gap for this replica.
+    this.near?.forget(full);
     try {
       await this.backend.del(keys.map((k) => this.key(k)));
       for (const c of collections) await this.backend.incr(this.key(`${c}:gen`));
+      this.near?.forget(full);
     } catch (err) {
       this.log.warn(
         { err: { message: (err as Error).message } },

@@ -151,6 +151,20 @@ export const redisEnv = {
   REDIS_PASSWORD: Type.Optional(secret(Type.String({ description: 'Redis AUTH password.' }))),
   REDIS_TLS: Type.Boolean({ default: false, description: 'Use TLS to Redis (ElastiCache in-transit encryption).' }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 60, description: 'Cache entry lifetime.' }),
+  CACHE_LOCAL_TTL_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 3600,
+    default: 30,
+    description:
+      'Lifetime of an entry in the in-process layer in front of Redis, which Redis keeps current by tracking its keys (CLIENT TRACKING); 0 turns the layer off.',
+  }),
+  CACHE_LOCAL_MAX_MB: Type.Integer({
+    minimum: 1,
+    maximum: 512,
+    default: 16,
+    description:
+      'Memory the in-process layer in front of Redis may hold (keys and JSON), least recently used first out.',
+  }),
   CACHE_NAMESPACE: Type.String({
     pattern: '^[A-Za-z0-9_.-]{1,64}$',
     default: 'shipshape',

@@ -22,6 +22,7 @@ import { loggerOptions } from './logger.ts';
 import { Database } from './db.ts';
 import { pendingMigrations, type MigrationTarget } from './migrate.ts';
 import { Cache, createCacheBackend, type CachedRead } from './cache.ts';
+import { NearCache } from './near-cache.ts';
 import { databaseUrl, redisUrl, type DatabaseSettings, type RedisSettings } from './config.ts';
 import { decodeCursor, ProblemSchema, toPage, type KeysetPosition, type PageOf } from './schemas.ts';
 
@@ -242,22 +243,37 @@ export function attachDatabase(app: App, name: string, c: DatabaseConfig, migrat
 
 export interface CacheConfig extends RedisSettings {
   CACHE_TTL_SECONDS: number;
+  CACHE_LOCAL_TTL_SECONDS?: number;
+  CACHE_LOCAL_MAX_MB?: number;
 }
 
 /** The service's cache; optional for readiness, so an outage only marks the service degraded. */
 export function attachCache(app: App, name: string, c: CacheConfig): Cache {
   const prefix = `${c.CACHE_NAMESPACE ?? 'shipshape'}:${name}`;
-  const backend = createCacheBackend(redisUrl(c), `${prefix}:`, app.metrics, app.log);
+  const url = redisUrl(c);
+  const backend = createCacheBackend(url, `${prefix}:`, app.metrics, app.log);
+  const localTtl = c.CACHE_LOCAL_TTL_SECONDS ?? 0;
+  const near =
+    url && localTtl > 0
+      ? new NearCache(
+          url,
+          { prefix: `${prefix}:`, ttlSeconds: localTtl, maxBytes: (c.CACHE_LOCAL_MAX_MB ?? 16) * 1024 * 1024 },
+          app.log,
+        )
+      : undefined;
   app.health.add({
     name: 'cache',
     required: false,
     run: async () =>
       backend.isUp()
-        ? { ok: true, detail: backend.kind }
+        ? { ok: true, detail: near?.isActive() ? `${backend.kind} + local` : backend.kind }
         : { ok: false, detail: 'redis unreachable; reads served from the database' },
   });
-  app.addHook('onClose', async () => backend.close());
-  return new Cache(backend, prefix, name, c.CACHE_TTL_SECONDS, app.metrics, app.log);
+  app.addHook('onClose', async () => {
+    await near?.close();
+    await backend.close();
+  });
+  return new Cache(backend, prefix, name, c.CACHE_TTL_SECONDS, app.metrics, app.log, near);
 }
 
 /**

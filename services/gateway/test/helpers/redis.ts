@@ -1,7 +1,5 @@
-// The real Redis the tests share, and a TCP relay in front of it that a test can cut and restore to play an outage
-// without stopping Redis for everyone else.
+// The real Redis the tests share, and the relay in front of it (test/support/redis-relay.ts).
 import { randomUUID } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -32,49 +30,4 @@ export async function requireRedis(): Promise<void> {
 /** A key prefix no other test uses, so parallel runs never share counters. */
 export const uniquePrefix = (name: string) => `test:gateway:${name}:${randomUUID()}:`;
 
-export interface Relay {
-  url: string;
-  /** Drop every connection and refuse new ones. */
-  cut(): Promise<void>;
-  /** Accept connections again, on the same port. */
-  restore(): Promise<void>;
-  /** How many times a command (case-insensitive, e.g. evalsha) went through the relay so far. */
-  sent(command: string): number;
-  close(): Promise<void>;
-}
-
-export async function startRedisRelay(): Promise<Relay> {
-  const target = new URL(REDIS_URL);
-  const sockets = new Set<Socket>();
-  let traffic = '';
-  let server: Server | undefined;
-  let port = 0;
-  const open = async () => {
-    server = createServer((client) => {
-      const upstream = connect(Number(target.port || 6379), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.on('data', (chunk: Buffer) => (traffic += chunk.toString('latin1').toLowerCase()));
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => server?.listen(port, '127.0.0.1', resolve));
-    const address = server.address();
-    port = typeof address === 'object' && address ? address.port : port;
-  };
-  const shut = async () => {
-    const s = server;
-    server = undefined;
-    if (!s) return;
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-  };
-  await open();
-  const auth = target.username || target.password ? `${target.username}:${target.password}@` : '';
-  const sent = (command: string) => traffic.split(`\r\n${command.toLowerCase()}\r\n`).length - 1;
-  return { url: `redis://${auth}127.0.0.1:${port}`, cut: shut, restore: open, close: shut, sent };
-}
+export { startRedisRelay, type Relay } from '../../../../test/support/redis-relay.ts';
