@@ -6,6 +6,7 @@ import { ensureArticlePage, type ArticlePage } from './realworld.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { findTokens } from '../acceptance/token.ts';
@@ -15,6 +16,8 @@ import { runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { RssSampler } from './rss.ts';
+import { cpuPerRequest, snapshotCpu } from './cpu.ts';
+import { summarizeProfiles } from './profile.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
 import { REGISTRY } from '../dev/services.ts';
 
@@ -39,6 +42,8 @@ const usage = `Usage: npm run bench -- [options]
   --log-level LEVEL     LOG_LEVEL of a system started here (default warn: its logs come back through this
                         process, so per-request logs would load the load generator)
   --out DIR             where to write the JSON results (default bench-results)
+  --profile DIR         a system started here runs with V8's CPU profiler: each service writes
+                        DIR/<service>/*.cpuprofile when it stops, summarised in DIR/summary.md
 
 Against a running system, calls carry $ACCEPTANCE_ADMIN_TOKEN and $ACCEPTANCE_USER_TOKEN (a user without a record yet:
 the benchmark signs up as it), or, for npm start on this machine, tokens its development issuer mints; the gateway's
@@ -52,9 +57,24 @@ interface Scenario extends Measured {
   ratePerSecond?: number;
   ratioToBaseline?: number;
   rssMb: Record<string, number | null>;
+  /** Microseconds of CPU per request by process (cpu.ts), where they could be read. */
+  cpuUsPerRequest?: Record<string, number>;
   note?: string;
 }
 
+/** Columns of the CPU table: the request's path from the edge inwards, then the machine as a whole. */
+const CPU_SOURCE_ORDER = [
+  'yardstick',
+  'gateway',
+  'users',
+  'products',
+  'orders',
+  'conduit',
+  'postgresql',
+  'redis',
+  'load generator',
+  'machine',
+];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Scenarios that load a yardstick rather than the system: no service RSS is sampled during them. */
 const YARDSTICK_KEYS = new Set(['baseline', 'yardstick-redis', 'yardstick-proxy']);
@@ -76,6 +96,7 @@ function options() {
       store: { type: 'string', default: env.STORE || 'postgres' },
       'log-level': { type: 'string', default: 'warn' },
       out: { type: 'string', default: 'bench-results' },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -103,6 +124,7 @@ function options() {
     store: values.store as 'postgres' | 'dynamodb',
     logLevel: values['log-level'],
     out: values.out,
+    profileDir: values.profile ? resolve(values.profile) : undefined,
   };
 }
 
@@ -143,6 +165,7 @@ async function main(): Promise<number> {
       stop: async () => {},
     };
     log(`Benchmarking the system at ${opts.urls.gateway}`);
+    if (opts.profileDir) log('--profile applies to a system the benchmark starts; this one runs without the profiler.');
   } else {
     log(
       `No ready gateway at ${opts.urls.gateway}: starting the system on the shipshape_bench database (${new URL(opts.databaseUrl).host}).`,
@@ -155,6 +178,7 @@ async function main(): Promise<number> {
         databaseUrl: opts.databaseUrl,
         redisUrl: opts.cache === 'redis' ? opts.redisUrl : undefined,
         env,
+        profileDir: opts.profileDir,
       });
     } catch (err) {
       log(`bench: could not start the system: ${(err as Error).message}`);
@@ -178,6 +202,13 @@ async function main(): Promise<number> {
     if (system.startedHere) log('Stopping the system started for the benchmark.');
     await system.stop();
     process.removeListener('SIGINT', stopSystem);
+    if (system.startedHere && opts.profileDir) {
+      // Each service wrote its profile as it exited.
+      await summarizeProfiles(opts.profileDir).then(
+        () => log(`CPU profiles and their summary: ${opts.profileDir}/summary.md`),
+        (err: Error) => log(`bench: the CPU profiles could not be summarised: ${err.message}`),
+      );
+    }
   }
 }
 
@@ -236,6 +267,7 @@ async function benchmark(
     name: string,
     load: Omit<LoadOptions, 'connections' | 'durationSeconds'>,
     pacedRate?: number,
+    yardstickPid?: number,
   ) => {
     log(
       `  ${name}: ${durationSeconds} s, ${pacedRate ? `${pacedRate} req/s evenly spaced` : `${connections} connections`}…`,
@@ -252,10 +284,14 @@ async function benchmark(
         : runLoad({ ...load, connections, durationSeconds: seconds });
     await run(1);
     const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls });
+    const cpuSources = { services: YARDSTICK_KEYS.has(key) ? {} : { ...urls }, yardstickPid };
+    const cpuBefore = await snapshotCpu(cpuSources);
     sampler.start();
     let figures: LoadFigures | undefined;
+    let cpuUsPerRequest: Record<string, number> | undefined;
     try {
       figures = await run(durationSeconds);
+      cpuUsPerRequest = cpuPerRequest(cpuBefore, await snapshotCpu(cpuSources), figures.requests);
     } finally {
       const rssMb = await sampler.stop();
       const scenario: Scenario = {
@@ -266,6 +302,7 @@ async function benchmark(
         problems: figures ? loadProblems(figures) : ['did not run'],
       };
       if (figures) scenario.figures = figures;
+      if (cpuUsPerRequest) scenario.cpuUsPerRequest = cpuUsPerRequest;
       if (pacedRate) scenario.ratePerSecond = pacedRate;
       scenarios.push(scenario);
     }
@@ -278,7 +315,7 @@ async function benchmark(
       return;
     }
     yardsticks.push(started);
-    await measure(key, name, { url: `${started.url}${path}` });
+    await measure(key, name, { url: `${started.url}${path}` }, undefined, started.pid);
   };
   const skipped = (key: string, name: string, target: string, note: string) =>
     scenarios.push({ key, name, target, rssMb: {}, problems: [], note });
@@ -489,12 +526,32 @@ function report(
       .join('  ')
       .trimEnd(),
   );
+  const sources = [...new Set(scenarios.flatMap((s) => Object.keys(s.cpuUsPerRequest ?? {})))];
+  const rank = (source: string) => {
+    const i = CPU_SOURCE_ORDER.indexOf(source);
+    return i < 0 ? CPU_SOURCE_ORDER.length : i;
+  };
+  const columns = sources.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const cpuRows = [['CPU µs per request', ...columns]];
+  for (const s of scenarios)
+    if (s.cpuUsPerRequest)
+      cpuRows.push([s.name, ...columns.map((c) => (s.cpuUsPerRequest?.[c] ?? '-').toLocaleString('en-US'))]);
+  const cpuWidths = (cpuRows[0] ?? []).map((_, i) => Math.max(...cpuRows.map((r) => r[i]?.length ?? 0)));
+  const cpuTable = cpuRows.map((r) =>
+    r
+      .map((cell, i) => (i === 0 ? cell.padEnd(cpuWidths[i] ?? 0) : cell.padStart(cpuWidths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
   const rss = Object.entries(rssPeakMb)
     .map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`)
     .join(', ');
   return [
     '',
     ...table,
+    '',
+    ...cpuTable,
+    '("machine" is every process on it; on 2 cores it can give 2,000,000 µs a second.)',
     '',
     pgbench
       ? `pgbench -N (${pgbench.clients} clients): ${Math.round(pgbench.transactionsPerSecond).toLocaleString('en-US')} tps, latency average ${pgbench.latencyAverageMs} ms`

@@ -1,5 +1,6 @@
 // The system under load: the one already running at the given URLs, or one started here for the run.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import pg from 'pg';
 
 export interface ServiceUrls {
@@ -54,6 +55,8 @@ export interface StartOptions {
   databaseUrl: string;
   redisUrl: string | undefined;
   env: Record<string, string>;
+  /** Each service writes a V8 CPU profile into <profileDir>/<service>/ when it stops. */
+  profileDir?: string | undefined;
 }
 
 /** Starts the whole system with the development launcher against a fresh benchmark database. */
@@ -72,10 +75,22 @@ export async function startSystem(options: StartOptions): Promise<SystemUnderTes
       tables: { orders: 'shipshape-bench-orders', products: 'shipshape-bench-catalog' },
     };
   }
+  const { SERVICES, SERVICE_NODE_OPTIONS } = await import('../dev/stack.ts');
+  const profiled = options.profileDir;
   const stack = await startStack({
     databaseUrl,
     dynamodb,
     env: options.env,
+    ...(profiled
+      ? {
+          serviceEnv: Object.fromEntries(
+            SERVICES.map((s) => [
+              s,
+              { NODE_OPTIONS: `${SERVICE_NODE_OPTIONS} --cpu-prof --cpu-prof-dir=${join(profiled, s)}` },
+            ]),
+          ),
+        }
+      : {}),
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   });
   const routine = /"msg":"(incoming request|request completed)"/;

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface Yardstick {
   url: string;
+  /** Its process, for the CPU it uses per request. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function startYardstick(...args: string[]): Promise<Yardstick> {
     const { url } = JSON.parse(line) as { url: string };
     return {
       url,
+      pid: child.pid,
       stop: async () => {
         child.kill('SIGTERM');
         await exited;

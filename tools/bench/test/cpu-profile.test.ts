@@ -1,0 +1,103 @@
+// The benchmark's CPU accounting (cpu.ts) and profile summaries (profile.ts), on real processes where they can be.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { cpuPerRequest, parseCpuSeconds, parseMachineBusySeconds, parseProcStat, snapshotCpu } from '../cpu.ts';
+import { type CpuProfile, summarize } from '../profile.ts';
+import { startYardstick } from '../yardsticks.ts';
+
+describe('CPU per request', () => {
+  test('when an exposition has process_cpu_seconds_total, then it is read; its user and system parts are not taken for it', () => {
+    const text =
+      'process_cpu_user_seconds_total 1.2\nprocess_cpu_system_seconds_total 0.3\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n';
+    assert.equal(parseCpuSeconds(text), 1.5);
+    assert.equal(parseCpuSeconds('process_cpu_user_seconds_total 1.2\n'), undefined);
+  });
+
+  test('when a command name has spaces and parentheses, then utime and stime are still read after it', () => {
+    const line = '4242 (node (worker) x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 250 50 0 0 20 0 11 0 1000 0 0';
+    assert.deepEqual(parseProcStat(line), { command: 'node (worker) x', seconds: 3 });
+    assert.equal(parseProcStat('garbage'), undefined);
+  });
+
+  test('when /proc/stat is read, then idle and I/O wait are not counted as busy', () => {
+    assert.equal(parseMachineBusySeconds('cpu  100 10 50 900 40 5 5 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n'), 1.7);
+    assert.equal(parseMachineBusySeconds('intr 1 2 3'), undefined);
+  });
+
+  test('when two snapshots are taken around some requests, then each source is divided by the requests, unknown ones left out', () => {
+    assert.deepEqual(
+      cpuPerRequest({ gateway: 10, products: 5, redis: 1 }, { gateway: 10.5, products: 5.25, machine: 3 }, 1000),
+      { gateway: 500, products: 250 },
+    );
+    assert.deepEqual(cpuPerRequest({ gateway: 1 }, { gateway: 2 }, 0), {});
+  });
+
+  test('when a yardstick serves requests, then its process and this one show CPU spent', async () => {
+    const hello = await startYardstick('hello');
+    try {
+      const sources = { services: {}, yardstickPid: hello.pid };
+      const before = await snapshotCpu(sources);
+      for (let i = 0; i < 2000; i++) await (await fetch(hello.url)).arrayBuffer();
+      const per = cpuPerRequest(before, await snapshotCpu(sources), 2000);
+      assert.ok((per.yardstick ?? 0) > 0, `the yardstick used CPU: ${JSON.stringify(per)}`);
+      assert.ok((per['load generator'] ?? 0) > 0, `this process used CPU: ${JSON.stringify(per)}`);
+      assert.ok(
+        (per.machine ?? 0) >= (per.yardstick ?? 0),
+        `the machine counts at least the yardstick: ${JSON.stringify(per)}`,
+      );
+    } finally {
+      await hello.stop();
+    }
+  });
+});
+
+describe('CPU profile summaries', () => {
+  test('when a process spends its time in one function, then that function and its file lead the summary', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shipshape-profile-'));
+    try {
+      const script =
+        'function spinForTheProfile(ms){const end=Date.now()+ms;let x=0;while(Date.now()<end)x+=Math.sqrt(x+1);return x}spinForTheProfile(400)';
+      await promisify(execFile)(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '-e', script]);
+      const [file] = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+      assert.ok(file, 'node wrote a profile');
+      const summary = summarize(JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile);
+      assert.ok(summary.busyMs >= 200, `busy ${summary.busyMs} ms`);
+      assert.match(summary.functions[0]?.name ?? '', /spinForTheProfile/);
+      assert.ok((summary.functions[0]?.share ?? 0) > 50, JSON.stringify(summary.functions.slice(0, 3)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('when frames come from packages, Node and our modules, then each is owned by the right one', () => {
+    const frame = (url: string, functionName = 'f') => ({ functionName, url, lineNumber: 0 });
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('', '(idle)') },
+        { id: 2, callFrame: frame('file:///app/node_modules/@fastify/reply-from/index.js') },
+        { id: 3, callFrame: frame('file:///app/libs/platform/src/cache.ts') },
+        { id: 4, callFrame: frame('node:internal/streams/readable') },
+        { id: 5, callFrame: frame('', '(garbage collector)') },
+      ],
+      samples: [1, 2, 2, 3, 4, 5],
+      timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000],
+    };
+    const s = summarize(profile);
+    assert.equal(s.totalMs, 6);
+    assert.equal(s.busyMs, 5);
+    assert.deepEqual(
+      s.packages.map((p) => [p.name, p.share]),
+      [
+        ['@fastify/reply-from', 40],
+        ['libs/platform/src/cache.ts', 20],
+        ['node (core)', 20],
+        ['(garbage collector)', 20],
+      ],
+    );
+  });
+});
