@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { IncomingHttpHeaders as Http2IncomingHttpHeaders } from 'node:http2';
 import type { Span } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
-import replyFrom, { type FastifyReplyFromOptions } from '@fastify/reply-from';
+import replyFrom, { type FastifyReplyFromHooks, type FastifyReplyFromOptions } from '@fastify/reply-from';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '@shipshape/platform/service';
 import { Problem } from '@shipshape/platform/errors';
@@ -84,8 +84,23 @@ function problemFor(error: Error, upstream: Upstream): Problem {
   );
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client span of the proxied call, ended when the upstream answers or fails. */
+    upstreamSpan: Span | undefined;
+  }
+}
+
+/** Builds the upstream path of a route from its params; a route without params always has the same one. */
+function pathBuilder(template: string): (params: unknown) => string {
+  if (!template.includes(':') && !template.endsWith('/*')) return () => template;
+  return (params) => upstreamPath(template, params);
+}
+
 export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOptions) {
-  const forwardHeaders = (request: FastifyRequest, given: AnyHeaders, span: Span): AnyHeaders => {
+  app.decorateRequest('upstreamSpan', undefined);
+
+  const forwardHeaders = (request: FastifyRequest, given: AnyHeaders): AnyHeaders => {
     const out: Record<string, string> = {};
     for (const name of FORWARDED_REQUEST_HEADERS) {
       const value = given[name];
@@ -96,7 +111,7 @@ export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOp
     out['x-request-id'] = request.id;
     out['x-forwarded-for'] = request.ip;
     out['x-forwarded-proto'] = request.protocol;
-    app.tracing.inject(span, out);
+    app.tracing.inject(request.upstreamSpan, out);
     return out;
   };
 
@@ -106,37 +121,49 @@ export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOp
     return out;
   };
 
-  const forward = (upstream: Upstream) => (request: FastifyRequest, reply: FastifyReply) => {
-    const path = upstreamPath(request.routeOptions.url ?? request.url, request.params);
-    const span = app.tracing.startClientSpan(request.span, `${request.method} ${upstream.target}`, {
-      'http.request.method': request.method,
-      'server.address': upstream.target,
-      'url.path': path,
-    });
-    return reply.from(path, {
+  /** reply-from's options for one upstream, made once: each callback finds the request it serves in its arguments. */
+  const relayOptions = (upstream: Upstream): FastifyReplyFromHooks => ({
+    rewriteRequestHeaders: (request, headers) => forwardHeaders(request as FastifyRequest, headers),
+    rewriteHeaders: stripHopByHop,
+    onResponse: (request, rep, res) => {
+      const span = request.upstreamSpan;
+      span?.setAttribute('http.response.status_code', rep.statusCode);
+      if (rep.statusCode >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+      span?.end();
+      // The services answer small JSON documents: relaying each whole lets Fastify write head and body at once
+      // with a Content-Length, where piping the stream costs a chunked write per piece.
+      const chunks: Buffer[] = [];
+      res.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.stream.once('end', () => rep.send(Buffer.concat(chunks)));
+      res.stream.once('error', (err: Error) => rep.send(problemFor(err, upstream)));
+    },
+    onError: (rep, { error }) => {
+      const span = rep.request.upstreamSpan;
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span?.end();
+      rep.send(problemFor(error, upstream));
+    },
+  });
+
+  const forward = (upstream: Upstream, template: string) => {
+    const pathOf = pathBuilder(template);
+    const relay = relayOptions(upstream);
+    const spanName = (method: string) => `${method} ${upstream.target}`;
+    return (request: FastifyRequest, reply: FastifyReply) => {
+      const path = pathOf(request.params);
+      request.upstreamSpan = app.tracing.startClientSpan(request.span, spanName(request.method), {
+        'http.request.method': request.method,
+        'server.address': upstream.target,
+        'url.path': path,
+      });
       // JSON arrives as checked text (proxy/json-body.ts) and leaves as received.
-      ...(checkedJson.has(request) && typeof request.body === 'string'
-        ? { body: request.body, contentType: 'application/json' }
-        : {}),
-      rewriteRequestHeaders: (_req, headers) => forwardHeaders(request, headers, span),
-      rewriteHeaders: stripHopByHop,
-      onResponse: (_req, rep, res) => {
-        span.setAttribute('http.response.status_code', rep.statusCode);
-        if (rep.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-        // The services answer small JSON documents: relaying each whole lets Fastify write head and body at once
-        // with a Content-Length, where piping the stream costs a chunked write per piece.
-        const chunks: Buffer[] = [];
-        res.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.stream.once('end', () => rep.send(Buffer.concat(chunks)));
-        res.stream.once('error', (err: Error) => rep.send(problemFor(err, upstream)));
-      },
-      onError: (rep, { error }) => {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-        span.end();
-        rep.send(problemFor(error, upstream));
-      },
-    });
+      return reply.from(
+        path,
+        checkedJson.has(request) && typeof request.body === 'string'
+          ? { ...relay, body: request.body, contentType: 'application/json' }
+          : relay,
+      );
+    };
   };
 
   for (const target of TARGETS) {
@@ -158,7 +185,7 @@ export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOp
           // The token is verified here, before any upstream call; the service verifies it again and decides.
           config: { access: route.access },
           schema: { hide: true, ...(uuidIds ? { params: IdParams } : {}) },
-          handler: forward(upstream),
+          handler: forward(upstream, route.url),
         });
       }
       // Browsers preflight cross-origin RealWorld calls; conduit answers them (allowed origins, methods, headers).
@@ -167,7 +194,7 @@ export default async function proxyRoutes(app: App, { upstreams }: ProxyRoutesOp
           method: 'OPTIONS',
           url: `${REALWORLD_PREFIX}/*`,
           schema: { hide: true },
-          handler: forward(upstream),
+          handler: forward(upstream, `${REALWORLD_PREFIX}/*`),
         });
     });
   }
