@@ -16,7 +16,7 @@ import { runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { RssSampler } from './rss.ts';
-import { cpuPerRequest, snapshotCpu } from './cpu.ts';
+import { type CpuSnapshot, cpuPerRequest, snapshotCpu } from './cpu.ts';
 import { summarizeProfiles } from './profile.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
 import { REGISTRY } from '../dev/services.ts';
@@ -258,7 +258,7 @@ async function benchmark(
   const yardsticks: Yardstick[] = [];
   const redisKey = `${'shipshape:bench:yardstick:'}${tag}`;
   const redis = new Redis(opts.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  let pgbench: PgbenchFigures | undefined;
+  let pgbench: (PgbenchFigures & { cpuUsPerTransaction?: Record<string, number> }) | undefined;
   let pgbenchProblem: string | undefined;
 
   /** Runs one scenario (after a one-second warm-up) while sampling each service's RSS. */
@@ -386,7 +386,18 @@ async function benchmark(
     }
     log(`  yardstick: pgbench -N, ${durationSeconds} s, ${connections} clients on ${new URL(opts.databaseUrl).host}…`);
     try {
-      pgbench = await runPgbench(opts.databaseUrl, connections, durationSeconds);
+      // What a commit costs PostgreSQL on this machine, the floor under the orders' four commits.
+      let before: CpuSnapshot = {};
+      let after: CpuSnapshot = {};
+      pgbench = await runPgbench(opts.databaseUrl, connections, durationSeconds, {
+        beforeRun: async () => {
+          before = await snapshotCpu({ services: {} });
+        },
+        afterRun: async () => {
+          after = await snapshotCpu({ services: {} });
+        },
+      });
+      pgbench.cpuUsPerTransaction = cpuPerRequest(before, after, pgbench.transactions ?? 0);
     } catch (err) {
       pgbenchProblem = (err as Error).message;
       log(`  pgbench could not run: ${pgbenchProblem}`);
@@ -504,7 +515,7 @@ function report(
   scenarios: Scenario[],
   rssPeakMb: Record<string, number | null>,
   goals: GoalResult[],
-  pgbench: PgbenchFigures | undefined,
+  pgbench: (PgbenchFigures & { cpuUsPerTransaction?: Record<string, number> }) | undefined,
   pgbenchProblem: string | undefined,
 ): string {
   const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs hello-world', 'notes']];
@@ -554,7 +565,11 @@ function report(
     '("machine" is every process on it; on 2 cores it can give 2,000,000 µs a second.)',
     '',
     pgbench
-      ? `pgbench -N (${pgbench.clients} clients): ${Math.round(pgbench.transactionsPerSecond).toLocaleString('en-US')} tps, latency average ${pgbench.latencyAverageMs} ms`
+      ? `pgbench -N (${pgbench.clients} clients): ${Math.round(pgbench.transactionsPerSecond).toLocaleString('en-US')} tps, latency average ${pgbench.latencyAverageMs} ms${
+          pgbench.cpuUsPerTransaction?.postgresql
+            ? `; CPU per transaction: PostgreSQL ${pgbench.cpuUsPerTransaction.postgresql} µs, machine ${pgbench.cpuUsPerTransaction.machine ?? '?'} µs`
+            : ''
+        }`
       : `pgbench -N: not measured (${pgbenchProblem ?? 'not run'})`,
     `Peak RSS under load: ${rss}`,
     '',

@@ -8,7 +8,15 @@ import { randomBytes } from 'node:crypto';
 export interface PgbenchFigures {
   transactionsPerSecond: number;
   latencyAverageMs: number;
+  /** Transactions processed in the timed run, when pgbench printed the count. */
+  transactions?: number;
   clients: number;
+}
+
+/** Called right before and right after the timed run (not around the initialisation), e.g. to read CPU counters. */
+export interface PgbenchHooks {
+  beforeRun?: () => Promise<void>;
+  afterRun?: () => Promise<void>;
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
@@ -26,10 +34,15 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; ou
 export function parsePgbench(output: string): Omit<PgbenchFigures, 'clients'> | undefined {
   const tps = /^tps = ([0-9.]+)/m.exec(output);
   const latency = /^latency average = ([0-9.]+) ms/m.exec(output);
+  const processed = /^number of transactions actually processed: (\d+)/m.exec(output);
   if (!tps?.[1]) return undefined;
   const transactionsPerSecond = Number(tps[1]);
   if (!Number.isFinite(transactionsPerSecond) || transactionsPerSecond <= 0) return undefined;
-  return { transactionsPerSecond, latencyAverageMs: latency?.[1] ? Number(latency[1]) : Number.NaN };
+  return {
+    transactionsPerSecond,
+    latencyAverageMs: latency?.[1] ? Number(latency[1]) : Number.NaN,
+    ...(processed?.[1] ? { transactions: Number(processed[1]) } : {}),
+  };
 }
 
 /**
@@ -40,6 +53,7 @@ export async function runPgbench(
   databaseUrl: string,
   clients: number,
   durationSeconds: number,
+  hooks: PgbenchHooks = {},
 ): Promise<PgbenchFigures> {
   // A scratch database of its own, so two runs on one server never drop each other's.
   const database = `shipshape_pgbench_${randomBytes(4).toString('hex')}`;
@@ -64,10 +78,12 @@ export async function runPgbench(
     const init = await run(['-i', '-q', '-s', '1'], env);
     if (init.code !== 0) throw new Error(`pgbench -i failed: ${init.out.trim().split('\n').at(-1)}`);
     const jobs = String(Math.min(clients, 2));
+    await hooks.beforeRun?.();
     const bench = await run(
       ['-N', '-M', 'prepared', '-c', String(clients), '-j', jobs, '-T', String(durationSeconds)],
       env,
     );
+    await hooks.afterRun?.();
     const figures = parsePgbench(bench.out);
     if (bench.code !== 0 || !figures) throw new Error(`pgbench -N failed: ${bench.out.trim().split('\n').at(-1)}`);
     return { ...figures, clients };

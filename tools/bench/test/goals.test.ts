@@ -118,6 +118,12 @@ describe('pgbench summary', () => {
     assert.deepEqual(parsePgbench(out), { transactionsPerSecond: 8571.123456, latencyAverageMs: 5.823 });
   });
 
+  test('when pgbench prints how many transactions it processed, then the count is read for the CPU per transaction', () => {
+    const out =
+      'number of transactions actually processed: 61234\nlatency average = 8.1 ms\ntps = 6123.4 (without initial connection time)\n';
+    assert.deepEqual(parsePgbench(out), { transactionsPerSecond: 6123.4, latencyAverageMs: 8.1, transactions: 61234 });
+  });
+
   test('when pgbench failed or reported no transactions, then nothing is read', () => {
     assert.equal(parsePgbench('pgbench: error: connection to server failed'), undefined);
     assert.equal(parsePgbench('tps = 0.000000 (without initial connection time)'), undefined);
