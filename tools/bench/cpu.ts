@@ -18,18 +18,20 @@ export function parseCpuSeconds(exposition: string): number | undefined {
   return match && Number.isFinite(value) ? value : undefined;
 }
 
-/** utime + stime of one /proc/<pid>/stat line, and the command name. */
+/**
+ * CPU of one /proc/<pid>/stat line: utime + stime, plus cutime + cstime (children it has reaped: PostgreSQL's
+ * postmaster reaps every backend, so connections that closed during a scenario still count), and the command name.
+ */
 export function parseProcStat(line: string): { command: string; seconds: number } | undefined {
   // The command is in parentheses and may itself contain spaces or parentheses: split after the last ')'.
   const open = line.indexOf('(');
   const close = line.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
   const fields = line.slice(close + 2).split(' ');
-  // After the command: state is field 3 of the line, utime and stime are fields 14 and 15.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
-  return { command: line.slice(open + 1, close), seconds: (utime + stime) * TICK };
+  // After the command: state is field 3 of the line; utime, stime, cutime and cstime are fields 14 to 17.
+  const ticks = fields.slice(11, 15).map(Number);
+  if (ticks.length < 4 || ticks.some((n) => !Number.isFinite(n))) return undefined;
+  return { command: line.slice(open + 1, close), seconds: ticks.reduce((a, b) => a + b, 0) * TICK };
 }
 
 /** Busy CPU seconds of the whole machine (all but idle and I/O wait) from the first line of /proc/stat. */

@@ -34,7 +34,7 @@ export function ownerOf(frame: CallFrame): string {
   if (pkg?.[1]) return pkg[1];
   const ours = /\/((?:libs|services|tools)\/[^/]+\/(?:src\/)?[^?]*)$/.exec(frame.url);
   if (ours?.[1]) return ours[1];
-  if (frame.url.startsWith('node:')) return 'node (core)';
+  if (frame.url.startsWith('node:')) return frame.url;
   if (frame.url === '') return `(${frame.functionName.replace(/[()]/g, '') || 'native'})`;
   return frame.url;
 }

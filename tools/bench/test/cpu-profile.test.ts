@@ -18,9 +18,9 @@ describe('CPU per request', () => {
     assert.equal(parseCpuSeconds('process_cpu_user_seconds_total 1.2\n'), undefined);
   });
 
-  test('when a command name has spaces and parentheses, then utime and stime are still read after it', () => {
-    const line = '4242 (node (worker) x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 250 50 0 0 20 0 11 0 1000 0 0';
-    assert.deepEqual(parseProcStat(line), { command: 'node (worker) x', seconds: 3 });
+  test("when a command name has spaces and parentheses, then its own and its reaped children's CPU are read after it", () => {
+    const line = '4242 (node (worker) x) S 1 4242 4242 0 -1 4194560 9000 0 0 0 250 50 70 30 20 0 11 0 1000 0 0';
+    assert.deepEqual(parseProcStat(line), { command: 'node (worker) x', seconds: 4 });
     assert.equal(parseProcStat('garbage'), undefined);
   });
 
@@ -95,7 +95,7 @@ describe('CPU profile summaries', () => {
       [
         ['@fastify/reply-from', 40],
         ['libs/platform/src/cache.ts', 20],
-        ['node (core)', 20],
+        ['node:internal/streams/readable', 20],
         ['(garbage collector)', 20],
       ],
     );
