@@ -55,7 +55,9 @@ export function summarize(profile: CpuProfile, top = 15): ProfileSummary {
     busyUs += us;
     const owner = ownerOf(frame);
     packages.set(owner, (packages.get(owner) ?? 0) + us);
-    const fn = `${frame.functionName || '(anonymous)'} (${owner}${frame.url ? `:${frame.lineNumber + 1}` : ''})`;
+    const fn = frame.url
+      ? `${frame.functionName || '(anonymous)'} (${owner}:${frame.lineNumber + 1})`
+      : `${frame.functionName || '(native)'} (V8 or native)`;
     functions.set(fn, (functions.get(fn) ?? 0) + us);
   });
   const ranked = (m: Map<string, number>) =>
