@@ -77,7 +77,7 @@ const CPU_SOURCE_ORDER = [
 ];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Scenarios that load a yardstick rather than the system: no service RSS is sampled during them. */
-const YARDSTICK_KEYS = new Set(['baseline', 'yardstick-redis', 'yardstick-proxy']);
+const YARDSTICK_KEYS = new Set(['baseline', 'yardstick-redis', 'yardstick-proxy', 'yardstick-platform-proxy']);
 
 function options() {
   const env = process.env;
@@ -349,6 +349,14 @@ async function benchmark(
         'yardstick-proxy',
         'yardstick: bare reply-from proxy → products',
         await tryYardstick('proxy', urls.products),
+        productPath,
+      );
+      // Not a goal: the step between the bare proxy and the gateway, so the gap splits into what the platform's
+      // per-request duties cost any service and what the gateway's own add.
+      await measureYardstick(
+        'yardstick-platform-proxy',
+        'step: the same proxy on the platform → products',
+        await tryYardstick('platform-proxy', urls.products),
         productPath,
       );
     } else {

@@ -2,6 +2,9 @@
 //   hello                     a hello-world (what Node and Fastify cost)
 //   redis-get <redis> <key>   sends the JSON stored at <key> after one Redis GET per request (a cache read's floor)
 //   proxy <upstream>          @fastify/reply-from in front of <upstream> (a proxy's floor)
+//   platform-proxy <upstream> the same proxy built as every service is (libs/platform createService: request id,
+//                             child logger, metrics, span, auth plugin, problem errors, input guard) but none of the
+//                             gateway's own duties: what the platform costs a proxy, the step between the two
 // Prints {"url"} on stdout once it listens; stops on SIGTERM.
 import Fastify from 'fastify';
 import replyFrom from '@fastify/reply-from';
@@ -30,13 +33,33 @@ if (mode === 'hello') {
   app.all('/*', (request, reply) => {
     void reply.from(request.url);
   });
+} else if (mode === 'platform-proxy') {
+  const { createService } = await import('@shipshape/platform/service');
+  // The services' defaults, and the log level the benchmark gives them.
+  const config = { LOG_LEVEL: 'warn', COMPANY_NAME: 'Shipshape', BODY_TIMEOUT_MS: 10_000, OTEL_SDK_DISABLED: false };
+  const platform = await createService({
+    name: 'yardstick',
+    version: '0.0.0',
+    description: 'A bare proxy on the platform.',
+    config,
+    docs: false,
+  });
+  await platform.register(replyFrom, { base: target });
+  platform.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
+    void reply.from(request.url);
+  });
+  const url = await platform.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`${JSON.stringify({ url })}\n`);
+  process.once('SIGTERM', () => void platform.close());
 } else {
   process.stderr.write(`unknown yardstick ${mode}\n`);
   process.exit(2);
 }
 
-const url = await app.listen({ port: 0, host: '127.0.0.1' });
-process.stdout.write(`${JSON.stringify({ url })}\n`);
-process.once('SIGTERM', () => {
-  void app.close().then(() => redis?.quit());
-});
+if (mode !== 'platform-proxy') {
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`${JSON.stringify({ url })}\n`);
+  process.once('SIGTERM', () => {
+    void app.close().then(() => redis?.quit());
+  });
+}

@@ -50,6 +50,24 @@ describe('yardsticks', () => {
     }
   });
 
+  test("when the platform proxy step runs, then it relays the upstream answer and the request id both ways", async () => {
+    const upstream = Fastify();
+    upstream.get('/products/:id', async (request) => ({
+      id: (request.params as { id: string }).id,
+      requestId: request.headers['x-request-id'] ?? null,
+    }));
+    const base = await upstream.listen({ port: 0, host: '127.0.0.1' });
+    const y = await startYardstick('platform-proxy', base);
+    try {
+      const res = await fetch(`${y.url}/products/p1`, { headers: { 'x-request-id': 'step-1' } });
+      assert.equal(res.headers.get('x-request-id'), 'step-1');
+      assert.deepEqual(await res.json(), { id: 'p1', requestId: 'step-1' });
+    } finally {
+      await y.stop();
+      await upstream.close();
+    }
+  });
+
   test('when a yardstick cannot start, then the reason comes back instead of a URL', async () => {
     const failed = await tryYardstick('redis-get', 'redis://127.0.0.1:1', 'k');
     assert.equal(typeof failed, 'string');
