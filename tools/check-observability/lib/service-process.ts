@@ -25,7 +25,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(
   name: ServiceName,
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<ServiceProcess> {
   const port = await freeServicePort();
   const base: Record<string, string> = {};
