@@ -133,7 +133,7 @@ export async function createService(o: ServiceOptions): Promise<App> {
     if (app.health.isDraining()) reply.header('connection', 'close');
     done();
   });
-  if (o.docs === false) return app as unknown as App;
+  if (o.docs === false) return app;
   await app.register(swagger, {
     ...(o.problemResponses === false ? {} : { transformObject: withProblemResponses }),
     openapi: {
@@ -148,7 +148,7 @@ export async function createService(o: ServiceOptions): Promise<App> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  return app as unknown as App;
+  return app;
 }
 
 type Operation = {
