@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import type { RuleFile } from '../../deploy/observability/src/rule-types.ts';
+import { formatFinding } from '../findings.ts';
 import { requireBinary, run } from './lib/binaries.ts';
 import {
   loadDashboards,
@@ -45,10 +46,10 @@ const annotated = (alert: string) => ({
 test('when an alert has no runbook_url and no runbook file, then the runbook check reports both', () => {
   const a = annotated('ShipshapeWithoutRunbook');
   const { runbook_url: _dropped, ...annotations } = a.annotations;
-  const problems = alertProblems(loadRuleFiles(rulesWith({ ...a, annotations })), RUNBOOKS_DIR);
+  const problems = alertProblems(loadRuleFiles(rulesWith({ ...a, annotations })), RUNBOOKS_DIR).map(formatFinding);
   assert.deepEqual(problems, [
-    'ShipshapeWithoutRunbook: annotations.runbook_url must be https://github.com/shipshape/shipshape/blob/main/docs/runbooks/ShipshapeWithoutRunbook.md, got undefined',
-    'ShipshapeWithoutRunbook: runbook docs/runbooks/ShipshapeWithoutRunbook.md does not exist',
+    'ShipshapeWithoutRunbook: [alerts/annotation] annotations.runbook_url must be https://github.com/shipshape/shipshape/blob/main/docs/runbooks/ShipshapeWithoutRunbook.md, got undefined',
+    'ShipshapeWithoutRunbook: [runbook] runbook docs/runbooks/ShipshapeWithoutRunbook.md does not exist',
   ]);
 });
 
@@ -57,10 +58,10 @@ test('when an alert lacks a severity and a summary, then the metadata check repo
   const problems = alertProblems(
     loadRuleFiles(rulesWith({ ...a, labels: {}, annotations: { ...a.annotations, summary: '' } })),
     RUNBOOKS_DIR,
-  );
+  ).map(formatFinding);
   assert.deepEqual(problems, [
-    'ShipshapeHighErrorRatio: labels.severity must be critical or warning, got undefined',
-    'ShipshapeHighErrorRatio: annotations.summary is missing or too short',
+    'ShipshapeHighErrorRatio: [rule/label] labels.severity must be critical or warning, got undefined',
+    'ShipshapeHighErrorRatio: [alerts/annotation] annotations.summary is missing or too short',
   ]);
 });
 
@@ -70,10 +71,10 @@ test('when a runbook lacks its Mitigate section and never mentions logs, then th
   const path = join(dir, 'ShipshapeCacheDegraded.md');
   const md = readFileSync(path, 'utf8');
   writeFileSync(path, md.replace('## Mitigate', '## Ideas').replace(/\blogs?\b/gi, 'output'));
-  const problems = alertProblems(loadRuleFiles(RULES_DIR), dir);
+  const problems = alertProblems(loadRuleFiles(RULES_DIR), dir).map(formatFinding);
   assert.deepEqual(problems, [
-    'ShipshapeCacheDegraded: runbook section "## Mitigate" is missing or empty',
-    'ShipshapeCacheDegraded: runbook "## Check first" does not mention logs',
+    'ShipshapeCacheDegraded: [runbook] runbook section "## Mitigate" is missing or empty',
+    'ShipshapeCacheDegraded: [runbook] runbook "## Check first" does not mention logs',
   ]);
 });
 
@@ -81,10 +82,10 @@ test('when an alert has no promtool test, then the coverage check reports it has
   const problems = coverageProblems(
     loadRuleFiles(rulesWith(annotated('ShipshapeUntested'))),
     promtoolTestFiles(TESTS_DIR),
-  );
+  ).map(formatFinding);
   assert.deepEqual(problems, [
-    'ShipshapeUntested (warning): no promtool test shows it firing',
-    'ShipshapeUntested: no promtool test shows it staying quiet',
+    'ShipshapeUntested (warning): [promtool-test-coverage] no promtool test shows it firing',
+    'ShipshapeUntested: [promtool-test-coverage] no promtool test shows it staying quiet',
   ]);
 });
 
@@ -115,7 +116,7 @@ test('when a panel names a datasource uid instead of the variable, then the mode
   assert.ok(panel?.datasource && panel.targets?.[0]?.datasource);
   panel.datasource.uid = 'P1809F7CD0C75ACF3';
   panel.targets[0].datasource.uid = 'P1809F7CD0C75ACF3';
-  const problems = modelProblems('overview', d);
+  const problems = modelProblems('overview', d).map(formatFinding);
   assert.equal(problems.length, 2);
   assert.match(problems[0] ?? '', /panel datasource must be \$\{datasource\}/);
 });
@@ -142,10 +143,12 @@ test('when a panel carries an option its type does not have, or a query is not a
 });
 
 test('when a panel query is not valid PromQL, then the parse check names it', async () => {
-  const problems = await unparsable([
-    { name: 'good', expr: 'sum(rate(http_server_request_duration_seconds_count[5m]))' },
-    { name: 'bad', expr: 'sum(rate(http_server_request_duration_seconds_count[5m])' },
-  ]);
+  const problems = (
+    await unparsable([
+      { name: 'good', expr: 'sum(rate(http_server_request_duration_seconds_count[5m]))' },
+      { name: 'bad', expr: 'sum(rate(http_server_request_duration_seconds_count[5m])' },
+    ])
+  ).map(formatFinding);
   assert.equal(problems.length, 1);
   assert.match(problems[0] ?? '', /^bad: /);
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dashboards } from '../../deploy/observability/src/dashboards/index.ts';
+import { formatFinding } from '../findings.ts';
 import { loadDashboards, modelProblems, panelQueries, schemaValidator, substituteVariables } from './lib/dashboards.ts';
 import { DASHBOARDS_DIR } from './lib/paths.ts';
 import { unparsable } from './lib/promql.ts';
@@ -32,7 +33,7 @@ test('when each dashboard is validated against the Grafana dashboard schema, the
 });
 
 test('when each dashboard model is checked, then panels and variables query the datasource variable with unique ids', () => {
-  for (const d of committed) assert.deepEqual(modelProblems(d.name, d.json), []);
+  for (const d of committed) assert.deepEqual(modelProblems(d.name, d.json).map(formatFinding), []);
 });
 
 test('when every panel query has its template variables filled in, then promtool parses all of them', async () => {
@@ -41,5 +42,5 @@ test('when every panel query has its template variables filled in, then promtool
   const problems = await unparsable(
     queries.map((q) => ({ name: `${q.dashboard} / ${q.panel} / ${q.refId}`, expr: substituteVariables(q.expr) })),
   );
-  assert.deepEqual(problems, []);
+  assert.deepEqual(problems.map(formatFinding), []);
 });

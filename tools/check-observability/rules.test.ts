@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { staleFiles } from '../../deploy/observability/generate.ts';
 import { RULE_FILES } from '../../deploy/observability/src/render.ts';
+import { formatFinding } from '../findings.ts';
 import { requireBinary, run } from './lib/binaries.ts';
 import { RULES_DIR, RUNBOOKS_DIR, TESTS_DIR } from './lib/paths.ts';
 import { alertProblems, alertsOf, coverageProblems, loadRuleFiles, promtoolTestFiles, recordsOf } from './lib/rules.ts';
@@ -33,11 +34,11 @@ test('when promtool runs the unit tests, then every test passes', async () => {
 });
 
 test('when the unit tests are read, then every alert has a case that fires it at each severity and one that keeps it quiet', () => {
-  assert.deepEqual(coverageProblems(loadRuleFiles(RULES_DIR), promtoolTestFiles(TESTS_DIR)), []);
+  assert.deepEqual(coverageProblems(loadRuleFiles(RULES_DIR), promtoolTestFiles(TESTS_DIR)).map(formatFinding), []);
 });
 
 test('when alerts are read, then each has severity, summary, description and a runbook saying what to check, mitigate and verify', () => {
-  assert.deepEqual(alertProblems(loadRuleFiles(RULES_DIR), RUNBOOKS_DIR), []);
+  assert.deepEqual(alertProblems(loadRuleFiles(RULES_DIR), RUNBOOKS_DIR).map(formatFinding), []);
 });
 
 test('when the alert set is listed, then it covers 5xx, latency, targets, crash loops, database, cache, reservations and SLO burn', () => {

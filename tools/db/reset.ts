@@ -1,4 +1,4 @@
-// `npm run db:reset`: wipes the four schemas, migrates and seeds again; against DATABASE_URL/POSTGRES_* when set,
+// `npm run db:reset`: wipes the services' schemas, migrates and seeds again; against DATABASE_URL/POSTGRES_* when set,
 // otherwise against the embedded PostgreSQL of `npm start` (running or not).
 import pg from 'pg';
 import { ConfigError } from '@shipshape/platform/config';
@@ -7,6 +7,7 @@ import { migrateAll } from './migrate.ts';
 import { seed } from './seed.ts';
 import { EMBEDDED_PORT, startEmbeddedPostgres, type EmbeddedDatabase } from '../dev/embedded-postgres.ts';
 import { assertPortFree } from '../dev/ports.ts';
+import { DB_SCHEMAS } from '../dev/services.ts';
 
 export async function resetDatabase(
   databaseUrl: string,
@@ -14,9 +15,7 @@ export async function resetDatabase(
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    await c.query(
-      'DROP SCHEMA IF EXISTS conduit CASCADE; DROP SCHEMA IF EXISTS orders CASCADE; DROP SCHEMA IF EXISTS catalog CASCADE; DROP SCHEMA IF EXISTS users CASCADE',
-    );
+    await c.query(DB_SCHEMAS.map((schema) => `DROP SCHEMA IF EXISTS ${schema} CASCADE`).join('; '));
   } finally {
     await c.end();
   }

@@ -1,29 +1,13 @@
-// The services that own a schema, with their migrations and config: the one list the db commands walk.
-import { databaseUrl, loadConfig } from '@shipshape/platform/config';
-import type { MigrationTarget } from '@shipshape/platform/migrate';
-import { configSchema as usersConfig } from '../../services/users/src/config.ts';
-import { configSchema as productsConfig } from '../../services/products/src/config.ts';
-import { configSchema as ordersConfig } from '../../services/orders/src/config.ts';
-import { configSchema as conduitConfig } from '../../services/conduit/src/config.ts';
-import { migrations as usersMigrations } from '../../services/users/src/migrations.ts';
-import { migrations as productsMigrations } from '../../services/products/src/migrations.ts';
-import { migrations as ordersMigrations } from '../../services/orders/src/migrations.ts';
-import { migrations as conduitMigrations } from '../../services/conduit/src/migrations.ts';
+// The services that own a schema, with their migrations, from the one list of services (tools/dev/services.ts):
+// what the db commands walk.
 import { Type } from '@sinclair/typebox';
-import { databaseEnv } from '@shipshape/platform/config';
+import { databaseEnv, databaseUrl, loadConfig } from '@shipshape/platform/config';
+import type { MigrationTarget } from '@shipshape/platform/migrate';
+import { SERVICE_LIST } from '../dev/services.ts';
 
-export const TARGETS: Record<string, MigrationTarget> = {
-  users: usersMigrations,
-  products: productsMigrations,
-  orders: ordersMigrations,
-  conduit: conduitMigrations,
-};
-
-// Keep the schemas referenced so the db tools accept exactly what the services accept.
-void usersConfig;
-void productsConfig;
-void ordersConfig;
-void conduitConfig;
+export const TARGETS: Record<string, MigrationTarget> = Object.fromEntries(
+  SERVICE_LIST.flatMap((s): [string, MigrationTarget][] => (s.migrationTarget ? [[s.name, s.migrationTarget]] : [])),
+);
 
 /** The database URL from the same variables the services read (DATABASE_URL or POSTGRES_*, with _FILE). */
 export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {

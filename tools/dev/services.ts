@@ -2,11 +2,16 @@
 // observability) and the benchmark read names, ports, schemas and files from here. A new service is one entry.
 import type { TObject } from '@sinclair/typebox';
 import { METRICS_PORT_OFFSET } from '@shipshape/platform/config';
+import type { MigrationTarget } from '@shipshape/platform/migrate';
 import { configSchema as gateway } from '../../services/gateway/src/config.ts';
 import { configSchema as orders } from '../../services/orders/src/config.ts';
 import { configSchema as products } from '../../services/products/src/config.ts';
 import { configSchema as users } from '../../services/users/src/config.ts';
 import { configSchema as conduit } from '../../services/conduit/src/config.ts';
+import { migrations as ordersDatabase } from '../../services/orders/src/migrations.ts';
+import { migrations as productsDatabase } from '../../services/products/src/migrations.ts';
+import { migrations as usersDatabase } from '../../services/users/src/migrations.ts';
+import { migrations as conduitDatabase } from '../../services/conduit/src/migrations.ts';
 
 /** In port order. */
 export const SERVICES = ['gateway', 'users', 'products', 'orders', 'conduit'] as const;
@@ -23,6 +28,8 @@ export interface ServiceInfo {
   metricsPort: number;
   /** The PostgreSQL schema the service owns and migrates, if it has a database. */
   dbSchema: string | undefined;
+  /** What `npm run migrate` applies for it (schema, migrations folder, advisory lock), if it has a database. */
+  migrationTarget: MigrationTarget | undefined;
   /** Whether it uses Redis (cache, rate limits) when REDIS_URL is set. */
   redis: boolean;
   /** The services it calls, each reached through `<NAME>_URL`. */
@@ -49,7 +56,7 @@ function defaultPort(name: string, config: TObject): number {
 function service(
   name: ServiceName,
   config: TObject,
-  o: { dbSchema?: string; redis: boolean; calls?: readonly ServiceName[]; errors?: 'realworld' },
+  o: { database?: MigrationTarget; redis: boolean; calls?: readonly ServiceName[]; errors?: 'realworld' },
 ): ServiceInfo {
   const dir = `services/${name}`;
   const port = defaultPort(name, config);
@@ -57,7 +64,8 @@ function service(
     name,
     port,
     metricsPort: port + METRICS_PORT_OFFSET,
-    dbSchema: o.dbSchema,
+    dbSchema: o.database?.schema,
+    migrationTarget: o.database,
     redis: o.redis,
     calls: o.calls ?? [],
     errors: o.errors ?? 'problem',
@@ -67,16 +75,16 @@ function service(
     entry: `${dir}/src/server.ts`,
     dockerfile: `${dir}/Dockerfile`,
     readme: `${dir}/README.md`,
-    migrations: o.dbSchema ? `${dir}/migrations` : undefined,
+    migrations: o.database ? `${dir}/migrations` : undefined,
   };
 }
 
 export const REGISTRY: Readonly<Record<ServiceName, ServiceInfo>> = {
   gateway: service('gateway', gateway, { redis: true, calls: ['users', 'products', 'orders', 'conduit'] }),
-  users: service('users', users, { dbSchema: 'users', redis: true }),
-  products: service('products', products, { dbSchema: 'catalog', redis: true }),
-  orders: service('orders', orders, { dbSchema: 'orders', redis: false, calls: ['users', 'products'] }),
-  conduit: service('conduit', conduit, { dbSchema: 'conduit', redis: true, errors: 'realworld' }),
+  users: service('users', users, { database: usersDatabase, redis: true }),
+  products: service('products', products, { database: productsDatabase, redis: true }),
+  orders: service('orders', orders, { database: ordersDatabase, redis: false, calls: ['users', 'products'] }),
+  conduit: service('conduit', conduit, { database: conduitDatabase, redis: true, errors: 'realworld' }),
 };
 
 /** Every service, in port order. */

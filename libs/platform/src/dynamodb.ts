@@ -11,7 +11,16 @@ import {
   type AttributeDefinition,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteDelete,
+  type TransactWriteItem,
+  type TransactWritePut,
+  type TransactWriteUpdate,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoSettings } from './config.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { unavailable } from './errors.ts';
@@ -111,6 +120,12 @@ export function cancellationCodes(err: unknown): string[] {
 /** The sort key of the keyset indexes: creation time, then id, so pages resume exactly where the last one ended. */
 export const keysetPosition = (createdAt: string, id: string) => `${new Date(createdAt).toISOString()}#${id}`;
 
+/** One action of a transaction on the store's table: a TransactWriteItems Put, Update or Delete, table implied. */
+export type TableWrite =
+  | { Put: Omit<TransactWritePut, 'TableName'> }
+  | { Update: Omit<TransactWriteUpdate, 'TableName'> }
+  | { Delete: Omit<TransactWriteDelete, 'TableName'> };
+
 export class DynamoStore {
   readonly doc: DynamoDBDocumentClient;
   readonly client: DynamoDBClient;
@@ -195,6 +210,22 @@ export class DynamoStore {
       });
     }
     return found;
+  }
+
+  /** Writes all of `writes` or none (TransactWriteItems on this table), through run(): retried, bounded, measured. */
+  async transact(operation: string, writes: TableWrite[]): Promise<void> {
+    const TableName = this.table;
+    const TransactItems = writes.map(
+      (w): TransactWriteItem =>
+        'Put' in w
+          ? { Put: { TableName, ...w.Put } }
+          : 'Update' in w
+            ? { Update: { TableName, ...w.Update } }
+            : { Delete: { TableName, ...w.Delete } },
+    );
+    await this.run(operation, (abortSignal) =>
+      this.doc.send(new TransactWriteCommand({ TransactItems }), { abortSignal }),
+    );
   }
 
   /**

@@ -28,90 +28,54 @@ export class Metrics {
     this.registry = new Registry();
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
-    const registers = [this.registry];
-    this.httpDuration = new Histogram({
-      name: 'http_server_request_duration_seconds',
-      help: 'Duration of HTTP server requests, by route template.',
-      labelNames: ['method', 'route', 'status_class'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.httpActive = new Gauge({
-      name: 'http_server_active_requests',
-      help: 'In-flight HTTP server requests.',
-      registers,
-    });
-    this.clientDuration = new Histogram({
-      name: 'http_client_request_duration_seconds',
-      help: 'Duration of calls to other services, retries included.',
-      labelNames: ['target', 'operation', 'status_class'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.clientRetries = new Counter({
-      name: 'http_client_retries_total',
-      help: 'Retries of calls to other services.',
-      labelNames: ['target', 'operation'],
-      registers,
-    });
-    this.breakerState = new Gauge({
-      name: 'circuit_breaker_state',
-      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
-      labelNames: ['target'],
-      registers,
-    });
-    this.breakerTransitions = new Counter({
-      name: 'circuit_breaker_transitions_total',
-      help: 'Circuit breaker state changes.',
-      labelNames: ['target', 'state'],
-      registers,
-    });
-    this.dbDuration = new Histogram({
-      name: 'db_client_operation_duration_seconds',
-      help: 'Duration of database operations.',
-      labelNames: ['operation', 'outcome'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.dbErrors = new Counter({
-      name: 'db_client_errors_total',
-      help: 'Database errors by kind: connection, auth, timeout, query.',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.dbConnections = new Gauge({
-      name: 'db_client_connections',
-      help: 'Database pool connections by state.',
-      labelNames: ['state'],
-      registers,
-    });
-    this.dbConnectionsMax = new Gauge({
-      name: 'db_client_connections_max',
-      help: 'Database pool size limit.',
-      registers,
-    });
-    this.cacheRequests = new Counter({
-      name: 'cache_requests_total',
-      help: 'Cache lookups by result: hit, miss, error.',
-      labelNames: ['cache', 'result'],
-      registers,
-    });
-    this.ready = new Gauge({
-      name: 'service_ready',
-      help: '1 when the service reports ready, 0 otherwise.',
-      registers,
-    });
+    this.httpDuration = this.histogram(
+      'http_server_request_duration_seconds',
+      'Duration of HTTP server requests, by route template.',
+      ['method', 'route', 'status_class'],
+    );
+    this.httpActive = this.gauge('http_server_active_requests', 'In-flight HTTP server requests.');
+    this.clientDuration = this.histogram(
+      'http_client_request_duration_seconds',
+      'Duration of calls to other services, retries included.',
+      ['target', 'operation', 'status_class'],
+    );
+    this.clientRetries = this.counter('http_client_retries_total', 'Retries of calls to other services.', [
+      'target',
+      'operation',
+    ]);
+    this.breakerState = this.gauge('circuit_breaker_state', 'Circuit breaker state: 0 closed, 1 half-open, 2 open.', [
+      'target',
+    ]);
+    this.breakerTransitions = this.counter('circuit_breaker_transitions_total', 'Circuit breaker state changes.', [
+      'target',
+      'state',
+    ]);
+    this.dbDuration = this.histogram('db_client_operation_duration_seconds', 'Duration of database operations.', [
+      'operation',
+      'outcome',
+    ]);
+    this.dbErrors = this.counter(
+      'db_client_errors_total',
+      'Database errors by kind: connection, auth, timeout, query.',
+      ['kind'],
+    );
+    this.dbConnections = this.gauge('db_client_connections', 'Database pool connections by state.', ['state']);
+    this.dbConnectionsMax = this.gauge('db_client_connections_max', 'Database pool size limit.');
+    this.cacheRequests = this.counter('cache_requests_total', 'Cache lookups by result: hit, miss, error.', [
+      'cache',
+      'result',
+    ]);
+    this.ready = this.gauge('service_ready', '1 when the service reports ready, 0 otherwise.');
     // Labelled counters start at 0 for every known value, so the first event after a start shows in rate().
     for (const kind of ['connection', 'auth', 'timeout', 'query']) this.dbErrors.inc({ kind }, 0);
   }
 
   /** Registered only by services that cache, so a service without a cache never reports one as down. */
   get cacheUp(): Gauge {
-    this.cacheUpGauge ??= new Gauge({
-      name: 'cache_up',
-      help: '1 when the cache backend is usable, 0 when degraded (reads go to the database).',
-      registers: [this.registry],
-    });
+    this.cacheUpGauge ??= this.gauge(
+      'cache_up',
+      '1 when the cache backend is usable, 0 when degraded (reads go to the database).',
+    );
     return this.cacheUpGauge;
   }
 
@@ -122,6 +86,14 @@ export class Metrics {
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets: LATENCY_BUCKETS, registers: [this.registry] });
   }
 }
 

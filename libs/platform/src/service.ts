@@ -134,7 +134,7 @@ export async function createService(o: ServiceOptions): Promise<App> {
     if (app.health.isDraining()) reply.header('connection', 'close');
     done();
   });
-  if (o.docs === false) return app as unknown as App;
+  if (o.docs === false) return app;
   await app.register(swagger, {
     ...(o.problemResponses === false ? {} : { transformObject: withProblemResponses }),
     openapi: {
@@ -149,7 +149,7 @@ export async function createService(o: ServiceOptions): Promise<App> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  return app as unknown as App;
+  return app;
 }
 
 type Operation = {
@@ -312,6 +312,12 @@ export interface AnyReply {
 
 /** The reply as Fastify's untyped one, for sending what the route's schema already describes (stored JSON). */
 const untyped = (reply: AnyReply): FastifyReply => reply as FastifyReply;
+
+/** Sends a problem body kept from an earlier answer (an idempotent replay) as it was, whatever the route's schema. */
+export function sendStoredProblem<R extends AnyReply>(reply: R, status: number, body: unknown): R {
+  untyped(reply).code(status).type('application/problem+json').serializer(JSON.stringify).send(body);
+  return reply;
+}
 
 /** Sends a cached read as stored, with its X-Cache header (the JSON is the route's response shape already). */
 export function sendCached<R extends AnyReply>(reply: R, found: CachedRead): R {

@@ -1,26 +1,10 @@
 // Articles, favorites, the feed, comments, tags and CORS, through the API against real PostgreSQL and Redis.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { startConduit, uniqueNamespace } from '../../../test/support/apps.ts';
-import { REDIS_URL } from '../../../test/support/env.ts';
-import type { App } from '@shipshape/platform/service';
-import { api, assertErrors, ISO_MS, type Person, unique } from './helpers.ts';
+import { assertErrors, conduitUnderTest, ISO_MS, type Person, unique } from './helpers.ts';
 
-let db: TestDatabase;
-let app: App;
-let base: string;
-let c: ReturnType<typeof api>;
-
-before(async () => {
-  db = await createTestDatabase();
-  ({ app, url: base } = await startConduit({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: uniqueNamespace() }));
-  c = api(base);
-});
-after(async () => {
-  await app.close();
-  await db.drop();
-});
+const conduit = conduitUnderTest();
+const c = conduit.api;
 
 describe('creating and reading articles', () => {
   test('when an article is created, then 201 with a slug from the title, sorted unique tags and ISO dates with ms', async () => {
@@ -46,7 +30,9 @@ describe('creating and reading articles', () => {
     assert.equal(a.favoritesCount, 0);
     assert.equal(a.body, 'You have to believe');
     assert.deepEqual(a.author, { username: author.username, bio: null, image: null, following: false });
-    const stored = await db.query('SELECT tag_list, favorites_count FROM conduit.articles WHERE slug = $1', [a.slug]);
+    const stored = await conduit.db.query('SELECT tag_list, favorites_count FROM conduit.articles WHERE slug = $1', [
+      a.slug,
+    ]);
     assert.deepEqual(stored.rows[0], { tag_list: ['dragons', 'training'], favorites_count: 0 });
     const read = await c.request('GET', `/articles/${a.slug}`);
     assert.equal(read.status, 200);
@@ -55,7 +41,7 @@ describe('creating and reading articles', () => {
 
   test('when creating without a token or without required fields, then 401 / 422 and nothing stored', async () => {
     const author = await c.register();
-    const count = async () => (await db.query('SELECT count(*)::int AS n FROM conduit.articles')).rows[0]?.n;
+    const count = async () => (await conduit.db.query('SELECT count(*)::int AS n FROM conduit.articles')).rows[0]?.n;
     const n = await count();
     assertErrors(
       await c.request('POST', '/articles', { body: { article: { title: 't', description: 'd', body: 'b' } } }),
@@ -278,7 +264,7 @@ describe('changing and deleting articles', () => {
     assertErrors(await c.request('GET', `/articles/${a.slug}`), 404);
     assert.equal((await c.request('GET', `/articles?author=${author.username}`)).body.articlesCount, 0);
     assert.equal((await c.request('GET', '/tags')).body.tags.includes(a.tagList[0]), false);
-    const left = await db.query(
+    const left = await conduit.db.query(
       `SELECT (SELECT count(*) FROM conduit.comments c JOIN conduit.users u ON u.id = c.author_id WHERE u.username = $1)::int AS comments,
               (SELECT count(*) FROM conduit.favorites f JOIN conduit.users u ON u.id = f.user_id WHERE u.username = $1)::int AS favorites`,
       [fan.username],
@@ -400,7 +386,7 @@ describe('tags', () => {
 
 describe('CORS and the RealWorld error format', () => {
   test('when a browser preflights a write from another origin, then the method and headers are allowed', async () => {
-    const res = await fetch(`${base}/api/articles`, {
+    const res = await fetch(`${conduit.url}/api/articles`, {
       method: 'OPTIONS',
       headers: {
         origin: 'http://localhost:4200',
@@ -413,13 +399,13 @@ describe('CORS and the RealWorld error format', () => {
     assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
     assert.match(res.headers.get('access-control-allow-headers') ?? '', /Authorization/i);
     assert.match(res.headers.get('access-control-allow-headers') ?? '', /Content-Type/i);
-    const get = await fetch(`${base}/api/tags`, { headers: { origin: 'http://localhost:4200' } });
+    const get = await fetch(`${conduit.url}/api/tags`, { headers: { origin: 'http://localhost:4200' } });
     assert.equal(get.headers.get('access-control-allow-origin'), '*');
   });
 
   test('when an /api path does not exist, then 404 in the RealWorld format; elsewhere the platform problem+json', async () => {
     assertErrors(await c.request('GET', '/nothing-here'), 404);
-    const outside = await fetch(`${base}/nothing-here`);
+    const outside = await fetch(`${conduit.url}/nothing-here`);
     assert.equal(outside.status, 404);
     assert.match(outside.headers.get('content-type') ?? '', /problem\+json/);
   });

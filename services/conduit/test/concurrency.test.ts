@@ -1,31 +1,10 @@
 // Correct under concurrency: clashing slugs, a storm of favorites, and one user favoriting many times at once.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { startConduit, uniqueNamespace } from '../../../test/support/apps.ts';
-import { REDIS_URL } from '../../../test/support/env.ts';
-import type { App } from '@shipshape/platform/service';
-import { api, type Person, unique } from './helpers.ts';
+import { conduitUnderTest, type Person, unique } from './helpers.ts';
 
-let db: TestDatabase;
-let app: App;
-let c: ReturnType<typeof api>;
-
-before(async () => {
-  db = await createTestDatabase();
-  const started = await startConduit({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    CACHE_NAMESPACE: uniqueNamespace(),
-    DATABASE_POOL_MAX: '20',
-  });
-  app = started.app;
-  c = api(started.url);
-});
-after(async () => {
-  await app.close();
-  await db.drop();
-});
+const conduit = conduitUnderTest({ DATABASE_POOL_MAX: '20' });
+const c = conduit.api;
 
 test('when ten articles with the same title are created at once, then all get 201 and ten distinct slugs', async () => {
   const author = await c.register();
@@ -42,7 +21,7 @@ test('when ten articles with the same title are created at once, then all get 20
   );
   const slugs = new Set(results.map((r) => r.body.article.slug as string));
   assert.equal(slugs.size, 10);
-  const stored = await db.query('SELECT slug FROM conduit.articles WHERE title = $1', [title]);
+  const stored = await conduit.db.query('SELECT slug FROM conduit.articles WHERE title = $1', [title]);
   assert.deepEqual(new Set(stored.rows.map((r) => r.slug)), slugs);
 });
 
@@ -60,7 +39,7 @@ test('when 50 different users favorite one article at once, then its count is ex
   assert.ok(results.every((r) => r.body.article.favorited === true));
   const read = await c.request('GET', `/articles/${a.slug}`);
   assert.equal(read.body.article.favoritesCount, 50);
-  const stored = await db.query<{ counter: number; rows: number }>(
+  const stored = await conduit.db.query<{ counter: number; rows: number }>(
     `SELECT a.favorites_count AS counter, (SELECT count(*)::int FROM conduit.favorites f WHERE f.article_id = a.id) AS rows
      FROM conduit.articles a WHERE a.slug = $1`,
     [a.slug],

@@ -1,28 +1,13 @@
 // Registration, login, the current user, profiles and follows, through the API against real PostgreSQL and Redis.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { startConduit, uniqueNamespace } from '../../../test/support/apps.ts';
 import { call } from '../../../test/support/http.ts';
-import { CONDUIT_JWT_SECRET, REDIS_URL } from '../../../test/support/env.ts';
-import type { App } from '@shipshape/platform/service';
-import { api, assertErrors, unique } from './helpers.ts';
+import { CONDUIT_JWT_SECRET } from '../../../test/support/env.ts';
+import { assertErrors, conduitUnderTest, unique } from './helpers.ts';
 
-let db: TestDatabase;
-let app: App;
-let base: string;
-let c: ReturnType<typeof api>;
-
-before(async () => {
-  db = await createTestDatabase();
-  ({ app, url: base } = await startConduit({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: uniqueNamespace() }));
-  c = api(base);
-});
-after(async () => {
-  await app.close();
-  await db.drop();
-});
+const conduit = conduitUnderTest();
+const c = conduit.api;
 
 describe('registration and login', () => {
   test('when someone registers, then 201 with the RealWorld user, a working token, and an argon2id hash stored', async () => {
@@ -39,7 +24,7 @@ describe('registration and login', () => {
     const me = await c.request('GET', '/user', { as: res.body.user.token });
     assert.equal(me.status, 200);
     assert.equal(me.body.user.email, `jake${id}@jake.jake`);
-    const stored = await db.query<{ password_hash: string }>(
+    const stored = await conduit.db.query<{ password_hash: string }>(
       'SELECT password_hash FROM conduit.users WHERE username = $1',
       [`Jacob${id}`],
     );
@@ -48,7 +33,7 @@ describe('registration and login', () => {
 
   test('when the email or username is taken (in any case), then 422 with a RealWorld error and nothing stored', async () => {
     const p = await c.register();
-    const before = await db.query('SELECT count(*)::int AS n FROM conduit.users');
+    const before = await conduit.db.query('SELECT count(*)::int AS n FROM conduit.users');
     const sameEmail = await c.request('POST', '/users', {
       body: { user: { username: `other${unique()}`, email: p.email.toUpperCase(), password: 'x' } },
     });
@@ -59,7 +44,7 @@ describe('registration and login', () => {
     });
     assertErrors(sameName, 422);
     assert.deepEqual(sameName.body.errors.body, ['username has already been taken']);
-    assert.deepEqual((await db.query('SELECT count(*)::int AS n FROM conduit.users')).rows, before.rows);
+    assert.deepEqual((await conduit.db.query('SELECT count(*)::int AS n FROM conduit.users')).rows, before.rows);
   });
 
   test('when fields are missing, malformed or the body is not JSON, then 422 naming the problem', async () => {
@@ -75,7 +60,7 @@ describe('registration and login', () => {
       422,
     );
     assertErrors(await c.request('POST', '/users', { body: {} }), 422);
-    const notJson = await call(`${base}/api/users`, {
+    const notJson = await call(`${conduit.url}/api/users`, {
       method: 'POST',
       raw: '{"user":',
       headers: { 'content-type': 'application/json' },
@@ -201,7 +186,7 @@ describe('profiles and follows', () => {
     assert.equal((await c.request('GET', `/profiles/${star.username}`, { as: fan })).body.profile.following, true);
     assert.equal((await c.request('GET', `/profiles/${star.username}`)).body.profile.following, false);
     const rows = () =>
-      db.query(
+      conduit.db.query(
         `SELECT 1 FROM conduit.follows f JOIN conduit.users a ON a.id = f.follower_id JOIN conduit.users b ON b.id = f.followee_id
          WHERE a.username = $1 AND b.username = $2`,
         [fan.username, star.username],

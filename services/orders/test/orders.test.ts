@@ -2,15 +2,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { startOrders, startProducts, startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
+import type { TestDatabase } from '../../../test/support/database.ts';
+import { startOrders, metricsUrl } from '../../../test/support/apps.ts';
 import { ADMIN_SUB, adminCall as call, ordersIdentity } from '../../../test/support/auth.ts';
 import { scopedKey } from '../src/domain/idempotency-scope.ts';
 import { metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { assertStockInvariant, orphanReservations } from '../../../test/support/invariant.ts';
-import { REDIS_URL } from '../../../test/support/env.ts';
-import { storeUnderTest, TEST_STORE, type StoreUnderTest } from '../../../test/support/stores.ts';
+import { TEST_STORE, type StoreUnderTest } from '../../../test/support/stores.ts';
 import type { App } from '@shipshape/platform/service';
+import { createProduct, createUser, startUpstreams } from './helpers.ts';
 
 let db: TestDatabase;
 let store: StoreUnderTest;
@@ -21,32 +21,18 @@ let productsUrl: string;
 let ordersUrl: string;
 const initial = new Map<string, number>();
 
-const newUser = async () =>
-  (await call(`${usersUrl}/users`, { body: { name: 'Buyer', email: `buyer-${randomUUID()}@example.com` } })).body as {
-    id: string;
-  };
-const newProduct = async (stock: number, priceCents = 250) => {
-  const res = await call(`${productsUrl}/products`, {
-    body: { sku: `O-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents, currency: 'EUR', stock },
-  });
-  assert.equal(res.status, 201, res.text);
-  initial.set(res.body.id, stock);
-  return res.body as { id: string };
-};
+const newUser = () => createUser(usersUrl);
+const newProduct = (stock: number, priceCents = 250) =>
+  createProduct(productsUrl, initial, { skuPrefix: 'O', stock, priceCents });
 /** `null` sends no Idempotency-Key at all. */
 const order = (base: string, body: unknown, key: string | null = randomUUID()) =>
   call(`${base}/orders`, { body, headers: key === null ? {} : { 'idempotency-key': key } });
 const stockOf = (id: string) => store.stockOf(id);
 
 before(async () => {
-  db = await createTestDatabase();
-  store = await storeUnderTest(db);
-  const ns = uniqueNamespace();
-  const u = await startUsers({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
-  const p = await startProducts({ ...store.products, REDIS_URL, CACHE_NAMESPACE: ns });
-  apps.push(u.app, p.app);
-  usersUrl = u.url;
-  productsUrl = p.url;
+  const up = await startUpstreams();
+  ({ db, store, usersUrl, productsUrl } = up);
+  apps.push(...up.apps);
   const o = await startOrders(
     { ...store.orders, USERS_URL: usersUrl, PRODUCTS_URL: productsUrl },
     { reconciler: false },

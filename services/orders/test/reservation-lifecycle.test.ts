@@ -3,14 +3,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { startOrders, startProducts, startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
+import type { TestDatabase } from '../../../test/support/database.ts';
+import { startOrders, metricsUrl } from '../../../test/support/apps.ts';
 import { metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { assertStockInvariant } from '../../../test/support/invariant.ts';
 import { adminCall as call, ordersIdentity } from '../../../test/support/auth.ts';
-import { REDIS_URL } from '../../../test/support/env.ts';
-import { storeUnderTest, type StoreUnderTest } from '../../../test/support/stores.ts';
+import type { StoreUnderTest } from '../../../test/support/stores.ts';
 import type { App } from '@shipshape/platform/service';
+import { createProduct, createUser, startUpstreams } from './helpers.ts';
 
 const GRACE_MS = 1500;
 const INTERVAL_MS = 500;
@@ -25,18 +25,8 @@ let productsUrl: string;
 let ordersUrl: string;
 const initial = new Map<string, number>();
 
-const newUser = async () =>
-  (await call(`${usersUrl}/users`, { body: { name: 'Buyer', email: `buyer-${randomUUID()}@example.com` } })).body as {
-    id: string;
-  };
-const newProduct = async (stock: number) => {
-  const res = await call(`${productsUrl}/products`, {
-    body: { sku: `L-${randomUUID().slice(0, 8)}`, name: 'Thing', priceCents: 100, currency: 'EUR', stock },
-  });
-  assert.equal(res.status, 201, res.text);
-  initial.set(res.body.id, stock);
-  return res.body as { id: string };
-};
+const newUser = () => createUser(usersUrl);
+const newProduct = (stock: number) => createProduct(productsUrl, initial, { skuPrefix: 'L', stock, priceCents: 100 });
 const order = (userId: string, productId: string, quantity: number) =>
   call(`${ordersUrl}/orders`, {
     body: { userId, items: [{ productId, quantity }] },
@@ -46,14 +36,9 @@ const stockOf = (id: string) => store.stockOf(id);
 const reservationStatus = (orderId: string) => store.reservationStatuses(orderId);
 
 before(async () => {
-  db = await createTestDatabase();
-  store = await storeUnderTest(db);
-  const ns = uniqueNamespace();
-  const u = await startUsers({ DATABASE_URL: db.url, REDIS_URL, CACHE_NAMESPACE: ns });
-  const p = await startProducts({ ...store.products, REDIS_URL, CACHE_NAMESPACE: ns });
-  apps.push(u.app, p.app);
-  usersUrl = u.url;
-  productsUrl = p.url;
+  const up = await startUpstreams();
+  ({ db, store, usersUrl, productsUrl } = up);
+  apps.push(...up.apps);
   productsProxy = await startFaultProxy(productsUrl);
   const o = await startOrders({
     ...store.orders,

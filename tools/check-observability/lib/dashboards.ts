@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { createGenerator } from 'ts-json-schema-generator';
+import type { Finding } from '../../findings.ts';
 import { CACHE_DIR } from './paths.ts';
 
 const require = createRequire(import.meta.url);
@@ -115,34 +116,40 @@ function flatPanels(panels: PanelJson[] = []): PanelJson[] {
   return panels.flatMap((p) => [p, ...flatPanels(p.panels)]);
 }
 
-/** Rules beyond the schema: datasource variable, unique ids, and queries that go through it. */
-export function modelProblems(name: string, d: DashboardJson): string[] {
-  const problems: string[] = [];
+/**
+ * Rules beyond the schema: datasource variable and panels through it (dashboard-linter's template-datasource-rule and
+ * panel-datasource-rule), unique ids and queries that go through it (this project's `dashboard-model`).
+ */
+export function modelProblems(name: string, d: DashboardJson): Finding[] {
+  const problems: Finding[] = [];
+  const add = (rule: string, where: string, message: string) => problems.push({ rule, where, message });
   const vars = d.templating?.list ?? [];
   const ds = vars.find((v) => v.name === 'datasource');
   if (ds?.type !== 'datasource' || ds.query !== 'prometheus')
-    problems.push(`${name}: needs a "datasource" template variable of type datasource over prometheus`);
+    add('template-datasource-rule', name, 'needs a "datasource" template variable of type datasource over prometheus');
   for (const v of vars.filter((v) => v.type === 'query')) {
-    if (v.datasource?.uid !== DATASOURCE_UID) problems.push(`${name}: variable ${v.name} must query ${DATASOURCE_UID}`);
+    if (v.datasource?.uid !== DATASOURCE_UID)
+      add('template-datasource-rule', name, `variable ${v.name} must query ${DATASOURCE_UID}`);
   }
   if (!d.uid || !/^[a-z0-9-]{1,40}$/.test(d.uid))
-    problems.push(`${name}: uid must be kebab-case, at most 40 characters`);
+    add('dashboard-model', name, 'uid must be kebab-case, at most 40 characters');
   const ids = new Set<number>();
   for (const p of flatPanels(d.panels)) {
     const where = `${name} / ${p.title ?? `panel ${p.id}`}`;
-    if (typeof p.id !== 'number' || ids.has(p.id)) problems.push(`${where}: panel id missing or duplicated`);
+    if (typeof p.id !== 'number' || ids.has(p.id)) add('dashboard-model', where, 'panel id missing or duplicated');
     else ids.add(p.id);
     if (p.type === 'row') continue;
-    if (p.datasource?.uid !== DATASOURCE_UID) problems.push(`${where}: panel datasource must be ${DATASOURCE_UID}`);
+    if (p.datasource?.uid !== DATASOURCE_UID)
+      add('panel-datasource-rule', where, `panel datasource must be ${DATASOURCE_UID}`);
     const targets = p.targets ?? [];
-    if (targets.length === 0) problems.push(`${where}: no queries`);
+    if (targets.length === 0) add('dashboard-model', where, 'no queries');
     const refIds = new Set<string>();
     for (const t of targets) {
-      if (!t.refId || refIds.has(t.refId)) problems.push(`${where}: refId missing or duplicated`);
+      if (!t.refId || refIds.has(t.refId)) add('dashboard-model', where, 'refId missing or duplicated');
       else refIds.add(t.refId);
       if (t.datasource?.uid !== DATASOURCE_UID)
-        problems.push(`${where}: query ${t.refId} datasource must be ${DATASOURCE_UID}`);
-      if (!t.expr?.trim()) problems.push(`${where}: query ${t.refId} has no expression`);
+        add('panel-datasource-rule', where, `query ${t.refId} datasource must be ${DATASOURCE_UID}`);
+      if (!t.expr?.trim()) add('dashboard-model', where, `query ${t.refId} has no expression`);
     }
   }
   return problems;

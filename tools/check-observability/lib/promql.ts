@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { Finding } from '../../findings.ts';
 import { requireBinary, run } from './binaries.ts';
 
 export interface NamedExpr {
@@ -18,24 +19,23 @@ async function checkBatch(promtool: string, dir: string, exprs: NamedExpr[]): Pr
   return r.code === 0 ? '' : `${r.stdout}\n${r.stderr}`.trim();
 }
 
-/** Expressions promtool cannot parse, each with promtool's reason; empty when all parse. */
-export async function unparsable(exprs: NamedExpr[]): Promise<string[]> {
+/** Expressions promtool cannot parse, each with promtool's reason (dashboard-linter's target-promql-rule). */
+export async function unparsable(exprs: NamedExpr[]): Promise<Finding[]> {
   const promtool = requireBinary('promtool');
   const dir = mkdtempSync(join(tmpdir(), 'promql-check-'));
   try {
     if ((await checkBatch(promtool, dir, exprs)) === '') return [];
-    const problems: string[] = [];
+    const problems: Finding[] = [];
     for (const e of exprs) {
       const out = await checkBatch(promtool, dir, [e]);
-      if (out)
-        problems.push(
-          `${e.name}: ${e.expr}\n  ${
-            out
-              .split('\n')
-              .filter((l) => /parse|error|unexpected/i.test(l))
-              .join('\n  ') || out
-          }`,
-        );
+      if (out) {
+        const reason =
+          out
+            .split('\n')
+            .filter((l) => /parse|error|unexpected/i.test(l))
+            .join('\n  ') || out;
+        problems.push({ rule: 'target-promql-rule', where: e.name, message: `${e.expr}\n  ${reason}` });
+      }
     }
     return problems;
   } finally {

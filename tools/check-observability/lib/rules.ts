@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { runbookUrl } from '../../../deploy/observability/src/conventions.ts';
 import type { AlertRule, Rule, RuleFile } from '../../../deploy/observability/src/rule-types.ts';
+import type { Finding } from '../../findings.ts';
 
 export interface LoadedRules {
   file: string;
@@ -36,44 +37,48 @@ function section(markdown: string, heading: string): string | undefined {
   return end < 0 ? rest : rest.slice(0, end);
 }
 
-/** Problems with alert metadata and runbooks; empty when all is well. */
-export function alertProblems(files: LoadedRules[], runbookDir: string): string[] {
-  const problems: string[] = [];
+/**
+ * Problems with alert metadata (pint's rule/label and alerts/annotation) and runbooks (this project's `runbook`);
+ * empty when all is well.
+ */
+export function alertProblems(files: LoadedRules[], runbookDir: string): Finding[] {
+  const problems: Finding[] = [];
   const alerts = alertsOf(files);
   for (const a of alerts) {
     const name = a.alert;
+    const add = (rule: string, message: string) => problems.push({ rule, where: name, message });
     const severity = a.labels?.severity;
     if (severity !== 'critical' && severity !== 'warning')
-      problems.push(`${name}: labels.severity must be critical or warning, got ${String(severity)}`);
+      add('rule/label', `labels.severity must be critical or warning, got ${String(severity)}`);
     for (const key of ['summary', 'description'] as const) {
       const v = a.annotations?.[key];
       if (typeof v !== 'string' || v.trim().length < 10)
-        problems.push(`${name}: annotations.${key} is missing or too short`);
+        add('alerts/annotation', `annotations.${key} is missing or too short`);
     }
     const url = a.annotations?.runbook_url;
     if (url !== runbookUrl(name))
-      problems.push(`${name}: annotations.runbook_url must be ${runbookUrl(name)}, got ${String(url)}`);
+      add('alerts/annotation', `annotations.runbook_url must be ${runbookUrl(name)}, got ${String(url)}`);
     const path = join(runbookDir, `${name}.md`);
     if (!existsSync(path)) {
-      problems.push(`${name}: runbook docs/runbooks/${name}.md does not exist`);
+      add('runbook', `runbook docs/runbooks/${name}.md does not exist`);
       continue;
     }
     const md = readFileSync(path, 'utf8');
-    if (!md.startsWith(`# ${name}\n`)) problems.push(`${name}: runbook must start with "# ${name}"`);
+    if (!md.startsWith(`# ${name}\n`)) add('runbook', `runbook must start with "# ${name}"`);
     for (const heading of RUNBOOK_SECTIONS) {
       const body = section(md, heading);
-      if (!body || body.trim().length < 40) problems.push(`${name}: runbook section "${heading}" is missing or empty`);
+      if (!body || body.trim().length < 40) add('runbook', `runbook section "${heading}" is missing or empty`);
     }
     const first = (section(md, RUNBOOK_SECTIONS[0]) ?? '').toLowerCase();
     for (const word of CHECK_FIRST_MENTIONS)
       if (!new RegExp(`\\b${word}s?\\b`).test(first))
-        problems.push(`${name}: runbook "${RUNBOOK_SECTIONS[0]}" does not mention ${word}s`);
+        add('runbook', `runbook "${RUNBOOK_SECTIONS[0]}" does not mention ${word}s`);
   }
   const names = new Set(alerts.map((a) => a.alert));
   if (existsSync(runbookDir)) {
     for (const f of readdirSync(runbookDir)) {
       if (f.endsWith('.md') && f !== 'README.md' && !names.has(basename(f, '.md')))
-        problems.push(`docs/runbooks/${f} has no alert of that name`);
+        problems.push({ rule: 'runbook', where: `docs/runbooks/${f}`, message: 'has no alert of that name' });
     }
   }
   return problems;
@@ -85,8 +90,11 @@ interface PromtoolTestFile {
   }[];
 }
 
-/** Alerts without a promtool test that fires them (for each severity they carry) and one that keeps them quiet. */
-export function coverageProblems(files: LoadedRules[], testFiles: string[]): string[] {
+/**
+ * Alerts without a promtool test that fires them (for each severity they carry) and one that keeps them quiet (this
+ * project's `promtool-test-coverage`).
+ */
+export function coverageProblems(files: LoadedRules[], testFiles: string[]): Finding[] {
   const firing = new Set<string>();
   const quiet = new Set<string>();
   for (const file of testFiles) {
@@ -99,13 +107,15 @@ export function coverageProblems(files: LoadedRules[], testFiles: string[]): str
       }
     }
   }
-  const problems: string[] = [];
+  const rule = 'promtool-test-coverage';
+  const problems = new Map<string, Finding>();
+  const add = (where: string, message: string) => problems.set(`${where}: ${message}`, { rule, where, message });
   for (const a of alertsOf(files)) {
     if (!firing.has(`${a.alert}/${a.labels.severity}`))
-      problems.push(`${a.alert} (${a.labels.severity}): no promtool test shows it firing`);
-    if (!quiet.has(a.alert)) problems.push(`${a.alert}: no promtool test shows it staying quiet`);
+      add(`${a.alert} (${a.labels.severity})`, 'no promtool test shows it firing');
+    if (!quiet.has(a.alert)) add(a.alert, 'no promtool test shows it staying quiet');
   }
-  return [...new Set(problems)];
+  return [...problems.values()];
 }
 
 export const promtoolTestFiles = (dir: string): string[] =>

@@ -2,7 +2,7 @@
 // The document is assembled from each service's /docs/json, reused for DOCS_CACHE_SECONDS, and assembled from
 // whatever answers: a service that is down keeps its last known part, or is left out until it is back.
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
+import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { App } from '@shipshape/platform/service';
 import { mergeDocuments, type OpenApiDocument, type PathItem, type ServiceDocument } from './merge.ts';
@@ -98,7 +98,7 @@ export default async function docsRoutes(app: App, o: DocsOptions) {
   // Static mode: the UI serves whatever transformSpecification returns, i.e. the latest combined document.
   await app.register(swagger, {
     mode: 'static',
-    specification: { document: docs.current as unknown as StaticDocumentSpec['document'] },
+    specification: { document: docs.current },
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
@@ -113,6 +113,6 @@ export default async function docsRoutes(app: App, o: DocsOptions) {
       },
     },
     transformSpecificationClone: false,
-    transformSpecification: () => docs.current as unknown as Record<string, unknown>,
+    transformSpecification: () => docs.current,
   });
 }

@@ -16,11 +16,10 @@ export interface PlaceOrderInput {
   instance: string;
 }
 
-export interface PlaceOrderResult {
-  status: number;
-  body: unknown;
-  replayed: boolean;
-}
+/** The order placed, or the problem the request got: answered now, or replayed as the key's first answer. */
+export type PlaceOrderResult =
+  | { kind: 'order'; order: Order; replayed: boolean }
+  | { kind: 'problem'; status: number; body: unknown; replayed: true };
 
 export interface PlaceOrderDeps {
   orders: OrderStore;
@@ -53,7 +52,12 @@ export async function placeOrder(
   ctx: CallContext,
 ): Promise<PlaceOrderResult> {
   const claim = await d.keys.claim(input.idempotencyKey, requestHash(input.userId, input.items));
-  if (claim.kind === 'completed') return { status: claim.status, body: claim.body, replayed: true };
+  if (claim.kind === 'completed') {
+    // A key completes with the recorded order (201) or with the problem body of a 4xx (see finish below).
+    return claim.status >= 400
+      ? { kind: 'problem', status: claim.status, body: claim.body, replayed: true }
+      : { kind: 'order', order: claim.body as Order, replayed: true };
+  }
   if (claim.kind === 'mismatch') {
     d.failures.inc({ reason: 'idempotency_conflict' });
     throw unprocessable('idempotency-key-reused', 'this Idempotency-Key was used with a different request body');
@@ -142,7 +146,7 @@ export async function placeOrder(
       .catch((e: Error) =>
         d.log.warn({ orderId, err: { message: e.message } }, 'commit of the reservation deferred to the reconciler'),
       );
-    return { status: 201, body: order, replayed: false };
+    return { kind: 'order', order, replayed: false };
   } catch (err) {
     if (err instanceof Problem && err.status < 500) throw err;
     d.failures.inc({ reason: err instanceof Problem ? 'dependency_unavailable' : 'internal' });

@@ -1,6 +1,6 @@
 // Articles and favorites (RealWorld "Articles", "Favorites"). Lists and single articles are cached for everyone;
 // a signed-in reader gets the cached document with their own `favorited` and `following` laid over it.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { App } from '@shipshape/platform/service';
 import { sendCached } from '@shipshape/platform/service';
 import type { Articles } from '../../domain/articles.ts';
@@ -96,12 +96,7 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
       const found = await articles.cachedArticle(request.params.slug);
       if (!found) throw notFound('article');
       const article = JSON.parse(found.json) as Article;
-      if (!request.viewer) {
-        return (reply as unknown as FastifyReply)
-          .header('x-cache', found.hit ? 'hit' : 'miss')
-          .type('application/json; charset=utf-8')
-          .send(`{"article":${found.json}}`);
-      }
+      if (!request.viewer) return sendCached(reply, { ...found, json: `{"article":${found.json}}` });
       reply.header('x-cache', found.hit ? 'hit' : 'miss');
       const [mine] = await articles.forViewer(request.viewer.id, [article]);
       return { article: mine as Article };

@@ -1,7 +1,7 @@
 // Orders and Idempotency-Key records in DynamoDB (STORE=dynamodb), one table (docs/decisions/0003-dynamodb-table-
 // design.md). Claims and status changes are conditional writes; recording an order and completing its key is one
 // TransactWriteItems. Nothing HTTP and no business rules here.
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, keysetPosition, type DynamoStore } from '@shipshape/platform/dynamodb';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import type { Claim, IdempotencyStore, Order, OrderStatus, OrderStore } from '../../domain/stores.ts';
@@ -55,44 +55,35 @@ export class DynamoOrdersStore implements OrderStore, IdempotencyStore {
     const now = Date.now();
     const saved: Order = { ...o, createdAt: new Date(now).toISOString() };
     const at = keysetPosition(saved.createdAt, o.id);
-    await this.store.run('orders_place', (abortSignal) =>
-      this.store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...orderKey(o.id),
-                  ...saved,
-                  gsi1pk: 'ORDERS',
-                  gsi1sk: at,
-                  gsi2pk: `USER#${o.userId}`,
-                  gsi2sk: at,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: keyKey(idempotencyKey),
-                UpdateExpression:
-                  'SET #state = :completed, responseStatus = :status, responseBody = :body, expiresAt = if_not_exists(expiresAt, :expires)',
-                ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: {
-                  ':completed': 'completed',
-                  ':status': 201,
-                  ':body': saved,
-                  ':expires': this.expiresAt(now),
-                },
-              },
-            },
-          ],
-        }),
-        { abortSignal },
-      ),
-    );
+    await this.store.transact('orders_place', [
+      {
+        Put: {
+          Item: {
+            ...orderKey(o.id),
+            ...saved,
+            gsi1pk: 'ORDERS',
+            gsi1sk: at,
+            gsi2pk: `USER#${o.userId}`,
+            gsi2sk: at,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          Key: keyKey(idempotencyKey),
+          UpdateExpression:
+            'SET #state = :completed, responseStatus = :status, responseBody = :body, expiresAt = if_not_exists(expiresAt, :expires)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':completed': 'completed',
+            ':status': 201,
+            ':body': saved,
+            ':expires': this.expiresAt(now),
+          },
+        },
+      },
+    ]);
     return saved;
   }
 

@@ -1,7 +1,6 @@
 // HTTP entry points for /orders: schema + thin handlers over the domain.
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
-import type { App } from '@shipshape/platform/service';
+import { sendStoredProblem, type App } from '@shipshape/platform/service';
 import { Metrics } from '@shipshape/platform/metrics';
 import { Problem, notFound, unprocessable } from '@shipshape/platform/errors';
 import { forbidden, mayActFor } from '@shipshape/platform/auth';
@@ -95,13 +94,8 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
       );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       // A replay answers exactly what the first request got, problem bodies included.
-      const raw = reply as unknown as FastifyReply;
-      if (result.status >= 400)
-        return raw.code(result.status).type('application/problem+json').serializer(JSON.stringify).send(result.body);
-      return raw
-        .code(201)
-        .header('location', `/orders/${(result.body as { id: string }).id}`)
-        .send(result.body);
+      if (result.kind === 'problem') return sendStoredProblem(reply, result.status, result.body);
+      return reply.code(201).header('location', `/orders/${result.order.id}`).send(result.order);
     },
   );
 

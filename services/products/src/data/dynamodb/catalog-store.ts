@@ -2,7 +2,7 @@
 // (docs/decisions/0003-dynamodb-table-design.md). Every change that must not be lost or doubled is a conditional
 // write or one TransactWriteItems; nothing here decides business rules.
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { cancellationCodes, isConditionFailure, keysetPosition, type DynamoStore } from '@shipshape/platform/dynamodb';
 import type { Reservation, ReservationLine, ReservedItem } from '@shipshape/platform/contracts/reservations';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
@@ -41,6 +41,18 @@ const toProduct = (i: ProductItem): Product => ({
   stock: i.stock,
   createdAt: i.createdAt,
   updatedAt: i.updatedAt,
+});
+
+const newProduct = (id: string, p: NewProduct, now: string): Product => ({
+  id,
+  sku: p.sku,
+  name: p.name,
+  description: p.description ?? '',
+  priceCents: p.priceCents,
+  currency: p.currency,
+  stock: p.stock,
+  createdAt: now,
+  updatedAt: now,
 });
 
 const byProduct = <T extends { productId: string }>(a: T, b: T) => a.productId.localeCompare(b.productId);
@@ -94,48 +106,37 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
   // ---- products --------------------------------------------------------------------------------------------------
 
   async create(p: NewProduct): Promise<Product> {
-    const now = new Date().toISOString();
-    const id = randomUUID();
-    const product: Product = {
-      id,
-      sku: p.sku,
-      name: p.name,
-      description: p.description ?? '',
-      priceCents: p.priceCents,
-      currency: p.currency,
-      stock: p.stock,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const product = newProduct(randomUUID(), p, new Date().toISOString());
     try {
-      await this.store.run('products_insert', (abortSignal) =>
-        this.store.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: { ...productKey(id), ...product, gsi1pk: 'PRODUCTS', gsi1sk: keysetPosition(now, id) },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: { ...skuKey(p.sku), productId: id },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
-          }),
-          { abortSignal },
-        ),
-      );
+      await this.insert('products_insert', product);
     } catch (err) {
       if (cancellationCodes(err)[1] === 'ConditionalCheckFailed') throw new DuplicateSku(p.sku);
       throw err;
     }
     return product;
+  }
+
+  /** The product and its SKU guard in one transaction: both are written or neither is. */
+  private insert(operation: string, product: Product): Promise<void> {
+    return this.store.transact(operation, [
+      {
+        Put: {
+          Item: {
+            ...productKey(product.id),
+            ...product,
+            gsi1pk: 'PRODUCTS',
+            gsi1sk: keysetPosition(product.createdAt, product.id),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          Item: { ...skuKey(product.sku), productId: product.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
   }
 
   private async item(id: string): Promise<ProductItem | undefined> {
@@ -199,34 +200,25 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
     if (!item || item.deletedAt) return false;
     const now = new Date().toISOString();
     try {
-      await this.store.run('products_delete', (abortSignal) =>
-        this.store.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                // Leaves the listing index; reservations of existing orders still find it.
-                Update: {
-                  TableName: this.table,
-                  Key: productKey(id),
-                  UpdateExpression: 'SET deletedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
-                  ExpressionAttributeValues: { ':now': now },
-                },
-              },
-              {
-                // The SKU is free again for a new product.
-                Delete: {
-                  TableName: this.table,
-                  Key: skuKey(item.sku),
-                  ConditionExpression: 'productId = :id',
-                  ExpressionAttributeValues: { ':id': id },
-                },
-              },
-            ],
-          }),
-          { abortSignal },
-        ),
-      );
+      await this.store.transact('products_delete', [
+        {
+          // Leaves the listing index; reservations of existing orders still find it.
+          Update: {
+            Key: productKey(id),
+            UpdateExpression: 'SET deletedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+            ExpressionAttributeValues: { ':now': now },
+          },
+        },
+        {
+          // The SKU is free again for a new product.
+          Delete: {
+            Key: skuKey(item.sku),
+            ConditionExpression: 'productId = :id',
+            ExpressionAttributeValues: { ':id': id },
+          },
+        },
+      ]);
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -303,45 +295,36 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
       if (refused) return refused;
       const now = new Date().toISOString();
       try {
-        await this.store.run('reservations_reserve', (abortSignal) =>
-          this.store.doc.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Put: {
-                    TableName: this.table,
-                    Item: {
-                      ...reservationKey(orderId),
-                      orderId,
-                      status: 'reserved',
-                      items,
-                      createdAt: now,
-                      gsi1pk: 'HELD',
-                      gsi1sk: keysetPosition(now, orderId),
-                    },
-                    ConditionExpression: 'attribute_not_exists(pk)',
-                  },
-                },
-                ...items.map((item) => ({
-                  Update: {
-                    TableName: this.table,
-                    Key: productKey(item.productId),
-                    UpdateExpression: 'SET stock = stock - :q, updatedAt = :now',
-                    ConditionExpression:
-                      'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND stock >= :q AND priceCents = :price AND currency = :currency',
-                    ExpressionAttributeValues: {
-                      ':q': item.quantity,
-                      ':now': now,
-                      ':price': item.unitPriceCents,
-                      ':currency': item.currency,
-                    },
-                  },
-                })),
-              ],
-            }),
-            { abortSignal },
-          ),
-        );
+        await this.store.transact('reservations_reserve', [
+          {
+            Put: {
+              Item: {
+                ...reservationKey(orderId),
+                orderId,
+                status: 'reserved',
+                items,
+                createdAt: now,
+                gsi1pk: 'HELD',
+                gsi1sk: keysetPosition(now, orderId),
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          ...items.map((item) => ({
+            Update: {
+              Key: productKey(item.productId),
+              UpdateExpression: 'SET stock = stock - :q, updatedAt = :now',
+              ConditionExpression:
+                'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND stock >= :q AND priceCents = :price AND currency = :currency',
+              ExpressionAttributeValues: {
+                ':q': item.quantity,
+                ':now': now,
+                ':price': item.unitPriceCents,
+                ':currency': item.currency,
+              },
+            },
+          })),
+        ]);
         return { kind: 'held', items };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
@@ -390,33 +373,24 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
         await this.turns.run(
           returned.map((i) => i.productId),
           () =>
-            this.store.run('reservations_release', (abortSignal) =>
-              this.store.doc.send(
-                new TransactWriteCommand({
-                  TransactItems: [
-                    {
-                      Update: {
-                        TableName: this.table,
-                        Key: reservationKey(orderId),
-                        UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
-                        ConditionExpression: '#status = :was',
-                        ExpressionAttributeNames: { '#status': 'status' },
-                        ExpressionAttributeValues: { ':released': 'released', ':was': r.status, ':now': now },
-                      },
-                    },
-                    ...returned.map((item) => ({
-                      Update: {
-                        TableName: this.table,
-                        Key: productKey(item.productId),
-                        UpdateExpression: 'SET stock = stock + :q, updatedAt = :now',
-                        ExpressionAttributeValues: { ':q': item.quantity, ':now': now },
-                      },
-                    })),
-                  ],
-                }),
-                { abortSignal },
-              ),
-            ),
+            this.store.transact('reservations_release', [
+              {
+                Update: {
+                  Key: reservationKey(orderId),
+                  UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
+                  ConditionExpression: '#status = :was',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':released': 'released', ':was': r.status, ':now': now },
+                },
+              },
+              ...returned.map((item) => ({
+                Update: {
+                  Key: productKey(item.productId),
+                  UpdateExpression: 'SET stock = stock + :q, updatedAt = :now',
+                  ExpressionAttributeValues: { ':q': item.quantity, ':now': now },
+                },
+              })),
+            ]),
         );
         return { returned };
       } catch (err) {
@@ -453,44 +427,8 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
 
   /** Seeds a product with a fixed id (npm run seed); existing ones are kept. */
   async seed(p: NewProduct & { id: string }): Promise<boolean> {
-    const now = new Date().toISOString();
     try {
-      await this.store.run('products_seed', (abortSignal) =>
-        this.store.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: {
-                    ...productKey(p.id),
-                    id: p.id,
-                    sku: p.sku,
-                    name: p.name,
-                    description: p.description ?? '',
-                    priceCents: p.priceCents,
-                    currency: p.currency,
-                    stock: p.stock,
-                    createdAt: now,
-                    updatedAt: now,
-                    gsi1pk: 'PRODUCTS',
-                    gsi1sk: keysetPosition(now, p.id),
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: { ...skuKey(p.sku), productId: p.id },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
-          }),
-          { abortSignal },
-        ),
-      );
+      await this.insert('products_seed', newProduct(p.id, p, new Date().toISOString()));
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
