@@ -50,7 +50,7 @@ describe('yardsticks', () => {
     }
   });
 
-  test("when the platform proxy step runs, then it relays the upstream answer and the request id both ways", async () => {
+  test('when the platform proxy step runs, then it relays the upstream answer and the request id both ways', async () => {
     const upstream = Fastify();
     upstream.get('/products/:id', async (request) => ({
       id: (request.params as { id: string }).id,

@@ -168,37 +168,24 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
     },
   );
 
-  app.post(
-    '/articles/:slug/favorite',
-    {
+  // Favoriting and unfavoriting: the same route but for the method, both idempotent.
+  for (const [method, summary, operationId, change] of [
+    ['POST', 'Favorite an article (idempotent)', 'CreateArticleFavorite', articles.favorite.bind(articles)],
+    ['DELETE', 'Unfavorite an article (idempotent)', 'DeleteArticleFavorite', articles.unfavorite.bind(articles)],
+  ] as const)
+    app.route({
+      method,
+      url: '/articles/:slug/favorite',
       config: { access: 'own' },
       onRequest: app.requireUser,
       schema: {
         tags: ['Favorites'],
         security,
-        summary: 'Favorite an article (idempotent)',
-        operationId: 'CreateArticleFavorite',
+        summary,
+        operationId,
         params: SlugParams,
         response: { 200: ArticleResponse, ...errors },
       },
-    },
-    async (request) => gone(await articles.favorite(viewerId(request), await load(request.params.slug))),
-  );
-
-  app.delete(
-    '/articles/:slug/favorite',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags: ['Favorites'],
-        security,
-        summary: 'Unfavorite an article (idempotent)',
-        operationId: 'DeleteArticleFavorite',
-        params: SlugParams,
-        response: { 200: ArticleResponse, ...errors },
-      },
-    },
-    async (request) => gone(await articles.unfavorite(viewerId(request), await load(request.params.slug))),
-  );
+      handler: async (request) => gone(await change(viewerId(request), await load(request.params.slug))),
+    });
 }
