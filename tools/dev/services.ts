@@ -17,6 +17,9 @@ import { migrations as conduitDatabase } from '../../services/conduit/src/migrat
 export const SERVICES = ['gateway', 'users', 'products', 'orders', 'conduit'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/** The one Dockerfile every service image is built from, told which service by its build arguments (imageArgs). */
+export const DOCKERFILE = 'Dockerfile';
+
 /** The Prometheus `/metrics` listener of every service is its service port plus this offset (METRICS_PORT). */
 export { METRICS_PORT_OFFSET } from '@shipshape/platform/config';
 
@@ -38,11 +41,12 @@ export interface ServiceInfo {
   errors: 'problem' | 'realworld';
   /** The config schema: env names, defaults, secrets. */
   config: TObject;
+  /** The build arguments of its image (DOCKERFILE): the service, and the port the image EXPOSEs and probes. */
+  imageArgs: { SERVICE: ServiceName; PORT: string };
   /** Repository paths. */
   dir: string;
   configModule: string;
   entry: string;
-  dockerfile: string;
   readme: string;
   migrations: string | undefined;
 }
@@ -70,10 +74,10 @@ function service(
     calls: o.calls ?? [],
     errors: o.errors ?? 'problem',
     config,
+    imageArgs: { SERVICE: name, PORT: String(port) },
     dir,
     configModule: `${dir}/src/config.ts`,
     entry: `${dir}/src/server.ts`,
-    dockerfile: `${dir}/Dockerfile`,
     readme: `${dir}/README.md`,
     migrations: o.database ? `${dir}/migrations` : undefined,
   };

@@ -18,7 +18,7 @@ export { SERVICES, type ServiceName } from './services.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const KEEP_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_EXTRA_CA_CERTS'];
-/** The V8 sizing the images set in each services/<name>/Dockerfile, so local runs and benchmarks behave like pods. */
+/** The V8 sizing the images set (the Dockerfile's NODE_OPTIONS), so local runs and benchmarks behave like pods. */
 export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=4';
 
 export interface StackOptions {

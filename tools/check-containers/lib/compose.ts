@@ -8,7 +8,14 @@ import { parseDocument } from 'yaml';
 import type { Finding } from './findings.ts';
 import type { Repo } from './repo.ts';
 import { parseEnvFile } from './env-file.ts';
-import { DB_TOOLS_CONTRACT, SERVICE_CONTRACTS, isServiceName, type EnvContract } from './config-schemas.ts';
+import {
+  DB_TOOLS_CONTRACT,
+  SERVICE_CONTRACTS,
+  isServiceName,
+  type EnvContract,
+  type ServiceName,
+} from './config-schemas.ts';
+import { DOCKERFILE, REGISTRY, SERVICES } from '../../dev/services.ts';
 import { finalStage, lastStep, parseDockerfile } from './dockerfile.ts';
 
 export const COMPOSE_FILE = 'compose.yaml';
@@ -150,11 +157,27 @@ export interface ComposeService {
   def: Obj;
   /** Repository path of the Dockerfile it is built from, if any. */
   dockerfile: string | undefined;
+  /** Its build arguments (`build.args`, as a map or a list of NAME=value). */
+  buildArgs: Map<string, string>;
+  /** The service whose image it runs: built from the service Dockerfile with SERVICE=<name>. */
+  service: ServiceName | undefined;
   profiles: string[];
   /** Whose config schema governs its environment. */
   contract: EnvContract | undefined;
   /** `node <script>` entry points its command runs, if it overrides the image's CMD. */
   scripts: string[];
+}
+
+/** Compose's NAME: value map, or list of NAME=value (a bare NAME has no value here). */
+function keyValues(v: unknown): Map<string, string> {
+  if (Array.isArray(v))
+    return new Map(
+      v.map(String).map((item) => {
+        const i = item.indexOf('=');
+        return i < 0 ? [item, ''] : [item.slice(0, i), item.slice(i + 1)];
+      }),
+    );
+  return new Map(Object.entries(asObj(v)).map(([k, x]) => [k, x === null || x === undefined ? '' : String(x)]));
 }
 
 function commandText(def: Obj): string | undefined {
@@ -170,18 +193,20 @@ export function composeServices(p: ComposeProject): ComposeService[] {
     const context = typeof build === 'string' ? build : String(asObj(build).context ?? '.');
     const dockerfileName = typeof build === 'string' ? 'Dockerfile' : String(asObj(build).dockerfile ?? 'Dockerfile');
     const dockerfile = build === undefined ? undefined : posix.normalize(posix.join(context, dockerfileName));
-    const service = /^services\/([^/]+)\/Dockerfile$/.exec(dockerfile ?? '')?.[1];
+    const buildArgs = keyValues(asObj(build).args);
+    const named = dockerfile === DOCKERFILE ? buildArgs.get('SERVICE') : undefined;
+    const service = named !== undefined && isServiceName(named) ? named : undefined;
     const cmd = commandText(def);
     const scripts = [...(cmd ?? '').matchAll(/\bnode\s+(?:--\S+\s+)*([\w./-]+\.(?:ts|js|mjs|mts))/g)].map(
       (m) => m[1] ?? '',
     );
     let contract: EnvContract | undefined;
-    if (service && isServiceName(service)) {
+    if (service) {
       if (cmd === undefined || scripts.includes(`services/${service}/src/server.ts`))
         contract = SERVICE_CONTRACTS[service];
       else if (scripts.length > 0 && scripts.every((s) => s.startsWith('tools/db/'))) contract = DB_TOOLS_CONTRACT;
     }
-    return { name, def, dockerfile, profiles: asList(def.profiles).map(String), contract, scripts };
+    return { name, def, dockerfile, buildArgs, service, profiles: asList(def.profiles).map(String), contract, scripts };
   });
 }
 
@@ -406,6 +431,29 @@ export const COMPOSE_RULES: ComposeRule[] = [
         })),
   },
   {
+    id: 'build-args',
+    summary: `Every build of the service ${DOCKERFILE} names a service (SERVICE) and gives the build arguments tools/dev/services.ts lists for it (PORT).`,
+    check: (p) =>
+      composeServices(p).flatMap((s) => {
+        if (s.dockerfile !== DOCKERFILE) return [];
+        const at = { rule: 'build-args', file: p.file, line: p.lines.get(s.name) };
+        if (!s.service)
+          return [
+            {
+              ...at,
+              message: `${s.name} builds ${DOCKERFILE} with SERVICE=${s.buildArgs.get('SERVICE') ?? '(unset)'}: name one of ${SERVICES.join(', ')}.`,
+            },
+          ];
+        const service = s.service;
+        return Object.entries(REGISTRY[service].imageArgs)
+          .filter(([k, v]) => s.buildArgs.get(k) !== v)
+          .map(([k, v]) => ({
+            ...at,
+            message: `${s.name} builds the ${service} image with ${k}=${s.buildArgs.get(k) ?? '(unset)'}, but ${service} needs ${k}=${v}.`,
+          }));
+      }),
+  },
+  {
     id: 'env-declared',
     summary:
       "Every variable a service is given is declared in that service's config schema (services/<name>/src/config.ts).",
@@ -489,10 +537,7 @@ export const COMPOSE_RULES: ComposeRule[] = [
     summary: 'Of the services that always run, only the gateway publishes a port.',
     check: (p) =>
       composeServices(p)
-        .filter(
-          (s) =>
-            s.profiles.length === 0 && asList(s.def.ports).length > 0 && s.dockerfile !== 'services/gateway/Dockerfile',
-        )
+        .filter((s) => s.profiles.length === 0 && asList(s.def.ports).length > 0 && s.service !== 'gateway')
         .map((s) => ({
           rule: 'published-ports',
           file: p.file,
@@ -502,7 +547,7 @@ export const COMPOSE_RULES: ComposeRule[] = [
   },
   {
     id: 'read-only',
-    summary: 'Containers built from our Dockerfiles run with a read-only root filesystem and a tmpfs /tmp.',
+    summary: 'Containers built from our Dockerfile run with a read-only root filesystem and a tmpfs /tmp.',
     check: (p) =>
       composeServices(p)
         .filter((s) => s.dockerfile !== undefined && (s.def.read_only !== true || !hasTmp(s.def)))

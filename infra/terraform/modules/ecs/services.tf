@@ -47,7 +47,7 @@ resource "aws_ecs_task_definition" "service" {
       environment = [for key, value in merge(each.value.environment, { PORT = tostring(each.value.port) }) : { name = key, value = value }]
       secrets     = [for key, value_from in each.value.secrets : { name = key, valueFrom = value_from }]
       mountPoints = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
-      # The image's HEALTHCHECK (services/<name>/Dockerfile): GET /health on the service's port.
+      # The image's HEALTHCHECK (the root Dockerfile): GET /health on the service's port.
       healthCheck = {
         command     = ["CMD", "node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
         interval    = 10

@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1.7
-# The orders service image. Build from the repository root (the context holds libs/ and the lockfile):
-#   docker build -f services/orders/Dockerfile -t shipshape/orders:dev .
-# The same image also runs the migrations, the seed and the acceptance suite:
+# Every service image, from this one file: SERVICE names the service (a folder of services/) and PORT the port it
+# listens on, its config default (tools/dev/services.ts lists both). Build from the repository root (the context
+# holds libs/ and the lockfile):
+#   docker build --build-arg SERVICE=users --build-arg PORT=3001 -t shipshape/users:dev .
+# Every image also runs the migrations, the seed and the acceptance suite:
 #   node tools/db/migrate.ts && node tools/db/seed.ts
 #   node tools/acceptance/main.ts --base-url http://gateway:3000
 
@@ -9,9 +11,10 @@
 # same Node release, built by tools/containers/base-image.ts): --build-arg NODE_BASE=localhost/shipshape/node-base:<tag>.
 ARG NODE_BASE=node:24.13.0-bookworm-slim@sha256:4660b1ca8b28d6d1906fd644abe34b2ed81d15434d26d845ef0aced307cf4b6f
 
-# Production dependencies of this service and the libraries it uses. npm ci checks the lockfile against every
+# Production dependencies of the service and the libraries it uses. npm ci checks the lockfile against every
 # workspace manifest, so all of them come in, but only these two workspaces are installed.
 FROM ${NODE_BASE} AS deps
+ARG SERVICE
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY libs/platform/package.json libs/platform/
@@ -21,8 +24,9 @@ COPY services/orders/package.json services/orders/
 COPY services/products/package.json services/products/
 COPY services/users/package.json services/users/
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    test -f "services/${SERVICE}/package.json" || { echo "build with --build-arg SERVICE=<a folder of services/>" >&2; exit 1; }; \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-      --workspace services/orders --workspace libs/platform
+      --workspace "services/${SERVICE}" --workspace libs/platform
 
 # tini as PID 1 forwards SIGTERM to node (graceful drain) and reaps zombies; its static build needs nothing else.
 FROM ${NODE_BASE} AS init
@@ -34,8 +38,10 @@ RUN apt-get update \
 FROM ${NODE_BASE} AS runtime
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
-LABEL org.opencontainers.image.title="shipshape-orders" \
-      org.opencontainers.image.description="Shipshape orders service: idempotent order placement and cancellation." \
+ARG SERVICE
+ARG PORT
+LABEL org.opencontainers.image.title="shipshape-${SERVICE}" \
+      org.opencontainers.image.description="Shipshape ${SERVICE} service (services/${SERVICE}); the image also runs the database migrations and the acceptance suite." \
       org.opencontainers.image.vendor="Shipshape" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \
@@ -47,11 +53,12 @@ COPY --from=init /usr/bin/tini-static /usr/bin/tini
 # Manifests and node_modules (root and nested), with the workspace links into libs/ and services/.
 COPY --from=deps /app/ ./
 COPY libs/ libs/
-COPY services/orders/ services/orders/
 # The migrate job runs from any image: tools/db walks every service that owns a schema, so each one's
 # migrations and the two modules describing them (config.ts, migrations.ts) come along.
 COPY services/conduit/src/config.ts services/conduit/src/migrations.ts services/conduit/src/
 COPY services/conduit/migrations/ services/conduit/migrations/
+COPY services/orders/src/config.ts services/orders/src/migrations.ts services/orders/src/
+COPY services/orders/migrations/ services/orders/migrations/
 COPY services/products/src/config.ts services/products/src/migrations.ts services/products/src/
 COPY services/products/migrations/ services/products/migrations/
 COPY services/users/src/config.ts services/users/src/migrations.ts services/users/src/
@@ -60,12 +67,20 @@ COPY tools/db/ tools/db/
 COPY tools/acceptance/ tools/acceptance/
 # The suite mints tokens with the development issuer only next to `npm start`; in an image it is given them.
 COPY tools/dev/issuer.ts tools/dev/issuer.ts
+COPY services/${SERVICE}/ services/${SERVICE}/
+# CMD cannot expand ${SERVICE}, so /app/server.ts links to the service's entry point. Node runs the file the link
+# points to, so its relative imports and its package.json ("type": "module") are found as in the repository.
+RUN test -n "${PORT}" || { echo "build with --build-arg PORT=<the port ${SERVICE} listens on>" >&2; exit 1; }; \
+    ln -s "services/${SERVICE}/src/server.ts" server.ts \
+ && test -f server.ts
 USER 10001:10001
 # V8 sized for the chart's 256 Mi memory limit: a bounded old space and a small young generation keep RSS near
 # 150 MB under load (npm run bench) instead of growing toward the host's memory. tools/dev/stack.ts uses the same.
 ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=4"
-EXPOSE 3003
+# The port is the service's own default, set here so the HEALTHCHECK knows it too; a deployment may override it.
+ENV PORT=${PORT}
+EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3003)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "services/orders/src/server.ts"]
+CMD ["node", "server.ts"]
