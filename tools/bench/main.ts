@@ -77,7 +77,15 @@ const CPU_SOURCE_ORDER = [
 ];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Scenarios that load a yardstick rather than the system: no service RSS is sampled during them. */
-const YARDSTICK_KEYS = new Set(['baseline', 'yardstick-redis', 'yardstick-proxy', 'yardstick-platform-proxy']);
+const YARDSTICK_KEYS = new Set([
+  'baseline',
+  'yardstick-redis',
+  'yardstick-proxy',
+  'yardstick-platform-proxy',
+  'step-client',
+  'step-ratelimit',
+  'step-headers',
+]);
 
 function options() {
   const env = process.env;
@@ -359,6 +367,19 @@ async function benchmark(
         await tryYardstick('platform-proxy', urls.products),
         productPath,
       );
+      // Then the gateway's own duties, each its own code, added one at a time (yardstick-server.ts).
+      const limitRedis = opts.cache === 'redis' ? opts.redisUrl : '';
+      for (const [key, name, duties] of [
+        ['step-client', 'step: + the gateway service client', 'client'],
+        ['step-ratelimit', 'step: + the rate limit', 'client,ratelimit'],
+        ['step-headers', 'step: + security headers, path guard', 'client,ratelimit,headers,guard'],
+      ] as const)
+        await measureYardstick(
+          key,
+          name,
+          await tryYardstick('platform-proxy', urls.products, duties, limitRedis),
+          productPath,
+        );
     } else {
       skipped(
         'products-direct',

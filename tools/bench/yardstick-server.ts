@@ -2,15 +2,19 @@
 //   hello                     a hello-world (what Node and Fastify cost)
 //   redis-get <redis> <key>   sends the JSON stored at <key> after one Redis GET per request (a cache read's floor)
 //   proxy <upstream>          @fastify/reply-from in front of <upstream> (a proxy's floor)
-//   platform-proxy <upstream> the same proxy built as every service is (libs/platform createService: request id,
-//                             child logger, metrics, span, auth plugin, problem errors, input guard) but none of the
-//                             gateway's own duties: what the platform costs a proxy, the step between the two
+//   platform-proxy <upstream> [duties] [redis]
+//                             the same proxy built as every service is (libs/platform createService: request id,
+//                             child logger, metrics, span, auth plugin, problem errors, input guard), plus the
+//                             gateway's own duties named in the comma-separated list, each the gateway's own code:
+//                             client (its Upstream: deadline, retries, breaker, client metrics), ratelimit (in Redis
+//                             at [redis], as the gateway), headers (security headers) and guard (the path guard).
+//                             The steps between a bare proxy and the gateway, so each duty's cost shows.
 // Prints {"url"} on stdout once it listens; stops on SIGTERM.
 import Fastify from 'fastify';
-import replyFrom from '@fastify/reply-from';
+import replyFrom, { type FastifyReplyFromOptions } from '@fastify/reply-from';
 import { Redis } from 'ioredis';
 
-const [mode = 'hello', target = '', key = ''] = process.argv.slice(2);
+const [mode = 'hello', target = '', key = '', redisArg] = process.argv.slice(2);
 const app = Fastify({ logger: false });
 let redis: Redis | undefined;
 
@@ -35,6 +39,12 @@ if (mode === 'hello') {
   });
 } else if (mode === 'platform-proxy') {
   const { createService } = await import('@shipshape/platform/service');
+  const { breakerOptions } = await import('@shipshape/platform/config');
+  const { securityHeaders } = await import('@shipshape/platform/security-headers');
+  const { readConfig } = await import('../../services/gateway/src/config.ts');
+  const { default: rateLimit } = await import('../../services/gateway/src/rate-limit.ts');
+  const { rejectForbiddenPaths } = await import('../../services/gateway/src/proxy/path-guard.ts');
+  const { Upstream } = await import('../../services/gateway/src/proxy/upstream.ts');
   // The services' defaults, and the log level the benchmark gives them.
   const config = { LOG_LEVEL: 'warn', COMPANY_NAME: 'Shipshape', BODY_TIMEOUT_MS: 10_000, OTEL_SDK_DISABLED: false };
   const platform = await createService({
@@ -44,7 +54,39 @@ if (mode === 'hello') {
     config,
     docs: false,
   });
-  await platform.register(replyFrom, { base: target });
+  const duties = new Set(key.split(',').filter(Boolean));
+  // The gateway's defaults; the identity settings are required but unused here (the route is public).
+  const gateway = readConfig({
+    RATE_LIMIT_MAX: '1000000',
+    AUTH_ISSUER: 'https://issuer.invalid',
+    AUTH_AUDIENCE: 'shipshape',
+  });
+  if (duties.has('guard')) platform.addHook('onRequest', rejectForbiddenPaths);
+  if (duties.has('headers')) await platform.register(securityHeaders);
+  if (duties.has('ratelimit'))
+    await platform.register(rateLimit, {
+      max: gateway.RATE_LIMIT_MAX,
+      windowMs: gateway.RATE_LIMIT_WINDOW_MS,
+      redisUrl: redisArg || undefined,
+      redisPrefix: `${gateway.RATE_LIMIT_REDIS_PREFIX}yardstick:`,
+    });
+  const upstream = duties.has('client')
+    ? new Upstream(
+        {
+          target: 'products',
+          baseUrl: target,
+          timeoutMs: gateway.UPSTREAM_TIMEOUT_MS,
+          retries: gateway.UPSTREAM_RETRIES,
+          breaker: breakerOptions(gateway),
+        },
+        platform.metrics,
+        platform.log,
+      )
+    : undefined;
+  await platform.register(replyFrom, {
+    base: target,
+    ...(upstream ? { undici: upstream.dispatcher as unknown as FastifyReplyFromOptions['undici'] } : {}),
+  });
   platform.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
     void reply.from(request.url);
   });

@@ -68,6 +68,24 @@ describe('yardsticks', () => {
     }
   });
 
+  test('when the last step carries the gateway duties, then its answers have their marks and /internal stays shut', async () => {
+    const upstream = Fastify();
+    upstream.get('/*', async () => ({ ok: true }));
+    const base = await upstream.listen({ port: 0, host: '127.0.0.1' });
+    const y = await startYardstick('platform-proxy', base, 'client,ratelimit,headers,guard', REDIS_URL);
+    try {
+      const res = await fetch(`${y.url}/products/p1`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(res.headers.get('x-ratelimit-limit'), '1000000');
+      assert.deepEqual(await res.json(), { ok: true });
+      assert.equal((await fetch(`${y.url}/internal/reservations`)).status, 404);
+    } finally {
+      await y.stop();
+      await upstream.close();
+    }
+  });
+
   test('when a yardstick cannot start, then the reason comes back instead of a URL', async () => {
     const failed = await tryYardstick('redis-get', 'redis://127.0.0.1:1', 'k');
     assert.equal(typeof failed, 'string');
