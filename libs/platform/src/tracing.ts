@@ -3,10 +3,12 @@
 import {
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   trace,
   ROOT_CONTEXT,
   type Context,
   type Span,
+  type SpanContext,
   type Tracer,
   type TextMapGetter,
 } from '@opentelemetry/api';
@@ -18,6 +20,7 @@ import {
   AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
+  RandomIdGenerator,
   TraceIdRatioBasedSampler,
   TracerProvider,
   type Sampler,
@@ -81,6 +84,9 @@ function parseKeyValues(s: string | undefined): Record<string, string> {
 export class Tracing {
   readonly tracer: Tracer;
   private readonly provider: TracerProvider;
+  /** False when nothing records (no exporter, or the SDK disabled): spans then only carry ids. */
+  private readonly recording: boolean;
+  private readonly ids = new RandomIdGenerator();
 
   constructor(service: string, version: string, c: TracingSettings) {
     const processors: SpanProcessor[] = [];
@@ -95,6 +101,7 @@ export class Tracing {
         }),
       );
     }
+    this.recording = !c.OTEL_SDK_DISABLED && processors.length > 0;
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({
         ...parseKeyValues(c.OTEL_RESOURCE_ATTRIBUTES),
@@ -119,8 +126,22 @@ export class Tracing {
     return headers;
   }
 
+  /**
+   * A span that records nothing, as the SDK makes when its sampler says so (same ids, same trace state), without
+   * running the sampler and the attribute checks on every request.
+   */
+  private idsOnly(parent: SpanContext | undefined): Span {
+    return trace.wrapSpanContext({
+      traceId: parent?.traceId ?? this.ids.generateTraceId(),
+      spanId: this.ids.generateSpanId(),
+      traceFlags: TraceFlags.NONE,
+      ...(parent?.traceState ? { traceState: parent.traceState } : {}),
+    });
+  }
+
   /** The server span of an incoming request, child of its traceparent when it has one. */
   startServerSpan(req: IncomingMessage): Span {
+    if (!this.recording) return this.idsOnly(trace.getSpanContext(this.extract(req.headers)));
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     return this.tracer.startSpan(
       `${req.method} ${path}`,
@@ -130,6 +151,7 @@ export class Tracing {
   }
 
   startClientSpan(parent: Span | undefined, name: string, attributes: Record<string, string | number> = {}): Span {
+    if (!this.recording) return this.idsOnly(parent?.spanContext());
     const ctx = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
     return this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, ctx);
   }
