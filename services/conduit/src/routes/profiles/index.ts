@@ -1,11 +1,11 @@
 // Profiles, follow and unfollow (RealWorld "Profile").
 import type { App } from '@shipshape/platform/service';
 import type { UsersRepo } from '../../data/users-repo.ts';
+import { signedIn } from '../../plugins/auth.ts';
 import { notFound, unprocessable } from '../../plugins/realworld-errors.ts';
 import { GenericError, ProfileResponse, UsernameParams } from '../../schemas.ts';
 
 const tags = ['Profile'];
-const security = [{ Token: [] }];
 const responses = { 200: ProfileResponse, 401: GenericError, 404: GenericError, 422: GenericError };
 
 export default async function profilesRoutes(app: App, { users }: { users: UsersRepo }) {
@@ -38,16 +38,13 @@ export default async function profilesRoutes(app: App, { users }: { users: Users
     app.route({
       method,
       url: '/profiles/:username/follow',
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
+      ...signedIn(app, {
         tags,
-        security,
         summary,
         operationId,
         params: UsernameParams,
         response: responses,
-      },
+      }),
       handler: async (request) => {
         const viewerId = (request.viewer as { id: string }).id;
         const target = await users.profile(request.params.username, viewerId);
