@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '@shipshape/platform/service';
 import { PUBLIC_ROUTES } from '../src/proxy/public-routes.ts';
-import { startStubs, type Stubs } from './helpers/stub-upstream.ts';
-import { metric, startGateway } from './helpers/gateway.ts';
+import type { Stubs } from './helpers/stub-upstream.ts';
+import { metric, startGateway, startStubbedGateway } from './helpers/gateway.ts';
 import { adminToken } from '../../../test/support/auth.ts';
 
 const ID = '5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b';
@@ -11,15 +11,12 @@ const ID = '5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b';
 describe('gateway routing', () => {
   let stubs: Stubs;
   let app: App;
+  let close: () => Promise<void>;
 
   before(async () => {
-    stubs = await startStubs();
-    app = await startGateway(stubs, { COMPANY_NAME: 'Acme Shipping' });
+    ({ stubs, app, close } = await startStubbedGateway({ COMPANY_NAME: 'Acme Shipping' }));
   });
-  after(async () => {
-    await app.close();
-    await stubs.close();
-  });
+  after(() => close());
 
   const callCounts = () => [
     stubs.users.calls().length,
@@ -276,15 +273,12 @@ describe('gateway routing', () => {
 describe('the RealWorld API under /api', () => {
   let stubs: Stubs;
   let app: App;
+  let close: () => Promise<void>;
 
   before(async () => {
-    stubs = await startStubs();
-    app = await startGateway(stubs);
+    ({ stubs, app, close } = await startStubbedGateway());
   });
-  after(async () => {
-    await app.close();
-    await stubs.close();
-  });
+  after(() => close());
 
   test('when a browser preflights /api, then conduit gets the CORS headers and its answer comes back whole', async () => {
     stubs.conduit.answer((req) => ({
