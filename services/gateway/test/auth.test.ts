@@ -3,24 +3,21 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { App } from '@shipshape/platform/service';
-import { startStubs, type Stubs } from './helpers/stub-upstream.ts';
-import { startGateway } from './helpers/gateway.ts';
+import type { Stubs } from './helpers/stub-upstream.ts';
+import { startStubbedGateway } from './helpers/gateway.ts';
 import { adminToken, mint, userToken } from '../../../test/support/auth.ts';
 import { DevIssuer } from '../../../tools/dev/issuer.ts';
 
 describe('tokens at the gateway', () => {
   let stubs: Stubs;
   let app: App;
+  let close: () => Promise<void>;
   const reached = () => stubs.users.calls().length + stubs.products.calls().length + stubs.orders.calls().length;
 
   before(async () => {
-    stubs = await startStubs();
-    app = await startGateway(stubs);
+    ({ stubs, app, close } = await startStubbedGateway());
   });
-  after(async () => {
-    await app.close();
-    await stubs.close();
-  });
+  after(() => close());
 
   test('when a token is forged, expired, from a stranger or malformed, then 401 and no service is called', async () => {
     const stranger = await DevIssuer.create();

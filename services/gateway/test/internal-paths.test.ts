@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { App } from '@shipshape/platform/service';
 import { isForbiddenPath } from '../src/proxy/path-guard.ts';
-import { startStubs, type Stubs } from './helpers/stub-upstream.ts';
-import { startGateway } from './helpers/gateway.ts';
+import type { Stubs } from './helpers/stub-upstream.ts';
+import { startStubbedGateway } from './helpers/gateway.ts';
 
 function rawGet(base: string, path: string): Promise<{ status: number; type: string; body: string }> {
   const { hostname, port } = new URL(base);
@@ -41,17 +41,14 @@ const TRICKS = [
 describe('internal endpoints stay internal', () => {
   let stubs: Stubs;
   let app: App;
+  let close: () => Promise<void>;
   let base: string;
 
   before(async () => {
-    stubs = await startStubs();
-    app = await startGateway(stubs);
+    ({ stubs, app, close } = await startStubbedGateway());
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
-  after(async () => {
-    await app.close();
-    await stubs.close();
-  });
+  after(() => close());
 
   test('when a path is internal or hides a dot-segment or encoded separator, then the gateway answers 404 problem+json and forwards nothing', async () => {
     for (const path of TRICKS) {

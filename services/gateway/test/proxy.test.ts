@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '@shipshape/platform/service';
 import { PUBLIC_ROUTES } from '../src/proxy/public-routes.ts';
-import { startStubs, type Stubs } from './helpers/stub-upstream.ts';
-import { metric, startGateway } from './helpers/gateway.ts';
+import type { Stubs } from './helpers/stub-upstream.ts';
+import { metric, startGateway, startStubbedGateway } from './helpers/gateway.ts';
 import { adminToken } from '../../../test/support/auth.ts';
 
 const ID = '5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b';
@@ -11,15 +11,12 @@ const ID = '5b7c1a52-3f0e-4d8a-9c6b-2a1e0f9d8c7b';
 describe('gateway routing', () => {
   let stubs: Stubs;
   let app: App;
+  let close: () => Promise<void>;
 
   before(async () => {
-    stubs = await startStubs();
-    app = await startGateway(stubs, { COMPANY_NAME: 'Acme Shipping' });
+    ({ stubs, app, close } = await startStubbedGateway({ COMPANY_NAME: 'Acme Shipping' }));
   });
-  after(async () => {
-    await app.close();
-    await stubs.close();
-  });
+  after(() => close());
 
   const callCounts = () => [
     stubs.users.calls().length,
@@ -27,6 +24,9 @@ describe('gateway routing', () => {
     stubs.orders.calls().length,
     stubs.conduit.calls().length,
   ];
+  /** A POST /users whose body is the given text, sent as JSON. */
+  const postUser = (payload: string) =>
+    app.inject({ method: 'POST', url: '/users', payload, headers: { 'content-type': 'application/json' } });
 
   test('when GET / is asked, then the gateway names itself, the company and its version', async () => {
     const res = await app.inject('/');
@@ -208,12 +208,7 @@ describe('gateway routing', () => {
 
   test('when the JSON body is malformed, then the answer is 400 problem+json and no service is called', async () => {
     const was = callCounts();
-    const res = await app.inject({
-      method: 'POST',
-      url: '/users',
-      payload: '{"name": "Ada",',
-      headers: { 'content-type': 'application/json' },
-    });
+    const res = await postUser('{"name": "Ada",');
     assert.equal(res.statusCode, 400);
     assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
     assert.equal(res.json().status, 400);
@@ -224,12 +219,7 @@ describe('gateway routing', () => {
     stubs.users.answer(() => ({ status: 201, body: { ok: true } }));
     const was = stubs.users.calls().length;
     const tooBig = JSON.stringify({ name: 'x'.repeat(1_048_576), email: 'a@b.c' });
-    const res = await app.inject({
-      method: 'POST',
-      url: '/users',
-      payload: tooBig,
-      headers: { 'content-type': 'application/json' },
-    });
+    const res = await postUser(tooBig);
     assert.equal(res.statusCode, 413);
     assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
     assert.equal(res.json().type, 'https://shipshape.dev/problems/payload-too-large');
@@ -237,12 +227,7 @@ describe('gateway routing', () => {
 
     const justUnder = JSON.stringify({ name: 'x'.repeat(1_048_576 - 100), email: 'a@b.c' });
     assert.ok(Buffer.byteLength(justUnder) < 1_048_576);
-    const ok = await app.inject({
-      method: 'POST',
-      url: '/users',
-      payload: justUnder,
-      headers: { 'content-type': 'application/json' },
-    });
+    const ok = await postUser(justUnder);
     assert.equal(ok.statusCode, 201);
     assert.equal(stubs.users.calls().length, was + 1);
     assert.equal((stubs.users.calls().at(-1)!.body as { name: string }).name.length, 1_048_576 - 100);
@@ -276,15 +261,12 @@ describe('gateway routing', () => {
 describe('the RealWorld API under /api', () => {
   let stubs: Stubs;
   let app: App;
+  let close: () => Promise<void>;
 
   before(async () => {
-    stubs = await startStubs();
-    app = await startGateway(stubs);
+    ({ stubs, app, close } = await startStubbedGateway());
   });
-  after(async () => {
-    await app.close();
-    await stubs.close();
-  });
+  after(() => close());
 
   test('when a browser preflights /api, then conduit gets the CORS headers and its answer comes back whole', async () => {
     stubs.conduit.answer((req) => ({

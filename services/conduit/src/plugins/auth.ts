@@ -1,7 +1,8 @@
 // `Authorization: Token <jwt>` as the RealWorld specification says (`Bearer` is accepted too).
 // requireUser: 401 without a valid token. optionalUser: anonymous without a header, 401 with a bad one.
+// signedIn: a route's options for signed-in users only.
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import type { Tokens } from '../domain/tokens.ts';
 import { unauthorized } from './realworld-errors.ts';
 
@@ -21,6 +22,14 @@ declare module 'fastify' {
 }
 
 const SCHEME = /^(?:Token|Bearer)\s+(\S+)\s*$/i;
+const security = [{ Token: [] }];
+
+/** Options of a route for signed-in users only: the token check and the scheme its document names, kept together. */
+export const signedIn = <S extends FastifySchema>(app: Pick<FastifyInstance, 'requireUser'>, schema: S) => ({
+  config: { access: 'own' as const },
+  onRequest: app.requireUser,
+  schema: { ...schema, security },
+});
 
 export default fp<{ tokens: Tokens }>(
   async function conduitAuth(app: FastifyInstance, { tokens }: { tokens: Tokens }) {

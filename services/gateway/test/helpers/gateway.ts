@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { App } from '@shipshape/platform/service';
 import { buildApp } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
-import type { Stub } from './stub-upstream.ts';
+import { type Stub, type Stubs, startStubs } from './stub-upstream.ts';
 import type { InjectOptions } from 'fastify';
 import { adminToken, authEnv } from '../../../../test/support/auth.ts';
 
@@ -43,6 +43,19 @@ export async function startGateway(upstreams: GatewayUpstreams, env: Record<stri
     },
   });
   return app;
+}
+
+/** The four stub services and a gateway over them; `close` closes the gateway, then the stubs. */
+export async function startStubbedGateway(
+  env: Record<string, string> = {},
+): Promise<{ stubs: Stubs; app: App; close: () => Promise<void> }> {
+  const stubs = await startStubs();
+  const app = await startGateway(stubs, env);
+  const close = async () => {
+    await app.close();
+    await stubs.close();
+  };
+  return { stubs, app, close };
 }
 
 /** A URL on a port that was free a moment ago and is closed now: connections to it are refused. */

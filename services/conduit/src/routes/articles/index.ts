@@ -5,6 +5,7 @@ import type { App } from '@shipshape/platform/service';
 import { sendCached } from '@shipshape/platform/service';
 import type { Articles } from '../../domain/articles.ts';
 import type { StoredArticle } from '../../data/articles-repo.ts';
+import { signedIn } from '../../plugins/auth.ts';
 import { forbidden, notFound } from '../../plugins/realworld-errors.ts';
 import {
   type Article,
@@ -21,7 +22,6 @@ import {
 } from '../../schemas.ts';
 
 const tags = ['Articles'];
-const security = [{ Token: [] }];
 const errors = { 401: GenericError, 403: GenericError, 404: GenericError, 422: GenericError };
 
 export default async function articlesRoutes(app: App, { articles }: { articles: Articles }) {
@@ -64,18 +64,13 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
 
   app.get(
     '/articles/feed',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags,
-        security,
-        summary: 'Recent articles by followed authors',
-        operationId: 'GetArticlesFeed',
-        querystring: FeedQuery,
-        response: { 200: ArticlesResponse, ...errors },
-      },
-    },
+    signedIn(app, {
+      tags,
+      summary: 'Recent articles by followed authors',
+      operationId: 'GetArticlesFeed',
+      querystring: FeedQuery,
+      response: { 200: ArticlesResponse, ...errors },
+    }),
     async (request) => articles.feed(viewerId(request), request.query.limit, request.query.offset),
   );
 
@@ -105,18 +100,13 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
 
   app.post(
     '/articles',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags,
-        security,
-        summary: 'Create an article',
-        operationId: 'CreateArticle',
-        body: NewArticleRequest,
-        response: { 201: ArticleResponse, ...errors },
-      },
-    },
+    signedIn(app, {
+      tags,
+      summary: 'Create an article',
+      operationId: 'CreateArticle',
+      body: NewArticleRequest,
+      response: { 201: ArticleResponse, ...errors },
+    }),
     async (request, reply) => {
       const article = await articles.create(viewerId(request), request.body.article);
       return reply.code(201).send({ article });
@@ -125,19 +115,14 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
 
   app.put(
     '/articles/:slug',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags,
-        security,
-        summary: 'Update an article (its author only); a new title gives a new slug',
-        operationId: 'UpdateArticle',
-        params: SlugParams,
-        body: UpdateArticleRequest,
-        response: { 200: ArticleResponse, ...errors },
-      },
-    },
+    signedIn(app, {
+      tags,
+      summary: 'Update an article (its author only); a new title gives a new slug',
+      operationId: 'UpdateArticle',
+      params: SlugParams,
+      body: UpdateArticleRequest,
+      response: { 200: ArticleResponse, ...errors },
+    }),
     async (request) =>
       gone(
         await articles.update(
@@ -150,18 +135,13 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
 
   app.delete(
     '/articles/:slug',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags,
-        security,
-        summary: 'Delete an article (its author only)',
-        operationId: 'DeleteArticle',
-        params: SlugParams,
-        response: { 200: Empty, ...errors },
-      },
-    },
+    signedIn(app, {
+      tags,
+      summary: 'Delete an article (its author only)',
+      operationId: 'DeleteArticle',
+      params: SlugParams,
+      response: { 200: Empty, ...errors },
+    }),
     async (request) => {
       await articles.delete((await load(request.params.slug, viewerId(request))).id);
       return {};
@@ -176,16 +156,13 @@ export default async function articlesRoutes(app: App, { articles }: { articles:
     app.route({
       method,
       url: '/articles/:slug/favorite',
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
+      ...signedIn(app, {
         tags: ['Favorites'],
-        security,
         summary,
         operationId,
         params: SlugParams,
         response: { 200: ArticleResponse, ...errors },
-      },
+      }),
       handler: async (request) => gone(await change(viewerId(request), await load(request.params.slug))),
     });
 }

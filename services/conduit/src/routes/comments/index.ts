@@ -2,6 +2,7 @@
 import type { App } from '@shipshape/platform/service';
 import type { Articles } from '../../domain/articles.ts';
 import type { CommentsRepo } from '../../data/comments-repo.ts';
+import { signedIn } from '../../plugins/auth.ts';
 import { forbidden, notFound } from '../../plugins/realworld-errors.ts';
 import {
   CommentParams,
@@ -14,7 +15,6 @@ import {
 } from '../../schemas.ts';
 
 const tags = ['Comments'];
-const security = [{ Token: [] }];
 const errors = { 401: GenericError, 403: GenericError, 404: GenericError, 422: GenericError };
 
 export interface CommentsRoutesOptions {
@@ -55,19 +55,14 @@ export default async function commentsRoutes(app: App, { articles, comments }: C
 
   app.post(
     '/articles/:slug/comments',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags,
-        security,
-        summary: 'Comment on an article',
-        operationId: 'CreateArticleComment',
-        params: SlugParams,
-        body: NewCommentRequest,
-        response: { 200: CommentResponse, ...errors },
-      },
-    },
+    signedIn(app, {
+      tags,
+      summary: 'Comment on an article',
+      operationId: 'CreateArticleComment',
+      params: SlugParams,
+      body: NewCommentRequest,
+      response: { 200: CommentResponse, ...errors },
+    }),
     async (request) => {
       const viewerId = (request.viewer as { id: string }).id;
       const created = await comments.create(
@@ -82,18 +77,13 @@ export default async function commentsRoutes(app: App, { articles, comments }: C
 
   app.delete(
     '/articles/:slug/comments/:id',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags,
-        security,
-        summary: 'Delete a comment (its author only)',
-        operationId: 'DeleteArticleComment',
-        params: CommentParams,
-        response: { 200: Empty, ...errors },
-      },
-    },
+    signedIn(app, {
+      tags,
+      summary: 'Delete a comment (its author only)',
+      operationId: 'DeleteArticleComment',
+      params: CommentParams,
+      response: { 200: Empty, ...errors },
+    }),
     async (request) => {
       const author = await comments.authorOf((await article(request.params.slug)).id, request.params.id);
       if (!author) throw notFound('comment');

@@ -3,6 +3,7 @@ import type { App } from '@shipshape/platform/service';
 import type { Accounts } from '../../domain/accounts.ts';
 import { Taken } from '../../data/users-repo.ts';
 import type { Articles } from '../../domain/articles.ts';
+import { signedIn } from '../../plugins/auth.ts';
 import { ApiError, notFound, unprocessable } from '../../plugins/realworld-errors.ts';
 import { GenericError, LoginRequest, RegisterRequest, UpdateUserRequest, UserResponse } from '../../schemas.ts';
 
@@ -12,7 +13,6 @@ export interface UsersRoutesOptions {
 }
 
 const tags = ['User and Authentication'];
-const security = [{ Token: [] }];
 const errors = { 401: GenericError, 422: GenericError };
 
 function takenAs422(err: unknown): never {
@@ -60,17 +60,12 @@ export default async function usersRoutes(app: App, { accounts, articles }: User
 
   app.get(
     '/user',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags,
-        security,
-        summary: 'Get current user',
-        operationId: 'GetCurrentUser',
-        response: { 200: UserResponse, ...errors },
-      },
-    },
+    signedIn(app, {
+      tags,
+      summary: 'Get current user',
+      operationId: 'GetCurrentUser',
+      response: { 200: UserResponse, ...errors },
+    }),
     async (request) => {
       const viewer = request.viewer as NonNullable<typeof request.viewer>;
       const user = await accounts.current(viewer.id, viewer.token);
@@ -81,18 +76,13 @@ export default async function usersRoutes(app: App, { accounts, articles }: User
 
   app.put(
     '/user',
-    {
-      config: { access: 'own' },
-      onRequest: app.requireUser,
-      schema: {
-        tags,
-        security,
-        summary: 'Update current user',
-        operationId: 'UpdateCurrentUser',
-        body: UpdateUserRequest,
-        response: { 200: UserResponse, ...errors },
-      },
-    },
+    signedIn(app, {
+      tags,
+      summary: 'Update current user',
+      operationId: 'UpdateCurrentUser',
+      body: UpdateUserRequest,
+      response: { 200: UserResponse, ...errors },
+    }),
     async (request) => {
       const viewer = request.viewer as NonNullable<typeof request.viewer>;
       const user = await accounts.update(viewer.id, viewer.token, request.body.user).catch(takenAs422);
