@@ -53,8 +53,10 @@ COPY --from=init /usr/bin/tini-static /usr/bin/tini
 # Manifests and node_modules (root and nested), with the workspace links into libs/ and services/.
 COPY --from=deps /app/ ./
 COPY libs/ libs/
-# The migrate job runs from any image: tools/db walks every service that owns a schema, so each one's
-# migrations and the two modules describing them (config.ts, migrations.ts) come along.
+# The migrate job runs from any image: tools/db walks every service that owns a schema, listed in tools/dev/services.ts,
+# which reads every service's config schema, so each one's config.ts (and, where it has a schema, its migrations and
+# migrations.ts) come along.
+COPY services/gateway/src/config.ts services/gateway/src/
 COPY services/conduit/src/config.ts services/conduit/src/migrations.ts services/conduit/src/
 COPY services/conduit/migrations/ services/conduit/migrations/
 COPY services/orders/src/config.ts services/orders/src/migrations.ts services/orders/src/
@@ -65,8 +67,9 @@ COPY services/users/src/config.ts services/users/src/migrations.ts services/user
 COPY services/users/migrations/ services/users/migrations/
 COPY tools/db/ tools/db/
 COPY tools/acceptance/ tools/acceptance/
-# The suite mints tokens with the development issuer only next to `npm start`; in an image it is given them.
-COPY tools/dev/issuer.ts tools/dev/issuer.ts
+# The list of the services (read by tools/db), and the development issuer: the suite mints tokens with it only next
+# to `npm start`; in an image it is given them.
+COPY tools/dev/services.ts tools/dev/issuer.ts tools/dev/
 COPY services/${SERVICE}/ services/${SERVICE}/
 # CMD cannot expand ${SERVICE}, so /app/server.ts links to the service's entry point. Node runs the file the link
 # points to, so its relative imports and its package.json ("type": "module") are found as in the repository.
