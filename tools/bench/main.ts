@@ -18,6 +18,7 @@ import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { RssSampler } from './rss.ts';
 import { type CpuSnapshot, cpuPerRequest, snapshotCpu } from './cpu.ts';
 import { summarizeProfiles } from './profile.ts';
+import { callJson } from './http.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
 import { REGISTRY } from '../dev/services.ts';
 
@@ -136,20 +137,9 @@ function options() {
   };
 }
 
-async function api(method: string, url: string, body?: unknown, token?: string): Promise<Record<string, unknown>> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(url, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
+/** A call to the shop's API with a Bearer token. */
+const api = (method: string, url: string, body?: unknown, token?: string) =>
+  callJson(method, url, body, token ? `Bearer ${token}` : undefined);
 
 async function main(): Promise<number> {
   let opts: ReturnType<typeof options>;

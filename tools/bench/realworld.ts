@@ -1,23 +1,14 @@
 // The RealWorld (conduit) read scenarios need a page of 20 articles: the benchmark's own account fills the page up
 // when the system holds fewer, and removes what it wrote afterwards. The account is reused across runs (conduit has
 // no account deletion in its API).
+import { callJson } from './http.ts';
+
 const BENCH_USER = { username: 'shipshape-bench', email: 'bench@shipshape.invalid', password: 'shipshape-bench-pw' };
 const PAGE = 20;
 
-async function call(method: string, url: string, body?: unknown, token?: string): Promise<Record<string, unknown>> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Token ${token}`;
-  const response = await fetch(url, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
+/** A RealWorld call: its tokens go in `Authorization: Token …`. */
+const call = (method: string, url: string, body?: unknown, token?: string) =>
+  callJson(method, url, body, token ? `Token ${token}` : undefined);
 
 export interface ArticlePage {
   /** A slug on the first page, for the single-article scenario. */

@@ -4,24 +4,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { UserTokenVerifier } from '@shipshape/platform/auth';
+import { verifierOf } from './issuer-verifier.ts';
 import { DEV_ADMIN_SUB, DevIssuer } from '../../dev/issuer.ts';
 import { startStubSystem, type Fault } from './stub-system.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const issuer = await DevIssuer.create();
 await issuer.listen();
-const verifier = new UserTokenVerifier({
-  AUTH_ISSUER: issuer.issuer,
-  AUTH_AUDIENCE: issuer.audience,
-  AUTH_AUDIENCE_CLAIM: 'aud',
-  AUTH_JWKS_URL: issuer.jwksUrl,
-  AUTH_ALGORITHMS: 'ES256',
-  AUTH_ROLES_CLAIM: 'roles',
-  AUTH_ADMIN_ROLE: 'admin',
-  AUTH_CLOCK_SKEW_SECONDS: 30,
-  AUTH_MAX_TOKEN_LIFETIME_SECONDS: 86400,
-});
+const verifier = verifierOf(issuer);
 /** What a real issuer would hand the suite: an admin token and a token for a user without a record yet. */
 const tokens = async (): Promise<Record<string, string>> => ({
   ACCEPTANCE_ADMIN_TOKEN: await issuer.mint({ sub: DEV_ADMIN_SUB, admin: true }),

@@ -6,24 +6,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { UserTokenVerifier } from '@shipshape/platform/auth';
+import { verifierOf } from './issuer-verifier.ts';
 import { DEV_ADMIN_SUB, DevIssuer } from '../../dev/issuer.ts';
 import { startStubSystem, type Fault } from './stub-system.ts';
 
 const issuer = await DevIssuer.create();
 await issuer.listen();
 after(() => issuer.close());
-const verifier = new UserTokenVerifier({
-  AUTH_ISSUER: issuer.issuer,
-  AUTH_AUDIENCE: issuer.audience,
-  AUTH_AUDIENCE_CLAIM: 'aud',
-  AUTH_JWKS_URL: issuer.jwksUrl,
-  AUTH_ALGORITHMS: 'ES256',
-  AUTH_ROLES_CLAIM: 'roles',
-  AUTH_ADMIN_ROLE: 'admin',
-  AUTH_CLOCK_SKEW_SECONDS: 30,
-  AUTH_MAX_TOKEN_LIFETIME_SECONDS: 86400,
-});
+const verifier = verifierOf(issuer);
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NOTEBOOK = `${ROOT}notebooks/api-walkthrough.ipynb`;

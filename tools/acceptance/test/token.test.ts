@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { UserTokenVerifier } from '@shipshape/platform/auth';
+import { verifierOf } from './issuer-verifier.ts';
 import { findTokens } from '../token.ts';
 import { DevIssuer } from '../../dev/issuer.ts';
 
@@ -30,17 +30,7 @@ describe('acceptance tokens', () => {
       const found = await findTokens('http://127.0.0.1:3000', {}, issuerFile);
       assert.ok(found);
       assert.match(found.source, /npm start/);
-      const verifier = new UserTokenVerifier({
-        AUTH_ISSUER: issuer.issuer,
-        AUTH_AUDIENCE: issuer.audience,
-        AUTH_AUDIENCE_CLAIM: 'aud',
-        AUTH_JWKS_URL: issuer.jwksUrl,
-        AUTH_ALGORITHMS: 'ES256',
-        AUTH_ROLES_CLAIM: 'roles',
-        AUTH_ADMIN_ROLE: 'admin',
-        AUTH_CLOCK_SKEW_SECONDS: 30,
-        AUTH_MAX_TOKEN_LIFETIME_SECONDS: 3600,
-      });
+      const verifier = verifierOf(issuer, 3600);
       assert.equal((await verifier.verify(found.admin)).isAdmin, true);
       assert.equal((await verifier.verify(found.user)).isAdmin, false);
     } finally {
