@@ -87,8 +87,12 @@ test('when a recorded order never got its commit through, then the reconciler co
   await store.uncommit(res.body.id);
   await waitFor('reconciler to commit', async () => (await reservationStatus(res.body.id))[0] === 'committed', 10_000);
   assert.equal(await stockOf(a.id), 4);
-  assert.ok(
-    metricValue(await (await fetch(metricsUrl(ordersUrl))).text(), 'shipshape_reconciler_committed_total') >= 1,
+  // Products records the commit before its answer reaches the reconciler, which counts it only then.
+  await waitFor(
+    'the reconciler to count the commit',
+    async () =>
+      metricValue(await (await fetch(metricsUrl(ordersUrl))).text(), 'shipshape_reconciler_committed_total') >= 1,
+    5_000,
   );
 });
 
