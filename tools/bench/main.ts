@@ -45,6 +45,9 @@ const usage = `Usage: npm run bench -- [options]
   --out DIR             where to write the JSON results (default bench-results)
   --profile DIR         a system started here runs with V8's CPU profiler: each service writes
                         DIR/<service>/*.cpuprofile when it stops, summarised in DIR/summary.md
+  --only GROUPS         run only these groups of scenarios, comma-separated: reads (the yardsticks, the steps and
+                        the cached reads), realworld, orders (pgbench and the order scenarios); the goals of the
+                        others are UNKNOWN (default: all)
 
 Against a running system, calls carry $ACCEPTANCE_ADMIN_TOKEN and $ACCEPTANCE_USER_TOKEN (a user without a record yet:
 the benchmark signs up as it), or, for npm start on this machine, tokens its development issuer mints; the gateway's
@@ -77,6 +80,8 @@ const CPU_SOURCE_ORDER = [
   'machine',
 ];
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const SCENARIO_GROUPS = ['reads', 'realworld', 'orders'] as const;
+type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 /** Scenarios that load a yardstick rather than the system: no service RSS is sampled during them. */
 const YARDSTICK_KEYS = new Set([
   'baseline',
@@ -106,6 +111,7 @@ function options() {
       'log-level': { type: 'string', default: 'warn' },
       out: { type: 'string', default: 'bench-results' },
       profile: { type: 'string' },
+      only: { type: 'string', default: SCENARIO_GROUPS.join(',') },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -115,6 +121,10 @@ function options() {
     throw new Error('--duration and --connections must be positive numbers');
   if (values.cache !== 'redis' && values.cache !== 'in-process') throw new Error('--cache is redis or in-process');
   if (values.store !== 'postgres' && values.store !== 'dynamodb') throw new Error('--store is postgres or dynamodb');
+  const only = new Set(values.only.split(',').map((g) => g.trim()));
+  const unknownGroups = [...only].filter((g) => !(SCENARIO_GROUPS as readonly string[]).includes(g));
+  if (unknownGroups.length > 0 || only.size === 0)
+    throw new Error(`--only takes ${SCENARIO_GROUPS.join(', ')}; not ${unknownGroups.join(', ')}`);
   const trim = (url: string) => url.replace(/\/+$/, '');
   return {
     help: values.help,
@@ -134,6 +144,7 @@ function options() {
     logLevel: values['log-level'],
     out: values.out,
     profileDir: values.profile ? resolve(values.profile) : undefined,
+    runs: (group: ScenarioGroup) => only.has(group),
   };
 }
 
@@ -323,127 +334,135 @@ async function benchmark(
     await api('GET', `${urls.gateway}${productPath}`); // fill the caches the reads use
     await api('GET', `${urls.gateway}/users/${userId}`, undefined, tokens.user);
     log('Scenarios:');
-    await measureYardstick('baseline', 'yardstick: bare Fastify hello-world', await tryYardstick('hello'));
-    // The Redis yardstick sends the very JSON the products service sends, after one GET of it from Redis.
-    const productJson = directProducts
-      ? await fetch(`${urls.products}${productPath}`).then((r) => r.text())
-      : JSON.stringify(product);
-    const redisReady = await redis
-      .connect()
-      .then(() => redis.set(redisKey, productJson, 'EX', 3600))
-      .then(() => undefined)
-      .catch((err: Error) => `Redis at ${new URL(opts.redisUrl).host}: ${err.message}`);
-    await measureYardstick(
-      'yardstick-redis',
-      'yardstick: bare Fastify + one Redis GET',
-      redisReady ?? (await tryYardstick('redis-get', opts.redisUrl, redisKey)),
-      productPath,
-    );
-    if (directProducts) {
-      await measure('products-direct', 'GET /products/:id on products (cached)', {
-        url: `${urls.products}${productPath}`,
-      });
+    if (opts.runs('reads')) {
+      await measureYardstick('baseline', 'yardstick: bare Fastify hello-world', await tryYardstick('hello'));
+      // The Redis yardstick sends the very JSON the products service sends, after one GET of it from Redis.
+      const productJson = directProducts
+        ? await fetch(`${urls.products}${productPath}`).then((r) => r.text())
+        : JSON.stringify(product);
+      const redisReady = await redis
+        .connect()
+        .then(() => redis.set(redisKey, productJson, 'EX', 3600))
+        .then(() => undefined)
+        .catch((err: Error) => `Redis at ${new URL(opts.redisUrl).host}: ${err.message}`);
       await measureYardstick(
-        'yardstick-proxy',
-        'yardstick: bare reply-from proxy → products',
-        await tryYardstick('proxy', urls.products),
+        'yardstick-redis',
+        'yardstick: bare Fastify + one Redis GET',
+        redisReady ?? (await tryYardstick('redis-get', opts.redisUrl, redisKey)),
         productPath,
       );
-      // Not a goal: the step between the bare proxy and the gateway, so the gap splits into what the platform's
-      // per-request duties cost any service and what the gateway's own add.
-      await measureYardstick(
-        'yardstick-platform-proxy',
-        'step: the same proxy on the platform → products',
-        await tryYardstick('platform-proxy', urls.products),
-        productPath,
-      );
-      // Then the gateway's own duties, each its own code, added one at a time (yardstick-server.ts).
-      const limitRedis = opts.cache === 'redis' ? opts.redisUrl : '';
-      for (const [key, name, duties] of [
-        ['step-client', 'step: + the gateway service client', 'client'],
-        ['step-ratelimit', 'step: + the rate limit', 'client,ratelimit'],
-        ['step-headers', 'step: + security headers, path guard', 'client,ratelimit,headers,guard'],
-      ] as const)
+      if (directProducts) {
+        await measure('products-direct', 'GET /products/:id on products (cached)', {
+          url: `${urls.products}${productPath}`,
+        });
         await measureYardstick(
-          key,
-          name,
-          await tryYardstick('platform-proxy', urls.products, duties, limitRedis),
+          'yardstick-proxy',
+          'yardstick: bare reply-from proxy → products',
+          await tryYardstick('proxy', urls.products),
           productPath,
         );
-    } else {
-      skipped(
-        'products-direct',
-        'GET /products/:id on products (cached)',
-        urls.products,
-        'products not reachable directly',
-      );
-      skipped(
-        'yardstick-proxy',
-        'yardstick: bare reply-from proxy → products',
-        urls.products,
-        'products not reachable directly',
-      );
+        // Not a goal: the step between the bare proxy and the gateway, so the gap splits into what the platform's
+        // per-request duties cost any service and what the gateway's own add.
+        await measureYardstick(
+          'yardstick-platform-proxy',
+          'step: the same proxy on the platform → products',
+          await tryYardstick('platform-proxy', urls.products),
+          productPath,
+        );
+        // Then the gateway's own duties, each its own code, added one at a time (yardstick-server.ts).
+        const limitRedis = opts.cache === 'redis' ? opts.redisUrl : '';
+        for (const [key, name, duties] of [
+          ['step-client', 'step: + the gateway service client', 'client'],
+          ['step-ratelimit', 'step: + the rate limit', 'client,ratelimit'],
+          ['step-headers', 'step: + security headers, path guard', 'client,ratelimit,headers,guard'],
+        ] as const)
+          await measureYardstick(
+            key,
+            name,
+            await tryYardstick('platform-proxy', urls.products, duties, limitRedis),
+            productPath,
+          );
+      } else {
+        skipped(
+          'products-direct',
+          'GET /products/:id on products (cached)',
+          urls.products,
+          'products not reachable directly',
+        );
+        skipped(
+          'yardstick-proxy',
+          'yardstick: bare reply-from proxy → products',
+          urls.products,
+          'products not reachable directly',
+        );
+      }
+      await measure('products-gateway', 'GET /products/:id via gateway (cached)', {
+        url: `${urls.gateway}${productPath}`,
+      });
+      await measure('users-gateway', 'GET /users/:id via gateway (cached)', {
+        url: `${urls.gateway}/users/${userId}`,
+        headers: asUser,
+      });
     }
-    await measure('products-gateway', 'GET /products/:id via gateway (cached)', {
-      url: `${urls.gateway}${productPath}`,
-    });
-    await measure('users-gateway', 'GET /users/:id via gateway (cached)', {
-      url: `${urls.gateway}/users/${userId}`,
-      headers: asUser,
-    });
-    // RealWorld (conduit) reads as an anonymous reader sees them: cached documents relayed by the gateway.
-    try {
-      articles = await ensureArticlePage(urls.gateway);
-      await measure('articles-gateway', 'GET /api/articles (20 per page) via gateway (cached)', {
-        url: `${urls.gateway}/api/articles?limit=20`,
-      });
-      await measure('article-gateway', 'GET /api/articles/:slug via gateway (cached)', {
-        url: `${urls.gateway}/api/articles/${articles.slug}`,
-      });
-    } catch (err) {
-      log(`  RealWorld scenarios could not run: ${(err as Error).message}`);
+    if (opts.runs('realworld')) {
+      // RealWorld (conduit) reads as an anonymous reader sees them: cached documents relayed by the gateway.
+      try {
+        articles = await ensureArticlePage(urls.gateway);
+        await measure('articles-gateway', 'GET /api/articles (20 per page) via gateway (cached)', {
+          url: `${urls.gateway}/api/articles?limit=20`,
+        });
+        await measure('article-gateway', 'GET /api/articles/:slug via gateway (cached)', {
+          url: `${urls.gateway}/api/articles/${articles.slug}`,
+        });
+      } catch (err) {
+        log(`  RealWorld scenarios could not run: ${(err as Error).message}`);
+      }
     }
-    log(`  yardstick: pgbench -N, ${durationSeconds} s, ${connections} clients on ${new URL(opts.databaseUrl).host}…`);
-    try {
-      // What a commit costs PostgreSQL on this machine, the floor under the orders' four commits.
-      let before: CpuSnapshot = {};
-      let after: CpuSnapshot = {};
-      pgbench = await runPgbench(opts.databaseUrl, connections, durationSeconds, {
-        beforeRun: async () => {
-          before = await snapshotCpu({ services: {} });
-        },
-        afterRun: async () => {
-          after = await snapshotCpu({ services: {} });
-        },
-      });
-      pgbench.cpuUsPerTransaction = cpuPerRequest(before, after, pgbench.transactions ?? 0);
-    } catch (err) {
-      pgbenchProblem = (err as Error).message;
-      log(`  pgbench could not run: ${pgbenchProblem}`);
-    }
-    const order = {
-      url: `${urls.gateway}/orders`,
-      method: 'POST' as const,
-      headers: { 'content-type': 'application/json', ...asUser },
-      body: JSON.stringify({ userId, items: [{ productId, quantity: 1 }] }),
-      perRequest: () => ({ headers: { 'idempotency-key': `bench-${randomUUID()}` } }),
-    };
-    const max = await measure('orders-max', 'POST /orders via gateway, maximum rate', order);
-    if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2) {
-      await measure(
-        'orders-half',
-        'POST /orders via gateway, half the maximum rate',
-        order,
-        Math.floor(max.requestsPerSecond / 2),
+    if (opts.runs('orders')) {
+      log(
+        `  yardstick: pgbench -N, ${durationSeconds} s, ${connections} clients on ${new URL(opts.databaseUrl).host}…`,
       );
-    } else {
-      scenarios.push({
-        key: 'orders-half',
-        name: 'POST /orders via gateway, half the maximum rate',
-        target: order.url,
-        rssMb: {},
-        problems: ['the maximum rate could not be measured'],
-      });
+      try {
+        // What a commit costs PostgreSQL on this machine, the floor under the orders' four commits.
+        let before: CpuSnapshot = {};
+        let after: CpuSnapshot = {};
+        pgbench = await runPgbench(opts.databaseUrl, connections, durationSeconds, {
+          beforeRun: async () => {
+            before = await snapshotCpu({ services: {} });
+          },
+          afterRun: async () => {
+            after = await snapshotCpu({ services: {} });
+          },
+        });
+        pgbench.cpuUsPerTransaction = cpuPerRequest(before, after, pgbench.transactions ?? 0);
+      } catch (err) {
+        pgbenchProblem = (err as Error).message;
+        log(`  pgbench could not run: ${pgbenchProblem}`);
+      }
+      const order = {
+        url: `${urls.gateway}/orders`,
+        method: 'POST' as const,
+        headers: { 'content-type': 'application/json', ...asUser },
+        body: JSON.stringify({ userId, items: [{ productId, quantity: 1 }] }),
+        perRequest: () => ({ headers: { 'idempotency-key': `bench-${randomUUID()}` } }),
+      };
+      const max = await measure('orders-max', 'POST /orders via gateway, maximum rate', order);
+      if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2) {
+        await measure(
+          'orders-half',
+          'POST /orders via gateway, half the maximum rate',
+          order,
+          Math.floor(max.requestsPerSecond / 2),
+        );
+      } else {
+        scenarios.push({
+          key: 'orders-half',
+          name: 'POST /orders via gateway, half the maximum rate',
+          target: order.url,
+          rssMb: {},
+          problems: ['the maximum rate could not be measured'],
+        });
+      }
     }
   } finally {
     await articles?.cleanup().catch((err: Error) => log(`cleanup: ${err.message}`));

@@ -61,5 +61,5 @@ async function stores(app: App, config: Config): Promise<{ orders: OrderStore; k
   }
   const db = attachDatabase(app, 'orders', config, migrations);
   const keys = new IdempotencyRepo(db, config.IDEMPOTENCY_TTL_HOURS, config.IDEMPOTENCY_LEASE_MS);
-  return { orders: new OrdersRepo(db, keys), keys };
+  return { orders: new OrdersRepo(db), keys };
 }

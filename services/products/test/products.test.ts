@@ -192,6 +192,36 @@ describe('stock reservations', () => {
     assert.equal(await store.reservedQuantity(p.id), S);
   });
 
+  test('when concurrent reservations name the same two products in opposite orders, then all are held, none deadlocks', async () => {
+    const a = await create({ stock: 100 });
+    const b = await create({ stock: 100 });
+    const K = 30;
+    const results = await Promise.all(
+      Array.from({ length: K }, (_, i) =>
+        internal(`/internal/reservations`, {
+          body: {
+            orderId: randomUUID(),
+            items:
+              i % 2 === 0
+                ? [
+                    { productId: a.id, quantity: 1 },
+                    { productId: b.id, quantity: 2 },
+                  ]
+                : [
+                    { productId: b.id, quantity: 2 },
+                    { productId: a.id, quantity: 1 },
+                  ],
+          },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(K).fill(201),
+    );
+    assert.deepEqual([await store.stockOf(a.id), await store.stockOf(b.id)], [100 - K, 100 - 2 * K]);
+  });
+
   test('when a reservation is retried with the same order id, then stock is held once', async () => {
     const p = await create({ stock: 5 });
     const body = { orderId: randomUUID(), items: [{ productId: p.id, quantity: 2 }] };
@@ -264,9 +294,15 @@ describe('stock reservations', () => {
         (r) => r.orderId,
       );
     assert.ok((await unresolved()).includes(orderId));
+    const commits = async () =>
+      metricValue(await (await fetch(metricsUrl(base))).text(), 'shipshape_stock_commits_total');
+    const commitsBefore = await commits();
     const c1 = await internal(`/internal/reservations/${orderId}/commit`, { method: 'POST' });
     const c2 = await internal(`/internal/reservations/${orderId}/commit`, { method: 'POST' });
     assert.deepEqual([c1.status, c1.body.status, c2.status, c2.body.status], [200, 'committed', 200, 'committed']);
+    assert.deepEqual(c2.body.items, c1.body.items);
+    // Only the call that ended the reservation counts.
+    assert.equal((await commits()) - commitsBefore, 1);
     assert.ok(!(await unresolved()).includes(orderId));
     const replay = await internal(`/internal/reservations`, {
       body: { orderId, items: [{ productId: p.id, quantity: 2 }] },

@@ -1,5 +1,4 @@
 // Idempotency-Key records. A key is claimed atomically; the first response is stored for replay.
-import type pg from 'pg';
 import type { Database } from '@shipshape/platform/db';
 import type { Claim, IdempotencyStore } from '../domain/stores.ts';
 
@@ -51,11 +50,13 @@ export class IdempotencyRepo implements IdempotencyStore {
     return { kind: 'completed', status: row.response_status ?? 200, body: row.response_body };
   }
 
-  /** Stores the response to replay; inside the caller's transaction when one is given. */
-  async complete(key: string, status: number, body: unknown, client?: Pick<pg.PoolClient, 'query'>): Promise<void> {
-    const sql = `UPDATE orders.idempotency_keys SET state = 'completed', response_status = $2, response_body = $3 WHERE key = $1`;
-    if (client) await client.query(sql, [key, status, JSON.stringify(body)]);
-    else await this.db.query('idempotency_complete', sql, [key, status, JSON.stringify(body)]);
+  /** Stores the response to replay (an order's own answer is stored with the order: OrdersRepo.record). */
+  async complete(key: string, status: number, body: unknown): Promise<void> {
+    await this.db.query(
+      'idempotency_complete',
+      `UPDATE orders.idempotency_keys SET state = 'completed', response_status = $2, response_body = $3 WHERE key = $1`,
+      [key, status, JSON.stringify(body)],
+    );
   }
 
   /** Frees the key so the client may retry it (used when the outcome was a transient failure). */

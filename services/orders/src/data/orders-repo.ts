@@ -1,10 +1,8 @@
 // SQL for orders and their items. Nothing HTTP here.
-import type pg from 'pg';
 import type { Database } from '@shipshape/platform/db';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 
 import type { Order, OrderStatus, OrderStore } from '../domain/stores.ts';
-import type { IdempotencyRepo } from './idempotency-repo.ts';
 
 export type { Order, OrderItem, OrderStatus } from '../domain/stores.ts';
 
@@ -39,32 +37,45 @@ const toOrder = (r: OrderRow): Order => ({
 
 export class OrdersRepo implements OrderStore {
   private readonly db: Database;
-  private readonly keys: IdempotencyRepo;
-  constructor(db: Database, keys: IdempotencyRepo) {
+  constructor(db: Database) {
     this.db = db;
-    this.keys = keys;
   }
 
+  /**
+   * The order, its items and the idempotency key's answer in one statement, so one atomic commit and one round trip.
+   * The answer's `createdAt` is the inserted row's, formatted in SQL as `toISOString` formats it (both truncate to
+   * milliseconds), so a replay answers exactly what the first request did.
+   */
   async record(o: Omit<Order, 'createdAt'>, idempotencyKey: string): Promise<Order> {
-    return this.db.tx('orders_place', async (client) => {
-      const saved = await this.insert(client, o);
-      await this.keys.complete(idempotencyKey, 201, saved, client);
-      return saved;
-    });
-  }
-
-  /** Inserts the order and its items inside the caller's transaction. */
-  async insert(client: Pick<pg.PoolClient, 'query'>, o: Omit<Order, 'createdAt'>): Promise<Order> {
-    const res = await client.query<{ created_at: Date }>(
-      'INSERT INTO orders.orders (id, user_id, status, total_cents, currency) VALUES ($1, $2, $3, $4, $5) RETURNING created_at',
-      [o.id, o.userId, o.status, o.totalCents, o.currency],
+    const res = await this.db.query<{ created_at: Date }>(
+      'orders_place',
+      `WITH saved AS (
+         INSERT INTO orders.orders (id, user_id, status, total_cents, currency) VALUES ($1, $2, $3, $4, $5)
+         RETURNING created_at
+       ), lines AS (
+         INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents)
+         SELECT $1, i.ordinality - 1, i.product_id, i.quantity, i.unit_price_cents
+         FROM unnest($6::uuid[], $7::int[], $8::bigint[]) WITH ORDINALITY AS i(product_id, quantity, unit_price_cents, ordinality)
+       ), answered AS (
+         UPDATE orders.idempotency_keys SET state = 'completed', response_status = 201,
+           response_body = $10::jsonb || jsonb_build_object('createdAt',
+             (SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM saved))
+         WHERE key = $9
+       )
+       SELECT created_at FROM saved`,
+      [
+        o.id,
+        o.userId,
+        o.status,
+        o.totalCents,
+        o.currency,
+        o.items.map((i) => i.productId),
+        o.items.map((i) => i.quantity),
+        o.items.map((i) => i.unitPriceCents),
+        idempotencyKey,
+        JSON.stringify(o),
+      ],
     );
-    for (const [position, item] of o.items.entries()) {
-      await client.query(
-        'INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, $5)',
-        [o.id, position, item.productId, item.quantity, item.unitPriceCents],
-      );
-    }
     return { ...o, createdAt: (res.rows[0] as { created_at: Date }).created_at.toISOString() };
   }
 

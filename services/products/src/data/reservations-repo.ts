@@ -1,6 +1,6 @@
 // SQL for stock reservations: the PostgreSQL ReservationStore. Nothing HTTP, no business rules beyond atomicity.
 import type pg from 'pg';
-import { Rollback, isUniqueViolation, type Database } from '@shipshape/platform/db';
+import { isUniqueViolation, type Database } from '@shipshape/platform/db';
 import type { Reservation, ReservationLine, ReservedItem } from '@shipshape/platform/contracts/reservations';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import type { HoldOutcome, HoldRefusal, ReservationStore } from '../domain/reservations.ts';
@@ -26,6 +26,44 @@ function toReservation(orderId: string, rows: ReservationRow[]): Reservation | u
   return { orderId, status: first.status, items: rows.map(toItem) };
 }
 
+interface ProductRow {
+  id: string;
+  stock: number;
+  price_cents: string;
+  currency: string;
+}
+
+/** How often a hold goes round again when a product is repriced between its read and its statement. */
+const REPRICE_ATTEMPTS = 3;
+
+/**
+ * $1 order id; $2..$5 the lines sorted by product id: ids, quantities, and the unit prices and currencies they were
+ * accepted at. One row per live product named, as locked; `held` is true on every row when the stock was taken.
+ */
+const RESERVE = `
+WITH wanted AS (
+  SELECT * FROM unnest($2::uuid[], $3::int[], $4::bigint[], $5::text[]) AS w(product_id, quantity, price_cents, currency)
+), locked AS (
+  SELECT p.id, p.stock, p.price_cents, p.currency FROM catalog.products p
+  WHERE p.id = ANY($2::uuid[]) AND p.deleted_at IS NULL
+  ORDER BY p.id FOR NO KEY UPDATE
+), verdict AS (
+  SELECT count(*) = cardinality($2::uuid[])
+         AND bool_and(l.stock >= w.quantity AND l.price_cents = w.price_cents AND l.currency = w.currency) AS ok
+  FROM wanted w JOIN locked l ON l.id = w.product_id
+), taken AS (
+  UPDATE catalog.products p SET stock = p.stock - w.quantity, updated_at = now()
+  FROM wanted w WHERE p.id = w.product_id AND (SELECT ok FROM verdict)
+  RETURNING p.id
+), recorded AS (
+  INSERT INTO catalog.reservations (order_id, product_id, quantity, unit_price_cents, currency)
+  SELECT $1, w.product_id, w.quantity, w.price_cents, w.currency FROM wanted w WHERE (SELECT ok FROM verdict)
+  RETURNING product_id
+)
+SELECT l.id, l.stock, l.price_cents, l.currency,
+       (SELECT count(*) FROM taken) > 0 AND (SELECT count(*) FROM recorded) > 0 AS held
+FROM locked l`;
+
 const byProduct = <T extends { productId: string }>(a: T, b: T) => a.productId.localeCompare(b.productId);
 
 export class ReservationsRepo implements ReservationStore {
@@ -47,77 +85,94 @@ export class ReservationsRepo implements ReservationStore {
   }
 
   /**
-   * One transaction. Each decrement is conditional (stock >= quantity) and the CHECK constraint backs it, so
-   * concurrent orders can never oversell; rows are locked in id order to avoid deadlocks.
+   * Prices the lines from a plain read and asks `accept` about them, then takes the stock in one statement: it locks
+   * the products in id order (no deadlocks), checks every line against the locked rows (live, enough stock, price and
+   * currency as read), and only then decrements and records. A statement is atomic, so a line that fails leaves
+   * nothing taken; and the locks of a hot product are held for that one statement and its commit, never across a
+   * round trip to this process. The CHECK constraint on stock backs the decrement. A product repriced between the
+   * read and the statement sends the hold round again.
    */
   async hold(
     orderId: string,
     lines: ReservationLine[],
     accept: (items: ReservedItem[]) => HoldRefusal | undefined,
   ): Promise<HoldOutcome> {
-    try {
-      return await this.db.tx<HoldOutcome>('reservations_reserve', async (client) => {
-        const items: ReservedItem[] = [];
-        for (const line of [...lines].sort(byProduct)) {
-          const res = await client.query<{ price_cents: string; currency: string }>(
-            `UPDATE catalog.products SET stock = stock - $2, updated_at = now()
-             WHERE id = $1 AND deleted_at IS NULL AND stock >= $2 RETURNING price_cents, currency`,
-            [line.productId, line.quantity],
-          );
-          const row = res.rows[0];
-          if (!row) {
-            const found = await client.query<{ stock: number }>(
-              'SELECT stock FROM catalog.products WHERE id = $1 AND deleted_at IS NULL',
-              [line.productId],
-            );
-            const current = found.rows[0];
-            throw new Rollback<HoldOutcome>(
-              current
-                ? {
-                    kind: 'insufficient-stock',
-                    productId: line.productId,
-                    available: current.stock,
-                    requested: line.quantity,
-                  }
-                : { kind: 'unknown-product', productId: line.productId },
-            );
-          }
-          items.push({
-            productId: line.productId,
-            quantity: line.quantity,
-            unitPriceCents: Number(row.price_cents),
-            currency: row.currency,
-          });
+    const sorted = [...lines].sort(byProduct);
+    const ids = sorted.map((l) => l.productId);
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.db.query<ProductRow>(
+        'reservations_price',
+        'SELECT id, stock, price_cents, currency FROM catalog.products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL',
+        [ids],
+      );
+      const priced = new Map(read.rows.map((r) => [r.id, r]));
+      const items: ReservedItem[] = [];
+      for (const line of sorted) {
+        const row = priced.get(line.productId);
+        if (!row) return { kind: 'unknown-product', productId: line.productId };
+        items.push({
+          productId: line.productId,
+          quantity: line.quantity,
+          unitPriceCents: Number(row.price_cents),
+          currency: row.currency,
+        });
+      }
+      const refused = accept(items);
+      if (refused) return refused;
+      let res: pg.QueryResult<ProductRow & { held: boolean }>;
+      try {
+        res = await this.db.query<ProductRow & { held: boolean }>('reservations_reserve', RESERVE, [
+          orderId,
+          ids,
+          items.map((i) => i.quantity),
+          items.map((i) => i.unitPriceCents),
+          items.map((i) => i.currency),
+        ]);
+      } catch (err) {
+        if (isUniqueViolation(err)) return { kind: 'exists' };
+        throw err;
+      }
+      if (res.rows[0]?.held) return { kind: 'held', items };
+      // Nothing was taken: say why from the locked rows.
+      const locked = new Map(res.rows.map((r) => [r.id, r]));
+      let repriced = false;
+      for (const item of items) {
+        const row = locked.get(item.productId);
+        if (!row) return { kind: 'unknown-product', productId: item.productId };
+        if (row.stock < item.quantity) {
+          return {
+            kind: 'insufficient-stock',
+            productId: item.productId,
+            available: row.stock,
+            requested: item.quantity,
+          };
         }
-        const refused = accept(items);
-        if (refused) throw new Rollback<HoldOutcome>(refused);
-        await client.query(
-          `INSERT INTO catalog.reservations (order_id, product_id, quantity, unit_price_cents, currency)
-           SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::bigint[], $5::text[])`,
-          [
-            orderId,
-            items.map((i) => i.productId),
-            items.map((i) => i.quantity),
-            items.map((i) => i.unitPriceCents),
-            items.map((i) => i.currency),
-          ],
-        );
-        return { kind: 'held', items };
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) return { kind: 'exists' };
-      throw err;
+        if (Number(row.price_cents) !== item.unitPriceCents || row.currency !== item.currency) repriced = true;
+      }
+      if (!repriced) throw new Error(`stock for order ${orderId} was not held, and no line says why`);
+      if (attempt === REPRICE_ATTEMPTS) {
+        throw new Error(`stock for order ${orderId} was not held: its products were repriced ${attempt} times`);
+      }
     }
   }
 
-  async commit(orderId: string): Promise<Reservation | undefined> {
-    await this.db.query(
+  async commit(orderId: string): Promise<{ reservation: Reservation; changed: boolean } | undefined> {
+    // The outer SELECT sees the rows as they were before the UPDATE (one snapshot), so `changed` says whether this
+    // call was the one that committed them.
+    const res = await this.db.query<ReservationRow & { changed: boolean }>(
       'reservations_commit',
-      `UPDATE catalog.reservations SET status = 'committed', committed_at = now()
-       WHERE order_id = $1 AND status = 'reserved'`,
+      `WITH done AS (
+         UPDATE catalog.reservations SET status = 'committed', committed_at = now()
+         WHERE order_id = $1 AND status = 'reserved' RETURNING 1
+       )
+       SELECT product_id, quantity, unit_price_cents, currency,
+              CASE WHEN EXISTS (SELECT 1 FROM done) THEN 'committed' ELSE status END AS status,
+              EXISTS (SELECT 1 FROM done) AS changed
+       FROM catalog.reservations WHERE order_id = $1 ORDER BY product_id`,
       [orderId],
     );
-    return this.find(orderId);
+    const reservation = toReservation(orderId, res.rows);
+    return reservation && { reservation, changed: res.rows[0]?.changed === true };
   }
 
   async release(orderId: string): Promise<{ returned: ReservedItem[] } | undefined> {

@@ -31,8 +31,11 @@ export interface ReservationStore {
     lines: ReservationLine[],
     accept: (items: ReservedItem[]) => HoldRefusal | undefined,
   ): Promise<HoldOutcome>;
-  /** `reserved` → `committed`; the reservation afterwards (any status), undefined when there is none. */
-  commit(orderId: string): Promise<Reservation | undefined>;
+  /**
+   * `reserved` → `committed`; the reservation afterwards (any status) and whether this call committed it, undefined
+   * when there is none.
+   */
+  commit(orderId: string): Promise<{ reservation: Reservation; changed: boolean } | undefined>;
   /** `reserved` or `committed` → `released`, stock returned; the items returned now, undefined when there is none. */
   release(orderId: string): Promise<{ returned: ReservedItem[] } | undefined>;
   /** `reserved` ones created before `olderThanMs` ago, oldest first, after the given position. */
@@ -99,10 +102,13 @@ export async function reserveStock(
 }
 
 /** Ends a reservation's life with its order; idempotent. A released one cannot be committed. */
-export async function commitReservation(store: ReservationStore, orderId: string): Promise<Reservation> {
+export async function commitReservation(
+  store: ReservationStore,
+  orderId: string,
+): Promise<{ reservation: Reservation; changed: boolean }> {
   const after = await store.commit(orderId);
   if (!after) throw notFound('reservation for order', orderId);
-  if (after.status === 'released') {
+  if (after.reservation.status === 'released') {
     throw conflict(ReservationProblem.released, `the reservation for order ${orderId} was released`);
   }
   return after;

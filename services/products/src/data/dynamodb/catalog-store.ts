@@ -335,7 +335,8 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
     throw new Error(`reservation for order ${orderId} kept racing with concurrent changes`);
   }
 
-  async commit(orderId: string): Promise<Reservation | undefined> {
+  async commit(orderId: string): Promise<{ reservation: Reservation; changed: boolean } | undefined> {
+    let changed = true;
     try {
       await this.store.run('reservations_commit', (abortSignal) =>
         this.store.doc.send(
@@ -357,8 +358,10 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
+      changed = false;
     }
-    return this.find(orderId);
+    const reservation = await this.find(orderId);
+    return reservation && { reservation, changed };
   }
 
   /** The status change and the stock increments are one transaction, conditioned on the status read: once only. */

@@ -82,10 +82,9 @@ export default async function reservationRoutes(app: App, { store, cache }: Rese
       },
     },
     async (request) => {
-      const before = await store.find(request.params.orderId);
-      const after = await commitReservation(store, request.params.orderId);
-      if (before?.status === 'reserved') commits.inc();
-      return after;
+      const { reservation, changed } = await commitReservation(store, request.params.orderId);
+      if (changed) commits.inc();
+      return reservation;
     },
   );
 
