@@ -232,6 +232,20 @@ describe('stock reservations', () => {
     assert.equal(await store.stockOf(p.id), 3);
   });
 
+  test('when a reservation is retried after its product sold out or was deleted, then the first answer comes back', async () => {
+    const p = await create({ stock: 2 });
+    const body = { orderId: randomUUID(), items: [{ productId: p.id, quantity: 2 }] };
+    const first = await internal(`/internal/reservations`, { body });
+    assert.equal(first.status, 201);
+    const soldOut = await internal(`/internal/reservations`, { body });
+    assert.deepEqual([soldOut.status, soldOut.body.status], [200, 'reserved']);
+    const removed = await call(`${base}/products/${p.id}`, { method: 'DELETE', headers: admin() });
+    assert.equal(removed.status, 204);
+    const deleted = await internal(`/internal/reservations`, { body });
+    assert.deepEqual([deleted.status, deleted.body.items], [200, first.body.items]);
+    assert.equal(await store.reservedQuantity(p.id), 2);
+  });
+
   test('when one item lacks stock, then nothing is reserved and 409 names the product', async () => {
     const a = await create({ stock: 5 });
     const b = await create({ stock: 1 });

@@ -86,18 +86,17 @@ export async function reserveStock(
       errors: [{ field: 'body.items', message: 'repeats a productId' }],
     });
   }
-  const existing = await store.find(orderId);
-  if (existing) return replay(existing);
+  // A first attempt is by far the common case, so it goes straight to the hold; a store never holds twice for one
+  // order (`exists`).
   const outcome = await store.hold(orderId, lines, sameCurrency);
   if (outcome.kind === 'held') {
     return { reservation: { orderId, status: 'reserved', items: outcome.items }, replayed: false };
   }
-  if (outcome.kind === 'exists') {
-    // A concurrent reservation for the same order won the race: its result is ours.
-    const won = await store.find(orderId);
-    if (won) return replay(won);
-    throw new Error(`reservation for order ${orderId} vanished`);
-  }
+  // Not held now: a reservation the order already has (a retry, or a concurrent twin that won) answers first,
+  // whatever the stock or the catalog says today.
+  const existing = await store.find(orderId);
+  if (existing) return replay(existing);
+  if (outcome.kind === 'exists') throw new Error(`reservation for order ${orderId} vanished`);
   throw refusal(outcome);
 }
 
