@@ -12,8 +12,8 @@ export interface CacheBackend {
   isUp(): boolean;
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
-  del(keys: string[]): Promise<void>;
-  incr(key: string): Promise<number>;
+  /** Deletes `keys` and moves each of `generations` on by one, in one round trip. */
+  invalidate(keys: string[], generations: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,13 +29,9 @@ export class MemoryBackend implements CacheBackend {
   async set(key: string, value: string, ttlSeconds: number) {
     this.lru.set(key, value, { ttl: ttlSeconds * 1000 });
   }
-  async del(keys: string[]) {
+  async invalidate(keys: string[], generations: string[]) {
     for (const k of keys) this.lru.delete(k);
-  }
-  async incr(key: string) {
-    const next = Number(this.lru.get(key) ?? '0') + 1;
-    this.lru.set(key, String(next));
-    return next;
+    for (const g of generations) this.lru.set(g, String(Number(this.lru.get(g) ?? '0') + 1));
   }
   async close() {
     this.lru.clear();
@@ -95,17 +91,15 @@ export class RedisBackend implements CacheBackend {
   async set(key: string, value: string, ttlSeconds: number) {
     await this.client.set(key, value, 'EX', ttlSeconds);
   }
-  async del(keys: string[]) {
+  async invalidate(keys: string[], generations: string[]) {
+    const batch = this.client.multi();
+    if (keys.length) batch.unlink(...keys);
+    for (const g of generations) batch.incr(g);
     try {
-      if (keys.length) await this.client.unlink(...keys);
-    } catch (err) {
-      this.missedInvalidation = true;
-      throw err;
-    }
-  }
-  async incr(key: string) {
-    try {
-      return await this.client.incr(key);
+      // MULTI: both or neither, in one write and one round trip.
+      const replies = await batch.exec();
+      const failed = replies?.find(([err]) => err)?.[0];
+      if (!replies || failed) throw failed ?? new Error('the invalidation transaction was discarded');
     } catch (err) {
       this.missedInvalidation = true;
       throw err;
@@ -227,8 +221,10 @@ export class Cache {
     // invalidation message arrives, so the second pass closes that gap for this replica.
     this.near?.forget(full);
     try {
-      await this.backend.del(keys.map((k) => this.key(k)));
-      for (const c of collections) await this.backend.incr(this.key(`${c}:gen`));
+      await this.backend.invalidate(
+        keys.map((k) => this.key(k)),
+        collections.map((c) => this.key(`${c}:gen`)),
+      );
       this.near?.forget(full);
     } catch (err) {
       this.log.warn(
