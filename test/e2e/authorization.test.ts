@@ -45,6 +45,7 @@ const EXPECTED: Record<string, Expectation> = {
   'POST /internal/reservations': serviceOnly,
   'GET /internal/reservations/unresolved': serviceOnly,
   'POST /internal/reservations/{orderId}/commit': serviceOnly,
+  'POST /internal/reservations/commits': serviceOnly,
   'POST /internal/reservations/{orderId}/release': serviceOnly,
   'GET /internal/reservations': serviceOnly,
 };

@@ -80,6 +80,39 @@ test('when an order is placed, then its reservation is committed, not left open'
   assert.equal(await stockOf(a.id), 3);
 });
 
+test('when orders finish while a commit is on its way, then their commits go to products together, each before its 201', async () => {
+  const user = await newUser();
+  const a = await newProduct(50);
+  const K = 12;
+  const groups: number[] = [];
+  // Every call to products is slowed, so the first commit is still on its way when the others are ready.
+  productsProxy.delayMs = 150;
+  productsProxy.failWhen = (url, body) => {
+    if (url === '/internal/reservations/commits')
+      groups.push((JSON.parse(body) as { orderIds: string[] }).orderIds.length);
+    return undefined;
+  };
+  try {
+    const placed = await Promise.all(Array.from({ length: K }, () => order(user.id, a.id, 1)));
+    assert.deepEqual(
+      placed.map((r) => r.status),
+      Array(K).fill(201),
+    );
+    // Committed by the time each order was answered.
+    for (const r of placed) assert.deepEqual(await reservationStatus(r.body.id), ['committed']);
+    assert.equal(
+      groups.reduce((sum, n) => sum + n, 0),
+      K,
+    );
+    assert.ok(groups.length < K, `${K} commits took ${groups.length} calls: ${groups.join(', ')}`);
+    console.log(`# ${K} concurrent orders committed in ${groups.length} calls (${groups.join(', ')})`);
+  } finally {
+    productsProxy.delayMs = 0;
+    productsProxy.failWhen = undefined;
+  }
+  assert.equal(await stockOf(a.id), 50 - K);
+});
+
 test('when a recorded order never got its commit through, then the reconciler commits it and keeps the stock held', async () => {
   const user = await newUser();
   const a = await newProduct(5);

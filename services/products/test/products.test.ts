@@ -337,6 +337,46 @@ describe('stock reservations', () => {
     assert.equal((await internal(`/internal/reservations/${randomUUID()}/commit`, { method: 'POST' })).status, 404);
   });
 
+  test('when many reservations are committed in one call, then each ends as a single commit would end it', async () => {
+    const p = await create({ stock: 10 });
+    const hold = async () => {
+      const orderId = randomUUID();
+      const res = await internal(`/internal/reservations`, {
+        body: { orderId, items: [{ productId: p.id, quantity: 1 }] },
+      });
+      assert.equal(res.status, 201);
+      return orderId;
+    };
+    const [fresh1, fresh2, done, gone] = [await hold(), await hold(), await hold(), await hold()];
+    const never = randomUUID();
+    await internal(`/internal/reservations/${done}/commit`, { method: 'POST' });
+    await internal(`/internal/reservations/${gone}/release`, { method: 'POST' });
+    const commits = async () =>
+      metricValue(await (await fetch(metricsUrl(base))).text(), 'shipshape_stock_commits_total');
+    const before = await commits();
+    const res = await internal(`/internal/reservations/commits`, {
+      body: { orderIds: [fresh1, done, gone, never, fresh2] },
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(
+      res.body.items,
+      [
+        [fresh1, 'committed'],
+        [done, 'committed'],
+        [gone, 'released'],
+        [never, 'missing'],
+        [fresh2, 'committed'],
+      ].map(([orderId, status]) => ({ orderId, status })),
+    );
+    assert.equal((await commits()) - before, 2);
+    // Committed, not released: the stock stays held, and the released one's came back.
+    assert.equal(await store.stockOf(p.id), 7);
+    for (const body of [{ orderIds: [] }, { orderIds: [fresh1, fresh1] }, { orderIds: ['not-a-uuid'] }]) {
+      const bad = await internal(`/internal/reservations/commits`, { body });
+      assert.equal(bad.status, 400, JSON.stringify(body));
+    }
+  });
+
   test('when unresolved reservations are listed by pages, then each appears once and committed ones never', async () => {
     const p = await create({ stock: 50 });
     const open: string[] = [];

@@ -80,6 +80,25 @@ export const UnresolvedPage = Type.Object({
 });
 export type UnresolvedPage = Static<typeof UnresolvedPage>;
 
+/** Most order ids one commit call carries. */
+export const MAX_COMMIT_BATCH = 200;
+
+export const CommitBatchRequest = Type.Object(
+  { orderIds: Type.Array(Uuid, { minItems: 1, maxItems: MAX_COMMIT_BATCH, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+export type CommitBatchRequest = Static<typeof CommitBatchRequest>;
+
+export const CommitOutcome = Type.Object({
+  orderId: Type.String({ format: 'uuid' }),
+  /** The reservation's status after the call; `missing` when the order holds none. */
+  status: Type.Union([ReservationStatus, Type.Literal('missing')]),
+});
+export type CommitOutcome = Static<typeof CommitOutcome>;
+
+export const CommitBatchResult = Type.Object({ items: Type.Array(CommitOutcome) });
+export type CommitBatchResult = Static<typeof CommitBatchResult>;
+
 export const reservationPaths = {
   /** POST ReserveRequest → 201 Reservation (200 when replayed); 409 insufficient-stock or reservation-released. */
   reserve: '/internal/reservations',
@@ -87,6 +106,8 @@ export const reservationPaths = {
   unresolved: '/internal/reservations',
   /** POST → 200 Reservation `committed` (idempotent); 409 reservation-released; 404 none. */
   commit: (orderId: string) => `/internal/reservations/${orderId}/commit`,
+  /** POST CommitBatchRequest → 200 CommitBatchResult: commits many at once, each as `commit` would (idempotent). */
+  commitBatch: '/internal/reservations/commits',
   /** POST → 200 ReleaseResult (idempotent; committed stock is returned too, for a cancel); 404 none. */
   release: (orderId: string) => `/internal/reservations/${orderId}/release`,
 } as const;

@@ -3,8 +3,12 @@
 import { ServiceClient, type CallContext } from '@shipshape/platform/http-client';
 import type { App } from '@shipshape/platform/service';
 import { breakerOptions } from '@shipshape/platform/config';
+import DataLoader from 'dataloader';
 import {
+  MAX_COMMIT_BATCH,
   reservationPaths,
+  type CommitBatchResult,
+  type CommitOutcome,
   type Reservation,
   type ReservationLine,
   type ReservedItem,
@@ -71,19 +75,53 @@ export class Dependencies {
     return { ok: false, status: res.status, problem: res.body };
   }
 
-  /** Ends the reservation with its recorded order. Idempotent; false when products refused (already released). */
-  async commit(orderId: string, ctx: CallContext): Promise<boolean> {
-    const res = await this.products.call({
+  /**
+   * Ends the reservation with its recorded order. Idempotent; false when products refused (already released, or
+   * none held). Commits travel in groups (`commitGroups`): the caller waits for its own group's answer, so a 201
+   * still follows its commit; the trace of the order ends at the group's call rather than carrying one of its own.
+   */
+  async commit(orderId: string): Promise<boolean> {
+    const status = await this.commitGroups.load(orderId);
+    if (status === 'committed') return true;
+    if (status === 'released' || status === 'missing') return false;
+    throw new Error(`products left the reservation of order ${orderId} ${status}`);
+  }
+
+  /**
+   * Group commit: while one call is on its way, the commits that arrive wait and then go together in the next (at
+   * most MAX_COMMIT_BATCH), so under load one call and one statement end many reservations, and an idle system
+   * sends each at once. A failed call fails every commit in it; each is retried by the reconciler.
+   */
+  private readonly commitGroups = new DataLoader<string, CommitOutcome['status']>(
+    async (orderIds) => {
+      const sent = this.sendCommits([...orderIds]);
+      this.commitInFlight = sent.then(
+        () => undefined,
+        () => undefined,
+      );
+      return sent;
+    },
+    {
+      cache: false,
+      maxBatchSize: MAX_COMMIT_BATCH,
+      batchScheduleFn: (send) => void this.commitInFlight.then(() => setImmediate(send)),
+    },
+  );
+  private commitInFlight: Promise<void> = Promise.resolve();
+
+  private async sendCommits(orderIds: string[]): Promise<CommitOutcome['status'][]> {
+    const res = await this.products.call<CommitBatchResult>({
       operation: 'commit_stock',
       method: 'POST',
-      path: reservationPaths.commit(orderId),
-      idempotent: true,
-      ctx,
+      path: reservationPaths.commitBatch,
       headers: await this.identity('products'),
+      // The same order may be committed twice at once (its request and the reconciler): asked for once.
+      body: { orderIds: [...new Set(orderIds)] },
+      idempotent: true,
     });
-    if (res.status === 200) return true;
-    if (res.status === 409 || res.status === 404) return false;
-    throw new Error(`products answered ${res.status} to a commit`);
+    if (res.status !== 200) throw new Error(`products answered ${res.status} to a commit`);
+    const byOrder = new Map(res.body.items.map((i) => [i.orderId, i.status]));
+    return orderIds.map((id) => byOrder.get(id) ?? 'missing');
   }
 
   /** Returns the stock held for an order, committed or not; done when released or nothing was held. Idempotent. */

@@ -139,7 +139,7 @@ export async function placeOrder(
     d.created.inc();
     // The reservation's life ends with the recorded order. If products cannot be told now, the reconciler commits it.
     await d.deps
-      .commit(orderId, ctx)
+      .commit(orderId)
       .then((done) => {
         if (!done) d.log.error({ orderId }, 'the reservation of a recorded order was already released');
       })

@@ -62,7 +62,7 @@ export async function reconcileOnce(d: ReconcilerDeps): Promise<ReconcileReport>
       const status = statuses.get(orderId);
       if (status === 'confirmed') {
         await attempt(orderId, 'commit stock', async () => {
-          if (await d.deps.commit(orderId, {})) {
+          if (await d.deps.commit(orderId)) {
             report.committed += 1;
             d.committed.inc();
           }

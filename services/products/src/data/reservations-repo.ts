@@ -1,7 +1,12 @@
 // SQL for stock reservations: the PostgreSQL ReservationStore. Nothing HTTP, no business rules beyond atomicity.
 import type pg from 'pg';
 import { isUniqueViolation, type Database } from '@shipshape/platform/db';
-import type { Reservation, ReservationLine, ReservedItem } from '@shipshape/platform/contracts/reservations';
+import type {
+  CommitOutcome,
+  Reservation,
+  ReservationLine,
+  ReservedItem,
+} from '@shipshape/platform/contracts/reservations';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import type { HoldOutcome, HoldRefusal, ReservationStore } from '../domain/reservations.ts';
 
@@ -173,6 +178,28 @@ export class ReservationsRepo implements ReservationStore {
     );
     const reservation = toReservation(orderId, res.rows);
     return reservation && { reservation, changed: res.rows[0]?.changed === true };
+  }
+
+  async commitMany(orderIds: string[]): Promise<{ outcomes: CommitOutcome[]; committed: number }> {
+    // As in commit: the outer SELECT sees each reservation's status from before the UPDATE.
+    const res = await this.db.query<{ order_id: string; status: Reservation['status'] | null; changed: boolean }>(
+      'reservations_commit_many',
+      `WITH done AS (
+         UPDATE catalog.reservations SET status = 'committed', committed_at = now()
+         WHERE order_id = ANY($1::uuid[]) AND status = 'reserved' RETURNING order_id
+       )
+       SELECT w.order_id,
+              (SELECT r.status FROM catalog.reservations r WHERE r.order_id = w.order_id LIMIT 1) AS status,
+              EXISTS (SELECT 1 FROM done d WHERE d.order_id = w.order_id) AS changed
+       FROM unnest($1::uuid[]) AS w(order_id)`,
+      [orderIds],
+    );
+    let committed = 0;
+    const outcomes = res.rows.map((r): CommitOutcome => {
+      if (r.changed) committed += 1;
+      return { orderId: r.order_id, status: r.changed ? 'committed' : (r.status ?? 'missing') };
+    });
+    return { outcomes, committed };
   }
 
   async release(orderId: string): Promise<{ returned: ReservedItem[] } | undefined> {

@@ -4,6 +4,7 @@
 import { Problem, conflict, notFound, unprocessable } from '@shipshape/platform/errors';
 import {
   ReservationProblem,
+  type CommitOutcome,
   type Reservation,
   type ReservationLine,
   type ReservedItem,
@@ -36,6 +37,8 @@ export interface ReservationStore {
    * when there is none.
    */
   commit(orderId: string): Promise<{ reservation: Reservation; changed: boolean } | undefined>;
+  /** `commit` for many orders in one go: each order's status afterwards (`missing` when it holds none). */
+  commitMany(orderIds: string[]): Promise<{ outcomes: CommitOutcome[]; committed: number }>;
   /** `reserved` or `committed` → `released`, stock returned; the items returned now, undefined when there is none. */
   release(orderId: string): Promise<{ returned: ReservedItem[] } | undefined>;
   /** `reserved` ones created before `olderThanMs` ago, oldest first, after the given position. */
@@ -111,6 +114,14 @@ export async function commitReservation(
     throw conflict(ReservationProblem.released, `the reservation for order ${orderId} was released`);
   }
   return after;
+}
+
+/** Ends many reservations with their recorded orders (group commit); idempotent, and never commits a released one. */
+export async function commitReservations(
+  store: ReservationStore,
+  orderIds: string[],
+): Promise<{ outcomes: CommitOutcome[]; committed: number }> {
+  return store.commitMany(orderIds);
 }
 
 /** Returns the stock held for an order (also a committed order's, when it is cancelled); idempotent. */

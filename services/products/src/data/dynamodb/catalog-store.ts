@@ -4,7 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { cancellationCodes, isConditionFailure, keysetPosition, type DynamoStore } from '@shipshape/platform/dynamodb';
-import type { Reservation, ReservationLine, ReservedItem } from '@shipshape/platform/contracts/reservations';
+import type {
+  CommitOutcome,
+  Reservation,
+  ReservationLine,
+  ReservedItem,
+} from '@shipshape/platform/contracts/reservations';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import {
   DuplicateSku,
@@ -362,6 +367,20 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
     }
     const reservation = await this.find(orderId);
     return reservation && { reservation, changed };
+  }
+
+  /** One conditional update per order, side by side: DynamoDB has no multi-item conditional update short of a transaction. */
+  async commitMany(orderIds: string[]): Promise<{ outcomes: CommitOutcome[]; committed: number }> {
+    let committed = 0;
+    const outcomes = await Promise.all(
+      orderIds.map(async (orderId): Promise<CommitOutcome> => {
+        const after = await this.commit(orderId);
+        if (!after) return { orderId, status: 'missing' };
+        if (after.changed) committed += 1;
+        return { orderId, status: after.reservation.status };
+      }),
+    );
+    return { outcomes, committed };
   }
 
   /** The status change and the stock increments are one transaction, conditioned on the status read: once only. */

@@ -4,6 +4,8 @@ import type { App } from '@shipshape/platform/service';
 import { Metrics } from '@shipshape/platform/metrics';
 import type { Cache } from '@shipshape/platform/cache';
 import {
+  CommitBatchRequest,
+  CommitBatchResult,
   ReleaseResult,
   Reservation,
   ReservationParams,
@@ -14,6 +16,7 @@ import {
 } from '@shipshape/platform/contracts/reservations';
 import {
   commitReservation,
+  commitReservations,
   releaseReservation,
   reserveStock,
   unresolvedReservations,
@@ -85,6 +88,24 @@ export default async function reservationRoutes(app: App, { store, cache }: Rese
       const { reservation, changed } = await commitReservation(store, request.params.orderId);
       if (changed) commits.inc();
       return reservation;
+    },
+  );
+
+  app.post(
+    reservationPaths.commitBatch,
+    {
+      ...ordersOnly,
+      schema: {
+        tags,
+        summary: 'End many reservations with their recorded orders in one call (idempotent; group commit)',
+        body: CommitBatchRequest,
+        response: { 200: CommitBatchResult },
+      },
+    },
+    async (request) => {
+      const { outcomes, committed } = await commitReservations(store, request.body.orderIds);
+      if (committed > 0) commits.inc(committed);
+      return { items: outcomes };
     },
   );
 
