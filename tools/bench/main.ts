@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { findTokens } from '../acceptance/token.ts';
 import { judgeGoals, type GoalResult, type Measured } from './goals.ts';
 import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './load.ts';
-import { runPaced } from './paced.ts';
+import { pacedPool, runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { RssSampler } from './rss.ts';
@@ -281,6 +281,8 @@ async function benchmark(
     log(
       `  ${name}: ${durationSeconds} s, ${pacedRate ? `${pacedRate} req/s evenly spaced` : `${connections} connections`}…`,
     );
+    // The warm-up's connections carry the measured run too, so its first requests do not pay for opening them.
+    const pool = pacedRate ? pacedPool(load.url) : undefined;
     const run = (seconds: number) =>
       pacedRate
         ? runPaced({
@@ -289,6 +291,7 @@ async function benchmark(
             headers: load.headers ?? {},
             ratePerSecond: pacedRate,
             durationSeconds: seconds,
+            pool,
           })
         : runLoad({ ...load, connections, durationSeconds: seconds });
     await run(1);
@@ -302,6 +305,7 @@ async function benchmark(
       figures = await run(durationSeconds);
       cpuUsPerRequest = cpuPerRequest(cpuBefore, await snapshotCpu(cpuSources), figures.requests);
     } finally {
+      await pool?.close();
       const rssMb = await sampler.stop();
       const scenario: Scenario = {
         key,

@@ -17,6 +17,8 @@ export interface PacedOptions {
   ratePerSecond: number;
   durationSeconds: number;
   timeoutMs?: number;
+  /** Connections to reuse, e.g. those the warm-up opened, so the measured run does not open them again; kept open. */
+  pool?: Pool;
 }
 
 /** Nearest-rank percentile of ascending `sorted`, in ms with one decimal. */
@@ -25,6 +27,9 @@ export function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return Math.round((sorted[rank] ?? 0) * 10) / 10;
 }
+
+/** The connection pool a paced run sends through. */
+export const pacedPool = (url: string) => new Pool(new URL(url).origin, { connections: 256 });
 
 export async function runPaced(options: PacedOptions): Promise<LoadFigures> {
   const intervalMs = 1000 / options.ratePerSecond;
@@ -38,7 +43,7 @@ export async function runPaced(options: PacedOptions): Promise<LoadFigures> {
   const url = new URL(options.url);
   const path = `${url.pathname}${url.search}`;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const pool = new Pool(url.origin, { connections: 256 });
+  const pool = options.pool ?? pacedPool(options.url);
   const send = async (scheduledAt: number): Promise<void> => {
     const fresh = options.perRequest?.();
     try {
@@ -71,7 +76,7 @@ export async function runPaced(options: PacedOptions): Promise<LoadFigures> {
   }
   await Promise.all(inFlight);
   const elapsedSeconds = (performance.now() - start) / 1000;
-  await pool.close();
+  if (!options.pool) await pool.close();
 
   latencies.sort((a, b) => a - b);
   const completed = latencies.length;
