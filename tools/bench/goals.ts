@@ -9,9 +9,9 @@ export interface Measured {
 }
 
 export interface GoalInput {
-  /** Bare Fastify sending the same product JSON after one Redis GET per request. */
+  /** Bare Fastify sending the same product JSON after one Redis GET per request (bracketed: before and after). */
   redisYardstick: Measured;
-  /** Bare Fastify + @fastify/reply-from in front of the same products instance. */
+  /** Bare Fastify + @fastify/reply-from in front of the same products instance (bracketed: before and after). */
   proxyYardstick: Measured;
   /** `pgbench -N` on the same PostgreSQL server with the same client count; undefined when it could not run. */
   pgbenchTps: number | undefined;
@@ -47,6 +47,26 @@ export const GOALS = {
   articlesShareOfProductRead: 0.5,
   articleShareOfProductRead: 0.8,
 } as const;
+
+/**
+ * A yardstick measured just before and just after its scenario (A B A), as one: the mean of the two rates, so a
+ * machine that speeds up or slows down steadily over the three moves both sides of the ratio alike. Either run's
+ * problems make it unusable; when only one ran, that one stands alone.
+ */
+export function bracketed(before: Measured, after: Measured): Measured {
+  const problems = [...before.problems, ...after.problems.map((p) => `second run: ${p}`)];
+  if (!before.figures || !after.figures) {
+    const one = before.figures ?? after.figures;
+    return one ? { figures: one, problems } : { problems };
+  }
+  return {
+    figures: {
+      ...before.figures,
+      requestsPerSecond: (before.figures.requestsPerSecond + after.figures.requestsPerSecond) / 2,
+    },
+    problems,
+  };
+}
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 const unknown = (goal: string, why: string): GoalResult => ({ goal, verdict: 'UNKNOWN', actual: why });

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { findTokens } from '../acceptance/token.ts';
-import { judgeGoals, type GoalResult, type Measured } from './goals.ts';
+import { bracketed, judgeGoals, type GoalResult, type Measured } from './goals.ts';
 import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './load.ts';
 import { pacedPool, runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
@@ -86,7 +86,9 @@ type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 const YARDSTICK_KEYS = new Set([
   'baseline',
   'yardstick-redis',
+  'yardstick-redis-after',
   'yardstick-proxy',
+  'yardstick-proxy-after',
   'yardstick-platform-proxy',
   'step-client',
   'step-ratelimit',
@@ -327,7 +329,7 @@ async function benchmark(
       scenarios.push({ key, name, target: '', rssMb: {}, problems: [`could not start: ${started}`] });
       return;
     }
-    yardsticks.push(started);
+    if (!yardsticks.includes(started)) yardsticks.push(started);
     await measure(key, name, { url: `${started.url}${path}` }, undefined, started.pid);
   };
   const skipped = (key: string, name: string, target: string, note: string) =>
@@ -349,22 +351,23 @@ async function benchmark(
         .then(() => redis.set(redisKey, productJson, 'EX', 3600))
         .then(() => undefined)
         .catch((err: Error) => `Redis at ${new URL(opts.redisUrl).host}: ${err.message}`);
-      await measureYardstick(
-        'yardstick-redis',
-        'yardstick: bare Fastify + one Redis GET',
-        redisReady ?? (await tryYardstick('redis-get', opts.redisUrl, redisKey)),
-        productPath,
-      );
+      // Each goal's yardstick is measured just before and just after its scenario, and judged by the mean of the
+      // two (goals.ts `bracketed`): this VM's speed drifts within a minute, and A B A cancels a steady drift.
+      const redisYardstick = redisReady ?? (await tryYardstick('redis-get', opts.redisUrl, redisKey));
+      const redisName = 'yardstick: bare Fastify + one Redis GET';
+      await measureYardstick('yardstick-redis', redisName, redisYardstick, productPath);
       if (directProducts) {
         await measure('products-direct', 'GET /products/:id on products (cached)', {
           url: `${urls.products}${productPath}`,
         });
-        await measureYardstick(
-          'yardstick-proxy',
-          'yardstick: bare reply-from proxy → products',
-          await tryYardstick('proxy', urls.products),
-          productPath,
-        );
+        await measureYardstick('yardstick-redis-after', `${redisName}, again`, redisYardstick, productPath);
+        const proxy = await tryYardstick('proxy', urls.products);
+        const proxyName = 'yardstick: bare reply-from proxy → products';
+        await measureYardstick('yardstick-proxy', proxyName, proxy, productPath);
+        await measure('products-gateway', 'GET /products/:id via gateway (cached)', {
+          url: `${urls.gateway}${productPath}`,
+        });
+        await measureYardstick('yardstick-proxy-after', `${proxyName}, again`, proxy, productPath);
         // Not a goal: the step between the bare proxy and the gateway, so the gap splits into what the platform's
         // per-request duties cost any service and what the gateway's own add.
         await measureYardstick(
@@ -399,10 +402,10 @@ async function benchmark(
           urls.products,
           'products not reachable directly',
         );
+        await measure('products-gateway', 'GET /products/:id via gateway (cached)', {
+          url: `${urls.gateway}${productPath}`,
+        });
       }
-      await measure('products-gateway', 'GET /products/:id via gateway (cached)', {
-        url: `${urls.gateway}${productPath}`,
-      });
       await measure('users-gateway', 'GET /users/:id via gateway (cached)', {
         url: `${urls.gateway}/users/${userId}`,
         headers: asUser,
@@ -492,8 +495,8 @@ async function benchmark(
     rssPeakMb[service] = seen.length > 0 ? Math.max(...seen) : null;
   }
   const goals = judgeGoals({
-    redisYardstick: byKey('yardstick-redis'),
-    proxyYardstick: byKey('yardstick-proxy'),
+    redisYardstick: bracketed(byKey('yardstick-redis'), byKey('yardstick-redis-after')),
+    proxyYardstick: bracketed(byKey('yardstick-proxy'), byKey('yardstick-proxy-after')),
     pgbenchTps: pgbench?.transactionsPerSecond,
     productsDirect: byKey('products-direct'),
     productsGateway: byKey('products-gateway'),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { judgeGoals, type GoalInput, type Measured } from '../goals.ts';
+import { bracketed, judgeGoals, type GoalInput, type Measured } from '../goals.ts';
 import { loadProblems, type LoadFigures } from '../load.ts';
 import { parsePgbench } from '../pgbench.ts';
 import { parseResidentBytes } from '../rss.ts';
@@ -93,6 +93,29 @@ describe('benchmark goals', () => {
       productsGateway: measured({ requestsPerSecond: 50_000 }),
     });
     assert.equal(gateway?.verdict, 'UNKNOWN');
+  });
+});
+
+describe('a yardstick measured before and after its scenario', () => {
+  const direct = measured({ requestsPerSecond: 8_000 });
+  const judged = (before: Measured, after: Measured) =>
+    judgeGoals({ ...healthy, productsDirect: direct, redisYardstick: bracketed(before, after) })[1];
+
+  test('when the machine slowed down between the two runs, then the scenario is judged against their mean', () => {
+    // 8,000 is 80% of the first run and 100% of the second: 89% of their mean, a pass.
+    const goal = judged(measured({ requestsPerSecond: 10_000 }), measured({ requestsPerSecond: 8_000 }));
+    assert.deepEqual([goal?.verdict, goal?.actual], ['PASS', '89% of the yardstick']);
+    const slower = judged(measured({ requestsPerSecond: 12_000 }), measured({ requestsPerSecond: 10_000 }));
+    assert.deepEqual([slower?.verdict, slower?.actual], ['MISS', '73% of the yardstick']);
+  });
+
+  test('when one of the two runs had errors, then the goal is unknown; when one did not run, the other stands', () => {
+    const failing = measured({ requestsPerSecond: 20_000, errors: 3 });
+    assert.equal(judged(measured({ requestsPerSecond: 9_000 }), failing)?.verdict, 'UNKNOWN');
+    assert.equal(judged(failing, measured({ requestsPerSecond: 9_000 }))?.verdict, 'UNKNOWN');
+    const notRun: Measured = { problems: [] };
+    assert.deepEqual(judged(measured({ requestsPerSecond: 9_000 }), notRun)?.actual, '89% of the yardstick');
+    assert.equal(judged(notRun, notRun)?.verdict, 'UNKNOWN');
   });
 });
 
