@@ -371,7 +371,13 @@ describe('stock reservations', () => {
     assert.equal((await commits()) - before, 2);
     // Committed, not released: the stock stays held, and the released one's came back.
     assert.equal(await store.stockOf(p.id), 7);
-    for (const body of [{ orderIds: [] }, { orderIds: [fresh1, fresh1] }, { orderIds: ['not-a-uuid'] }]) {
+    for (const body of [
+      { orderIds: [] },
+      { orderIds: [fresh1, fresh1] },
+      { orderIds: ['not-a-uuid'] },
+      { orderIds: Array.from({ length: 201 }, () => randomUUID()) },
+      {},
+    ]) {
       const bad = await internal(`/internal/reservations/commits`, { body });
       assert.equal(bad.status, 400, JSON.stringify(body));
     }

@@ -8,7 +8,7 @@ import type {
   ReservedItem,
 } from '@shipshape/platform/contracts/reservations';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
-import type { HoldOutcome, HoldRefusal, ReservationStore } from '../domain/reservations.ts';
+import { stockShortOf, type HoldOutcome, type HoldRefusal, type ReservationStore } from '../domain/reservations.ts';
 
 interface ReservationRow {
   product_id: string;
@@ -144,14 +144,8 @@ export class ReservationsRepo implements ReservationStore {
       for (const item of items) {
         const row = locked.get(item.productId);
         if (!row) return { kind: 'unknown-product', productId: item.productId };
-        if (row.stock < item.quantity) {
-          return {
-            kind: 'insufficient-stock',
-            productId: item.productId,
-            available: row.stock,
-            requested: item.quantity,
-          };
-        }
+        const short = stockShortOf(item, row.stock);
+        if (short) return short;
         if (Number(row.price_cents) !== item.unitPriceCents || row.currency !== item.currency) repriced = true;
       }
       if (!repriced) throw new Error(`stock for order ${orderId} was not held, and no line says why`);

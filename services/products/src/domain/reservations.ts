@@ -18,6 +18,12 @@ export type HoldRefusal =
   | { kind: 'insufficient-stock'; productId: string; available: number; requested: number }
   | { kind: 'mixed-currency' };
 
+/** The refusal when a product's stock cannot cover a line; undefined when it can. */
+export function stockShortOf(line: ReservationLine, available: number): HoldRefusal | undefined {
+  if (available >= line.quantity) return undefined;
+  return { kind: 'insufficient-stock', productId: line.productId, available, requested: line.quantity };
+}
+
 export type HoldOutcome = { kind: 'held'; items: ReservedItem[] } | { kind: 'exists' } | HoldRefusal;
 
 export interface ReservationStore {

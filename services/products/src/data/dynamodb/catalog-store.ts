@@ -18,7 +18,7 @@ import {
   type ProductPatch,
   type ProductStore,
 } from '../../domain/catalog.ts';
-import type { HoldOutcome, HoldRefusal, ReservationStore } from '../../domain/reservations.ts';
+import { stockShortOf, type HoldOutcome, type HoldRefusal, type ReservationStore } from '../../domain/reservations.ts';
 
 const productKey = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' });
 const skuKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'SKU' });
@@ -281,14 +281,8 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
       for (const line of sorted) {
         const product = current.get(line.productId);
         if (!product || product.deletedAt) return { kind: 'unknown-product', productId: line.productId };
-        if (product.stock < line.quantity) {
-          return {
-            kind: 'insufficient-stock',
-            productId: line.productId,
-            available: product.stock,
-            requested: line.quantity,
-          };
-        }
+        const short = stockShortOf(line, product.stock);
+        if (short) return short;
         items.push({
           productId: line.productId,
           quantity: line.quantity,
