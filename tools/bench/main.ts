@@ -383,7 +383,7 @@ async function benchmark(
         // Then the gateway's own duties, each its own code, added one at a time (yardstick-server.ts).
         const limitRedis = opts.cache === 'redis' ? opts.redisUrl : '';
         for (const [key, name, duties] of [
-          ['step-client', 'step: + the gateway service client', 'client'],
+          ['step-client', 'step: + the gateway relay (its service client in place of reply-from)', 'client'],
           ['step-ratelimit', 'step: + the rate limit', 'client,ratelimit'],
           ['step-headers', 'step: + security headers, path guard', 'client,ratelimit,headers,guard'],
         ] as const)

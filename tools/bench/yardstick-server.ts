@@ -6,12 +6,13 @@
 //                             the same proxy built as every service is (libs/platform createService: request id,
 //                             child logger, metrics, span, auth plugin, problem errors, input guard), plus the
 //                             gateway's own duties named in the comma-separated list, each the gateway's own code:
-//                             client (its Upstream: deadline, retries, breaker, client metrics), ratelimit (in Redis
+//                             client (its Upstream in place of reply-from: the relay through the service client, with
+//                             deadline, retries, breaker, client metrics, forwarded headers, client span), ratelimit (in Redis
 //                             at [redis], as the gateway), headers (security headers) and guard (the path guard).
 //                             The steps between a bare proxy and the gateway, so each duty's cost shows.
 // Prints {"url"} on stdout once it listens; stops on SIGTERM.
 import Fastify from 'fastify';
-import replyFrom, { type FastifyReplyFromOptions } from '@fastify/reply-from';
+import replyFrom from '@fastify/reply-from';
 import { Redis } from 'ioredis';
 
 const [mode = 'hello', target = '', key = '', redisArg] = process.argv.slice(2);
@@ -79,17 +80,22 @@ if (mode === 'hello') {
           retries: gateway.UPSTREAM_RETRIES,
           breaker: breakerOptions(gateway),
         },
-        platform.metrics,
-        platform.log,
+        { metrics: platform.metrics, tracing: platform.tracing, log: platform.log },
       )
     : undefined;
-  await platform.register(replyFrom, {
-    base: target,
-    ...(upstream ? { undici: upstream.dispatcher as unknown as FastifyReplyFromOptions['undici'] } : {}),
-  });
-  platform.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
-    void reply.from(request.url);
-  });
+  if (upstream) {
+    platform.addHook('onClose', () => upstream.close());
+    platform.get<{ Params: { '*': string } }>(
+      '/*',
+      { config: { access: 'public' }, schema: { hide: true } },
+      (request, reply) => upstream.forward(request, reply, `/${request.params['*']}`),
+    );
+  } else {
+    await platform.register(replyFrom, { base: target });
+    platform.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
+      void reply.from(request.url);
+    });
+  }
   const url = await platform.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.once('SIGTERM', () => void platform.close());

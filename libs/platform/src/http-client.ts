@@ -46,6 +46,8 @@ export interface ClientOptions {
    */
   countedStatuses?: readonly number[];
   connections?: number;
+  /** The largest answer read (default MAX_ANSWER_BYTES); a larger one fails the call. */
+  maxAnswerBytes?: number;
 }
 
 export type FailureKind = 'timeout' | 'unreachable' | 'circuit-open';
@@ -74,6 +76,52 @@ export interface SendOptions {
   body?: string | Buffer | null;
   /** Only idempotent calls (reads, or writes keyed so a repeat changes nothing) are retried. */
   idempotent: boolean;
+}
+
+/** An answer read whole. */
+export interface Answer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** The largest answer a call reads (the services answer documents of a few KB; a page of articles about 8 KB). */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
+/** An answer larger than the client reads: the dependency misbehaves, the call failed. */
+export class AnswerTooLarge extends Error {
+  constructor(target: string, limit: number) {
+    super(`${target} service sent an answer larger than ${limit} bytes`);
+    this.name = 'AnswerTooLarge';
+  }
+}
+
+/**
+ * The deadline of one call over all its attempts: one timer, which aborts the attempt in flight when it fires (and
+ * any attempt started after it at once).
+ */
+class Deadline {
+  expired = false;
+  #controller: Dispatcher.DispatchController | undefined;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.#timer = setTimeout(() => {
+      this.expired = true;
+      this.#controller?.abort(Object.assign(new Error("the call's deadline passed"), { name: 'TimeoutError' }));
+    }, ms);
+  }
+
+  /** The attempt in flight (undefined once it ended). */
+  watch(controller: Dispatcher.DispatchController | undefined): void {
+    this.#controller = controller;
+    if (this.expired)
+      controller?.abort(Object.assign(new Error("the call's deadline passed"), { name: 'TimeoutError' }));
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
 }
 
 export interface CallContext {
@@ -207,70 +255,99 @@ export class ServiceClient {
   }
 
   /**
-   * One call with deadline, retries and breaker; the response streams, and the deadline covers its body too.
+   * One call with deadline, retries and breaker, its answer read whole (the services answer small JSON documents).
    * Throws DependencyFailure when the dependency gave no usable answer; any answer it gave is returned, the last
    * one when retries ran out.
    */
-  async send(req: SendOptions): Promise<Dispatcher.ResponseData> {
+  async send(req: SendOptions): Promise<Answer> {
     if (!this.operations.has(req.operation)) {
       this.operations.add(req.operation);
       this.metrics.clientRetries.inc({ target: this.target, operation: req.operation }, 0);
     }
     const started = process.hrtime.bigint();
     const elapsedMs = () => Number(process.hrtime.bigint() - started) / 1e6;
-    const observe = (label: string) =>
-      this.metrics.clientDuration.observe(
-        { target: this.target, operation: req.operation, status_class: label },
-        elapsedMs() / 1000,
-      );
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.opts.timeoutMs);
+    const deadline = new Deadline(this.opts.timeoutMs);
     const headers = headersOf(req.headers);
     const requestId = headers['x-request-id'];
-    const requestOptions: Dispatcher.RequestOptions = {
+    const options: Dispatcher.DispatchOptions = {
       path: req.path,
       method: req.method as Dispatcher.HttpMethod,
       headers,
       body: req.body === '' ? null : (req.body ?? null),
-      signal: deadline.signal,
     };
     /** Whether another attempt fits: idempotent, retries left, and the backoff ends well inside the deadline. */
     const mayRetry = (retry: number, delay: number) =>
       req.idempotent && retry < this.opts.retries && elapsedMs() + delay < this.opts.timeoutMs / 2;
+    const done = (label: string) => {
+      deadline.clear();
+      this.metrics.clientDuration.observe(
+        { target: this.target, operation: req.operation, status_class: label },
+        elapsedMs() / 1000,
+      );
+    };
 
     for (let retry = 0; ; retry++) {
-      let res: Dispatcher.ResponseData;
+      let answer: Answer;
       try {
-        res = await this.breaker.execute(() => this.pool.request(requestOptions));
+        answer = await this.breaker.execute(() => this.attempt(options, deadline));
       } catch (err) {
-        const failure = this.failureOf(err, deadline.signal.aborted);
+        const failure = this.failureOf(err, deadline.expired);
         const delay = backoffMs(retry);
         if (failure?.kind === 'unreachable' && mayRetry(retry, delay)) {
           await this.pause(req.operation, retry, delay, requestId, failure.message);
           continue;
         }
-        clearTimeout(timer);
-        observe('error');
+        done('error');
         throw failure ?? err;
       }
       const delay = backoffMs(retry);
-      if (RETRYABLE_STATUS.has(res.statusCode) && mayRetry(retry, delay)) {
-        await res.body.dump().catch(() => {});
-        await this.pause(req.operation, retry, delay, requestId, `answered ${res.statusCode}`);
+      if (RETRYABLE_STATUS.has(answer.statusCode) && mayRetry(retry, delay)) {
+        await this.pause(req.operation, retry, delay, requestId, `answered ${answer.statusCode}`);
         continue;
       }
-      // A consumer may destroy the body when its own client hung up; without a listener that error would be
-      // uncaught and take the process down.
-      res.body.on('error', (err: Error) =>
-        this.log?.debug({ target: this.target, requestId, err: { message: err.message } }, 'response body abandoned'),
-      );
-      // The deadline also covers reading the body; the metric is observed once it is done.
-      res.body.once('close', () => {
-        clearTimeout(timer);
-        observe(statusClass(res.statusCode));
-      });
-      return res;
+      done(statusClass(answer.statusCode));
+      return answer;
     }
+  }
+
+  /** One attempt through undici's dispatch: no stream, the body gathered as it arrives, bounded in size. */
+  private attempt(options: Dispatcher.DispatchOptions, deadline: Deadline): Promise<Answer> {
+    const limit = this.opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+    return new Promise((resolve, reject) => {
+      let statusCode = 0;
+      let headers: Answer['headers'] = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (controller) => deadline.watch(controller),
+        onResponseStart: (_controller, status, given) => {
+          statusCode = status;
+          headers = given;
+        },
+        onResponseData: (controller, chunk) => {
+          size += chunk.length;
+          if (size > limit) controller.abort(new AnswerTooLarge(this.target, limit));
+          else chunks.push(chunk);
+        },
+        onResponseEnd: () => {
+          deadline.watch(undefined);
+          resolve({
+            statusCode,
+            headers,
+            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
+          });
+        },
+        onResponseError: (_controller, err) => {
+          deadline.watch(undefined);
+          reject(err);
+        },
+      };
+      try {
+        this.pool.dispatch(options, handler);
+      } catch (err) {
+        reject(err);
+      }
+    });
   }
 
   /** A JSON call between services: trace context and request id propagated; a failing dependency becomes 503. */
@@ -292,7 +369,7 @@ export class ServiceClient {
         body: o.body === undefined ? null : JSON.stringify(o.body),
         idempotent: o.idempotent,
       });
-      const text = await res.body.text();
+      const text = res.body.toString('utf8');
       span?.setAttribute('http.response.status_code', res.statusCode);
       if (this.counted.has(res.statusCode)) {
         span?.setStatus({ code: SpanStatusCode.ERROR });

@@ -67,8 +67,7 @@ export async function buildApp(config: Config, opts: { logger?: boolean } = {}):
           retries: config.UPSTREAM_RETRIES,
           breaker: breakerOptions(config),
         },
-        app.metrics,
-        app.log,
+        { metrics: app.metrics, tracing: app.tracing, log: app.log },
       ),
     ]),
   ) as Record<Target, Upstream>;
