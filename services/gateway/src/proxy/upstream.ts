@@ -58,7 +58,6 @@ export class Upstream {
   readonly baseUrl: string;
   readonly client: ServiceClient;
   readonly #tracing: Tracing;
-  readonly #spanName: Record<string, string> = {};
 
   constructor(opts: UpstreamOptions, deps: { metrics: Metrics; tracing: Tracing; log: FastifyBaseLogger }) {
     this.target = opts.target;
@@ -79,7 +78,7 @@ export class Upstream {
     const method = request.method;
     const query = request.url.indexOf('?');
     const target = query < 0 ? path : `${path}${request.url.slice(query)}`;
-    const span = this.#tracing.startClientSpan(request.span, (this.#spanName[method] ??= `${method} ${this.target}`), {
+    const span = this.#tracing.startClientSpan(request.span, `${method} ${this.target}`, {
       'http.request.method': method,
       'server.address': this.target,
       'url.path': path,
