@@ -404,6 +404,9 @@ export interface AuthOptions {
   services?: ServiceTokenVerifier | undefined;
 }
 
+/** A route's declared policy (its `config`). */
+type RoutePolicy = { access?: Access; services?: readonly string[] };
+
 const ACCESS: readonly Access[] = ['public', 'user', 'admin', 'service', 'own'];
 
 function bearerOf(header: string | undefined): string | undefined {
@@ -435,13 +438,28 @@ export const authPlugin = fp<AuthOptions>(
     app.decorateRequest('callingService', null);
     app.addHook('onRoute', declaredPolicy);
     // preParsing: after onRequest guards (path checks, rate limits) and before the body is read or validated, so an
-    // anonymous caller spends no parsing and learns nothing about the body schema.
-    app.addHook('preParsing', async (request) => {
-      const config = request.routeOptions.config as { access?: Access; services?: readonly string[] } | undefined;
+    // anonymous caller spends no parsing and learns nothing about the body schema. A callback hook: an anonymous
+    // read of a public route (most requests) passes without a promise.
+    app.addHook('preParsing', (request, _reply, payload, done) => {
+      const config = request.routeOptions.config as RoutePolicy | undefined;
       const access = config?.access;
       // No route matched (404) or the route authenticates by itself.
-      if (access === undefined || access === 'own') return;
-      const allowed = config?.services ?? [];
+      if (access === undefined || access === 'own') return done(null, payload);
+      if (
+        access === 'public' &&
+        request.headers.authorization === undefined &&
+        request.headers[SERVICE_TOKEN_HEADER] === undefined
+      )
+        return done(null, payload);
+      authenticate(request, config as RoutePolicy & { access: Access }).then(
+        () => done(null, payload),
+        (err: Error) => done(err),
+      );
+    });
+
+    async function authenticate(request: FastifyRequest, config: RoutePolicy & { access: Access }): Promise<void> {
+      const access = config.access;
+      const allowed = config.services ?? [];
       const serviceToken = request.headers[SERVICE_TOKEN_HEADER];
       if (allowed.length > 0 && typeof serviceToken === 'string') {
         if (!opts.services) throw unauthorized('this service trusts no callers');
@@ -467,7 +485,7 @@ export const authPlugin = fp<AuthOptions>(
       if (access === 'public') return;
       if (!request.caller) throw unauthorized('a bearer token is required');
       if (access === 'admin' && !request.caller.isAdmin) throw forbidden('this needs the admin role');
-    });
+    }
   },
   { name: 'auth', fastify: '5.x' },
 );

@@ -34,7 +34,7 @@ import type {
   FastifyRequest,
   RawRequestDefaultExpression,
 } from 'fastify';
-import type { Bindings, ChildLoggerOptions } from 'pino';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import fp from 'fastify-plugin';
 
 export interface TracingSettings {
@@ -177,12 +177,88 @@ export function requestLogger(tracing: Tracing) {
     opts: ChildLoggerOptions,
     req: RawRequestDefaultExpression,
   ): FastifyBaseLogger => {
-    if (QUIET_PATHS.test(req.url ?? '')) return logger.child(bindings, opts);
+    if (QUIET_PATHS.test(req.url ?? '')) return RequestLog.of(logger, bindings, opts);
     const span = tracing.startServerSpan(req);
     serverSpans.set(req, span);
     const sc = span.spanContext();
-    return logger.child({ ...bindings, traceId: sc.traceId, spanId: sc.spanId }, opts);
+    return RequestLog.of(logger, { ...bindings, traceId: sc.traceId, spanId: sc.spanId }, opts);
   };
+}
+
+type LogArgs = [unknown, ...unknown[]];
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * A request's logger, made when the request first writes a line at an enabled level. Pino does its work for a child
+ * when the child is made (its bindings serialised and redacted), and at `warn` most requests write no line at all.
+ * A route with its own log options gets its child at once.
+ */
+export class RequestLog {
+  readonly #parent: Logger;
+  readonly #bindings: Bindings;
+  #made: Logger | undefined;
+
+  private constructor(parent: Logger, bindings: Bindings) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+  }
+
+  static of(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+    const pino = parent as Partial<Logger>;
+    // Not pino (Fastify's silent logger, when logging is off), or a route with log options of its own.
+    if (typeof pino.isLevelEnabled !== 'function' || Object.keys(opts).length > 0) return parent.child(bindings, opts);
+    return new RequestLog(pino as Logger, bindings) as unknown as FastifyBaseLogger;
+  }
+
+  get level(): string {
+    return (this.#made ?? this.#parent).level;
+  }
+
+  set level(level: string) {
+    this.#logger().level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.#made ?? this.#parent).isLevelEnabled(level);
+  }
+
+  bindings(): Bindings {
+    return this.#logger().bindings();
+  }
+
+  child(bindings: Bindings, opts?: ChildLoggerOptions): Logger {
+    return this.#logger().child(bindings, opts);
+  }
+
+  fatal(...args: LogArgs): void {
+    this.#write('fatal', args);
+  }
+  error(...args: LogArgs): void {
+    this.#write('error', args);
+  }
+  warn(...args: LogArgs): void {
+    this.#write('warn', args);
+  }
+  info(...args: LogArgs): void {
+    this.#write('info', args);
+  }
+  debug(...args: LogArgs): void {
+    this.#write('debug', args);
+  }
+  trace(...args: LogArgs): void {
+    this.#write('trace', args);
+  }
+  silent(): void {}
+
+  #write(level: Level, args: LogArgs): void {
+    if (!this.isLevelEnabled(level)) return;
+    (this.#logger()[level] as (...a: LogArgs) => void)(...args);
+  }
+
+  #logger(): Logger {
+    this.#made ??= this.#parent.child(this.#bindings);
+    return this.#made;
+  }
 }
 
 declare module 'fastify' {
@@ -202,18 +278,19 @@ export default fp<{ tracing: Tracing }>(
     app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
       // The span was started with the request's logger (see requestLogger), so every log line carries its ids.
       const span = serverSpans.get(request.raw);
-      if (span) {
+      request.span = span;
+      // A span that records nothing (no exporter, or not sampled) only carries ids.
+      if (span?.isRecording()) {
         const route = request.routeOptions.url ?? 'unmatched';
         span.updateName(`${request.method} ${route}`);
         span.setAttribute('http.route', route);
         span.setAttribute('shipshape.request_id', request.id);
-        request.span = span;
       }
       done();
     });
     app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       const span = request.span;
-      if (span) {
+      if (span?.isRecording()) {
         span.setAttribute('http.response.status_code', reply.statusCode);
         if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
