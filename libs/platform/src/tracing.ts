@@ -117,6 +117,7 @@ export class Tracing {
 
   /** The context a request arrived with (its traceparent), or the root. */
   extract(headers: Record<string, string | string[] | undefined>): Context {
+    if (headers.traceparent === undefined) return ROOT_CONTEXT;
     return propagator.extract(ROOT_CONTEXT, headers, headerGetter);
   }
 
@@ -161,7 +162,9 @@ export class Tracing {
   }
 }
 
-const serverSpans = new WeakMap<IncomingMessage, Span>();
+/** Where a request's server span waits, on its IncomingMessage, from the logger factory to the onRequest hook. */
+const SERVER_SPAN = Symbol('shipshape.serverSpan');
+type WithSpan = IncomingMessage & { [SERVER_SPAN]?: Span };
 
 /** Probes and scrapes: neither logged per request nor traced. */
 export const QUIET_PATHS = /^\/(health|ready|metrics)(\/|\?|$)/;
@@ -179,7 +182,7 @@ export function requestLogger(tracing: Tracing) {
   ): FastifyBaseLogger => {
     if (QUIET_PATHS.test(req.url ?? '')) return RequestLog.of(logger, bindings, opts);
     const span = tracing.startServerSpan(req);
-    serverSpans.set(req, span);
+    (req as WithSpan)[SERVER_SPAN] = span;
     const sc = span.spanContext();
     return RequestLog.of(logger, { ...bindings, traceId: sc.traceId, spanId: sc.spanId }, opts);
   };
@@ -277,7 +280,7 @@ export default fp<{ tracing: Tracing }>(
     app.decorateRequest('span', undefined);
     app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
       // The span was started with the request's logger (see requestLogger), so every log line carries its ids.
-      const span = serverSpans.get(request.raw);
+      const span = (request.raw as WithSpan)[SERVER_SPAN];
       request.span = span;
       // A span that records nothing (no exporter, or not sampled) only carries ids.
       if (span?.isRecording()) {

@@ -1,5 +1,5 @@
-// Placing an order: claim the idempotency key, check the user, reserve the stock, record the order, then commit the
-// reservation. If anything fails after the reservation, the reservation is released; if the process dies in
+// Placing an order: claim the idempotency key while the user is checked, reserve the stock, record the order, then
+// commit the reservation. If anything fails after the reservation, the reservation is released; if the process dies in
 // between, the reconciler releases it (order never recorded) or commits it (order recorded) later.
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -51,6 +51,10 @@ export async function placeOrder(
   d: PlaceOrderDeps,
   ctx: CallContext,
 ): Promise<PlaceOrderResult> {
+  // The user check is a read: it runs while the key is claimed, and its answer is used only once the key is ours
+  // (a replay or a conflict ignores it).
+  const userExists = d.deps.userExists(input.userId, ctx);
+  userExists.catch(() => {});
   const claim = await d.keys.claim(input.idempotencyKey, requestHash(input.userId, input.items));
   if (claim.kind === 'completed') {
     // A key completes with the recorded order (201) or with the problem body of a 4xx (see finish below).
@@ -80,7 +84,7 @@ export async function placeOrder(
   const orderId = randomUUID();
   let reserved = false;
   try {
-    if (!(await d.deps.userExists(input.userId, ctx))) {
+    if (!(await userExists)) {
       await finish(
         unprocessable('unknown-user', `user ${input.userId} does not exist`, {
           errors: [{ field: 'body.userId', message: 'does not exist' }],
