@@ -177,6 +177,42 @@ describe('gateway routing', () => {
     assert.equal(deleted.body, '');
   });
 
+  test('when a service names hop-by-hop headers or answers a HEAD, then those headers stay out and HEAD keeps its length', async () => {
+    const product = { id: ID, name: 'Anchor mug' };
+    stubs.products.answer(() => ({
+      status: 200,
+      headers: { 'proxy-authenticate': 'Basic', upgrade: 'h2c', 'x-cache': 'hit' },
+      body: product,
+    }));
+    const got = await app.inject(`/products/${ID}`);
+    assert.equal(got.statusCode, 200);
+    assert.deepEqual(got.json(), product);
+    assert.equal(got.headers['x-cache'], 'hit');
+    assert.equal(got.headers['proxy-authenticate'], undefined);
+    assert.equal(got.headers.upgrade, undefined);
+    assert.equal(got.headers['content-length'], String(Buffer.byteLength(got.body)));
+
+    const head = await app.inject({ method: 'HEAD', url: `/products/${ID}` });
+    assert.equal(head.statusCode, 200);
+    assert.equal(head.body, '');
+    assert.equal(stubs.products.calls().at(-1)?.method, 'GET', 'the service is asked the GET');
+    assert.equal(head.headers['content-length'], got.headers['content-length']);
+  });
+
+  test('when a service answers with more than the gateway reads (8 MiB), then the client gets 502 problem+json', async () => {
+    stubs.products.answer(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: `"${'x'.repeat(9 * 1024 * 1024)}"`,
+    }));
+    const res = await app.inject(`/products/${ID}`);
+    assert.equal(res.statusCode, 502);
+    assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
+    assert.equal(res.json().type, 'https://shipshape.dev/problems/bad-gateway');
+    stubs.products.answer(() => ({ status: 200, body: { id: ID } }));
+    assert.equal((await app.inject(`/products/${ID}`)).statusCode, 200, 'the next call is served');
+  });
+
   test('when a cached read is proxied, then the hit header comes back and metrics carry the route template', async () => {
     stubs.users.answer(() => ({ status: 200, headers: { 'x-cache': 'hit' }, body: { id: ID } }));
     const res = await app.inject(`/users/${ID}`);
