@@ -43,6 +43,7 @@ const EXPECTED: Record<string, Expectation> = {
   'GET /orders/{id}': ownerOrAdmin(200),
   'POST /orders/{id}/cancel': ownerOrAdmin(200),
   'POST /internal/reservations': serviceOnly,
+  'POST /internal/reservations/batch': serviceOnly,
   'GET /internal/reservations/unresolved': serviceOnly,
   'POST /internal/reservations/{orderId}/commit': serviceOnly,
   'POST /internal/reservations/commits': serviceOnly,
@@ -142,6 +143,8 @@ function requestFor(key: string, f: Awaited<ReturnType<typeof fixtures>>): { pat
       return { path, body: { userId: f.owner.id, items: [{ productId, quantity: 1 }] } };
     case 'POST /internal/reservations':
       return { path, body: { orderId: randomUUID(), items: [{ productId, quantity: 1 }] } };
+    case 'POST /internal/reservations/batch':
+      return { path, body: { reservations: [{ orderId: randomUUID(), items: [{ productId, quantity: 1 }] }] } };
     default:
       return { path };
   }

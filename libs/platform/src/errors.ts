@@ -44,6 +44,18 @@ export class Problem extends Error {
     this.extra = extra;
     this.headers = headers;
   }
+
+  /** The problem+json document this problem answers with. */
+  body(instance?: string): ProblemBody {
+    return {
+      type: PROBLEM_BASE + this.code,
+      title: this.title,
+      status: this.status,
+      detail: this.message,
+      ...(instance === undefined ? {} : { instance }),
+      ...this.extra,
+    };
+  }
 }
 
 export const notFound = (what: string, id: string) =>

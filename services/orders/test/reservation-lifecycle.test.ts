@@ -80,16 +80,20 @@ test('when an order is placed, then its reservation is committed, not left open'
   assert.equal(await stockOf(a.id), 3);
 });
 
-test('when orders finish while a commit is on its way, then their commits go to products together, each before its 201', async () => {
+test('when orders arrive while a reservation or a commit is on its way, then theirs go to products together, each commit before its 201', async () => {
   const user = await newUser();
   const a = await newProduct(50);
   const K = 12;
   const groups: number[] = [];
-  // Every call to products is slowed, so the first commit is still on its way when the others are ready.
+  const reserveGroups: number[] = [];
+  // Every call to products is slowed, so the first reservation and commit are still on their way when the others
+  // are ready.
   productsProxy.delayMs = 150;
   productsProxy.failWhen = (url, body) => {
     if (url === '/internal/reservations/commits')
       groups.push((JSON.parse(body) as { orderIds: string[] }).orderIds.length);
+    if (url === '/internal/reservations/batch')
+      reserveGroups.push((JSON.parse(body) as { reservations: unknown[] }).reservations.length);
     return undefined;
   };
   try {
@@ -105,7 +109,14 @@ test('when orders finish while a commit is on its way, then their commits go to 
       K,
     );
     assert.ok(groups.length < K, `${K} commits took ${groups.length} calls: ${groups.join(', ')}`);
-    console.log(`# ${K} concurrent orders committed in ${groups.length} calls (${groups.join(', ')})`);
+    assert.equal(
+      reserveGroups.reduce((sum, n) => sum + n, 0),
+      K,
+    );
+    assert.ok(reserveGroups.length < K, `${K} reservations took ${reserveGroups.length} calls`);
+    console.log(
+      `# ${K} concurrent orders reserved in ${reserveGroups.length} calls (${reserveGroups.join(', ')}), committed in ${groups.length} (${groups.join(', ')})`,
+    );
   } finally {
     productsProxy.delayMs = 0;
     productsProxy.failWhen = undefined;

@@ -383,6 +383,109 @@ describe('stock reservations', () => {
     }
   });
 
+  test('when many orders reserve in one call, then each is answered as its own reservation would be, in order', async () => {
+    const a = await create({ stock: 3 });
+    const b = await create({ stock: 10, priceCents: 700 });
+    const usd = await create({ stock: 10, currency: 'USD' });
+    const replayed = randomUUID();
+    const first = await internal(`/internal/reservations`, {
+      body: { orderId: replayed, items: [{ productId: b.id, quantity: 1 }] },
+    });
+    assert.equal(first.status, 201);
+    const [fits, takesLast, short, unknown, mixed, twoLines, repeats] = Array.from({ length: 7 }, () => randomUUID());
+    const missing = randomUUID();
+    const reservations = [
+      { orderId: fits, items: [{ productId: a.id, quantity: 2 }] },
+      { orderId: replayed, items: [{ productId: b.id, quantity: 1 }] },
+      // Only 1 of a is left after `fits`: this one is refused, and takes nothing of b either.
+      {
+        orderId: short,
+        items: [
+          { productId: b.id, quantity: 1 },
+          { productId: a.id, quantity: 2 },
+        ],
+      },
+      { orderId: takesLast, items: [{ productId: a.id, quantity: 1 }] },
+      { orderId: unknown, items: [{ productId: missing, quantity: 1 }] },
+      {
+        orderId: mixed,
+        items: [
+          { productId: b.id, quantity: 1 },
+          { productId: usd.id, quantity: 1 },
+        ],
+      },
+      {
+        orderId: twoLines,
+        items: [
+          { productId: b.id, quantity: 2 },
+          { productId: b.id, quantity: 1 },
+        ],
+      },
+      { orderId: repeats, items: [{ productId: b.id, quantity: 4 }] },
+      { orderId: repeats, items: [{ productId: b.id, quantity: 4 }] },
+    ];
+    const res = await internal(`/internal/reservations/batch`, { body: { reservations } });
+    assert.equal(res.status, 200, res.text);
+    const items = res.body.items as { orderId: string; status: number; reservation?: unknown; problem?: any }[];
+    assert.deepEqual(
+      items.map((i) => [i.orderId, i.status]),
+      [
+        [fits, 201],
+        [replayed, 200],
+        [short, 409],
+        [takesLast, 201],
+        [unknown, 422],
+        [mixed, 422],
+        [twoLines, 400],
+        [repeats, 201],
+        [repeats, 200],
+      ],
+    );
+    assert.deepEqual(items[0]?.reservation, {
+      orderId: fits,
+      status: 'reserved',
+      items: [{ productId: a.id, quantity: 2, unitPriceCents: 1500, currency: 'EUR' }],
+    });
+    assert.equal(items[2]?.problem.type, 'https://shipshape.dev/problems/insufficient-stock');
+    assert.equal(items[2]?.problem.productId, a.id);
+    assert.equal(items[4]?.problem.type, 'https://shipshape.dev/problems/unknown-product');
+    assert.equal(items[5]?.problem.type, 'https://shipshape.dev/problems/mixed-currency');
+    // a: 2 + 1 taken; b: the first reservation's 1 and the repeated order's 4, once; nothing of the refused ones.
+    assert.deepEqual([await store.stockOf(a.id), await store.stockOf(b.id), await store.stockOf(usd.id)], [0, 5, 10]);
+    assert.equal(await store.reservedQuantity(b.id), 5);
+    for (const body of [
+      { reservations: [] },
+      { reservations: [{ orderId: 'not-a-uuid', items: [{ productId: a.id, quantity: 1 }] }] },
+      { reservations: Array.from({ length: 101 }, () => ({ orderId: randomUUID(), items: [] })) },
+      {},
+    ]) {
+      const bad = await internal(`/internal/reservations/batch`, { body });
+      assert.equal(bad.status, 400, JSON.stringify(body));
+    }
+  });
+
+  test('when K concurrent group reservations compete for stock S, then exactly S orders are held and none oversells', async () => {
+    const S = 25;
+    const p = await create({ stock: S });
+    const groups = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        internal(`/internal/reservations/batch`, {
+          body: {
+            reservations: Array.from({ length: 5 }, () => ({
+              orderId: randomUUID(),
+              items: [{ productId: p.id, quantity: 1 }],
+            })),
+          },
+        }),
+      ),
+    );
+    const statuses = groups.flatMap((g) => (g.body.items as { status: number }[]).map((i) => i.status));
+    assert.equal(statuses.filter((s) => s === 201).length, S);
+    assert.equal(statuses.filter((s) => s === 409).length, 40 - S);
+    assert.equal(await store.stockOf(p.id), 0);
+    assert.equal(await store.reservedQuantity(p.id), S);
+  });
+
   test('when unresolved reservations are listed by pages, then each appears once and committed ones never', async () => {
     const p = await create({ stock: 50 });
     const open: string[] = [];

@@ -99,9 +99,44 @@ export type CommitOutcome = Static<typeof CommitOutcome>;
 export const CommitBatchResult = Type.Object({ items: Type.Array(CommitOutcome) });
 export type CommitBatchResult = Static<typeof CommitBatchResult>;
 
+/** Most orders one group reservation carries. */
+export const MAX_RESERVE_BATCH = 100;
+
+export const ReserveBatchRequest = Type.Object(
+  { reservations: Type.Array(ReserveRequest, { minItems: 1, maxItems: MAX_RESERVE_BATCH }) },
+  { additionalProperties: false },
+);
+export type ReserveBatchRequest = Static<typeof ReserveBatchRequest>;
+
+/** One order's answer within a group reservation: what `reserve` would have answered it, status and body. */
+export const ReserveOutcome = Type.Object({
+  orderId: Type.String({ format: 'uuid' }),
+  /** 201 reserved now, 200 replayed, or the 4xx of `problem`. */
+  status: Type.Integer(),
+  reservation: Type.Optional(Reservation),
+  problem: Type.Optional(
+    Type.Object(
+      {
+        type: Type.String(),
+        title: Type.String(),
+        status: Type.Integer(),
+        detail: Type.String(),
+        productId: Type.Optional(Type.String()),
+      },
+      { additionalProperties: true },
+    ),
+  ),
+});
+export type ReserveOutcome = Static<typeof ReserveOutcome>;
+
+export const ReserveBatchResult = Type.Object({ items: Type.Array(ReserveOutcome) });
+export type ReserveBatchResult = Static<typeof ReserveBatchResult>;
+
 export const reservationPaths = {
   /** POST ReserveRequest → 201 Reservation (200 when replayed); 409 insufficient-stock or reservation-released. */
   reserve: '/internal/reservations',
+  /** POST ReserveBatchRequest → 200 ReserveBatchResult: reserves for many orders at once, each as `reserve` would. */
+  reserveBatch: '/internal/reservations/batch',
   /** GET UnresolvedQuery → UnresolvedPage: `reserved` ones older than olderThanMs, oldest first. */
   unresolved: '/internal/reservations',
   /** POST → 200 Reservation `committed` (idempotent); 409 reservation-released; 404 none. */

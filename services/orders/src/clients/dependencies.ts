@@ -6,10 +6,11 @@ import { breakerOptions } from '@shipshape/platform/config';
 import DataLoader from 'dataloader';
 import {
   MAX_COMMIT_BATCH,
+  MAX_RESERVE_BATCH,
   reservationPaths,
   type CommitBatchResult,
   type CommitOutcome,
-  type Reservation,
+  type ReserveBatchResult,
   type ReservationLine,
   type ReservedItem,
   type UnresolvedPage,
@@ -17,9 +18,10 @@ import {
 import { SERVICE_TOKEN_HEADER, type ServiceTokenSigner } from '@shipshape/platform/auth';
 import type { Config } from '../config.ts';
 
-export type ReserveResult =
-  | { ok: true; items: ReservedItem[] }
-  | { ok: false; status: number; problem: { type?: string; detail?: string; productId?: string } };
+/** A problem body as products answers it (what orders reads of it). */
+type Problem = { type?: string; detail?: string; productId?: string };
+
+export type ReserveResult = { ok: true; items: ReservedItem[] } | { ok: false; status: number; problem: Problem };
 
 export class Dependencies {
   readonly users: ServiceClient;
@@ -60,19 +62,54 @@ export class Dependencies {
     throw new Error(`users answered ${res.status}`);
   }
 
-  /** Reservations are keyed by order id, so retrying one is safe. */
-  async reserve(orderId: string, items: ReservationLine[], ctx: CallContext): Promise<ReserveResult> {
-    const res = await this.products.call<Reservation & { type?: string; detail?: string; productId?: string }>({
+  /**
+   * Reserves the stock of an order. Reservations travel in groups (`reserveGroups`), as commits do: while one call
+   * is on its way, the reservations that arrive wait and go together in the next, and products holds them in one
+   * statement. Keyed by order id, so retrying a group is safe. A group's call carries the request id and trace
+   * context of its first order.
+   */
+  reserve(orderId: string, items: ReservationLine[], ctx: CallContext): Promise<ReserveResult> {
+    return this.reserveGroups.load({ orderId, items, ctx });
+  }
+
+  private readonly reserveGroups = new DataLoader<
+    { orderId: string; items: ReservationLine[]; ctx: CallContext },
+    ReserveResult
+  >(
+    async (requests) => {
+      const sent = this.sendReservations([...requests]);
+      this.reserveInFlight = sent.then(
+        () => undefined,
+        () => undefined,
+      );
+      return sent;
+    },
+    {
+      cache: false,
+      maxBatchSize: MAX_RESERVE_BATCH,
+      batchScheduleFn: (send) => void this.reserveInFlight.then(() => setImmediate(send)),
+    },
+  );
+  private reserveInFlight: Promise<void> = Promise.resolve();
+
+  private async sendReservations(
+    requests: { orderId: string; items: ReservationLine[]; ctx: CallContext }[],
+  ): Promise<ReserveResult[]> {
+    const res = await this.products.call<ReserveBatchResult & Problem>({
       operation: 'reserve_stock',
       method: 'POST',
-      path: reservationPaths.reserve,
+      path: reservationPaths.reserveBatch,
       headers: await this.identity('products'),
-      body: { orderId, items },
+      body: { reservations: requests.map((r) => ({ orderId: r.orderId, items: r.items })) },
       idempotent: true,
-      ctx,
+      ...(requests[0] ? { ctx: requests[0].ctx } : {}),
     });
-    if (res.status === 200 || res.status === 201) return { ok: true, items: res.body.items };
-    return { ok: false, status: res.status, problem: res.body };
+    if (res.status !== 200) return requests.map(() => ({ ok: false, status: res.status, problem: res.body }));
+    return res.body.items.map((o) =>
+      o.reservation && (o.status === 200 || o.status === 201)
+        ? { ok: true, items: o.reservation.items }
+        : { ok: false, status: o.status, problem: o.problem ?? {} },
+    );
   }
 
   /**

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { CallContext } from '@shipshape/platform/http-client';
-import { Problem, PROBLEM_BASE, conflict, unprocessable } from '@shipshape/platform/errors';
+import { Problem, conflict, unprocessable } from '@shipshape/platform/errors';
 import type { Dependencies } from '../clients/dependencies.ts';
 import type { IdempotencyStore, Order, OrderStore } from './stores.ts';
 
@@ -29,15 +29,6 @@ export interface PlaceOrderDeps {
   created: Counter;
   failures: Counter<'reason'>;
 }
-
-const problemBody = (p: Problem, instance: string) => ({
-  type: PROBLEM_BASE + p.code,
-  title: p.title,
-  status: p.status,
-  detail: p.message,
-  instance,
-  ...p.extra,
-});
 
 /** Stable across key order and whitespace, so a retried identical body always matches. */
 export function requestHash(userId: string, items: { productId: string; quantity: number }[]): string {
@@ -77,7 +68,7 @@ export async function placeOrder(
   // A final answer (201 or a 4xx about the request itself) is stored for replay; a transient failure frees the key.
   const finish = async (p: Problem, reason: string): Promise<never> => {
     d.failures.inc({ reason });
-    await d.keys.complete(input.idempotencyKey, p.status, problemBody(p, input.instance));
+    await d.keys.complete(input.idempotencyKey, p.status, p.body(input.instance));
     throw p;
   };
 

@@ -8,7 +8,13 @@ import type {
   ReservedItem,
 } from '@shipshape/platform/contracts/reservations';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
-import { stockShortOf, type HoldOutcome, type HoldRefusal, type ReservationStore } from '../domain/reservations.ts';
+import {
+  stockShortOf,
+  type HoldOutcome,
+  type HoldRefusal,
+  type HoldRequest,
+  type ReservationStore,
+} from '../domain/reservations.ts';
 
 interface ReservationRow {
   product_id: string;
@@ -105,12 +111,7 @@ export class ReservationsRepo implements ReservationStore {
     const sorted = [...lines].sort(byProduct);
     const ids = sorted.map((l) => l.productId);
     for (let attempt = 1; ; attempt++) {
-      const read = await this.db.query<ProductRow>(
-        'reservations_price',
-        'SELECT id, stock, price_cents, currency FROM catalog.products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL',
-        [ids],
-      );
-      const priced = new Map(read.rows.map((r) => [r.id, r]));
+      const priced = new Map((await this.prices(ids)).map((r) => [r.id, r]));
       const items: ReservedItem[] = [];
       for (const line of sorted) {
         const row = priced.get(line.productId);
@@ -153,6 +154,100 @@ export class ReservationsRepo implements ReservationStore {
         throw new Error(`stock for order ${orderId} was not held: its products were repriced ${attempt} times`);
       }
     }
+  }
+
+  /**
+   * Group reservation: prices every order's lines from one read and asks `accept` about each, then holds for all the
+   * accepted orders in one statement and one commit (`catalog.reserve_many`), which locks each product once for the
+   * group instead of once per order. An order whose product was repriced in between, or whose id repeats within
+   * the group, goes through `hold` on its own afterwards.
+   */
+  async holdMany(
+    requests: HoldRequest[],
+    accept: (items: ReservedItem[]) => HoldRefusal | undefined,
+  ): Promise<HoldOutcome[]> {
+    const ids = [...new Set(requests.flatMap((r) => r.lines.map((l) => l.productId)))];
+    const priced = new Map((await this.prices(ids)).map((r) => [r.id, r]));
+    const outcomes: (HoldOutcome | undefined)[] = requests.map(() => undefined);
+    const grouped: { index: number; orderId: string; items: ReservedItem[] }[] = [];
+    const alone: number[] = [];
+    const seen = new Set<string>();
+    requests.forEach((r, index) => {
+      if (seen.has(r.orderId)) {
+        alone.push(index);
+        return;
+      }
+      seen.add(r.orderId);
+      const items: ReservedItem[] = [];
+      for (const line of [...r.lines].sort(byProduct)) {
+        const row = priced.get(line.productId);
+        if (!row) {
+          outcomes[index] = { kind: 'unknown-product', productId: line.productId };
+          return;
+        }
+        items.push({
+          productId: line.productId,
+          quantity: line.quantity,
+          unitPriceCents: Number(row.price_cents),
+          currency: row.currency,
+        });
+      }
+      const refused = accept(items);
+      if (refused) outcomes[index] = refused;
+      else grouped.push({ index, orderId: r.orderId, items });
+    });
+    if (grouped.length > 0) {
+      const lines = grouped.flatMap((g) => g.items.map((item) => ({ orderId: g.orderId, ...item })));
+      const res = await this.db.query<{ outcome: string; product_id: string | null; available: number | null }>(
+        'reservations_reserve_many',
+        `SELECT outcome, product_id, available
+           FROM catalog.reserve_many($1::uuid[], $2::uuid[], $3::int[], $4::bigint[], $5::text[])`,
+        [
+          lines.map((l) => l.orderId),
+          lines.map((l) => l.productId),
+          lines.map((l) => l.quantity),
+          lines.map((l) => l.unitPriceCents),
+          lines.map((l) => l.currency),
+        ],
+      );
+      grouped.forEach((g, k) => {
+        const row = res.rows[k];
+        const productId = row?.product_id ?? '';
+        switch (row?.outcome) {
+          case 'held':
+            outcomes[g.index] = { kind: 'held', items: g.items };
+            break;
+          case 'exists':
+            outcomes[g.index] = { kind: 'exists' };
+            break;
+          case 'unknown-product':
+            outcomes[g.index] = { kind: 'unknown-product', productId };
+            break;
+          case 'insufficient-stock': {
+            const requested = g.items.find((i) => i.productId === productId)?.quantity ?? 0;
+            outcomes[g.index] = { kind: 'insufficient-stock', productId, available: row.available ?? 0, requested };
+            break;
+          }
+          default:
+            // Repriced since the read (or no row at all): this order goes on its own, reading the price again.
+            alone.push(g.index);
+        }
+      });
+    }
+    for (const index of alone) {
+      const r = requests[index] as HoldRequest;
+      outcomes[index] = await this.hold(r.orderId, r.lines, accept);
+    }
+    return outcomes as HoldOutcome[];
+  }
+
+  private async prices(ids: string[]): Promise<ProductRow[]> {
+    const read = await this.db.query<ProductRow>(
+      'reservations_price',
+      'SELECT id, stock, price_cents, currency FROM catalog.products WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL',
+      [ids],
+    );
+    return read.rows;
   }
 
   async commit(orderId: string): Promise<{ reservation: Reservation; changed: boolean } | undefined> {

@@ -24,6 +24,12 @@ export function stockShortOf(line: ReservationLine, available: number): HoldRefu
   return { kind: 'insufficient-stock', productId: line.productId, available, requested: line.quantity };
 }
 
+/** One order's lines, as a group reservation carries them. */
+export interface HoldRequest {
+  orderId: string;
+  lines: ReservationLine[];
+}
+
 export type HoldOutcome = { kind: 'held'; items: ReservedItem[] } | { kind: 'exists' } | HoldRefusal;
 
 export interface ReservationStore {
@@ -38,6 +44,11 @@ export interface ReservationStore {
     lines: ReservationLine[],
     accept: (items: ReservedItem[]) => HoldRefusal | undefined,
   ): Promise<HoldOutcome>;
+  /**
+   * `hold` for many orders at once (group reservation): each all or nothing and independent of the others, in the
+   * order given, each against the stock the ones before it left. One outcome per request, in that order.
+   */
+  holdMany(requests: HoldRequest[], accept: (items: ReservedItem[]) => HoldRefusal | undefined): Promise<HoldOutcome[]>;
   /**
    * `reserved` → `committed`; the reservation afterwards (any status) and whether this call committed it, undefined
    * when there is none.
@@ -83,21 +94,17 @@ function refusal(r: HoldRefusal): Problem {
   }
 }
 
-/** Reserves every line or none; keyed by order id, so a repeat answers the first result (`replayed`). */
-export async function reserveStock(
-  store: ReservationStore,
-  orderId: string,
-  lines: ReservationLine[],
-): Promise<ReserveResult> {
+function checkLines(lines: ReservationLine[]): void {
   const ids = lines.map((l) => l.productId);
   if (new Set(ids).size !== ids.length) {
     throw new Problem(400, 'validation-error', 'Bad Request', 'items must not repeat a productId', {
       errors: [{ field: 'body.items', message: 'repeats a productId' }],
     });
   }
-  // A first attempt is by far the common case, so it goes straight to the hold; a store never holds twice for one
-  // order (`exists`).
-  const outcome = await store.hold(orderId, lines, sameCurrency);
+}
+
+/** What a hold's outcome answers: the reservation made now, the one the order already has, or the refusal. */
+async function answer(store: ReservationStore, orderId: string, outcome: HoldOutcome): Promise<ReserveResult> {
   if (outcome.kind === 'held') {
     return { reservation: { orderId, status: 'reserved', items: outcome.items }, replayed: false };
   }
@@ -107,6 +114,56 @@ export async function reserveStock(
   if (existing) return replay(existing);
   if (outcome.kind === 'exists') throw new Error(`reservation for order ${orderId} vanished`);
   throw refusal(outcome);
+}
+
+/** Reserves every line or none; keyed by order id, so a repeat answers the first result (`replayed`). */
+export async function reserveStock(
+  store: ReservationStore,
+  orderId: string,
+  lines: ReservationLine[],
+): Promise<ReserveResult> {
+  checkLines(lines);
+  // A first attempt is by far the common case, so it goes straight to the hold; a store never holds twice for one
+  // order (`exists`).
+  return answer(store, orderId, await store.hold(orderId, lines, sameCurrency));
+}
+
+/** One order's answer within a group reservation: what `reserveStock` returns for it, or the problem it throws. */
+export type GroupReserveOutcome = { orderId: string } & ({ result: ReserveResult } | { problem: Problem });
+
+/**
+ * `reserveStock` for many orders in one go (group reservation): each order is reserved whole or not at all, and
+ * answered as `reserveStock` would answer it alone.
+ */
+export async function reserveStockGroup(
+  store: ReservationStore,
+  requests: HoldRequest[],
+): Promise<GroupReserveOutcome[]> {
+  const checked: HoldRequest[] = [];
+  const early = new Map<number, Problem>();
+  requests.forEach((r, i) => {
+    try {
+      checkLines(r.lines);
+      checked.push(r);
+    } catch (err) {
+      early.set(i, err as Problem);
+    }
+  });
+  const outcomes = checked.length > 0 ? await store.holdMany(checked, sameCurrency) : [];
+  let next = 0;
+  return Promise.all(
+    requests.map(async (r, i) => {
+      const problem = early.get(i);
+      if (problem) return { orderId: r.orderId, problem };
+      const outcome = outcomes[next++] as HoldOutcome;
+      try {
+        return { orderId: r.orderId, result: await answer(store, r.orderId, outcome) };
+      } catch (err) {
+        if (err instanceof Problem) return { orderId: r.orderId, problem: err };
+        throw err;
+      }
+    }),
+  );
 }
 
 /** Ends a reservation's life with its order; idempotent. A released one cannot be committed. */

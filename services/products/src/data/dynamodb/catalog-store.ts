@@ -18,7 +18,13 @@ import {
   type ProductPatch,
   type ProductStore,
 } from '../../domain/catalog.ts';
-import { stockShortOf, type HoldOutcome, type HoldRefusal, type ReservationStore } from '../../domain/reservations.ts';
+import {
+  stockShortOf,
+  type HoldOutcome,
+  type HoldRefusal,
+  type HoldRequest,
+  type ReservationStore,
+} from '../../domain/reservations.ts';
 
 const productKey = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' });
 const skuKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'SKU' });
@@ -267,6 +273,16 @@ export class DynamoCatalogStore implements ProductStore, ReservationStore {
       lines.map((l) => l.productId),
       () => this.holdNow(orderId, lines, accept),
     );
+  }
+
+  /** One transaction per order, in the order given: DynamoDB has no statement that holds for many orders. */
+  async holdMany(
+    requests: HoldRequest[],
+    accept: (items: ReservedItem[]) => HoldRefusal | undefined,
+  ): Promise<HoldOutcome[]> {
+    const outcomes: HoldOutcome[] = [];
+    for (const r of requests) outcomes.push(await this.hold(r.orderId, r.lines, accept));
+    return outcomes;
   }
 
   private async holdNow(

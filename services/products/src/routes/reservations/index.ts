@@ -9,6 +9,8 @@ import {
   ReleaseResult,
   Reservation,
   ReservationParams,
+  ReserveBatchRequest,
+  ReserveBatchResult,
   ReserveRequest,
   UnresolvedPage,
   UnresolvedQuery,
@@ -19,6 +21,7 @@ import {
   commitReservations,
   releaseReservation,
   reserveStock,
+  reserveStockGroup,
   unresolvedReservations,
   type ReservationStore,
 } from '../../domain/reservations.ts';
@@ -70,6 +73,40 @@ export default async function reservationRoutes(app: App, { store, cache }: Rese
         if (code === 'unknown-product') reservations.inc({ result: 'unknown_product' });
         throw err;
       }
+    },
+  );
+
+  app.post(
+    reservationPaths.reserveBatch,
+    {
+      ...ordersOnly,
+      schema: {
+        tags,
+        summary: 'Reserve stock for many orders in one call (each as a single reservation would; group reservation)',
+        body: ReserveBatchRequest,
+        response: { 200: ReserveBatchResult },
+      },
+    },
+    async (request) => {
+      const outcomes = await reserveStockGroup(
+        store,
+        request.body.reservations.map((r) => ({ orderId: r.orderId, lines: r.items })),
+      );
+      const reserved: string[] = [];
+      const items = outcomes.map((o) => {
+        if ('problem' in o) {
+          const code = o.problem.code;
+          if (code === 'insufficient-stock') reservations.inc({ result: 'insufficient_stock' });
+          if (code === 'unknown-product') reservations.inc({ result: 'unknown_product' });
+          return { orderId: o.orderId, status: o.problem.status, problem: o.problem.body(request.url) };
+        }
+        const { reservation, replayed } = o.result;
+        reservations.inc({ result: replayed ? 'replayed' : 'reserved' });
+        if (!replayed) reserved.push(...reservation.items.map((i) => i.productId));
+        return { orderId: o.orderId, status: replayed ? 200 : 201, reservation };
+      });
+      if (reserved.length > 0) await forget([...new Set(reserved)]);
+      return { items };
     },
   );
 
