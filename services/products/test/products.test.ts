@@ -426,7 +426,12 @@ describe('stock reservations', () => {
     ];
     const res = await internal(`/internal/reservations/batch`, { body: { reservations } });
     assert.equal(res.status, 200, res.text);
-    const items = res.body.items as { orderId: string; status: number; reservation?: unknown; problem?: any }[];
+    const items = res.body.items as {
+      orderId: string;
+      status: number;
+      reservation?: unknown;
+      problem?: { type: string; productId?: string };
+    }[];
     assert.deepEqual(
       items.map((i) => [i.orderId, i.status]),
       [
@@ -446,10 +451,10 @@ describe('stock reservations', () => {
       status: 'reserved',
       items: [{ productId: a.id, quantity: 2, unitPriceCents: 1500, currency: 'EUR' }],
     });
-    assert.equal(items[2]?.problem.type, 'https://shipshape.dev/problems/insufficient-stock');
-    assert.equal(items[2]?.problem.productId, a.id);
-    assert.equal(items[4]?.problem.type, 'https://shipshape.dev/problems/unknown-product');
-    assert.equal(items[5]?.problem.type, 'https://shipshape.dev/problems/mixed-currency');
+    assert.equal(items[2]?.problem?.type, 'https://shipshape.dev/problems/insufficient-stock');
+    assert.equal(items[2]?.problem?.productId, a.id);
+    assert.equal(items[4]?.problem?.type, 'https://shipshape.dev/problems/unknown-product');
+    assert.equal(items[5]?.problem?.type, 'https://shipshape.dev/problems/mixed-currency');
     // a: 2 + 1 taken; b: the first reservation's 1 and the repeated order's 4, once; nothing of the refused ones.
     assert.deepEqual([await store.stockOf(a.id), await store.stockOf(b.id), await store.stockOf(usd.id)], [0, 5, 10]);
     assert.equal(await store.reservedQuantity(b.id), 5);
