@@ -181,15 +181,24 @@ describe('when clients hang up mid-request', () => {
 
 describe('when the orders process is killed in the middle of orders', () => {
   test('then after restart the reconciler restores the stock invariant', async () => {
-    const products = await Promise.all([newProduct(50), newProduct(50)]);
+    // Enough stock for every order (120 orders take at most 180 of each), so each answer is a 201 or a cut-off one;
+    // enough orders that the kill finds some in flight.
+    const products = await Promise.all([newProduct(200), newProduct(200)]);
     const tokens = await Promise.all(SEED_USERS.map((u) => asUser(u.id)));
-    const orders = Array.from({ length: 40 }, (_, i) =>
+    let placed = 0;
+    const orders = Array.from({ length: 120 }, (_, i) =>
       call(`${gw()}/orders`, {
         body: { items: products.map((p) => ({ productId: p.id, quantity: 1 + (i % 2) })) },
         headers: { ...tokens[i % tokens.length], 'idempotency-key': randomUUID() },
-      }).catch(() => undefined),
+      })
+        .then((r) => {
+          if (r.status === 201) placed++;
+          return r;
+        })
+        .catch(() => undefined),
     );
-    await new Promise((r) => setTimeout(r, 250));
+    // Killed once the storm is under way: some orders answered, the rest in flight.
+    await waitFor('the first orders to be placed', async () => placed >= 10, 20_000, 5);
     await stack.stopService('orders', 'SIGKILL');
     const results = await Promise.all(orders);
     const statuses = results.map((r) => r?.status ?? 0);

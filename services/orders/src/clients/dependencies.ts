@@ -3,7 +3,7 @@
 import { ServiceClient, type CallContext } from '@shipshape/platform/http-client';
 import type { App } from '@shipshape/platform/service';
 import { breakerOptions } from '@shipshape/platform/config';
-import DataLoader from 'dataloader';
+import { groupCalls } from '@shipshape/platform/group-calls';
 import {
   MAX_COMMIT_BATCH,
   MAX_RESERVE_BATCH,
@@ -69,28 +69,13 @@ export class Dependencies {
    * context of its first order.
    */
   reserve(orderId: string, items: ReservationLine[], ctx: CallContext): Promise<ReserveResult> {
-    return this.reserveGroups.load({ orderId, items, ctx });
+    return this.reserveGroups({ orderId, items, ctx });
   }
 
-  private readonly reserveGroups = new DataLoader<
+  private readonly reserveGroups = groupCalls<
     { orderId: string; items: ReservationLine[]; ctx: CallContext },
     ReserveResult
-  >(
-    async (requests) => {
-      const sent = this.sendReservations([...requests]);
-      this.reserveInFlight = sent.then(
-        () => undefined,
-        () => undefined,
-      );
-      return sent;
-    },
-    {
-      cache: false,
-      maxBatchSize: MAX_RESERVE_BATCH,
-      batchScheduleFn: (send) => void this.reserveInFlight.then(() => setImmediate(send)),
-    },
-  );
-  private reserveInFlight: Promise<void> = Promise.resolve();
+  >((requests) => this.sendReservations(requests), MAX_RESERVE_BATCH);
 
   private async sendReservations(
     requests: { orderId: string; items: ReservationLine[]; ctx: CallContext }[],
@@ -118,33 +103,17 @@ export class Dependencies {
    * still follows its commit; the trace of the order ends at the group's call rather than carrying one of its own.
    */
   async commit(orderId: string): Promise<boolean> {
-    const status = await this.commitGroups.load(orderId);
+    const status = await this.commitGroups(orderId);
     if (status === 'committed') return true;
     if (status === 'released' || status === 'missing') return false;
     throw new Error(`products left the reservation of order ${orderId} ${status}`);
   }
 
-  /**
-   * Group commit: while one call is on its way, the commits that arrive wait and then go together in the next (at
-   * most MAX_COMMIT_BATCH), so under load one call and one statement end many reservations, and an idle system
-   * sends each at once. A failed call fails every commit in it; each is retried by the reconciler.
-   */
-  private readonly commitGroups = new DataLoader<string, CommitOutcome['status']>(
-    async (orderIds) => {
-      const sent = this.sendCommits([...orderIds]);
-      this.commitInFlight = sent.then(
-        () => undefined,
-        () => undefined,
-      );
-      return sent;
-    },
-    {
-      cache: false,
-      maxBatchSize: MAX_COMMIT_BATCH,
-      batchScheduleFn: (send) => void this.commitInFlight.then(() => setImmediate(send)),
-    },
+  /** Group commit (`groupCalls`): a failed call fails every commit in it; each is retried by the reconciler. */
+  private readonly commitGroups = groupCalls<string, CommitOutcome['status']>(
+    (orderIds) => this.sendCommits(orderIds),
+    MAX_COMMIT_BATCH,
   );
-  private commitInFlight: Promise<void> = Promise.resolve();
 
   private async sendCommits(orderIds: string[]): Promise<CommitOutcome['status'][]> {
     const res = await this.products.call<CommitBatchResult>({

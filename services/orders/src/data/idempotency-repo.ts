@@ -1,8 +1,12 @@
 // Idempotency-Key records. A key is claimed atomically; the first response is stored for replay.
 import type { Database } from '@shipshape/platform/db';
+import { groupCalls } from '@shipshape/platform/group-calls';
 import type { Claim, IdempotencyStore } from '../domain/stores.ts';
 
 export type { Claim } from '../domain/stores.ts';
+
+/** Most keys one claim statement carries. */
+const MAX_GROUP = 100;
 
 export class IdempotencyRepo implements IdempotencyStore {
   private readonly db: Database;
@@ -17,22 +21,11 @@ export class IdempotencyRepo implements IdempotencyStore {
 
   /**
    * Claims `key` for a request whose body hashes to `hash`. A key is taken over only when it has expired, or when
-   * an attempt with the same body crashed and its lease ran out.
+   * an attempt with the same body crashed and its lease ran out. Claims are grouped (`groupCalls`): one statement
+   * claims every key of a group; a key it could not claim is then read on its own.
    */
   async claim(key: string, hash: string): Promise<Claim> {
-    const res = await this.db.query(
-      'idempotency_claim',
-      `INSERT INTO orders.idempotency_keys (key, request_hash, state, locked_until, expires_at)
-       VALUES ($1, $2, 'in_flight', now() + make_interval(secs => $3::double precision / 1000), now() + make_interval(hours => $4))
-       ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = NULL, response_body = NULL,
-         locked_until = EXCLUDED.locked_until, created_at = now(), expires_at = EXCLUDED.expires_at
-       WHERE orders.idempotency_keys.expires_at < now()
-          OR (orders.idempotency_keys.state = 'in_flight' AND orders.idempotency_keys.locked_until < now()
-              AND orders.idempotency_keys.request_hash = EXCLUDED.request_hash)
-       RETURNING key`,
-      [key, hash, this.leaseMs, this.ttlHours],
-    );
-    if (res.rowCount === 1) return { kind: 'claimed' };
+    if (await this.claimGroups({ key, hash })) return { kind: 'claimed' };
     const existing = await this.db.query<{
       request_hash: string;
       state: string;
@@ -48,6 +41,35 @@ export class IdempotencyRepo implements IdempotencyStore {
     if (row.request_hash !== hash) return { kind: 'mismatch' };
     if (row.state === 'in_flight') return { kind: 'in-flight' };
     return { kind: 'completed', status: row.response_status ?? 200, body: row.response_body };
+  }
+
+  private readonly claimGroups = groupCalls<{ key: string; hash: string }, boolean>(
+    (requests) => this.claimAll(requests),
+    MAX_GROUP,
+  );
+
+  /** Whether each request claimed its key. A key named twice in a group is sent once: its twin then reads it. */
+  private async claimAll(requests: { key: string; hash: string }[]): Promise<boolean[]> {
+    const first = new Map<string, number>();
+    requests.forEach((r, i) => {
+      if (!first.has(r.key)) first.set(r.key, i);
+    });
+    const sent = [...first.values()].map((i) => requests[i] as { key: string; hash: string });
+    const res = await this.db.query<{ key: string }>(
+      'idempotency_claim',
+      `INSERT INTO orders.idempotency_keys (key, request_hash, state, locked_until, expires_at)
+       SELECT c.key, c.hash, 'in_flight', now() + make_interval(secs => $3::double precision / 1000), now() + make_interval(hours => $4)
+       FROM unnest($1::text[], $2::text[]) AS c(key, hash)
+       ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = NULL, response_body = NULL,
+         locked_until = EXCLUDED.locked_until, created_at = now(), expires_at = EXCLUDED.expires_at
+       WHERE orders.idempotency_keys.expires_at < now()
+          OR (orders.idempotency_keys.state = 'in_flight' AND orders.idempotency_keys.locked_until < now()
+              AND orders.idempotency_keys.request_hash = EXCLUDED.request_hash)
+       RETURNING key`,
+      [sent.map((r) => r.key), sent.map((r) => r.hash), this.leaseMs, this.ttlHours],
+    );
+    const claimed = new Set(res.rows.map((r) => r.key));
+    return requests.map((r, i) => first.get(r.key) === i && claimed.has(r.key));
   }
 
   /** Stores the response to replay (an order's own answer is stored with the order: OrdersRepo.record). */

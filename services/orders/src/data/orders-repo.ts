@@ -1,10 +1,14 @@
 // SQL for orders and their items. Nothing HTTP here.
 import type { Database } from '@shipshape/platform/db';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
+import { groupCalls } from '@shipshape/platform/group-calls';
 
 import type { Order, OrderStatus, OrderStore } from '../domain/stores.ts';
 
 export type { Order, OrderItem, OrderStatus } from '../domain/stores.ts';
+
+/** Most orders one record statement carries. */
+const MAX_GROUP = 100;
 
 interface OrderRow {
   id: string;
@@ -44,39 +48,59 @@ export class OrdersRepo implements OrderStore {
   /**
    * The order, its items and the idempotency key's answer in one statement, so one atomic commit and one round trip.
    * The answer's `createdAt` is the inserted row's, formatted in SQL as `toISOString` formats it (both truncate to
-   * milliseconds), so a replay answers exactly what the first request did.
+   * milliseconds), so a replay answers exactly what the first request did. Orders are recorded in groups
+   * (`groupCalls`): one statement records every order of a group, all or none.
    */
   async record(o: Omit<Order, 'createdAt'>, idempotencyKey: string): Promise<Order> {
-    const res = await this.db.query<{ created_at: Date }>(
+    const createdAt = await this.recordGroups({ order: o, key: idempotencyKey });
+    return { ...o, createdAt: createdAt.toISOString() };
+  }
+
+  private readonly recordGroups = groupCalls<{ order: Omit<Order, 'createdAt'>; key: string }, Date>(
+    (requests) => this.recordAll(requests),
+    MAX_GROUP,
+  );
+
+  private async recordAll(requests: { order: Omit<Order, 'createdAt'>; key: string }[]): Promise<(Date | Error)[]> {
+    const orders = requests.map((r) => r.order);
+    const lines = orders.flatMap((o) => o.items.map((item, position) => ({ orderId: o.id, position, ...item })));
+    const res = await this.db.query<{ id: string; created_at: Date }>(
       'orders_place',
-      `WITH saved AS (
-         INSERT INTO orders.orders (id, user_id, status, total_cents, currency) VALUES ($1, $2, $3, $4, $5)
-         RETURNING created_at
+      `WITH given AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::jsonb[])
+           AS g(id, user_id, status, total_cents, currency, key, answer)
+       ), saved AS (
+         INSERT INTO orders.orders (id, user_id, status, total_cents, currency)
+         SELECT id, user_id, status, total_cents, currency FROM given
+         RETURNING id, created_at
        ), lines AS (
          INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents)
-         SELECT $1, i.ordinality - 1, i.product_id, i.quantity, i.unit_price_cents
-         FROM unnest($6::uuid[], $7::int[], $8::bigint[]) WITH ORDINALITY AS i(product_id, quantity, unit_price_cents, ordinality)
+         SELECT * FROM unnest($8::uuid[], $9::int[], $10::uuid[], $11::int[], $12::bigint[])
        ), answered AS (
-         UPDATE orders.idempotency_keys SET state = 'completed', response_status = 201,
-           response_body = $10::jsonb || jsonb_build_object('createdAt',
-             (SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM saved))
-         WHERE key = $9
+         UPDATE orders.idempotency_keys k SET state = 'completed', response_status = 201,
+           response_body = g.answer || jsonb_build_object('createdAt',
+             to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+         FROM given g JOIN saved s ON s.id = g.id
+         WHERE k.key = g.key
        )
-       SELECT created_at FROM saved`,
+       SELECT id, created_at FROM saved`,
       [
-        o.id,
-        o.userId,
-        o.status,
-        o.totalCents,
-        o.currency,
-        o.items.map((i) => i.productId),
-        o.items.map((i) => i.quantity),
-        o.items.map((i) => i.unitPriceCents),
-        idempotencyKey,
-        JSON.stringify(o),
+        orders.map((o) => o.id),
+        orders.map((o) => o.userId),
+        orders.map((o) => o.status),
+        orders.map((o) => o.totalCents),
+        orders.map((o) => o.currency),
+        requests.map((r) => r.key),
+        orders.map((o) => JSON.stringify(o)),
+        lines.map((l) => l.orderId),
+        lines.map((l) => l.position),
+        lines.map((l) => l.productId),
+        lines.map((l) => l.quantity),
+        lines.map((l) => l.unitPriceCents),
       ],
     );
-    return { ...o, createdAt: (res.rows[0] as { created_at: Date }).created_at.toISOString() };
+    const created = new Map(res.rows.map((r) => [r.id, r.created_at]));
+    return orders.map((o) => created.get(o.id) ?? new Error(`order ${o.id} was not recorded`));
   }
 
   async get(id: string): Promise<Order | undefined> {
