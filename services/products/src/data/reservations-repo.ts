@@ -77,6 +77,22 @@ FROM locked l`;
 
 const byProduct = <T extends { productId: string }>(a: T, b: T) => a.productId.localeCompare(b.productId);
 
+/** The lines as items at the prices read, or the refusal naming a product that is not live. */
+function priceLines(lines: ReservationLine[], priced: Map<string, ProductRow>): ReservedItem[] | HoldRefusal {
+  const items: ReservedItem[] = [];
+  for (const line of lines) {
+    const row = priced.get(line.productId);
+    if (!row) return { kind: 'unknown-product', productId: line.productId };
+    items.push({
+      productId: line.productId,
+      quantity: line.quantity,
+      unitPriceCents: Number(row.price_cents),
+      currency: row.currency,
+    });
+  }
+  return items;
+}
+
 export class ReservationsRepo implements ReservationStore {
   private readonly db: Database;
   constructor(db: Database) {
@@ -111,18 +127,8 @@ export class ReservationsRepo implements ReservationStore {
     const sorted = [...lines].sort(byProduct);
     const ids = sorted.map((l) => l.productId);
     for (let attempt = 1; ; attempt++) {
-      const priced = new Map((await this.prices(ids)).map((r) => [r.id, r]));
-      const items: ReservedItem[] = [];
-      for (const line of sorted) {
-        const row = priced.get(line.productId);
-        if (!row) return { kind: 'unknown-product', productId: line.productId };
-        items.push({
-          productId: line.productId,
-          quantity: line.quantity,
-          unitPriceCents: Number(row.price_cents),
-          currency: row.currency,
-        });
-      }
+      const items = priceLines(sorted, new Map((await this.prices(ids)).map((r) => [r.id, r])));
+      if (!Array.isArray(items)) return items;
       const refused = accept(items);
       if (refused) return refused;
       let res: pg.QueryResult<ProductRow & { held: boolean }>;
@@ -178,23 +184,10 @@ export class ReservationsRepo implements ReservationStore {
         return;
       }
       seen.add(r.orderId);
-      const items: ReservedItem[] = [];
-      for (const line of [...r.lines].sort(byProduct)) {
-        const row = priced.get(line.productId);
-        if (!row) {
-          outcomes[index] = { kind: 'unknown-product', productId: line.productId };
-          return;
-        }
-        items.push({
-          productId: line.productId,
-          quantity: line.quantity,
-          unitPriceCents: Number(row.price_cents),
-          currency: row.currency,
-        });
-      }
-      const refused = accept(items);
+      const items = priceLines([...r.lines].sort(byProduct), priced);
+      const refused = Array.isArray(items) ? accept(items) : items;
       if (refused) outcomes[index] = refused;
-      else grouped.push({ index, orderId: r.orderId, items });
+      else if (Array.isArray(items)) grouped.push({ index, orderId: r.orderId, items });
     });
     if (grouped.length > 0) {
       const lines = grouped.flatMap((g) => g.items.map((item) => ({ orderId: g.orderId, ...item })));
