@@ -97,26 +97,28 @@ export class AnswerTooLarge extends Error {
 }
 
 /**
- * The deadline of one call over all its attempts: one timer, which aborts the attempt in flight when it fires (and
- * any attempt started after it at once).
+ * The deadline of one call over all its attempts: one timer. When it fires, the attempt on its way is aborted, or
+ * failed at once if it still waits for a connection in the pool (and aborted as soon as it gets one).
  */
 class Deadline {
   expired = false;
-  #controller: Dispatcher.DispatchController | undefined;
+  #onExpiry: ((err: Error) => void) | undefined;
   readonly #timer: NodeJS.Timeout;
 
   constructor(ms: number) {
     this.#timer = setTimeout(() => {
       this.expired = true;
-      this.#controller?.abort(Object.assign(new Error("the call's deadline passed"), { name: 'TimeoutError' }));
+      this.#onExpiry?.(Deadline.error());
     }, ms);
   }
 
-  /** The attempt in flight (undefined once it ended). */
-  watch(controller: Dispatcher.DispatchController | undefined): void {
-    this.#controller = controller;
-    if (this.expired)
-      controller?.abort(Object.assign(new Error("the call's deadline passed"), { name: 'TimeoutError' }));
+  static error(): Error {
+    return Object.assign(new Error("the call's deadline passed"), { name: 'TimeoutError' });
+  }
+
+  /** What ends the attempt on its way when the deadline passes (undefined once it ended). */
+  watch(onExpiry: ((err: Error) => void) | undefined): void {
+    this.#onExpiry = onExpiry;
   }
 
   clear(): void {
@@ -318,8 +320,20 @@ export class ServiceClient {
       let headers: Answer['headers'] = {};
       const chunks: Buffer[] = [];
       let size = 0;
+      let started: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        deadline.watch(undefined);
+        reject(err);
+      };
+      deadline.watch((err) => (started ? started.abort(err) : fail(err)));
       const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (controller) => deadline.watch(controller),
+        onRequestStart: (controller) => {
+          started = controller;
+          if (deadline.expired || settled) controller.abort(Deadline.error());
+        },
         onResponseStart: (_controller, status, given) => {
           statusCode = status;
           headers = given;
@@ -330,6 +344,8 @@ export class ServiceClient {
           else chunks.push(chunk);
         },
         onResponseEnd: () => {
+          if (settled) return;
+          settled = true;
           deadline.watch(undefined);
           resolve({
             statusCode,
@@ -337,15 +353,12 @@ export class ServiceClient {
             body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
           });
         },
-        onResponseError: (_controller, err) => {
-          deadline.watch(undefined);
-          reject(err);
-        },
+        onResponseError: (_controller, err) => fail(err),
       };
       try {
         this.pool.dispatch(options, handler);
       } catch (err) {
-        reject(err);
+        fail(err as Error);
       }
     });
   }
