@@ -462,6 +462,7 @@ describe('stock reservations', () => {
       { reservations: [] },
       { reservations: [{ orderId: 'not-a-uuid', items: [{ productId: a.id, quantity: 1 }] }] },
       { reservations: Array.from({ length: 101 }, () => ({ orderId: randomUUID(), items: [] })) },
+      { reservations: { orderId: randomUUID(), items: [{ productId: a.id, quantity: 1 }] } },
       {},
     ]) {
       const bad = await internal(`/internal/reservations/batch`, { body });
