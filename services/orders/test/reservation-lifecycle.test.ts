@@ -124,6 +124,48 @@ test('when orders arrive while a reservation or a commit is on its way, then the
   assert.equal(await stockOf(a.id), 50 - K);
 });
 
+test('when one order of a group makes products fail, then the group is retried order by order and only that order fails', async () => {
+  const user = await newUser();
+  const a = await newProduct(50);
+  const poison = randomUUID();
+  const K = 8;
+  const reserveGroups: string[][] = [];
+  // A bug in products that only the poisoned order triggers; every call is slowed so the orders form a group.
+  productsProxy.delayMs = 150;
+  productsProxy.failWhen = (url, body) => {
+    if (url !== '/internal/reservations/batch') return undefined;
+    const ids = (JSON.parse(body) as { reservations: { items: { productId: string }[] }[] }).reservations.map((r) =>
+      r.items.map((i) => i.productId).join('+'),
+    );
+    reserveGroups.push(ids);
+    return ids.some((id) => id.includes(poison)) ? 500 : undefined;
+  };
+  try {
+    const first = order(user.id, a.id, 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const [bad, ...rest] = await Promise.all([
+      order(user.id, poison, 1),
+      ...Array.from({ length: K }, () => order(user.id, a.id, 1)),
+    ]);
+    assert.equal((await first).status, 201);
+    assert.deepEqual(
+      rest.map((r) => r.status),
+      Array(K).fill(201),
+    );
+    assert.ok(bad && bad.status >= 500, `the poisoned order: ${bad?.status} ${bad?.text}`);
+    assert.match(bad.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    // The test means something only if the poisoned order did share a call with others.
+    assert.ok(
+      reserveGroups.some((g) => g.length > 1 && g.some((id) => id.includes(poison))),
+      `groups: ${JSON.stringify(reserveGroups.map((g) => g.length))}`,
+    );
+  } finally {
+    productsProxy.delayMs = 0;
+    productsProxy.failWhen = undefined;
+  }
+  assert.equal(await stockOf(a.id), 50 - K - 1);
+});
+
 test('when a recorded order never got its commit through, then the reconciler commits it and keeps the stock held', async () => {
   const user = await newUser();
   const a = await newProduct(5);

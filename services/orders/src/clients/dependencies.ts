@@ -66,7 +66,7 @@ export class Dependencies {
    * Reserves the stock of an order. Reservations travel in groups (`reserveGroups`), as commits do: while one call
    * is on its way, the reservations that arrive wait and go together in the next, and products holds them in one
    * statement. Keyed by order id, so retrying a group is safe. A group's call carries the request id and trace
-   * context of its first order.
+   * context of its first order; a group that fails as a whole is retried one order at a time, each with its own.
    */
   reserve(orderId: string, items: ReservationLine[], ctx: CallContext): Promise<ReserveResult> {
     return this.reserveGroups({ orderId, items, ctx });
@@ -89,7 +89,12 @@ export class Dependencies {
       idempotent: true,
       ...(requests[0] ? { ctx: requests[0].ctx } : {}),
     });
-    if (res.status !== 200) return requests.map(() => ({ ok: false, status: res.status, problem: res.body }));
+    if (res.status !== 200) {
+      // A group that failed as a whole is sent again one order at a time (`groupCalls`): one order that breaks the
+      // call must not fail the others. An order alone gets the answer as it came.
+      if (requests.length > 1) throw new Error(`products answered ${res.status} to a group of reservations`);
+      return [{ ok: false, status: res.status, problem: res.body }];
+    }
     return res.body.items.map((o) =>
       o.reservation && (o.status === 200 || o.status === 201)
         ? { ok: true, items: o.reservation.items }

@@ -1,0 +1,95 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { groupCalls } from '../src/group-calls.ts';
+
+/** A sender that records every group it is given and answers each request with its double after `ms`. */
+function recorder(ms: number, fails: (group: number[]) => boolean = () => false) {
+  const groups: number[][] = [];
+  const send = async (group: number[]) => {
+    groups.push(group);
+    await sleep(ms);
+    if (fails(group)) throw new Error(`group ${group.join(',')} failed`);
+    return group.map((n) => (n < 0 ? new Error(`${n} refused`) : n * 2));
+  };
+  return { groups, send };
+}
+
+describe('grouped calls', () => {
+  test('when one request arrives alone, then it leaves at once in a group of one', async () => {
+    const { groups, send } = recorder(5);
+    const call = groupCalls(send, 10);
+    assert.equal(await call(21), 42);
+    assert.deepEqual(groups, [[21]]);
+  });
+
+  test('when requests arrive while a call is on its way, then they wait and leave together in the next', async () => {
+    const { groups, send } = recorder(30);
+    const call = groupCalls(send, 10);
+    const first = call(1);
+    await sleep(5);
+    const rest = [2, 3, 4].map(call);
+    assert.deepEqual(await Promise.all([first, ...rest]), [2, 4, 6, 8]);
+    assert.deepEqual(groups, [[1], [2, 3, 4]]);
+  });
+
+  test('when more requests wait than a group holds, then they leave in groups of at most that size', async () => {
+    const { groups, send } = recorder(20);
+    const call = groupCalls(send, 2);
+    const first = call(0);
+    await sleep(5);
+    const answers = await Promise.all([first, ...[1, 2, 3, 4, 5].map(call)]);
+    assert.deepEqual(answers, [0, 2, 4, 6, 8, 10]);
+    assert.ok(
+      groups.every((g) => g.length <= 2),
+      JSON.stringify(groups),
+    );
+    assert.deepEqual(groups.flat().sort(), [0, 1, 2, 3, 4, 5]);
+  });
+
+  test('when one request of a group is refused, then only that request fails', async () => {
+    const { send } = recorder(10);
+    const call = groupCalls(send, 10);
+    const first = call(1);
+    await sleep(2);
+    const settled = await Promise.allSettled([first, call(2), call(-1), call(3)]);
+    assert.deepEqual(
+      settled.map((s) => s.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    );
+  });
+
+  test('when a request breaks the whole call, then its group is sent again one by one and only it fails', async () => {
+    // 13 is poison: any call that carries it fails as a whole, as a bug in the callee would.
+    const { groups, send } = recorder(10, (group) => group.includes(13));
+    const call = groupCalls(send, 10);
+    const first = call(1);
+    await sleep(2);
+    const settled = await Promise.allSettled([first, call(2), call(13), call(4)]);
+    assert.deepEqual(
+      settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message)),
+      [2, 4, 'group 13 failed', 8],
+    );
+    assert.deepEqual(groups, [[1], [2, 13, 4], [2], [13], [4]]);
+  });
+
+  test('when a group of one fails, then it is not sent again', async () => {
+    const { groups, send } = recorder(5, () => true);
+    const call = groupCalls(send, 10);
+    await assert.rejects(call(7), /group 7 failed/);
+    assert.deepEqual(groups, [[7]]);
+  });
+
+  test('when every call fails (the callee is down), then every request fails and the next group still leaves', async () => {
+    let down = true;
+    const { groups, send } = recorder(5, () => down);
+    const call = groupCalls(send, 10);
+    const first = call(1);
+    await sleep(1);
+    const settled = await Promise.allSettled([first, call(2), call(3)]);
+    assert.ok(settled.every((s) => s.status === 'rejected'));
+    down = false;
+    assert.equal(await call(5), 10);
+    assert.deepEqual(groups.at(-1), [5]);
+  });
+});
