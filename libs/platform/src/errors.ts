@@ -69,6 +69,10 @@ export const unavailable = (detail: string, retryAfterSeconds = 1, extra: Record
     'retry-after': String(retryAfterSeconds),
   });
 
+/** Whether `err` is a dependency's failure as a whole (unreachable, timed out, overloaded, circuit open): `unavailable`. */
+export const isDependencyUnavailable = (err: unknown): boolean =>
+  err instanceof Problem && err.code === 'dependency-unavailable';
+
 const MAX_ECHO = 200;
 
 /** The request path (no query), cut short: a problem never echoes a long URL back. */

@@ -3,15 +3,25 @@
 // one statement behind it, serves many. Every request still waits for its own group's answer.
 import DataLoader from 'dataloader';
 
+export interface GroupOptions {
+  /** Most requests in one call. */
+  maxGroup: number;
+  /**
+   * Whether a group's failure may be one request's doing (a bug it alone triggers, a row the statement refuses): the
+   * group is then sent again one request at a time. A failure of the callee as a whole (unreachable, timed out,
+   * overloaded, its breaker open) fails the group without more calls, so an outage is not met with a storm of them.
+   */
+  mayBeOneRequest: (err: unknown) => boolean;
+}
+
 /**
  * `send` answers a group, one value per request in the same order (an Error for a request that failed alone). When
- * `send` rejects for a group of several, each of its requests is sent again alone, so one request that breaks a
- * call (a bug it triggers, a row the statement refuses) fails only itself and never its neighbours. Returns the
- * function a single request calls.
+ * `send` rejects for a group of several and the failure may be one request's doing, each request is sent again
+ * alone, so that request fails only itself and never its neighbours. Returns the function a single request calls.
  */
 export function groupCalls<K, V>(
   send: (group: K[]) => Promise<(V | Error)[]>,
-  maxGroup: number,
+  { maxGroup, mayBeOneRequest }: GroupOptions,
 ): (request: K) => Promise<V> {
   let inFlight: Promise<unknown> = Promise.resolve();
   const alone = (request: K): Promise<V | Error> =>
@@ -22,7 +32,7 @@ export function groupCalls<K, V>(
   const loader = new DataLoader<K, V>(
     (group) => {
       const sent = send([...group]).catch((e: unknown) => {
-        if (group.length < 2) throw e;
+        if (group.length < 2 || !mayBeOneRequest(e)) throw e;
         return Promise.all(group.map(alone));
       });
       inFlight = sent.catch(() => undefined);

@@ -166,6 +166,37 @@ test('when one order of a group makes products fail, then the group is retried o
   assert.equal(await stockOf(a.id), 50 - K - 1);
 });
 
+test('when products is unavailable to a whole group, then the group fails without a call per order', async () => {
+  const user = await newUser();
+  const a = await newProduct(50);
+  const K = 12;
+  let calls = 0;
+  // Products overloaded: every reservation call is slow and answers 503.
+  productsProxy.delayMs = 150;
+  productsProxy.failWhen = (url) => {
+    if (url !== '/internal/reservations/batch') return undefined;
+    calls += 1;
+    return 503;
+  };
+  try {
+    const first = order(user.id, a.id, 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const answers = await Promise.all([first, ...Array.from({ length: K }, () => order(user.id, a.id, 1))]);
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      Array(K + 1).fill(503),
+    );
+    // Two groups, each with its retries; sent again order by order, it would be K calls more.
+    assert.ok(calls < K, `${K + 1} orders made ${calls} calls to an unavailable products`);
+  } finally {
+    productsProxy.delayMs = 0;
+    productsProxy.failWhen = undefined;
+  }
+  assert.equal(await stockOf(a.id), 50);
+  // The breaker may have opened: the next tests start once an order goes through again.
+  await waitFor('orders to go through again', async () => (await order(user.id, a.id, 1)).status === 201, 10_000, 100);
+});
+
 test('when a recorded order never got its commit through, then the reconciler commits it and keeps the stock held', async () => {
   const user = await newUser();
   const a = await newProduct(5);

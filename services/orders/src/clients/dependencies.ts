@@ -1,6 +1,7 @@
 // The two services orders depends on, behind the platform's service client (deadline, retries, circuit breaker).
 // Answers other than a dependency failure come back as they are; what orders makes of them is decided here.
 import { ServiceClient, type CallContext } from '@shipshape/platform/http-client';
+import { isDependencyUnavailable } from '@shipshape/platform/errors';
 import type { App } from '@shipshape/platform/service';
 import { breakerOptions } from '@shipshape/platform/config';
 import { groupCalls } from '@shipshape/platform/group-calls';
@@ -20,6 +21,12 @@ import type { Config } from '../config.ts';
 
 /** A problem body as products answers it (what orders reads of it). */
 type Problem = { type?: string; detail?: string; productId?: string };
+
+/**
+ * An answer products gave a whole group may be one order's doing; a products that cannot be reached, timed out,
+ * answered 502/503/504 or has its breaker open (the client's 503 problem) is down for every order alike.
+ */
+const mayBeOneRequest = (err: unknown) => !isDependencyUnavailable(err);
 
 export type ReserveResult = { ok: true; items: ReservedItem[] } | { ok: false; status: number; problem: Problem };
 
@@ -75,7 +82,7 @@ export class Dependencies {
   private readonly reserveGroups = groupCalls<
     { orderId: string; items: ReservationLine[]; ctx: CallContext },
     ReserveResult
-  >((requests) => this.sendReservations(requests), MAX_RESERVE_BATCH);
+  >((requests) => this.sendReservations(requests), { maxGroup: MAX_RESERVE_BATCH, mayBeOneRequest });
 
   private async sendReservations(
     requests: { orderId: string; items: ReservationLine[]; ctx: CallContext }[],
@@ -117,7 +124,7 @@ export class Dependencies {
   /** Group commit (`groupCalls`): a failed call fails every commit in it; each is retried by the reconciler. */
   private readonly commitGroups = groupCalls<string, CommitOutcome['status']>(
     (orderIds) => this.sendCommits(orderIds),
-    MAX_COMMIT_BATCH,
+    { maxGroup: MAX_COMMIT_BATCH, mayBeOneRequest },
   );
 
   private async sendCommits(orderIds: string[]): Promise<CommitOutcome['status'][]> {

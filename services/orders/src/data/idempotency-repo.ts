@@ -1,6 +1,7 @@
 // Idempotency-Key records. A key is claimed atomically; the first response is stored for replay.
 import type { Database } from '@shipshape/platform/db';
 import { groupCalls } from '@shipshape/platform/group-calls';
+import { isUnavailableError } from '@shipshape/platform/db-errors';
 import type { Claim, IdempotencyStore } from '../domain/stores.ts';
 
 export type { Claim } from '../domain/stores.ts';
@@ -45,7 +46,7 @@ export class IdempotencyRepo implements IdempotencyStore {
 
   private readonly claimGroups = groupCalls<{ key: string; hash: string }, boolean>(
     (requests) => this.claimAll(requests),
-    MAX_GROUP,
+    { maxGroup: MAX_GROUP, mayBeOneRequest: (err) => !isUnavailableError(err) },
   );
 
   /** Whether each request claimed its key. A key named twice in a group is sent once: its twin then reads it. */

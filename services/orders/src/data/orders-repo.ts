@@ -2,6 +2,7 @@
 import type { Database } from '@shipshape/platform/db';
 import type { KeysetPosition } from '@shipshape/platform/schemas';
 import { groupCalls } from '@shipshape/platform/group-calls';
+import { isUnavailableError } from '@shipshape/platform/db-errors';
 
 import type { Order, OrderStatus, OrderStore } from '../domain/stores.ts';
 
@@ -58,7 +59,7 @@ export class OrdersRepo implements OrderStore {
 
   private readonly recordGroups = groupCalls<{ order: Omit<Order, 'createdAt'>; key: string }, Date>(
     (requests) => this.recordAll(requests),
-    MAX_GROUP,
+    { maxGroup: MAX_GROUP, mayBeOneRequest: (err) => !isUnavailableError(err) },
   );
 
   private async recordAll(requests: { order: Omit<Order, 'createdAt'>; key: string }[]): Promise<(Date | Error)[]> {
