@@ -10,21 +10,32 @@ export interface ProxyRoutesOptions {
   upstreams: Record<Target, Upstream>;
 }
 
-/** The upstream path: the route template with its (validated) params encoded back in. */
-function upstreamPath(template: string, params: unknown): string {
-  // A wildcard route (the RealWorld CORS preflight) forwards the path as it came; the path guard vetted it.
-  if (template.endsWith('/*')) {
-    const rest = (params as { '*'?: string } | undefined)?.['*'] ?? '';
-    return `${template.slice(0, -1)}${rest.split('/').map(encodeURIComponent).join('/')}`;
-  }
-  const values = (params ?? {}) as Record<string, string | undefined>;
-  return template.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(values[name] ?? ''));
-}
-
-/** Builds the upstream path of a route from its params; a route without params always has the same one. */
+/**
+ * Builds the upstream path of a route from its (validated) params, encoded back in; worked out once per route, so a
+ * request only joins strings. A route without params always has the same path; a wildcard route (the RealWorld CORS
+ * preflight) forwards the rest of the path as it came, each segment encoded (the path guard vetted it).
+ */
 function pathBuilder(template: string): (params: unknown) => string {
-  if (!template.includes(':') && !template.endsWith('/*')) return () => template;
-  return (params) => upstreamPath(template, params);
+  if (template.endsWith('/*')) {
+    const prefix = template.slice(0, -1);
+    return (params) => {
+      const rest = (params as { '*'?: string } | undefined)?.['*'] ?? '';
+      return `${prefix}${rest.split('/').map(encodeURIComponent).join('/')}`;
+    };
+  }
+  // "/a/:id/b" → literals ["/a/", "/b"] around names ["id"].
+  const parts = template.split(/:(\w+)/);
+  if (parts.length === 1) return () => template;
+  const literals = parts.filter((_, i) => i % 2 === 0);
+  const names = parts.filter((_, i) => i % 2 === 1);
+  return (params) => {
+    const values = (params ?? {}) as Record<string, string | undefined>;
+    let path = literals[0] ?? '';
+    for (let i = 0; i < names.length; i++) {
+      path += encodeURIComponent(values[names[i] as string] ?? '') + (literals[i + 1] ?? '');
+    }
+    return path;
+  };
 }
 
 /** The handler of one route: the request goes on to `upstream`, at the route's path with its params encoded in. */
