@@ -92,6 +92,7 @@ const YARDSTICK_KEYS = new Set([
   'yardstick-redis-after',
   'yardstick-proxy',
   'yardstick-proxy-after',
+  'yardstick-platform-redis',
   'yardstick-platform-proxy',
   'step-client',
   'step-ratelimit',
@@ -372,6 +373,14 @@ async function benchmark(
           url: `${urls.products}${productPath}`,
         });
         await measureYardstick('yardstick-redis-after', `${redisName}, again`, redisYardstick, productPath);
+        // Not a goal: the step between the bare Redis GET and products, so the gap splits into what the platform's
+        // per-request duties cost any service and what products' own code adds.
+        await measureYardstick(
+          'yardstick-platform-redis',
+          'step: the same Redis GET on the platform',
+          redisReady ?? (await tryYardstick('platform-redis-get', opts.redisUrl, redisKey)),
+          productPath,
+        );
         const proxy = await tryYardstick('proxy', urls.products);
         const proxyName = 'yardstick: bare reply-from proxy → products';
         await measureYardstick('yardstick-proxy', proxyName, proxy, productPath);

@@ -2,6 +2,10 @@
 //   hello                     a hello-world (what Node and Fastify cost)
 //   redis-get <redis> <key>   sends the JSON stored at <key> after one Redis GET per request (a cache read's floor)
 //   proxy <upstream>          @fastify/reply-from in front of <upstream> (a proxy's floor)
+//   platform-redis-get <redis> <key>
+//                             the same Redis GET built as every service is (libs/platform createService: request id,
+//                             child logger, metrics, span, auth plugin, problem errors, input guard): what the
+//                             platform's per-request duties cost a cache read, apart from the service's own code
 //   platform-proxy <upstream> [duties] [redis]
 //                             the same proxy built as every service is (libs/platform createService: request id,
 //                             child logger, metrics, span, auth plugin, problem errors, input guard), plus the
@@ -11,7 +15,7 @@
 //                             at [redis], as the gateway), headers (security headers) and guard (the path guard).
 //                             The steps between a bare proxy and the gateway, so each duty's cost shows.
 // Prints {"url"} on stdout once it listens; stops on SIGTERM.
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Redis } from 'ioredis';
 
@@ -19,42 +23,56 @@ const [mode = 'hello', target = '', key = '', redisArg] = process.argv.slice(2);
 const app = Fastify({ logger: false });
 let redis: Redis | undefined;
 
-if (mode === 'hello') {
-  app.get('/', async () => ({ hello: 'world' }));
-} else if (mode === 'redis-get') {
-  const client = new Redis(target, { lazyConnect: true, maxRetriesPerRequest: 1 });
+/** Connects to Redis at `url`, or exits saying why (the benchmark then reports the yardstick as not started). */
+async function connectRedis(url: string): Promise<Redis> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await client.connect().catch((err: Error) => {
-    process.stderr.write(`redis-get yardstick: Redis at ${target} is unreachable (${err.message})\n`);
+    process.stderr.write(`${mode} yardstick: Redis at ${url} is unreachable (${err.message})\n`);
     process.exit(1);
   });
   redis = client;
-  app.get('/*', async (_request, reply) => {
-    const body = await client.get(key);
-    if (body === null) return reply.code(404).send();
-    return reply.type('application/json; charset=utf-8').send(body);
-  });
+  return client;
+}
+
+/** Sends the JSON stored at `key`, read from Redis for this request. */
+async function sendStored(client: Redis, reply: FastifyReply) {
+  const body = await client.get(key);
+  if (body === null) return reply.code(404).send();
+  return reply.type('application/json; charset=utf-8').send(body);
+}
+
+/** A Fastify app built as every service is, with the services' defaults and the log level the benchmark gives them. */
+async function platformApp(description: string) {
+  const { createService } = await import('@shipshape/platform/service');
+  const config = { LOG_LEVEL: 'warn', COMPANY_NAME: 'Shipshape', BODY_TIMEOUT_MS: 10_000, OTEL_SDK_DISABLED: false };
+  return createService({ name: 'yardstick', version: '0.0.0', description, config, docs: false });
+}
+
+if (mode === 'hello') {
+  app.get('/', async () => ({ hello: 'world' }));
+} else if (mode === 'redis-get') {
+  const client = await connectRedis(target);
+  app.get('/*', (_request, reply) => sendStored(client, reply));
 } else if (mode === 'proxy') {
   await app.register(replyFrom, { base: target });
   app.all('/*', (request, reply) => {
     void reply.from(request.url);
   });
+} else if (mode === 'platform-redis-get') {
+  const client = await connectRedis(target);
+  const platform = await platformApp('A bare Redis GET on the platform.');
+  platform.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) =>
+    sendStored(client, reply),
+  );
+  await listenPlatform(platform);
 } else if (mode === 'platform-proxy') {
-  const { createService } = await import('@shipshape/platform/service');
   const { breakerOptions } = await import('@shipshape/platform/config');
   const { securityHeaders } = await import('@shipshape/platform/security-headers');
   const { readConfig } = await import('../../services/gateway/src/config.ts');
   const { default: rateLimit } = await import('../../services/gateway/src/rate-limit.ts');
   const { rejectForbiddenPaths } = await import('../../services/gateway/src/proxy/path-guard.ts');
   const { Upstream } = await import('../../services/gateway/src/proxy/upstream.ts');
-  // The services' defaults, and the log level the benchmark gives them.
-  const config = { LOG_LEVEL: 'warn', COMPANY_NAME: 'Shipshape', BODY_TIMEOUT_MS: 10_000, OTEL_SDK_DISABLED: false };
-  const platform = await createService({
-    name: 'yardstick',
-    version: '0.0.0',
-    description: 'A bare proxy on the platform.',
-    config,
-    docs: false,
-  });
+  const platform = await platformApp('A bare proxy on the platform.');
   const duties = new Set(key.split(',').filter(Boolean));
   // The gateway's defaults; the identity settings are required but unused here (the route is public).
   const gateway = readConfig({
@@ -96,15 +114,22 @@ if (mode === 'hello') {
       void reply.from(request.url);
     });
   }
-  const url = await platform.listen({ port: 0, host: '127.0.0.1' });
-  process.stdout.write(`${JSON.stringify({ url })}\n`);
-  process.once('SIGTERM', () => void platform.close());
+  await listenPlatform(platform);
 } else {
   process.stderr.write(`unknown yardstick ${mode}\n`);
   process.exit(2);
 }
 
-if (mode !== 'platform-proxy') {
+/** Listens, prints the URL, and stops on SIGTERM. */
+async function listenPlatform(platform: Awaited<ReturnType<typeof platformApp>>) {
+  const url = await platform.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`${JSON.stringify({ url })}\n`);
+  process.once('SIGTERM', () => {
+    void platform.close().then(() => redis?.quit());
+  });
+}
+
+if (!mode.startsWith('platform-')) {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.once('SIGTERM', () => {

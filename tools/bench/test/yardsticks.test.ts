@@ -37,6 +37,26 @@ describe('yardsticks', () => {
     }
   });
 
+  test('when the Redis GET step on the platform runs, then it sends the stored JSON with the platform marks', async () => {
+    const key = `shipshape:test:yardstick:${randomUUID()}`;
+    await redis.set(key, '{"id":"b","stock":1}');
+    const y = await startYardstick('platform-redis-get', REDIS_URL, key);
+    try {
+      const first = await fetch(`${y.url}/products/b`, { headers: { 'x-request-id': 'step-redis-1' } });
+      assert.equal(first.headers.get('x-request-id'), 'step-redis-1');
+      assert.equal(await first.text(), '{"id":"b","stock":1}');
+      await redis.set(key, '{"id":"b","stock":2}');
+      assert.equal(await (await fetch(`${y.url}/products/b`)).text(), '{"id":"b","stock":2}');
+      // The platform's input guard is on: a control character in the query is a problem, as on every service.
+      const bad = await fetch(`${y.url}/products/b?q=%00`);
+      assert.equal(bad.status, 400);
+      assert.match(bad.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    } finally {
+      await y.stop();
+      await redis.del(key);
+    }
+  });
+
   test('when the proxy yardstick runs, then it relays the upstream answer for the same path', async () => {
     const upstream = Fastify();
     upstream.get('/products/:id', async (request) => ({ id: (request.params as { id: string }).id, via: 'upstream' }));
