@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_OPTIONS } from '../dev/stack.ts';
 
 export interface Yardstick {
   url: string;
@@ -10,10 +11,15 @@ export interface Yardstick {
   stop(): Promise<void>;
 }
 
-/** Starts one yardstick (see yardstick-server.ts) in its own process and returns its URL. */
+/**
+ * Starts one yardstick (see yardstick-server.ts) in its own process and returns its URL. The bare ones run as plain
+ * Node; the steps built on the platform run with the V8 sizing every service runs with, as a service would.
+ */
 export async function startYardstick(...args: string[]): Promise<Yardstick> {
+  const onPlatform = args[0]?.startsWith('platform-') ?? false;
   const child = spawn(process.execPath, [fileURLToPath(new URL('./yardstick-server.ts', import.meta.url)), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    ...(onPlatform ? { env: { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS } } : {}),
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout });

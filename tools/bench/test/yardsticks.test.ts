@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { PG_ADMIN_URL, REDIS_URL } from '../../../test/support/env.ts';
 import { runPgbench } from '../pgbench.ts';
 import { startYardstick, tryYardstick } from '../yardsticks.ts';
+import { SERVICE_NODE_OPTIONS } from '../../dev/stack.ts';
 
 describe('yardsticks', () => {
   const redis = new Redis(REDIS_URL);
@@ -42,6 +44,9 @@ describe('yardsticks', () => {
     await redis.set(key, '{"id":"b","stock":1}');
     const y = await startYardstick('platform-redis-get', REDIS_URL, key);
     try {
+      // Built as every service is, it runs as one: with the V8 sizing the images set.
+      const environ = (await readFile(`/proc/${y.pid}/environ`, 'utf8')).split('\0');
+      assert.ok(environ.includes(`NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`), 'NODE_OPTIONS of the services');
       const first = await fetch(`${y.url}/products/b`, { headers: { 'x-request-id': 'step-redis-1' } });
       assert.equal(first.headers.get('x-request-id'), 'step-redis-1');
       assert.equal(await first.text(), '{"id":"b","stock":1}');
