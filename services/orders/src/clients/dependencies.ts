@@ -121,7 +121,10 @@ export class Dependencies {
     throw new Error(`products left the reservation of order ${orderId} ${status}`);
   }
 
-  /** Group commit (`groupCalls`): a failed call fails every commit in it; each is retried by the reconciler. */
+  /**
+   * Group commit (`groupCalls`): a call refused in a way one order could have caused is sent again order by order; an
+   * unavailable products fails every commit in it, each then retried by the reconciler.
+   */
   private readonly commitGroups = groupCalls<string, CommitOutcome['status']>(
     (orderIds) => this.sendCommits(orderIds),
     { maxGroup: MAX_COMMIT_BATCH, mayBeOneRequest },
