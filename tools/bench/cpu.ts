@@ -1,7 +1,8 @@
 // Where the machine's CPU goes during a scenario, per request: each service (its own process_cpu_seconds_total, read
 // from its metrics listener, so any deployment works), a yardstick's process, PostgreSQL and Redis (from /proc, on
 // this machine only), the load generator (this process) and the whole machine (/proc/stat). On two cores, the sum
-// per request bounds the rate: 2 s of CPU a second divided by the CPU one request takes.
+// per request bounds the rate: 2 s of CPU a second divided by the CPU one request takes. From the same read of each
+// service's metrics, its garbage collection during the scenario.
 import { readdir, readFile } from 'node:fs/promises';
 import { metricsAddress } from '../dev/services.ts';
 
@@ -42,10 +43,36 @@ export function parseMachineBusySeconds(procStat: string): number | undefined {
   return (user + nice + system + irq + softirq + steal) * TICK;
 }
 
-async function serviceCpu(url: string): Promise<number | undefined> {
+/** Garbage collection so far in one service, from prom-client's `nodejs_gc_duration_seconds` histogram. */
+export interface GcCounters {
+  /** Major (mark-compact) collections. */
+  major: number;
+  /** Minor (scavenge) collections. */
+  minor: number;
+  /** Seconds spent in collections of every kind on the main thread. */
+  seconds: number;
+}
+
+/** GcCounters from a Prometheus text exposition; undefined when it has no collection on record. */
+export function parseGc(exposition: string): GcCounters | undefined {
+  const out: GcCounters = { major: 0, minor: 0, seconds: 0 };
+  let seen = false;
+  for (const m of exposition.matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{([^}]*)\}\s+([0-9.eE+-]+)\s*$/gm)) {
+    const value = Number(m[3]);
+    if (!Number.isFinite(value)) continue;
+    seen = true;
+    if (m[1] === 'sum') out.seconds += value;
+    else if (/(^|,)kind="major"/.test(m[2] ?? '')) out.major += value;
+    else if (/(^|,)kind="minor"/.test(m[2] ?? '')) out.minor += value;
+  }
+  return seen ? out : undefined;
+}
+
+/** A service's metrics exposition, or undefined when its metrics listener does not answer. */
+async function serviceExposition(url: string): Promise<string | undefined> {
   try {
     const response = await fetch(`http://${metricsAddress(url)}/metrics`, { signal: AbortSignal.timeout(2000) });
-    return response.ok ? parseCpuSeconds(await response.text()) : undefined;
+    return response.ok ? await response.text() : undefined;
   } catch {
     return undefined;
   }
@@ -83,23 +110,45 @@ export interface CpuSources {
   yardstickPid?: number | undefined;
 }
 
+/** Collections so far, by service. */
+export type GcSnapshot = Record<string, GcCounters>;
+
+/** CPU by source and garbage collection by service, read once from every source. */
+export interface Snapshot {
+  cpu: CpuSnapshot;
+  gc: GcSnapshot;
+}
+
 /** Reads every source once. Sources that cannot be read are left out, never reported as zero. */
 export async function snapshotCpu(sources: CpuSources): Promise<CpuSnapshot> {
+  return (await snapshot(sources)).cpu;
+}
+
+/** snapshotCpu, and each service's garbage collection from the same read of its metrics. */
+export async function snapshot(sources: CpuSources): Promise<Snapshot> {
   const out: CpuSnapshot = {};
+  const gc: GcSnapshot = {};
   const [services, processes, machine, yardstick] = await Promise.all([
-    Promise.all(Object.entries(sources.services).map(async ([name, url]) => [name, await serviceCpu(url)] as const)),
+    Promise.all(
+      Object.entries(sources.services).map(async ([name, url]) => [name, await serviceExposition(url)] as const),
+    ),
     processCpuByCommand(new Set(['postgres', 'redis-server'])),
     readFile('/proc/stat', 'utf8').then(parseMachineBusySeconds, () => undefined),
     sources.yardstickPid === undefined ? undefined : pidCpu(sources.yardstickPid),
   ]);
-  for (const [name, seconds] of services) if (seconds !== undefined) out[name] = seconds;
+  for (const [name, text] of services) {
+    const seconds = text === undefined ? undefined : parseCpuSeconds(text);
+    if (seconds !== undefined) out[name] = seconds;
+    const collections = text === undefined ? undefined : parseGc(text);
+    if (collections) gc[name] = collections;
+  }
   if (yardstick !== undefined) out.yardstick = yardstick;
   if (processes.postgres !== undefined) out.postgresql = processes.postgres;
   if (processes['redis-server'] !== undefined) out.redis = processes['redis-server'];
   const own = process.cpuUsage();
   out['load generator'] = (own.user + own.system) / 1e6;
   if (machine !== undefined) out.machine = machine;
-  return out;
+  return { cpu: out, gc };
 }
 
 /** Microseconds of CPU per request, by source, between two snapshots; sources under 1 µs per request are dropped. */
@@ -111,6 +160,36 @@ export function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, requests:
     if (start === undefined) continue;
     const us = Math.round(((end - start) / requests) * 1e6);
     if (us >= 1) out[name] = us;
+  }
+  return out;
+}
+
+/** What a service's garbage collector did during a scenario, per second of it. */
+export interface GcRate {
+  majorPerSecond: number;
+  minorPerSecond: number;
+  /** Milliseconds of main-thread collection per second: the share of a core, in thousandths. */
+  msPerSecond: number;
+}
+
+/**
+ * Garbage collection per second of a scenario, by service, between two snapshots. A heap held small by
+ * `--max-old-space-size` can settle into a regime of a major collection every few hundred milliseconds under load
+ * (docs/benchmark.md): this shows which services a run caught in it.
+ */
+export function gcPerSecond(before: GcSnapshot, after: GcSnapshot, seconds: number): Record<string, GcRate> {
+  const out: Record<string, GcRate> = {};
+  if (seconds <= 0) return out;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  for (const [name, end] of Object.entries(after)) {
+    const start = before[name];
+    // Unknown before, or restarted in between: left out rather than guessed.
+    if (!start || end.major < start.major || end.minor < start.minor) continue;
+    out[name] = {
+      majorPerSecond: round((end.major - start.major) / seconds),
+      minorPerSecond: round((end.minor - start.minor) / seconds),
+      msPerSecond: round(((end.seconds - start.seconds) / seconds) * 1000),
+    };
   }
   return out;
 }

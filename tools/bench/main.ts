@@ -16,7 +16,7 @@ import { pacedPool, runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { RssSampler } from './rss.ts';
-import { type CpuSnapshot, cpuPerRequest, snapshotCpu } from './cpu.ts';
+import { type CpuSnapshot, type GcRate, cpuPerRequest, gcPerSecond, snapshot, snapshotCpu } from './cpu.ts';
 import { summarizeProfiles } from './profile.ts';
 import { callJson } from './http.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
@@ -66,6 +66,8 @@ interface Scenario extends Measured {
   rssMb: Record<string, number | null>;
   /** Microseconds of CPU per request by process (cpu.ts), where they could be read. */
   cpuUsPerRequest?: Record<string, number>;
+  /** Each service's garbage collection during the scenario, per second. */
+  gc?: Record<string, GcRate>;
   note?: string;
 }
 
@@ -311,13 +313,17 @@ async function benchmark(
     await run(1);
     const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls });
     const cpuSources = { services: YARDSTICK_KEYS.has(key) ? {} : { ...urls }, yardstickPid };
-    const cpuBefore = await snapshotCpu(cpuSources);
+    const before = await snapshot(cpuSources);
+    const startedAt = performance.now();
     sampler.start();
     let figures: LoadFigures | undefined;
     let cpuUsPerRequest: Record<string, number> | undefined;
+    let gc: Record<string, GcRate> | undefined;
     try {
       figures = await run(durationSeconds);
-      cpuUsPerRequest = cpuPerRequest(cpuBefore, await snapshotCpu(cpuSources), figures.requests);
+      const after = await snapshot(cpuSources);
+      cpuUsPerRequest = cpuPerRequest(before.cpu, after.cpu, figures.requests);
+      gc = gcPerSecond(before.gc, after.gc, (performance.now() - startedAt) / 1000);
     } finally {
       await pool?.close();
       const rssMb = await sampler.stop();
@@ -330,6 +336,7 @@ async function benchmark(
       };
       if (figures) scenario.figures = figures;
       if (cpuUsPerRequest) scenario.cpuUsPerRequest = cpuUsPerRequest;
+      if (gc && Object.keys(gc).length > 0) scenario.gc = gc;
       if (pacedRate) scenario.ratePerSecond = pacedRate;
       scenarios.push(scenario);
     }
@@ -684,13 +691,21 @@ function report(
   for (const s of scenarios)
     if (s.cpuUsPerRequest)
       cpuRows.push([s.name, ...columns.map((c) => (s.cpuUsPerRequest?.[c] ?? '-').toLocaleString('en-US'))]);
-  const cpuWidths = (cpuRows[0] ?? []).map((_, i) => Math.max(...cpuRows.map((r) => r[i]?.length ?? 0)));
-  const cpuTable = cpuRows.map((r) =>
-    r
-      .map((cell, i) => (i === 0 ? cell.padEnd(cpuWidths[i] ?? 0) : cell.padStart(cpuWidths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
+  const cpuTable = alignTable(cpuRows);
+  const gcColumns = [...new Set(scenarios.flatMap((s) => Object.keys(s.gc ?? {})))].sort(
+    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
   );
+  const gcRows = [['Garbage collection: major a second / ms a second', ...gcColumns]];
+  for (const s of scenarios)
+    if (s.gc)
+      gcRows.push([
+        s.name,
+        ...gcColumns.map((c) => {
+          const g = s.gc?.[c];
+          return g ? `${g.majorPerSecond} / ${g.msPerSecond}` : '-';
+        }),
+      ]);
+  const gcTable = alignTable(gcRows);
   const rss = Object.entries(rssPeakMb)
     .map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`)
     .join(', ');
@@ -701,6 +716,13 @@ function report(
     ...cpuTable,
     '("machine" is every process on it; on 2 cores it can give 2,000,000 µs a second.)',
     '',
+    ...(gcRows.length > 1
+      ? [
+          ...gcTable,
+          '(main-thread collections of each service, from its nodejs_gc_duration_seconds; 1,000 ms is a core)',
+          '',
+        ]
+      : []),
     first
       ? `pgbench -N (${first.clients} clients): ${pgbenchLine(first)}${again ? `\n  again after the maximum order rate: ${pgbenchLine(again)}` : ''}`
       : `pgbench -N: not measured (${pgbenchProblem ?? 'not run'})`,
@@ -710,6 +732,17 @@ function report(
     ...goals.map((g) => `  ${g.verdict.padEnd(7)} ${g.goal}: ${g.actual}`),
     ...besideOrderGoals(scenarios, pgbenchRuns),
   ].join('\n');
+}
+
+/** Rows of cells as text columns: the first left-aligned, the others right-aligned. */
+function alignTable(rows: string[][]): string[] {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 process.exitCode = await main();

@@ -6,7 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { cpuPerRequest, parseCpuSeconds, parseMachineBusySeconds, parseProcStat, snapshotCpu } from '../cpu.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  cpuPerRequest,
+  gcPerSecond,
+  parseCpuSeconds,
+  parseGc,
+  parseMachineBusySeconds,
+  parseProcStat,
+  snapshotCpu,
+} from '../cpu.ts';
 import { type CpuProfile, summarize } from '../profile.ts';
 import { startYardstick } from '../yardsticks.ts';
 
@@ -53,6 +64,46 @@ describe('CPU per request', () => {
     } finally {
       await hello.stop();
     }
+  });
+});
+
+describe('Garbage collection per scenario', () => {
+  test("when a process collects garbage, then its major and minor collections and their time are read from prom-client's exposition", async () => {
+    const registry = new Registry();
+    registry.setDefaultLabels({ service: 'bench-test' });
+    collectDefaultMetrics({ register: registry });
+    assert.equal(parseGc(await registry.metrics()), undefined, 'nothing on record before a collection');
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as (options: { type: 'major' | 'minor' }) => void;
+    // Node reports collections asynchronously, one performance entry per collection given time to be observed.
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+    await tick();
+    for (const type of ['major', 'minor', 'major'] as const) {
+      collect({ type });
+      await tick();
+    }
+    await tick();
+    const counters = parseGc(await registry.metrics());
+    assert.ok(counters, 'collections on record');
+    assert.ok(counters.major >= 2, JSON.stringify(counters));
+    assert.ok(counters.minor >= 1, JSON.stringify(counters));
+    assert.ok(counters.seconds > 0, JSON.stringify(counters));
+  });
+
+  test('when two snapshots are taken around a scenario, then collections are per second; a restarted or unknown service is left out', () => {
+    const before = {
+      products: { major: 10, minor: 100, seconds: 1 },
+      gateway: { major: 50, minor: 500, seconds: 4 },
+    };
+    const after = {
+      products: { major: 14, minor: 700, seconds: 1.5 },
+      gateway: { major: 2, minor: 20, seconds: 0.1 },
+      users: { major: 3, minor: 30, seconds: 0.2 },
+    };
+    assert.deepEqual(gcPerSecond(before, after, 10), {
+      products: { majorPerSecond: 0.4, minorPerSecond: 60, msPerSecond: 50 },
+    });
+    assert.deepEqual(gcPerSecond(before, after, 0), {});
   });
 });
 
