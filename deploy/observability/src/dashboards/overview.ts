@@ -172,6 +172,32 @@ export function overviewDashboard(): Dashboard {
               q(`max by (service, instance) (nodejs_eventloop_lag_p99_seconds{${S}})`, '{{service}} {{instance}}'),
             ],
           }),
+          timeseries({
+            title: 'Time in garbage collection',
+            description:
+              "Share of each process's main thread spent collecting garbage, every kind together (scavenges of the young generation are most of it under load).",
+            unit: 'percentunit',
+            width: 12,
+            queries: [
+              q(
+                `sum by (service, instance) (rate(nodejs_gc_duration_seconds_sum{${S}}[$__rate_interval]))`,
+                '{{service}} {{instance}}',
+              ),
+            ],
+          }),
+          timeseries({
+            title: 'Major garbage collections',
+            description:
+              'Mark-compact collections a second. A heap held small by --max-old-space-size can settle under load into one every few hundred milliseconds, each with concurrent marking on another core; steadily above about one a second is that regime (docs/benchmark.md).',
+            unit: 'ops',
+            width: 12,
+            queries: [
+              q(
+                `sum by (service, instance) (rate(nodejs_gc_duration_seconds_count{kind="major", ${S}}[$__rate_interval]))`,
+                '{{service}} {{instance}}',
+              ),
+            ],
+          }),
         ],
       },
     ],
