@@ -674,13 +674,7 @@ function report(
       [s.note, ...s.problems].filter(Boolean).join('; '),
     ]);
   }
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
-  const table = rows.map((r) =>
-    r
-      .map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
+  const table = alignTable(rows, [0, 5]);
   const sources = [...new Set(scenarios.flatMap((s) => Object.keys(s.cpuUsPerRequest ?? {})))];
   const rank = (source: string) => {
     const i = CPU_SOURCE_ORDER.indexOf(source);
@@ -734,12 +728,12 @@ function report(
   ].join('\n');
 }
 
-/** Rows of cells as text columns: the first left-aligned, the others right-aligned. */
-function alignTable(rows: string[][]): string[] {
+/** Rows of cells as text columns: the `left` columns left-aligned (the first by default), the others right-aligned. */
+function alignTable(rows: string[][], left: readonly number[] = [0]): string[] {
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
   return rows.map((r) =>
     r
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .map((cell, i) => (left.includes(i) ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd(),
   );
