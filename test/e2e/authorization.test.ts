@@ -49,6 +49,7 @@ const EXPECTED: Record<string, Expectation> = {
   'POST /internal/reservations/commits': serviceOnly,
   'POST /internal/reservations/{orderId}/release': serviceOnly,
   'GET /internal/reservations': serviceOnly,
+  'POST /internal/users/existing': serviceOnly,
 };
 
 let db: TestDatabase;
@@ -145,6 +146,8 @@ function requestFor(key: string, f: Awaited<ReturnType<typeof fixtures>>): { pat
       return { path, body: { orderId: randomUUID(), items: [{ productId, quantity: 1 }] } };
     case 'POST /internal/reservations/batch':
       return { path, body: { reservations: [{ orderId: randomUUID(), items: [{ productId, quantity: 1 }] }] } };
+    case 'POST /internal/users/existing':
+      return { path, body: { ids: [f.owner.id] } };
     default:
       return { path };
   }

@@ -20,6 +20,7 @@ let db: TestDatabase;
 let store: StoreUnderTest;
 const apps: App[] = [];
 let productsProxy: FaultProxy;
+let usersProxy: FaultProxy;
 let usersUrl: string;
 let productsUrl: string;
 let ordersUrl: string;
@@ -40,9 +41,10 @@ before(async () => {
   ({ db, store, usersUrl, productsUrl } = up);
   apps.push(...up.apps);
   productsProxy = await startFaultProxy(productsUrl);
+  usersProxy = await startFaultProxy(usersUrl);
   const o = await startOrders({
     ...store.orders,
-    USERS_URL: usersUrl,
+    USERS_URL: usersProxy.url,
     PRODUCTS_URL: productsProxy.url,
     UPSTREAM_TIMEOUT_MS: '1000',
     BREAKER_HALF_OPEN_AFTER_MS: '300',
@@ -66,6 +68,7 @@ after(async () => {
   // Orders first: its reconciler stops before the services it calls go away.
   for (const a of [...apps].reverse()) await a.close();
   await productsProxy.close();
+  await usersProxy.close();
   await assertStockInvariant(store, initial);
   await store.close();
   await db.drop();
@@ -120,6 +123,38 @@ test('when orders arrive while a reservation or a commit is on its way, then the
   } finally {
     productsProxy.delayMs = 0;
     productsProxy.failWhen = undefined;
+  }
+  assert.equal(await stockOf(a.id), 50 - K);
+});
+
+test('when orders arrive while a user check is on its way, then their users are checked together and an unknown one fails only its order', async () => {
+  const a = await newProduct(50);
+  const K = 12;
+  const buyers = await Promise.all(Array.from({ length: K }, () => newUser()));
+  const unknown = randomUUID();
+  const groups: number[] = [];
+  // Every call to users is slowed, so the first check is still on its way when the others are ready.
+  usersProxy.delayMs = 150;
+  usersProxy.failWhen = (url, body) => {
+    if (url === '/internal/users/existing') groups.push((JSON.parse(body) as { ids: string[] }).ids.length);
+    return undefined;
+  };
+  try {
+    const placed = await Promise.all([...buyers.map((b) => order(b.id, a.id, 1)), order(unknown, a.id, 1)]);
+    assert.deepEqual(
+      placed.map((r) => r.status),
+      [...Array(K).fill(201), 422],
+    );
+    assert.equal(placed[K]?.body.type.endsWith('/unknown-user'), true, placed[K]?.text);
+    assert.equal(
+      groups.reduce((sum, n) => sum + n, 0),
+      K + 1,
+    );
+    assert.ok(groups.length < K, `${K + 1} user checks took ${groups.length} calls: ${groups.join(', ')}`);
+    console.log(`# ${K + 1} concurrent orders checked their users in ${groups.length} calls (${groups.join(', ')})`);
+  } finally {
+    usersProxy.delayMs = 0;
+    usersProxy.failWhen = undefined;
   }
   assert.equal(await stockOf(a.id), 50 - K);
 });

@@ -1,9 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { startUsers, uniqueNamespace, metricsUrl } from '../../../test/support/apps.ts';
 import { metricValue } from '../../../test/support/http.ts';
-import { adminCall as call } from '../../../test/support/auth.ts';
+import { adminCall as call, ordersIdentity } from '../../../test/support/auth.ts';
+import { call as plainCall } from '../../../test/support/http.ts';
 import { REDIS_URL } from '../../../test/support/env.ts';
 import type { App } from '@shipshape/platform/service';
 
@@ -143,6 +145,28 @@ describe('users API', () => {
     );
     assert.ok(metricValue(text, 'cache_requests_total', { cache: 'users', result: 'hit' }) >= 1);
     assert.equal(metricValue(text, 'cache_up'), 1);
+  });
+
+  test('when orders checks which users exist, then it learns exactly those, and a deleted one no longer counts', async () => {
+    const a = await call(`${base}/users`, { body: { name: 'Checked A', email: email('checked-a') } });
+    const b = await call(`${base}/users`, { body: { name: 'Checked B', email: email('checked-b') } });
+    const unknown = randomUUID();
+    const check = async (ids: string[]) =>
+      plainCall(`${base}/internal/users/existing`, { body: { ids }, headers: await ordersIdentity('users') });
+    const first = await check([unknown, b.body.id, a.body.id]);
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.body, { existing: [b.body.id, a.body.id] });
+    assert.equal((await call(`${base}/users/${a.body.id}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual((await check([a.body.id, b.body.id])).body, { existing: [b.body.id] });
+    // Bad input is a 400 naming the field; repeated, upper-case or too many ids are refused, never half answered.
+    for (const ids of [[], [b.body.id, b.body.id], [b.body.id.toUpperCase()], ['nope'], Array(201).fill(unknown)]) {
+      const bad = await check(ids);
+      assert.equal(bad.status, 400, `${JSON.stringify(ids).slice(0, 80)}: ${bad.text}`);
+      assert.match(bad.headers.get('content-type') ?? '', /application\/problem\+json/);
+    }
+    // Only orders may ask, with its service identity: a user token, even an admin's, is not one.
+    const asAdmin = await call(`${base}/internal/users/existing`, { body: { ids: [b.body.id] } });
+    assert.equal(asAdmin.status, 401);
   });
 
   test('when probed, then /health and /ready (and their /health/* aliases) answer with checks', async () => {

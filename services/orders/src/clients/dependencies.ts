@@ -16,6 +16,7 @@ import {
   type ReservedItem,
   type UnresolvedPage,
 } from '@shipshape/platform/contracts/reservations';
+import { MAX_USER_CHECK_BATCH, isUserId, usersPaths, type UserCheckResult } from '@shipshape/platform/contracts/users';
 import { SERVICE_TOKEN_HEADER, type ServiceTokenSigner } from '@shipshape/platform/auth';
 import type { Config } from '../config.ts';
 
@@ -55,18 +56,35 @@ export class Dependencies {
     return { [SERVICE_TOKEN_HEADER]: await this.signer.tokenFor(callee) };
   }
 
+  /**
+   * Whether the user exists. Checks travel in groups (`userChecks`), as reservations do: while one call is on its
+   * way, the checks that arrive wait and go together in the next, and users answers them from its cache. An id that
+   * cannot name a user (not a lower-case UUID) is answered here.
+   */
   async userExists(userId: string, ctx: CallContext): Promise<boolean> {
-    const res = await this.users.call({
+    if (!isUserId(userId)) return false;
+    return this.userChecks({ userId, ctx });
+  }
+
+  private readonly userChecks = groupCalls<{ userId: string; ctx: CallContext }, boolean>(
+    (requests) => this.sendUserChecks(requests),
+    { maxGroup: MAX_USER_CHECK_BATCH, mayBeOneRequest },
+  );
+
+  private async sendUserChecks(requests: { userId: string; ctx: CallContext }[]): Promise<boolean[]> {
+    const ids = [...new Set(requests.map((r) => r.userId))];
+    const res = await this.users.call<UserCheckResult>({
       operation: 'get_user',
-      method: 'GET',
-      path: `/users/${userId}`,
-      idempotent: true,
+      method: 'POST',
+      path: usersPaths.existing,
       headers: await this.identity('users'),
-      ctx,
+      body: { ids },
+      idempotent: true,
+      ...(requests[0] ? { ctx: requests[0].ctx } : {}),
     });
-    if (res.status === 200) return true;
-    if (res.status === 404) return false;
-    throw new Error(`users answered ${res.status}`);
+    if (res.status !== 200) throw new Error(`users answered ${res.status} to a check of ${ids.length} users`);
+    const existing = new Set(res.body.existing);
+    return requests.map((r) => existing.has(r.userId));
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound, unprocessable } from '@shipshape/platform/errors';
 import { mayActFor } from '@shipshape/platform/auth';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
+import { UserCheckRequest, UserCheckResult, usersPaths } from '@shipshape/platform/contracts/users';
 import { DuplicateEmail, DuplicateId, type User, type UsersRepo } from '../../data/users-repo.ts';
 import { CreateUser, UpdateUser, UserSchema } from '../../schemas.ts';
 
@@ -79,6 +80,25 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
       const found = await cache.read<User>(`user:${request.params.id}`, () => repo.get(request.params.id));
       if (!found) throw notFound('user', request.params.id);
       return sendCached(reply, found);
+    },
+  );
+
+  app.post(
+    usersPaths.existing,
+    {
+      config: { access: 'service', services: ['orders'] },
+      schema: {
+        tags: ['internal'],
+        summary: 'Which of these users exist (orders checks the users of many orders in one call)',
+        body: UserCheckRequest,
+        response: { 200: UserCheckResult },
+      },
+    },
+    async (request) => {
+      // Read as GET /users/:id reads (the cache, kept current by every write), so both answer alike.
+      const { ids } = request.body;
+      const found = await Promise.all(ids.map((id) => cache.read<User>(`user:${id}`, () => repo.get(id))));
+      return { existing: ids.filter((_, i) => found[i] !== undefined) };
     },
   );
 
