@@ -17,6 +17,12 @@ export interface SystemUnderTest {
   tokens: { admin: string; user: string } | undefined;
   /** True when the benchmark started the system itself (and stops it at the end). */
   startedHere: boolean;
+  /**
+   * VACUUM (ANALYZE) of the system's database, between order scenarios (only for a system started here on
+   * PostgreSQL): pgbench vacuums its own tables before each run, and a server whose autovacuum is off (as CI servers
+   * often are) would otherwise make each order scenario pay for the dead rows of the ones before it.
+   */
+  vacuum?(): Promise<void>;
   /** The last lines a service wrote that are not routine request logs (only for a system started here). */
   lastWords?(service: keyof ServiceUrls): string[];
   stop(): Promise<void>;
@@ -59,6 +65,17 @@ export interface StartOptions {
   profileDir?: string | undefined;
 }
 
+/** VACUUM (ANALYZE) of every table of the database `databaseUrl` names. */
+export async function vacuumDatabase(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('VACUUM (ANALYZE)');
+  } finally {
+    await client.end();
+  }
+}
+
 /** Starts the whole system with the development launcher against a fresh benchmark database. */
 export async function startSystem(options: StartOptions): Promise<SystemUnderTest> {
   const databaseUrl = await freshBenchDatabase(options.databaseUrl);
@@ -98,6 +115,7 @@ export async function startSystem(options: StartOptions): Promise<SystemUnderTes
     urls: stack.urls,
     tokens: { admin: stack.adminToken, user: await stack.userToken(randomUUID()) },
     startedHere: true,
+    ...(options.store === 'dynamodb' ? {} : { vacuum: () => vacuumDatabase(databaseUrl) }),
     lastWords: (service) => stack.logs[service].filter((line) => !routine.test(line)).slice(-8),
     stop: async () => {
       await stack.stop();
