@@ -18,7 +18,7 @@ export interface SystemUnderTest {
   /** True when the benchmark started the system itself (and stops it at the end). */
   startedHere: boolean;
   /**
-   * VACUUM (ANALYZE) of the system's database, between order scenarios (only for a system started here on
+   * VACUUM (ANALYZE) of the system's database, before each order scenario (only for a system started here on
    * PostgreSQL): pgbench vacuums its own tables before each run, and a server whose autovacuum is off (as CI servers
    * often are) would otherwise make each order scenario pay for the dead rows of the ones before it.
    */
