@@ -1,6 +1,8 @@
 // Group calls, as databases group commits: while one call is on its way, the requests that arrive wait and then
 // leave together in the next (at most `maxGroup`). An idle caller sends each request at once; under load one call, and
-// one statement behind it, serves many. Every request still waits for its own group's answer.
+// one statement behind it, serves many. Every request still waits for its own group's answer. Calls nobody waits for
+// (work done after the answer) may also linger: a group then leaves `lingerMs` after its first request at the
+// earliest, so a steady trickle shares calls too.
 import DataLoader from 'dataloader';
 
 export interface GroupOptions {
@@ -12,6 +14,8 @@ export interface GroupOptions {
    * overloaded, its breaker open) fails the group without more calls, so an outage is not met with a storm of them.
    */
   mayBeOneRequest: (err: unknown) => boolean;
+  /** How long a group's first request waits for others before the group may leave (default 0: at once). */
+  lingerMs?: number;
 }
 
 /**
@@ -21,7 +25,7 @@ export interface GroupOptions {
  */
 export function groupCalls<K, V>(
   send: (group: K[]) => Promise<(V | Error)[]>,
-  { maxGroup, mayBeOneRequest }: GroupOptions,
+  { maxGroup, mayBeOneRequest, lingerMs = 0 }: GroupOptions,
 ): (request: K) => Promise<V> {
   let inFlight: Promise<unknown> = Promise.resolve();
   const alone = (request: K): Promise<V | Error> =>
@@ -38,7 +42,14 @@ export function groupCalls<K, V>(
       inFlight = sent.catch(() => undefined);
       return sent;
     },
-    { cache: false, maxBatchSize: maxGroup, batchScheduleFn: (go) => void inFlight.then(() => setImmediate(go)) },
+    {
+      cache: false,
+      maxBatchSize: maxGroup,
+      batchScheduleFn:
+        lingerMs > 0
+          ? (go) => void setTimeout(() => void inFlight.then(() => setImmediate(go)), lingerMs)
+          : (go) => void inFlight.then(() => setImmediate(go)),
+    },
   );
   return (request) => loader.load(request);
 }

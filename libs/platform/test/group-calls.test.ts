@@ -36,6 +36,23 @@ describe('grouped calls', () => {
     assert.deepEqual(groups, [[1], [2, 3, 4]]);
   });
 
+  test('when a group may linger, then requests that arrive one by one within it leave together, and later ones in the next', async () => {
+    const { groups, send } = recorder(5);
+    const call = groupCalls(send, { maxGroup: 10, mayBeOneRequest, lingerMs: 40 });
+    const startedAt = performance.now();
+    const first = call(1);
+    await sleep(10);
+    const second = call(2);
+    await sleep(10);
+    const third = call(3);
+    assert.deepEqual(await Promise.all([first, second, third]), [2, 4, 6]);
+    // The group left no sooner than the linger after its first request (timers may fire a little early).
+    assert.ok(performance.now() - startedAt >= 38, `answered after ${performance.now() - startedAt} ms`);
+    assert.deepEqual(groups, [[1, 2, 3]]);
+    assert.equal(await call(4), 8);
+    assert.deepEqual(groups, [[1, 2, 3], [4]]);
+  });
+
   test('when more requests wait than a group holds, then they leave in groups of at most that size', async () => {
     const { groups, send } = recorder(20);
     const call = groupCalls(send, { maxGroup: 2, mayBeOneRequest });

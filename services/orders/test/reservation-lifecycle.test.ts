@@ -74,16 +74,81 @@ after(async () => {
   await db.drop();
 });
 
-test('when an order is placed, then its reservation is committed, not left open', async () => {
+/** Reservations the reconciler has committed so far. */
+const reconcilerCommits = async () =>
+  metricValue(await (await fetch(metricsUrl(ordersUrl))).text(), 'shipshape_reconciler_committed_total');
+
+/**
+ * Waits until every order's reservation is committed, for less than the reconciler's grace: so the commit that
+ * follows each answer did it, not the reconciler (whose count must not move either).
+ */
+async function committedAfterAnswers(orderIds: string[], reconciledBefore: number) {
+  await waitFor(
+    `the reservations of ${orderIds.length} orders to be committed`,
+    async () => {
+      for (const id of orderIds) if ((await reservationStatus(id)).join() !== 'committed') return false;
+      return true;
+    },
+    GRACE_MS - 500,
+    10,
+  );
+  assert.equal(await reconcilerCommits(), reconciledBefore);
+}
+
+test('when an order is placed, then its reservation is committed after the answer, not left open', async () => {
   const user = await newUser();
   const a = await newProduct(5);
+  const reconciled = await reconcilerCommits();
   const res = await order(user.id, a.id, 2);
   assert.equal(res.status, 201, res.text);
-  assert.deepEqual(await reservationStatus(res.body.id), ['committed']);
+  // Held from the answer on, reserved or already committed.
+  assert.ok(['reserved', 'committed'].includes((await reservationStatus(res.body.id)).join()));
+  assert.equal(await stockOf(a.id), 3);
+  await committedAfterAnswers([res.body.id], reconciled);
   assert.equal(await stockOf(a.id), 3);
 });
 
-test('when orders arrive while a reservation or a commit is on its way, then theirs go to products together, each commit before its 201', async () => {
+test('when orders are answered and orders is closed at once, then their commits still leave before it stops', async () => {
+  // A second orders process on the same store and upstreams, closed as soon as its orders are answered (SIGTERM
+  // closes it the same way). Products is slowed so the commits are still lingering or on their way at the close.
+  const o = await startOrders({
+    ...store.orders,
+    USERS_URL: usersProxy.url,
+    PRODUCTS_URL: productsProxy.url,
+    UPSTREAM_TIMEOUT_MS: '1000',
+    RECONCILE_INTERVAL_MS: String(INTERVAL_MS),
+    RECONCILE_GRACE_MS: String(GRACE_MS),
+  });
+  const user = await newUser();
+  const a = await newProduct(10);
+  const placed: string[] = [];
+  let closed = false;
+  try {
+    const answers = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        call(`${o.url}/orders`, {
+          body: { userId: user.id, items: [{ productId: a.id, quantity: 1 }] },
+          headers: { 'idempotency-key': randomUUID() },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [201, 201, 201],
+    );
+    placed.push(...answers.map((r) => String(r.body.id)));
+    productsProxy.delayMs = 150;
+    await o.app.close();
+    closed = true;
+  } finally {
+    productsProxy.delayMs = 0;
+    if (!closed) await o.app.close();
+  }
+  for (const id of placed) assert.deepEqual(await reservationStatus(id), ['committed']);
+  assert.equal(await stockOf(a.id), 7);
+});
+
+test('when orders arrive while a reservation or a commit is on its way, then theirs go to products together, and their commits follow the answers together', async () => {
   const user = await newUser();
   const a = await newProduct(50);
   const K = 12;
@@ -100,13 +165,16 @@ test('when orders arrive while a reservation or a commit is on its way, then the
     return undefined;
   };
   try {
+    const reconciled = await reconcilerCommits();
     const placed = await Promise.all(Array.from({ length: K }, () => order(user.id, a.id, 1)));
     assert.deepEqual(
       placed.map((r) => r.status),
       Array(K).fill(201),
     );
-    // Committed by the time each order was answered.
-    for (const r of placed) assert.deepEqual(await reservationStatus(r.body.id), ['committed']);
+    await committedAfterAnswers(
+      placed.map((r) => String(r.body.id)),
+      reconciled,
+    );
     assert.equal(
       groups.reduce((sum, n) => sum + n, 0),
       K,
@@ -235,17 +303,15 @@ test('when products is unavailable to a whole group, then the group fails withou
 test('when a recorded order never got its commit through, then the reconciler commits it and keeps the stock held', async () => {
   const user = await newUser();
   const a = await newProduct(5);
+  const reconciled = await reconcilerCommits();
   const res = await order(user.id, a.id, 1);
+  // The commit that follows the answer is undone, as if it had never reached products.
+  await committedAfterAnswers([res.body.id], reconciled);
   await store.uncommit(res.body.id);
   await waitFor('reconciler to commit', async () => (await reservationStatus(res.body.id))[0] === 'committed', 10_000);
   assert.equal(await stockOf(a.id), 4);
   // Products records the commit before its answer reaches the reconciler, which counts it only then.
-  await waitFor(
-    'the reconciler to count the commit',
-    async () =>
-      metricValue(await (await fetch(metricsUrl(ordersUrl))).text(), 'shipshape_reconciler_committed_total') >= 1,
-    5_000,
-  );
+  await waitFor('the reconciler to count the commit', async () => (await reconcilerCommits()) >= reconciled + 1, 5_000);
 });
 
 test(`when ${CONFIRMED_ORDERS} confirmed orders exist, then a new orphan is released within grace plus one interval`, async () => {

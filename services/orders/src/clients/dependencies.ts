@@ -29,6 +29,13 @@ type Problem = { type?: string; detail?: string; productId?: string };
  */
 const mayBeOneRequest = (err: unknown) => !isDependencyUnavailable(err);
 
+/**
+ * How long a commit waits for others before its group may leave. A commit follows its order's answer and nobody waits
+ * for it, so it may wait: under a steady load one call then commits the orders of COMMIT_LINGER_MS, where it would
+ * otherwise go nearly alone. Far below RECONCILE_GRACE_MS, so the reconciler never meets a commit still lingering.
+ */
+export const COMMIT_LINGER_MS = 10;
+
 export type ReserveResult = { ok: true; items: ReservedItem[] } | { ok: false; status: number; problem: Problem };
 
 export class Dependencies {
@@ -47,6 +54,8 @@ export class Dependencies {
     this.users = new ServiceClient({ target: 'users', baseUrl: c.USERS_URL, ...common }, app.metrics, deps);
     this.products = new ServiceClient({ target: 'products', baseUrl: c.PRODUCTS_URL, ...common }, app.metrics, deps);
     app.addHook('onClose', async () => {
+      // The commits of orders already answered leave before the clients close (what fails is the reconciler's).
+      while (this.commitsUnderway.size > 0) await Promise.allSettled([...this.commitsUnderway]);
       await Promise.all([this.users.close(), this.products.close()]);
     });
   }
@@ -127,10 +136,26 @@ export class Dependencies {
     );
   }
 
+  /** Commits started by `commitLater` that have not settled; closing waits for them. */
+  private readonly commitsUnderway = new Set<Promise<void>>();
+
+  /**
+   * Ends the reservation of a recorded order after the order's answer: the order is recorded, so a commit that does
+   * not get through changes nothing for its client, and the reconciler commits it RECONCILE_GRACE_MS later. What
+   * came of it goes to `settled` (true: committed; false: products refused, the reservation already released), or to
+   * `failed`. The service's close waits for the commits still under way.
+   */
+  commitLater(orderId: string, settled: (committed: boolean) => void, failed: (err: Error) => void): void {
+    const underway: Promise<void> = this.commit(orderId)
+      .then(settled, failed)
+      .finally(() => this.commitsUnderway.delete(underway));
+    this.commitsUnderway.add(underway);
+  }
+
   /**
    * Ends the reservation with its recorded order. Idempotent; false when products refused (already released, or
-   * none held). Commits travel in groups (`commitGroups`): the caller waits for its own group's answer, so a 201
-   * still follows its commit; the trace of the order ends at the group's call rather than carrying one of its own.
+   * none held). Commits travel in groups (`commitGroups`) that linger COMMIT_LINGER_MS; the trace of the order ends at
+   * the group's call rather than carrying one of its own.
    */
   async commit(orderId: string): Promise<boolean> {
     const status = await this.commitGroups(orderId);
@@ -145,7 +170,7 @@ export class Dependencies {
    */
   private readonly commitGroups = groupCalls<string, CommitOutcome['status']>(
     (orderIds) => this.sendCommits(orderIds),
-    { maxGroup: MAX_COMMIT_BATCH, mayBeOneRequest },
+    { maxGroup: MAX_COMMIT_BATCH, mayBeOneRequest, lingerMs: COMMIT_LINGER_MS },
   );
 
   private async sendCommits(orderIds: string[]): Promise<CommitOutcome['status'][]> {

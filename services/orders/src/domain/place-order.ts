@@ -1,5 +1,5 @@
-// Placing an order: claim the idempotency key while the user is checked, reserve the stock, record the order, then
-// commit the reservation. If anything fails after the reservation, the reservation is released; if the process dies in
+// Placing an order: claim the idempotency key while the user is checked, reserve the stock, record the order, answer,
+// and commit the reservation. If anything fails after the reservation, the reservation is released; if the process dies in
 // between, the reconciler releases it (order never recorded) or commits it (order recorded) later.
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -132,15 +132,17 @@ export async function placeOrder(
       input.idempotencyKey,
     );
     d.created.inc();
-    // The reservation's life ends with the recorded order. If products cannot be told now, the reconciler commits it.
-    await d.deps
-      .commit(orderId)
-      .then((done) => {
-        if (!done) d.log.error({ orderId }, 'the reservation of a recorded order was already released');
-      })
-      .catch((e: Error) =>
+    // The reservation's life ends with the recorded order, once the order is answered: nothing the commit does can
+    // change the answer. If products cannot be told, the reconciler commits it.
+    d.deps.commitLater(
+      orderId,
+      (committed) => {
+        // Released first: the order was cancelled before its commit left.
+        if (!committed) d.log.warn({ orderId }, 'the reservation of a recorded order was released before its commit');
+      },
+      (e) =>
         d.log.warn({ orderId, err: { message: e.message } }, 'commit of the reservation deferred to the reconciler'),
-      );
+    );
     return { kind: 'order', order, replayed: false };
   } catch (err) {
     if (err instanceof Problem && err.status < 500) throw err;
