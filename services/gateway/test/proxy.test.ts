@@ -273,10 +273,15 @@ describe('gateway routing', () => {
     for (const url of ['/', `/users/${ID}`, '/nope']) {
       const res = await app.inject(url);
       assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
-      assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN', url);
+      assert.equal(res.headers['x-frame-options'], 'DENY', url);
       assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/, url);
-      assert.match(String(res.headers['content-security-policy']), /default-src 'self'/, url);
+      // An API's policy: nothing may load or frame an answer.
+      assert.equal(res.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", url);
       assert.equal(res.headers['referrer-policy'], 'no-referrer', url);
+      assert.equal(res.headers['cross-origin-resource-policy'], 'same-origin', url);
+      // helmet's page-only headers are left out of JSON answers.
+      for (const pageOnly of ['x-dns-prefetch-control', 'x-download-options', 'origin-agent-cluster'])
+        assert.equal(res.headers[pageOnly], undefined, `${url} ${pageOnly}`);
     }
   });
 
