@@ -1,6 +1,6 @@
 // Placing an order: claim the idempotency key while the user is checked, reserve the stock, record the order, answer,
-// and commit the reservation. If anything fails after the reservation, the reservation is released; if the process dies in
-// between, the reconciler releases it (order never recorded) or commits it (order recorded) later.
+// and commit the reservation. If anything fails after the reservation, the reservation is released; if the process
+// dies in between, the reconciler releases it (order never recorded) or commits it (order recorded) later.
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
