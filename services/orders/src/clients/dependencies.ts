@@ -42,9 +42,11 @@ export class Dependencies {
   readonly users: ServiceClient;
   readonly products: ServiceClient;
   private readonly signer: ServiceTokenSigner;
+  private readonly log: App['log'];
 
   constructor(app: App, c: Config, signer: ServiceTokenSigner) {
     this.signer = signer;
+    this.log = app.log;
     const common = {
       timeoutMs: c.UPSTREAM_TIMEOUT_MS,
       retries: c.UPSTREAM_RETRIES,
@@ -148,6 +150,8 @@ export class Dependencies {
   commitLater(orderId: string, settled: (committed: boolean) => void, failed: (err: Error) => void): void {
     const underway: Promise<void> = this.commit(orderId)
       .then(settled, failed)
+      // Nobody awaits this promise: a callback that throws is logged, never an unhandled rejection.
+      .catch((err: unknown) => this.log.error({ orderId, err }, 'handling the outcome of a commit failed'))
       .finally(() => this.commitsUnderway.delete(underway));
     this.commitsUnderway.add(underway);
   }
