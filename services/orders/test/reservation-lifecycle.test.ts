@@ -36,21 +36,24 @@ const order = (userId: string, productId: string, quantity: number) =>
 const stockOf = (id: string) => store.stockOf(id);
 const reservationStatus = (orderId: string) => store.reservationStatuses(orderId);
 
+/** An orders process on the store under test, calling users and products through their fault proxies. */
+const ordersEnv = () => ({
+  ...store.orders,
+  USERS_URL: usersProxy.url,
+  PRODUCTS_URL: productsProxy.url,
+  UPSTREAM_TIMEOUT_MS: '1000',
+  BREAKER_HALF_OPEN_AFTER_MS: '300',
+  RECONCILE_INTERVAL_MS: String(INTERVAL_MS),
+  RECONCILE_GRACE_MS: String(GRACE_MS),
+});
+
 before(async () => {
   const up = await startUpstreams();
   ({ db, store, usersUrl, productsUrl } = up);
   apps.push(...up.apps);
   productsProxy = await startFaultProxy(productsUrl);
   usersProxy = await startFaultProxy(usersUrl);
-  const o = await startOrders({
-    ...store.orders,
-    USERS_URL: usersProxy.url,
-    PRODUCTS_URL: productsProxy.url,
-    UPSTREAM_TIMEOUT_MS: '1000',
-    BREAKER_HALF_OPEN_AFTER_MS: '300',
-    RECONCILE_INTERVAL_MS: String(INTERVAL_MS),
-    RECONCILE_GRACE_MS: String(GRACE_MS),
-  });
+  const o = await startOrders(ordersEnv());
   apps.push(o.app);
   ordersUrl = o.url;
   // The first order of fresh processes (and of a fresh DynamoDB Local) is slow on a loaded machine; the 1 s upstream
@@ -111,14 +114,7 @@ test('when an order is placed, then its reservation is committed after the answe
 test('when orders are answered and orders is closed at once, then their commits still leave before it stops', async () => {
   // A second orders process on the same store and upstreams, closed as soon as its orders are answered (SIGTERM
   // closes it the same way). Products is slowed so the commits are still lingering or on their way at the close.
-  const o = await startOrders({
-    ...store.orders,
-    USERS_URL: usersProxy.url,
-    PRODUCTS_URL: productsProxy.url,
-    UPSTREAM_TIMEOUT_MS: '1000',
-    RECONCILE_INTERVAL_MS: String(INTERVAL_MS),
-    RECONCILE_GRACE_MS: String(GRACE_MS),
-  });
+  const o = await startOrders(ordersEnv());
   const user = await newUser();
   const a = await newProduct(10);
   const placed: string[] = [];
