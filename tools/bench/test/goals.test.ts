@@ -27,6 +27,7 @@ const healthy: GoalInput = {
   pgbenchTps: 10_000,
   productsDirect: measured({ requestsPerSecond: 8_500 }),
   productsGateway: measured({ requestsPerSecond: 3_000 }),
+  realWorldYardstick: measured({ requestsPerSecond: 3_000 }),
   articlesGateway: measured({ requestsPerSecond: 1_500 }),
   articleGateway: measured({ requestsPerSecond: 2_400 }),
   ordersAtMaxRate: measured({ requestsPerSecond: 1_200 }),
@@ -116,6 +117,30 @@ describe('a yardstick measured before and after its scenario', () => {
     const notRun: Measured = { problems: [] };
     assert.deepEqual(judged(measured({ requestsPerSecond: 9_000 }), notRun)?.actual, '89% of the yardstick');
     assert.equal(judged(notRun, notRun)?.verdict, 'UNKNOWN');
+  });
+});
+
+describe('the RealWorld goals', () => {
+  test('when the product read ran faster before them than just around them, then they are judged against the read around them', () => {
+    // The gateway read of the reads group at 3,000/s; the same read just before and just after the RealWorld reads at
+    // 2,600 and 2,400 (the machine slowed down): 1,300 is 43% of the first but 52% of their mean.
+    const goals = judgeGoals({
+      ...healthy,
+      realWorldYardstick: bracketed(measured({ requestsPerSecond: 2_600 }), measured({ requestsPerSecond: 2_400 })),
+      articlesGateway: measured({ requestsPerSecond: 1_300 }),
+      articleGateway: measured({ requestsPerSecond: 1_900 }),
+    });
+    assert.deepEqual(
+      goals.slice(6).map((g) => [g.verdict, g.actual]),
+      [
+        ['PASS', '52% of the yardstick'],
+        ['MISS', '76% of the yardstick'],
+      ],
+    );
+  });
+
+  test('when the product read around them did not run, then the RealWorld goals are unknown', () => {
+    assert.deepEqual(verdicts({ ...healthy, realWorldYardstick: { problems: [] } }).slice(6), ['UNKNOWN', 'UNKNOWN']);
   });
 });
 
