@@ -197,3 +197,26 @@ test('the registry gives every service its config default port, and metrics on p
     assert.ok(existsSync(join(ROOT, REGISTRY[name].configModule)), REGISTRY[name].configModule);
   }
 });
+
+test('when a service never answers /ready, then the start fails naming it, with the last lines it logged', async () => {
+  const { StartError, startStack } = await import('../../tools/dev/stack.ts');
+  // Every "service" logs a line and then never listens, as one stuck before its listener would.
+  const stuck = (name: string) =>
+    spawn(process.execPath, ['-e', `console.log('${name}: waiting for a lock'); setInterval(() => {}, 1000);`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  await assert.rejects(
+    startStack({
+      databaseUrl: 'postgres://unused.invalid/none',
+      migrate: false,
+      seed: false,
+      launch: stuck,
+      readyTimeoutMs: 1500,
+    }),
+    (err: Error) => {
+      assert.ok(err instanceof StartError, err.message);
+      assert.match(err.message, /^\w+ was not ready within 1500 ms \(.+\):\n\w+: waiting for a lock$/);
+      return true;
+    },
+  );
+});

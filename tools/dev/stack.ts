@@ -174,7 +174,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       }
       await sleep(100);
     }
-    throw new StartError(`${name} was not ready within ${timeoutMs} ms (${last})`);
+    // What the service last said is the first clue to why it never answered (a migration waiting on a lock, a
+    // dependency it is still retrying).
+    const tail = logs[name].slice(-5).join('\n');
+    throw new StartError(`${name} was not ready within ${timeoutMs} ms (${last})${tail ? `:\n${tail}` : ''}`);
   };
 
   /** Services stopped on purpose (stopService/stop): their exit is not a crash. */
