@@ -70,8 +70,8 @@ export async function runPaced(options: PacedOptions): Promise<LoadFigures> {
     const due = start + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    // A timer may fire a little early (Node rounds it to the millisecond): such a request counts from when it is sent,
-    // never from a moment still ahead, which would count less than the time it took.
+    // A request may leave up to a millisecond before its due time (the loop sleeps only when further ahead, and timers
+    // round to the millisecond): it counts from when it left, never from a moment still ahead.
     const request = send(Math.min(due, performance.now()));
     inFlight.add(request);
     void request.finally(() => inFlight.delete(request));
