@@ -156,15 +156,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     return { ...env, ...o.env, ...o.serviceEnv?.[name], ...released[name] };
   };
 
+  /** A start that failed, with the last lines the service logged: the first clue to why (a migration waiting on a
+   * lock, a dependency it is still retrying, the error it exited with). */
+  const startFailure = (name: ServiceName, what: string) => {
+    const tail = logs[name].slice(-5).join('\n');
+    return new StartError(`${name} ${what}${tail ? `:\n${tail}` : ''}`);
+  };
+
   const waitReady = async (name: ServiceName, timeoutMs = o.readyTimeoutMs ?? 20_000) => {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer';
     while (Date.now() < deadline) {
       const child = children.get(name);
-      if (!child || child.exitCode !== null || child.signalCode !== null) {
-        const tail = logs[name].slice(-5).join('\n');
-        throw new StartError(`${name} exited during start${tail ? `:\n${tail}` : ''}`);
-      }
+      if (!child || child.exitCode !== null || child.signalCode !== null)
+        throw startFailure(name, 'exited during start');
       try {
         const res = await fetch(`${urls[name]}/ready`, { signal: AbortSignal.timeout(1000) });
         if (res.status === 200) return;
@@ -174,10 +179,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       }
       await sleep(100);
     }
-    // What the service last said is the first clue to why it never answered (a migration waiting on a lock, a
-    // dependency it is still retrying).
-    const tail = logs[name].slice(-5).join('\n');
-    throw new StartError(`${name} was not ready within ${timeoutMs} ms (${last})${tail ? `:\n${tail}` : ''}`);
+    throw startFailure(name, `was not ready within ${timeoutMs} ms (${last})`);
   };
 
   /** Services stopped on purpose (stopService/stop): their exit is not a crash. */
