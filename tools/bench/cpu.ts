@@ -5,6 +5,7 @@
 // service's metrics, its garbage collection during the scenario.
 import { readdir, readFile } from 'node:fs/promises';
 import { metricsAddress } from '../dev/services.ts';
+import { type StageBuckets, parseStageBuckets } from './stages.ts';
 
 /** CPU seconds used so far, by source. */
 export type CpuSnapshot = Record<string, number>;
@@ -113,10 +114,11 @@ export interface CpuSources {
 /** Collections so far, by service. */
 export type GcSnapshot = Record<string, GcCounters>;
 
-/** CPU by source and garbage collection by service, read once from every source. */
+/** CPU by source, garbage collection by service and orders' step histogram, read once from every source. */
 export interface Snapshot {
   cpu: CpuSnapshot;
   gc: GcSnapshot;
+  stages: StageBuckets;
 }
 
 /** Reads every source once. Sources that cannot be read are left out, never reported as zero. */
@@ -128,6 +130,7 @@ export async function snapshotCpu(sources: CpuSources): Promise<CpuSnapshot> {
 export async function snapshot(sources: CpuSources): Promise<Snapshot> {
   const out: CpuSnapshot = {};
   const gc: GcSnapshot = {};
+  let stages: StageBuckets = {};
   const [services, processes, machine, yardstick] = await Promise.all([
     Promise.all(
       Object.entries(sources.services).map(async ([name, url]) => [name, await serviceExposition(url)] as const),
@@ -141,6 +144,7 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
     if (seconds !== undefined) out[name] = seconds;
     const collections = text === undefined ? undefined : parseGc(text);
     if (collections) gc[name] = collections;
+    if (name === 'orders' && text !== undefined) stages = parseStageBuckets(text);
   }
   if (yardstick !== undefined) out.yardstick = yardstick;
   if (processes.postgres !== undefined) out.postgresql = processes.postgres;
@@ -148,7 +152,7 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
   const own = process.cpuUsage();
   out['load generator'] = (own.user + own.system) / 1e6;
   if (machine !== undefined) out.machine = machine;
-  return { cpu: out, gc };
+  return { cpu: out, gc, stages };
 }
 
 /** Microseconds of CPU per request, by source, between two snapshots; sources under 1 µs per request are dropped. */

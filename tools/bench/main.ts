@@ -17,6 +17,7 @@ import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { RssSampler } from './rss.ts';
 import { type CpuSnapshot, type GcRate, cpuPerRequest, gcPerSecond, snapshot, snapshotCpu } from './cpu.ts';
+import { ORDER_STAGES, STAGE_HISTOGRAM, type StageLatency, stageLatency } from './stages.ts';
 import { summarizeProfiles } from './profile.ts';
 import { callJson } from './http.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
@@ -68,6 +69,8 @@ interface Scenario extends Measured {
   cpuUsPerRequest?: Record<string, number>;
   /** Each service's garbage collection during the scenario, per second. */
   gc?: Record<string, GcRate>;
+  /** The steps of the orders placed during the scenario, from orders' stage histogram (stages.ts). */
+  orderStages?: Record<string, StageLatency>;
   note?: string;
 }
 
@@ -321,11 +324,13 @@ async function benchmark(
     let figures: LoadFigures | undefined;
     let cpuUsPerRequest: Record<string, number> | undefined;
     let gc: Record<string, GcRate> | undefined;
+    let orderStages: Record<string, StageLatency> | undefined;
     try {
       figures = await run(durationSeconds);
       const after = await snapshot(cpuSources);
       cpuUsPerRequest = cpuPerRequest(before.cpu, after.cpu, figures.requests);
       gc = gcPerSecond(before.gc, after.gc, (performance.now() - startedAt) / 1000);
+      orderStages = stageLatency(before.stages, after.stages);
     } finally {
       await pool?.close();
       const rssMb = await sampler.stop();
@@ -339,6 +344,7 @@ async function benchmark(
       if (figures) scenario.figures = figures;
       if (cpuUsPerRequest) scenario.cpuUsPerRequest = cpuUsPerRequest;
       if (gc && Object.keys(gc).length > 0) scenario.gc = gc;
+      if (orderStages && Object.keys(orderStages).length > 0) scenario.orderStages = orderStages;
       if (pacedRate) scenario.ratePerSecond = pacedRate;
       scenarios.push(scenario);
     }
@@ -727,6 +733,17 @@ function report(
         }),
       ]);
   const gcTable = alignTable(gcRows);
+  const stageRows = [['Order steps in orders: p50 / p99 ms', ...ORDER_STAGES]];
+  for (const s of scenarios)
+    if (s.orderStages)
+      stageRows.push([
+        s.name,
+        ...ORDER_STAGES.map((stage) => {
+          const t = s.orderStages?.[stage];
+          return t ? `${t.p50Ms} / ${t.p99Ms}` : '-';
+        }),
+      ]);
+  const stageTable = alignTable(stageRows);
   const rss = Object.entries(rssPeakMb)
     .map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`)
     .join(', ');
@@ -741,6 +758,14 @@ function report(
       ? [
           ...gcTable,
           '(main-thread collections of each service, from its nodejs_gc_duration_seconds; 1,000 ms is a core)',
+          '',
+        ]
+      : []),
+    ...(stageRows.length > 1
+      ? [
+          ...stageTable,
+          `(from ${STAGE_HISTOGRAM}, interpolated in its buckets; claim and user_check run side by side,`,
+          ' and a grouped step includes the wait for the group already on its way)',
           '',
         ]
       : []),

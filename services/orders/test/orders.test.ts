@@ -6,6 +6,7 @@ import type { TestDatabase } from '../../../test/support/database.ts';
 import { startOrders, metricsUrl } from '../../../test/support/apps.ts';
 import { ADMIN_SUB, adminCall as call, ordersIdentity } from '../../../test/support/auth.ts';
 import { scopedKey } from '../src/domain/idempotency-scope.ts';
+import { ORDER_STAGE_METRIC, ORDER_STAGES } from '../src/domain/place-order.ts';
 import { metricValue, startFaultProxy, waitFor, type FaultProxy } from '../../../test/support/http.ts';
 import { assertStockInvariant, orphanReservations } from '../../../test/support/invariant.ts';
 import { TEST_STORE, type StoreUnderTest } from '../../../test/support/stores.ts';
@@ -79,6 +80,35 @@ describe('placing orders', () => {
       }) >= 1,
     );
     assert.ok(metricValue(text, 'shipshape_orders_created_total') >= 1);
+  });
+
+  test('when an order is placed and replayed, then each step it ran is timed once in the stage histogram', async () => {
+    const stageCounts = async () => {
+      const text = await (await fetch(metricsUrl(ordersUrl))).text();
+      return Object.fromEntries(
+        ORDER_STAGES.map((stage) => [stage, metricValue(text, `${ORDER_STAGE_METRIC}_count`, { stage })]),
+      );
+    };
+    const user = await newUser();
+    const a = await newProduct(3);
+    const key = randomUUID();
+    const body = { userId: user.id, items: [{ productId: a.id, quantity: 1 }] };
+    const before = await stageCounts();
+    assert.equal((await order(ordersUrl, body, key)).status, 201);
+    const placed = await stageCounts();
+    assert.deepEqual(
+      ORDER_STAGES.map((s) => (placed[s] as number) - (before[s] as number)),
+      [1, 1, 1, 1],
+      'claim, user_check, reserve, record',
+    );
+    // A replay only claims the key (and checks the user meanwhile): nothing is reserved or recorded again.
+    assert.equal((await order(ordersUrl, body, key)).status, 201);
+    const replayed = await stageCounts();
+    assert.deepEqual(
+      ORDER_STAGES.map((s) => (replayed[s] as number) - (placed[s] as number)),
+      [1, 1, 0, 0],
+      'claim, user_check, reserve, record',
+    );
   });
 
   test('when the client sends prices or bad items, then 400 and nothing is reserved', async () => {

@@ -9,7 +9,7 @@ import type { Counter } from 'prom-client';
 import type { Dependencies } from '../../clients/dependencies.ts';
 import type { IdempotencyStore, OrderStore } from '../../domain/stores.ts';
 import { scopedKey } from '../../domain/idempotency-scope.ts';
-import { placeOrder } from '../../domain/place-order.ts';
+import { ORDER_STAGE_BUCKETS, ORDER_STAGE_METRIC, placeOrder } from '../../domain/place-order.ts';
 import { cancelOrder } from '../../domain/cancel-order.ts';
 import { CreateOrder, OrderSchema } from '../../schemas.ts';
 
@@ -40,6 +40,13 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
     'idempotency_conflict',
     'internal',
   ]);
+
+  const stages = app.metrics.histogram(
+    ORDER_STAGE_METRIC,
+    'Time of each step of an order placement (claim, user_check, reserve, record), waits for a group included.',
+    ['stage'],
+    ORDER_STAGE_BUCKETS,
+  );
 
   const security = [{ bearerAuth: [] }];
   const user = { config: { access: 'user' as const } };
@@ -89,7 +96,7 @@ export default async function ordersRoutes(app: App, { orders, keys, deps, cance
       }
       const result = await placeOrder(
         { idempotencyKey: scopedKey(caller.sub, key), userId, items: request.body.items, instance: request.url },
-        { orders, keys, deps, log: request.log, created, failures },
+        { orders, keys, deps, log: request.log, created, failures, stages },
         { requestId: request.id, span: request.span },
       );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
