@@ -9,7 +9,8 @@ export function businessDashboard(): Dashboard {
   return buildDashboard({
     uid: DASHBOARD_UIDS.business,
     title: 'Shipshape / Business',
-    description: 'Orders per minute, cancellations, order failures by reason, stock reservations and releases.',
+    description:
+      'Orders per minute, the p99 of each step of a placement, cancellations, order failures by reason, stock reservations and releases.',
     tags: ['business'],
     variables: [],
     rows: [
@@ -51,6 +52,18 @@ export function businessDashboard(): Dashboard {
             queries: [
               q('sum(rate(shipshape_orders_created_total[$__rate_interval])) * 60', 'created'),
               q('sum(rate(shipshape_orders_cancelled_total[$__rate_interval])) * 60', 'cancelled'),
+            ],
+          }),
+          timeseries({
+            title: 'Order placement steps, p99',
+            description:
+              'Where an order spends its time, per step of its placement in orders: claim (the Idempotency-Key) and user_check side by side, then reserve and record. A grouped step includes the wait for the group already on its way; reserve holds most of the tail under load (docs/benchmark.md).',
+            unit: 's',
+            queries: [
+              q(
+                'histogram_quantile(0.99, sum by (stage, le) (rate(shipshape_order_stage_duration_seconds_bucket[$__rate_interval])))',
+                '{{stage}}',
+              ),
             ],
           }),
           timeseries({
