@@ -714,36 +714,30 @@ function report(
     return i < 0 ? CPU_SOURCE_ORDER.length : i;
   };
   const columns = sources.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  const cpuRows = [['CPU µs per request', ...columns]];
-  for (const s of scenarios)
-    if (s.cpuUsPerRequest)
-      cpuRows.push([s.name, ...columns.map((c) => (s.cpuUsPerRequest?.[c] ?? '-').toLocaleString('en-US'))]);
-  const cpuTable = alignTable(cpuRows);
+  const cpuTable = scenarioTable(
+    'CPU µs per request',
+    columns,
+    scenarios,
+    (s) => s.cpuUsPerRequest,
+    (us) => us.toLocaleString('en-US'),
+  );
   const gcColumns = [...new Set(scenarios.flatMap((s) => Object.keys(s.gc ?? {})))].sort(
     (a, b) => rank(a) - rank(b) || a.localeCompare(b),
   );
-  const gcRows = [['Garbage collection: major a second / ms a second', ...gcColumns]];
-  for (const s of scenarios)
-    if (s.gc)
-      gcRows.push([
-        s.name,
-        ...gcColumns.map((c) => {
-          const g = s.gc?.[c];
-          return g ? `${g.majorPerSecond} / ${g.msPerSecond}` : '-';
-        }),
-      ]);
-  const gcTable = alignTable(gcRows);
-  const stageRows = [['Order steps in orders: p50 / p99 ms', ...ORDER_STAGES]];
-  for (const s of scenarios)
-    if (s.orderStages)
-      stageRows.push([
-        s.name,
-        ...ORDER_STAGES.map((stage) => {
-          const t = s.orderStages?.[stage];
-          return t ? `${t.p50Ms} / ${t.p99Ms}` : '-';
-        }),
-      ]);
-  const stageTable = alignTable(stageRows);
+  const gcTable = scenarioTable(
+    'Garbage collection: major a second / ms a second',
+    gcColumns,
+    scenarios,
+    (s) => s.gc,
+    (g) => `${g.majorPerSecond} / ${g.msPerSecond}`,
+  );
+  const stageTable = scenarioTable(
+    'Order steps in orders: p50 / p99 ms',
+    ORDER_STAGES,
+    scenarios,
+    (s) => s.orderStages,
+    (t) => `${t.p50Ms} / ${t.p99Ms}`,
+  );
   const rss = Object.entries(rssPeakMb)
     .map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`)
     .join(', ');
@@ -754,14 +748,14 @@ function report(
     ...cpuTable,
     '("machine" is every process on it; on 2 cores it can give 2,000,000 µs a second.)',
     '',
-    ...(gcRows.length > 1
+    ...(gcTable.length > 1
       ? [
           ...gcTable,
           '(main-thread collections of each service, from its nodejs_gc_duration_seconds; 1,000 ms is a core)',
           '',
         ]
       : []),
-    ...(stageRows.length > 1
+    ...(stageTable.length > 1
       ? [
           ...stageTable,
           `(from ${STAGE_HISTOGRAM}, interpolated in its buckets; claim and user_check run side by side,`,
@@ -778,6 +772,32 @@ function report(
     ...goals.map((g) => `  ${g.verdict.padEnd(7)} ${g.goal}: ${g.actual}`),
     ...besideOrderGoals(scenarios, pgbenchRuns),
   ].join('\n');
+}
+
+/**
+ * One row per scenario that has the figures `pick` finds, one cell per column (`-` where a column has none), under a
+ * header row: the CPU, garbage collection and order step tables. Just the header when no scenario has any.
+ */
+function scenarioTable<T>(
+  title: string,
+  columns: readonly string[],
+  scenarios: readonly Scenario[],
+  pick: (s: Scenario) => Record<string, T> | undefined,
+  cell: (value: T) => string,
+): string[] {
+  const rows = [[title, ...columns]];
+  for (const s of scenarios) {
+    const figures = pick(s);
+    if (!figures) continue;
+    rows.push([
+      s.name,
+      ...columns.map((c) => {
+        const value = figures[c];
+        return value === undefined ? '-' : cell(value);
+      }),
+    ]);
+  }
+  return alignTable(rows);
 }
 
 /** Rows of cells as text columns: the `left` columns left-aligned (the first by default), the others right-aligned. */
