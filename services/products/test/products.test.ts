@@ -470,6 +470,48 @@ describe('stock reservations', () => {
     }
   });
 
+  test('when products change price or currency between groups, then each group holds at the current price and refuses only orders whose currencies are mixed now', async () => {
+    const a = await create({ stock: 10, priceCents: 1000, currency: 'EUR' });
+    const b = await create({ stock: 10, priceCents: 2000, currency: 'USD' });
+    const both = [
+      { productId: a.id, quantity: 1 },
+      { productId: b.id, quantity: 1 },
+    ];
+    const group = async (...orders: { productId: string; quantity: number }[][]) => {
+      const res = await internal('/internal/reservations/batch', {
+        body: { reservations: orders.map((items) => ({ orderId: randomUUID(), items })) },
+      });
+      assert.equal(res.status, 200, res.text);
+      return (
+        res.body.items as {
+          status: number;
+          reservation?: { items: { productId: string; unitPriceCents: number; currency: string }[] };
+          problem?: { type: string };
+        }[]
+      ).map((i) => ({
+        status: i.status,
+        type: i.problem?.type.split('/').pop(),
+        prices: i.reservation?.items
+          .map((item) => `${item.productId === a.id ? 'a' : 'b'} ${item.unitPriceCents} ${item.currency}`)
+          .sort(),
+      }));
+    };
+    const patch = async (id: string, body: Record<string, unknown>) =>
+      assert.equal((await call(`${base}/products/${id}`, { method: 'PATCH', body, headers: admin() })).status, 200);
+
+    assert.deepEqual(await group(both), [{ status: 422, type: 'mixed-currency', prices: undefined }]);
+    // Both products were priced before: neither the old prices nor b's old currency may decide the next group.
+    await patch(a.id, { priceCents: 1100 });
+    await patch(b.id, { priceCents: 2100, currency: 'EUR' });
+    assert.deepEqual(await group(both, [{ productId: a.id, quantity: 1 }]), [
+      { status: 201, type: undefined, prices: ['a 1100 EUR', 'b 2100 EUR'].sort() },
+      { status: 201, type: undefined, prices: ['a 1100 EUR'] },
+    ]);
+    await patch(b.id, { currency: 'USD' });
+    assert.deepEqual(await group(both), [{ status: 422, type: 'mixed-currency', prices: undefined }]);
+    assert.deepEqual([await store.stockOf(a.id), await store.stockOf(b.id)], [8, 9]);
+  });
+
   test('when K concurrent group reservations compete for stock S, then exactly S orders are held and none oversells', async () => {
     const S = 25;
     const p = await create({ stock: S });
