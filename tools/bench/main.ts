@@ -5,7 +5,7 @@
 import { ensureArticlePage, type ArticlePage } from './realworld.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { constants, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -88,6 +88,8 @@ const CPU_SOURCE_ORDER = [
   'machine',
 ];
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** The signals that end a run early, stopping the system it started. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const SCENARIO_GROUPS = ['reads', 'realworld', 'orders'] as const;
 /** Seconds of unmeasured orders that fill the tables before the first order scenario (only for a system started here). */
 const ORDERS_BEFORE_SECONDS = 3;
@@ -207,8 +209,23 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const stopSystem = () => void system.stop();
-  process.once('SIGINT', stopSystem);
+  // A signal, or a reader of its output that went away (`npm run bench 2>&1 | head`), ends the run at once; the
+  // services it started stop first, so none is left running without it.
+  let ending = false;
+  const end = (code: number, why?: string) => {
+    if (ending) return;
+    ending = true;
+    if (why && system.startedHere) log(`bench: ${why}: stopping the system started for the benchmark.`);
+    void system.stop().finally(() => process.exit(code));
+  };
+  const onSignal = (signal: NodeJS.Signals) => end(128 + (constants.signals[signal] ?? 0), signal);
+  // Nothing more can be said where the output went: the run just ends.
+  const onOutputError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    end(1);
+  };
+  for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', onOutputError);
   try {
     if (!system.tokens) {
       log(
@@ -223,7 +240,7 @@ async function main(): Promise<number> {
   } finally {
     if (system.startedHere) log('Stopping the system started for the benchmark.');
     await system.stop();
-    process.removeListener('SIGINT', stopSystem);
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
     if (system.startedHere && opts.profileDir) {
       // Each service wrote its profile as it exited.
       await summarizeProfiles(opts.profileDir).then(
