@@ -19,6 +19,7 @@ import { RssSampler } from './rss.ts';
 import { type CpuSnapshot, type GcRate, cpuPerRequest, gcPerSecond, snapshot, snapshotCpu } from './cpu.ts';
 import { ORDER_STAGES, STAGE_HISTOGRAM, type StageLatency, stageLatency } from './stages.ts';
 import { summarizeProfiles } from './profile.ts';
+import { undoAll, undoOnEarlyEnd } from './leftovers.ts';
 import { callJson } from './http.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
 import { REGISTRY } from '../dev/services.ts';
@@ -216,7 +217,8 @@ async function main(): Promise<number> {
     if (ending) return;
     ending = true;
     if (why && system.startedHere) log(`bench: ${why}: stopping the system started for the benchmark.`);
-    void system.stop().finally(() => process.exit(code));
+    // The yardsticks, pgbench and its scratch database go too, whoever started the system.
+    void Promise.allSettled([system.stop(), undoAll()]).finally(() => process.exit(code));
   };
   const onSignal = (signal: NodeJS.Signals) => end(128 + (constants.signals[signal] ?? 0), signal);
   // Nothing more can be said where the output went: the run just ends.
@@ -378,6 +380,22 @@ async function benchmark(
   };
   const skipped = (key: string, name: string, target: string, note: string) =>
     scenarios.push({ key, name, target, rssMb: {}, problems: [], note });
+  /** Removes what the run created; `throughApi: false` keeps to its own processes and the Redis key. */
+  const cleanup = async (throughApi: boolean) => {
+    await Promise.all(yardsticks.map((y) => y.stop()));
+    await redis.del(redisKey).catch(() => {});
+    redis.disconnect();
+    if (!throughApi) return;
+    await articles?.cleanup().catch((err: Error) => log(`cleanup: ${err.message}`));
+    for (const id of [productId, ...spread])
+      await api('DELETE', `${urls.gateway}/products/${id}`, undefined, adminToken).catch((err: Error) =>
+        log(`cleanup: ${err.message}`),
+      );
+    await removeUser();
+  };
+  // A run that ends early removes them too; the user, products and articles only from a system it did not start,
+  // since one it started stops whole (and its database is made anew by the next run).
+  const forgetCleanup = undoOnEarlyEnd(() => cleanup(!system.startedHere));
 
   try {
     const productPath = `/products/${productId}`;
@@ -585,15 +603,8 @@ async function benchmark(
       });
     }
   } finally {
-    await articles?.cleanup().catch((err: Error) => log(`cleanup: ${err.message}`));
-    await Promise.all(yardsticks.map((y) => y.stop()));
-    await redis.del(redisKey).catch(() => {});
-    redis.disconnect();
-    for (const id of [productId, ...spread])
-      await api('DELETE', `${urls.gateway}/products/${id}`, undefined, adminToken).catch((err: Error) =>
-        log(`cleanup: ${err.message}`),
-      );
-    await removeUser();
+    forgetCleanup();
+    await cleanup(true);
   }
 
   const byKey = (key: string): Scenario =>

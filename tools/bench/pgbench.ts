@@ -2,6 +2,7 @@
 // the services use, with the benchmark's client count: the commit rate that server sustains on this machine.
 import { spawn } from 'node:child_process';
 import pg from 'pg';
+import { undoOnEarlyEnd } from './leftovers.ts';
 
 import { randomBytes } from 'node:crypto';
 
@@ -22,11 +23,22 @@ export interface PgbenchHooks {
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('pgbench', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const forget = undoOnEarlyEnd(async () => {
+      child.kill('SIGTERM');
+      await exited;
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code: code ?? 1, out }));
+    child.once('error', (err) => {
+      forget();
+      reject(err);
+    });
+    child.once('exit', (code) => {
+      forget();
+      resolve({ code: code ?? 1, out });
+    });
   });
 }
 
@@ -57,6 +69,13 @@ export async function runPgbench(
 ): Promise<PgbenchFigures> {
   // A scratch database of its own, so two runs on one server never drop each other's.
   const database = `shipshape_pgbench_${randomBytes(4).toString('hex')}`;
+  const drop = async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+    await client.end();
+  };
+  const forget = undoOnEarlyEnd(drop);
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   try {
@@ -88,9 +107,7 @@ export async function runPgbench(
     if (bench.code !== 0 || !figures) throw new Error(`pgbench -N failed: ${bench.out.trim().split('\n').at(-1)}`);
     return { ...figures, clients };
   } finally {
-    const cleanup = new pg.Client({ connectionString: databaseUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
-    await cleanup.end();
+    forget();
+    await drop();
   }
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NODE_OPTIONS } from '../dev/stack.ts';
+import { undoOnEarlyEnd } from './leftovers.ts';
 
 export interface Yardstick {
   url: string;
@@ -22,18 +23,17 @@ export async function startYardstick(...args: string[]): Promise<Yardstick> {
     ...(onPlatform ? { env: { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS } } : {}),
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const forget = undoOnEarlyEnd(stop);
+  void exited.then(forget);
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
     lines.close();
     const { url } = JSON.parse(line) as { url: string };
-    return {
-      url,
-      pid: child.pid,
-      stop: async () => {
-        child.kill('SIGTERM');
-        await exited;
-      },
-    };
+    return { url, pid: child.pid, stop };
   }
   throw new Error(`the ${args[0]} yardstick exited before listening`);
 }
