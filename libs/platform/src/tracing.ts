@@ -85,7 +85,7 @@ export class Tracing {
   readonly tracer: Tracer;
   private readonly provider: TracerProvider;
   /** False when nothing records (no exporter, or the SDK disabled): spans then only carry ids. */
-  private readonly recording: boolean;
+  readonly recording: boolean;
   private readonly ids = new RandomIdGenerator();
 
   constructor(service: string, version: string, c: TracingSettings) {
@@ -162,7 +162,7 @@ export class Tracing {
   }
 }
 
-/** Where a request's server span waits, on its IncomingMessage, from the logger factory to the onRequest hook. */
+/** Where a request's server span waits, on its IncomingMessage, from the logger factory to the request. */
 const SERVER_SPAN = Symbol('shipshape.serverSpan');
 type WithSpan = IncomingMessage & { [SERVER_SPAN]?: Span };
 
@@ -170,8 +170,18 @@ type WithSpan = IncomingMessage & { [SERVER_SPAN]?: Span };
 export const QUIET_PATHS = /^\/(health|ready|metrics)(\/|\?|$)/;
 
 /**
+ * A request's server span. One that records starts with the request (see requestLogger), so its timing is the
+ * request's; one that records nothing only carries ids, and is made on first use: for the first log line, or the
+ * first call to another service. A request that needs neither makes no ids.
+ */
+function serverSpan(tracing: Tracing, req: WithSpan): Span {
+  req[SERVER_SPAN] ??= tracing.startServerSpan(req);
+  return req[SERVER_SPAN];
+}
+
+/**
  * Fastify's childLoggerFactory: one child logger per request carrying the request id and the trace and span ids,
- * with the server span started here so its ids are known before the first log line.
+ * with a recording server span started here, so that it times the whole request.
  */
 export function requestLogger(tracing: Tracing) {
   return (
@@ -181,10 +191,11 @@ export function requestLogger(tracing: Tracing) {
     req: RawRequestDefaultExpression,
   ): FastifyBaseLogger => {
     if (QUIET_PATHS.test(req.url ?? '')) return RequestLog.of(logger, bindings, opts);
-    const span = tracing.startServerSpan(req);
-    (req as WithSpan)[SERVER_SPAN] = span;
-    const sc = span.spanContext();
-    return RequestLog.of(logger, { ...bindings, traceId: sc.traceId, spanId: sc.spanId }, opts);
+    if (tracing.recording) serverSpan(tracing, req);
+    return RequestLog.of(logger, bindings, opts, () => {
+      const sc = serverSpan(tracing, req).spanContext();
+      return { traceId: sc.traceId, spanId: sc.spanId };
+    });
   };
 }
 
@@ -199,18 +210,27 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 export class RequestLog {
   readonly #parent: Logger;
   readonly #bindings: Bindings;
+  readonly #traceIds: (() => Bindings) | undefined;
   #made: Logger | undefined;
 
-  private constructor(parent: Logger, bindings: Bindings) {
+  private constructor(parent: Logger, bindings: Bindings, traceIds: (() => Bindings) | undefined) {
     this.#parent = parent;
     this.#bindings = bindings;
+    this.#traceIds = traceIds;
   }
 
-  static of(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+  /** `traceIds` gives the request's trace and span ids, asked for only when the child is made. */
+  static of(
+    parent: FastifyBaseLogger,
+    bindings: Bindings,
+    opts: ChildLoggerOptions,
+    traceIds?: () => Bindings,
+  ): FastifyBaseLogger {
     const pino = parent as Partial<Logger>;
     // Not pino (Fastify's silent logger, when logging is off), or a route with log options of its own.
-    if (typeof pino.isLevelEnabled !== 'function' || Object.keys(opts).length > 0) return parent.child(bindings, opts);
-    return new RequestLog(pino as Logger, bindings) as unknown as FastifyBaseLogger;
+    if (typeof pino.isLevelEnabled !== 'function' || Object.keys(opts).length > 0)
+      return parent.child(traceIds ? { ...bindings, ...traceIds() } : bindings, opts);
+    return new RequestLog(pino as Logger, bindings, traceIds) as unknown as FastifyBaseLogger;
   }
 
   get level(): string {
@@ -259,7 +279,7 @@ export class RequestLog {
   }
 
   #logger(): Logger {
-    this.#made ??= this.#parent.child(this.#bindings);
+    this.#made ??= this.#parent.child(this.#traceIds ? { ...this.#bindings, ...this.#traceIds() } : this.#bindings);
     return this.#made;
   }
 }
@@ -277,29 +297,36 @@ export default fp<{ tracing: Tracing }>(
   async function tracingPlugin(app: FastifyInstance, opts: { tracing: Tracing }) {
     const tracing = opts.tracing;
     app.decorate('tracing', tracing);
-    app.decorateRequest('span', undefined);
-    app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-      // The span was started with the request's logger (see requestLogger), so every log line carries its ids.
-      const span = (request.raw as WithSpan)[SERVER_SPAN];
-      request.span = span;
-      // A span that records nothing (no exporter, or not sampled) only carries ids.
-      if (span?.isRecording()) {
-        const route = request.routeOptions.url ?? 'unmatched';
-        span.updateName(`${request.method} ${route}`);
-        span.setAttribute('http.route', route);
-        span.setAttribute('shipshape.request_id', request.id);
-      }
-      done();
+    // Probes and scrapes have no span; other requests make theirs on first use when it records nothing.
+    app.decorateRequest('span', {
+      getter(this: FastifyRequest): Span | undefined {
+        const req = this.raw as WithSpan;
+        if (req[SERVER_SPAN] === undefined && QUIET_PATHS.test(req.url ?? '')) return undefined;
+        return serverSpan(tracing, req);
+      },
     });
-    app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      const span = request.span;
-      if (span?.isRecording()) {
-        span.setAttribute('http.response.status_code', reply.statusCode);
-        if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      }
-      done();
-    });
+    // A span that records nothing has no name, attributes or end: it needs no hook.
+    if (tracing.recording) {
+      app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+        const span = request.span;
+        if (span?.isRecording()) {
+          const route = request.routeOptions.url ?? 'unmatched';
+          span.updateName(`${request.method} ${route}`);
+          span.setAttribute('http.route', route);
+          span.setAttribute('shipshape.request_id', request.id);
+        }
+        done();
+      });
+      app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        const span = request.span;
+        if (span?.isRecording()) {
+          span.setAttribute('http.response.status_code', reply.statusCode);
+          if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        }
+        done();
+      });
+    }
     app.addHook('onClose', async () => tracing.shutdown());
   },
   { name: 'shipshape-tracing', fastify: '5.x' },
