@@ -107,8 +107,8 @@ async function pidCpu(pid: number): Promise<number | undefined> {
 export interface CpuSources {
   /** Service name → API URL (the metrics listener is found beside it). */
   services: Record<string, string>;
-  /** A yardstick's process, when the scenario loads one. */
-  yardstickPid?: number | undefined;
+  /** The yardstick processes the scenario loads, by the column each is reported in (`yardstick`, or a hop's service). */
+  yardsticks?: Record<string, number | undefined>;
 }
 
 /** Collections so far, by service. */
@@ -131,13 +131,17 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
   const out: CpuSnapshot = {};
   const gc: GcSnapshot = {};
   let stages: StageBuckets = {};
-  const [services, processes, machine, yardstick] = await Promise.all([
+  const [services, processes, machine, yardsticks] = await Promise.all([
     Promise.all(
       Object.entries(sources.services).map(async ([name, url]) => [name, await serviceExposition(url)] as const),
     ),
     processCpuByCommand(new Set(['postgres', 'redis-server'])),
     readFile('/proc/stat', 'utf8').then(parseMachineBusySeconds, () => undefined),
-    sources.yardstickPid === undefined ? undefined : pidCpu(sources.yardstickPid),
+    Promise.all(
+      Object.entries(sources.yardsticks ?? {}).map(
+        async ([name, pid]) => [name, pid === undefined ? undefined : await pidCpu(pid)] as const,
+      ),
+    ),
   ]);
   for (const [name, text] of services) {
     const seconds = text === undefined ? undefined : parseCpuSeconds(text);
@@ -146,7 +150,7 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
     if (collections) gc[name] = collections;
     if (name === 'orders' && text !== undefined) stages = parseStageBuckets(text);
   }
-  if (yardstick !== undefined) out.yardstick = yardstick;
+  for (const [name, seconds] of yardsticks) if (seconds !== undefined) out[name] = seconds;
   if (processes.postgres !== undefined) out.postgresql = processes.postgres;
   if (processes['redis-server'] !== undefined) out.redis = processes['redis-server'];
   const own = process.cpuUsage();

@@ -15,6 +15,7 @@ import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './loa
 import { pacedPool, runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
+import { startOrderPath, type OrderPath } from './order-path.ts';
 import { RssSampler } from './rss.ts';
 import { type CpuSnapshot, type GcRate, cpuPerRequest, gcPerSecond, snapshot, snapshotCpu } from './cpu.ts';
 import { ORDER_STAGES, STAGE_HISTOGRAM, type StageLatency, stageLatency } from './stages.ts';
@@ -48,8 +49,8 @@ const usage = `Usage: npm run bench -- [options]
   --profile DIR         a system started here runs with V8's CPU profiler: each service writes
                         DIR/<service>/*.cpuprofile when it stops, summarised in DIR/summary.md
   --only GROUPS         run only these groups of scenarios, comma-separated: reads (the yardsticks, the steps and
-                        the cached reads), realworld, orders (pgbench and the order scenarios); the goals of the
-                        others are UNKNOWN (default: all)
+                        the cached reads), realworld, orders (pgbench, the order scenarios and the bare order
+                        path); the goals of the others are UNKNOWN (default: all)
 
 Against a running system, calls carry $ACCEPTANCE_ADMIN_TOKEN and $ACCEPTANCE_USER_TOKEN (a user without a record yet:
 the benchmark signs up as it), or, for npm start on this machine, tokens its development issuer mints; the gateway's
@@ -107,6 +108,10 @@ const YARDSTICK_KEYS = new Set([
   'step-client',
   'step-ratelimit',
   'step-headers',
+  'order-path-max',
+  'order-path-same-rate',
+  'order-path-half',
+  'order-path-idle',
 ]);
 
 function options() {
@@ -316,7 +321,7 @@ async function benchmark(
     name: string,
     load: Omit<LoadOptions, 'connections' | 'durationSeconds'>,
     pacedRate?: number,
-    yardstickPid?: number,
+    yardstickPids?: Record<string, number | undefined>,
   ) => {
     log(
       `  ${name}: ${durationSeconds} s, ${pacedRate ? `${pacedRate} req/s evenly spaced` : `${connections} connections`}…`,
@@ -336,7 +341,7 @@ async function benchmark(
         : runLoad({ ...load, connections, durationSeconds: seconds });
     await run(1);
     const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls });
-    const cpuSources = { services: YARDSTICK_KEYS.has(key) ? {} : { ...urls }, yardstickPid };
+    const cpuSources = { services: YARDSTICK_KEYS.has(key) ? {} : { ...urls }, yardsticks: yardstickPids };
     const before = await snapshot(cpuSources);
     const startedAt = performance.now();
     sampler.start();
@@ -376,7 +381,54 @@ async function benchmark(
       return;
     }
     if (!yardsticks.includes(started)) yardsticks.push(started);
-    await measure(key, name, { url: `${started.url}${path}` }, undefined, started.pid);
+    await measure(key, name, { url: `${started.url}${path}` }, undefined, { yardstick: started.pid });
+  };
+  /**
+   * The bare order path (order-path.ts): the same hops with none of the platform and no grouping, on the same
+   * PostgreSQL, ordering the same single product as the order goals' scenarios. Its maximum rate, its p99 at the rate
+   * of the half-rate goal, at half its own maximum and on an almost idle machine: the floor under the order goals on
+   * this machine.
+   */
+  const measureOrderPath = async (halfRate: number) => {
+    const names = {
+      max: 'yardstick: bare order path, maximum rate',
+      same: `yardstick: bare order path at the half-rate goal's rate`,
+      half: 'yardstick: bare order path, half its maximum rate',
+      idle: `yardstick: bare order path, ${IDLE_ORDER_RATE}/s evenly spaced`,
+    };
+    let path: OrderPath;
+    try {
+      path = await startOrderPath(opts.databaseUrl);
+    } catch (err) {
+      for (const [key, name] of [
+        ['order-path-max', names.max],
+        ['order-path-same-rate', names.same],
+      ] as const)
+        scenarios.push({ key, name, target: '', rssMb: {}, problems: [`could not start: ${(err as Error).message}`] });
+      return;
+    }
+    try {
+      const pids = {
+        gateway: path.pids.proxy,
+        orders: path.pids.orders,
+        users: path.pids.users,
+        products: path.pids.products,
+      };
+      const bare = {
+        url: path.url,
+        method: 'POST' as const,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId, productId: path.productId, quantity: 1 }),
+        perRequest: () => ({ headers: { 'idempotency-key': `bench-${randomUUID()}` } }),
+      };
+      const max = await measure('order-path-max', names.max, bare, undefined, pids);
+      if (halfRate >= 1) await measure('order-path-same-rate', names.same, bare, halfRate, pids);
+      if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2)
+        await measure('order-path-half', names.half, bare, Math.floor(max.requestsPerSecond / 2), pids);
+      await measure('order-path-idle', names.idle, bare, IDLE_ORDER_RATE, pids);
+    } finally {
+      await path.stop();
+    }
   };
   const skipped = (key: string, name: string, target: string, note: string) =>
     scenarios.push({ key, name, target, rssMb: {}, problems: [], note });
@@ -601,6 +653,7 @@ async function benchmark(
           body: JSON.stringify({ userId, items: [{ productId: catalogue[next++ % catalogue.length], quantity: 1 }] }),
         }),
       });
+      await measureOrderPath(Math.floor((max?.requestsPerSecond ?? 0) / 2));
     }
   } finally {
     forgetCleanup();
@@ -633,6 +686,7 @@ async function benchmark(
     articleGateway: byKey('article-gateway'),
     ordersAtMaxRate: byKey('orders-max'),
     ordersAtHalfRate: byKey('orders-half'),
+    orderPathAtHalfRate: byKey('order-path-same-rate'),
     rssMb: rssPeakMb,
   });
 
@@ -702,11 +756,31 @@ function besideOrderGoals(scenarios: Scenario[], pgbenchRuns: PgbenchRun[]): str
   }
   const spread = scenarios.find((s) => s.key === 'orders-spread');
   const rate = spread?.figures?.requestsPerSecond;
-  if (!spread || rate === undefined || spread.problems.length > 0) return lines;
-  const tps = pgbenchRuns.map((r) => r.transactionsPerSecond).filter((t) => t > 0);
-  const mean = tps.length ? tps.reduce((a, b) => a + b, 0) / tps.length : undefined;
-  const share = mean ? `, ${Math.round((rate / mean) * 1000) / 10}% of pgbench -N (${Math.round(mean)} tps)` : '';
-  return [...lines, `  (not a goal) ${spread.name}: ${Math.round(rate)}/s${share}`];
+  if (spread && rate !== undefined && spread.problems.length === 0) {
+    const tps = pgbenchRuns.map((r) => r.transactionsPerSecond).filter((t) => t > 0);
+    const mean = tps.length ? tps.reduce((a, b) => a + b, 0) / tps.length : undefined;
+    const share = mean ? `, ${Math.round((rate / mean) * 1000) / 10}% of pgbench -N (${Math.round(mean)} tps)` : '';
+    lines.push(`  (not a goal) ${spread.name}: ${Math.round(rate)}/s${share}`);
+  }
+  return [...lines, ...orderPathLines(scenarios)];
+}
+
+/** The bare order path beside the order goals: its maximum rate, and its latency at the two paced rates. */
+function orderPathLines(scenarios: Scenario[]): string[] {
+  const at = (key: string) => scenarios.find((s) => s.key === key);
+  const max = at('order-path-max');
+  if (!max) return [];
+  if (!max.figures || max.problems.length > 0)
+    return [`  (the floor) ${max.name}: ${max.problems.join('; ') || 'not measured'}`];
+  const lines = [`  (the floor) ${max.name}: ${Math.round(max.figures.requestsPerSecond)}/s`];
+  for (const key of ['order-path-same-rate', 'order-path-half', 'order-path-idle']) {
+    const paced = at(key);
+    if (paced?.figures && paced.problems.length === 0)
+      lines.push(
+        `  (the floor) ${paced.name} (${paced.ratePerSecond}/s): p50 ${paced.figures.latencyP50Ms} ms, p99 ${paced.figures.latencyP99Ms} ms`,
+      );
+  }
+  return lines;
 }
 
 function report(

@@ -14,13 +14,23 @@
 //                             deadline, retries, breaker, client metrics, forwarded headers, client span), ratelimit (in Redis
 //                             at [redis], as the gateway), headers (security headers) and guard (the path guard).
 //                             The steps between a bare proxy and the gateway, so each duty's cost shows.
+//   order-stock <database>    products' part of a bare order: one UPDATE that takes stock from a product, per request
+//   order-place <database> <users> <stock>
+//                             orders' part of a bare order, with none of the platform and no grouping: the key's INSERT
+//                             beside a GET of <users> (a hello-world), a POST to <stock>, the order's INSERT, the answer.
+//                             Behind the bare proxy, the hops of an order on the fewest instructions Node allows: the
+//                             floor under the order goals (order-path.ts makes its tables).
 // Prints {"url"} on stdout once it listens; stops on SIGTERM.
 import Fastify, { type FastifyReply } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { Pool as HttpPool } from 'undici';
 
 const [mode = 'hello', target = '', key = '', redisArg] = process.argv.slice(2);
 const app = Fastify({ logger: false });
+/** The services' default pool size (DATABASE_POOL_MAX). */
+const DATABASE_POOL_MAX = 10;
 let redis: Redis | undefined;
 
 /** Connects to Redis at `url`, or exits saying why (the benchmark then reports the yardstick as not started). */
@@ -57,6 +67,45 @@ if (mode === 'hello') {
   await app.register(replyFrom, { base: target });
   app.all('/*', (request, reply) => {
     void reply.from(request.url);
+  });
+} else if (mode === 'order-stock') {
+  const db = new pg.Pool({ connectionString: target, max: DATABASE_POOL_MAX });
+  app.addHook('onClose', () => db.end());
+  app.post<{ Body: { productId: number; quantity: number } }>('/reservations', async (request, reply) => {
+    const { rows } = await db.query<{ stock: number }>(
+      'UPDATE order_path_stock SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING stock',
+      [request.body.productId, request.body.quantity],
+    );
+    if (rows.length === 0) return reply.code(409).send({ detail: 'insufficient stock' });
+    return { productId: request.body.productId, stock: rows[0]?.stock };
+  });
+} else if (mode === 'order-place') {
+  const db = new pg.Pool({ connectionString: target, max: DATABASE_POOL_MAX });
+  const users = new HttpPool(key, { connections: DATABASE_POOL_MAX * 2 });
+  const stock = new HttpPool(redisArg ?? '', { connections: DATABASE_POOL_MAX * 2 });
+  app.addHook('onClose', () => Promise.all([db.end(), users.close(), stock.close()]));
+  app.post<{ Body: { userId: string; productId: number; quantity: number } }>('/orders', async (request, reply) => {
+    const { userId, productId, quantity } = request.body;
+    const idempotencyKey = String(request.headers['idempotency-key']);
+    const [claimed, user] = await Promise.all([
+      db.query('INSERT INTO order_path_keys (key) VALUES ($1) ON CONFLICT DO NOTHING', [idempotencyKey]),
+      users.request({ path: '/', method: 'GET' }).then((r) => r.body.json()),
+    ]);
+    if (claimed.rowCount !== 1) return reply.code(409).send({ detail: 'key used' });
+    if (!user) return reply.code(422).send({ detail: 'unknown user' });
+    const reserved = await stock.request({
+      path: '/reservations',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ productId, quantity }),
+    });
+    await reserved.body.dump();
+    if (reserved.statusCode !== 200) return reply.code(409).send({ detail: 'insufficient stock' });
+    const { rows } = await db.query(
+      'INSERT INTO order_path_orders (key, user_id, product_id, quantity) VALUES ($1, $2, $3, $4) RETURNING *',
+      [idempotencyKey, userId, productId, quantity],
+    );
+    return reply.code(201).send(rows[0]);
   });
 } else if (mode === 'platform-redis-get') {
   const client = await connectRedis(target);

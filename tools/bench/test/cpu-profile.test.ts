@@ -51,7 +51,7 @@ describe('CPU per request', () => {
   test('when a yardstick serves requests, then its process and this one show CPU spent', async () => {
     const hello = await startYardstick('hello');
     try {
-      const sources = { services: {}, yardstickPid: hello.pid };
+      const sources = { services: {}, yardsticks: { yardstick: hello.pid } };
       const before = await snapshotCpu(sources);
       for (let i = 0; i < 2000; i++) await (await fetch(hello.url)).arrayBuffer();
       const per = cpuPerRequest(before, await snapshotCpu(sources), 2000);

@@ -65,6 +65,24 @@ describe('benchmark goals', () => {
     assert.deepEqual(verdicts({ ...healthy, articleGateway: measured({ requestsPerSecond: 2_399 }) }), only(7, 'MISS'));
   });
 
+  test('when the bare order path ran at the rate of the half-rate goal, then its p99 is shown beside the goal, never judged', () => {
+    const goal = (input: GoalInput) => judgeGoals(input)[4];
+    assert.equal(goal(healthy)?.actual, 'p99 24 ms');
+    const slowFloor = goal({ ...healthy, orderPathAtHalfRate: measured({ latencyP99Ms: 400 }) });
+    assert.equal(slowFloor?.verdict, 'PASS');
+    assert.equal(slowFloor?.actual, 'p99 24 ms; the bare order path at the same rate: p99 400 ms');
+    const fastFloor = goal({
+      ...healthy,
+      ordersAtHalfRate: measured({ latencyP99Ms: 30 }),
+      orderPathAtHalfRate: measured({ latencyP99Ms: 3 }),
+    });
+    assert.equal(fastFloor?.verdict, 'MISS');
+    assert.equal(fastFloor?.actual, 'p99 30 ms; the bare order path at the same rate: p99 3 ms');
+    // A floor whose run had errors says nothing: it is left out.
+    const broken = goal({ ...healthy, orderPathAtHalfRate: measured({ latencyP99Ms: 3, errors: 5 }) });
+    assert.equal(broken?.actual, 'p99 24 ms');
+  });
+
   test('when a scenario got rate limited, then its goal is missed with the reason, however fast it was', () => {
     const limited = measured({ requestsPerSecond: 9_000, non2xx: 500, statusCodes: { '200': 9_500, '429': 500 } });
     const [gateway] = judgeGoals({ ...healthy, productsGateway: limited });
