@@ -777,7 +777,7 @@ function orderPathLines(scenarios: Scenario[]): string[] {
     const paced = at(key);
     if (paced?.figures && paced.problems.length === 0)
       lines.push(
-        `  (the floor) ${paced.name} (${paced.ratePerSecond}/s): p50 ${paced.figures.latencyP50Ms} ms, p99 ${paced.figures.latencyP99Ms} ms`,
+        `  (the floor) ${paced.name}${key === 'order-path-idle' ? '' : ` (${paced.ratePerSecond}/s)`}: p50 ${paced.figures.latencyP50Ms} ms, p99 ${paced.figures.latencyP99Ms} ms`,
       );
   }
   return lines;
