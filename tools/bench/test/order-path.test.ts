@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { PG_ADMIN_URL } from '../../../test/support/env.ts';
+import { undoAll } from '../leftovers.ts';
 import { PRODUCTS, startOrderPath } from '../order-path.ts';
 
 const databases = async (): Promise<string[]> => {
@@ -72,6 +73,16 @@ describe('the bare order path', () => {
       await path.stop();
     }
     assert.deepEqual(await databases(), before, 'its database is dropped when it stops');
+    for (const pid of Object.values(path.pids)) assert.ok(!alive(pid), 'its processes are stopped');
+  });
+
+  test('when a run ends early, then what an early end undoes stops its hops and drops its database', async () => {
+    const before = await databases();
+    const path = await startOrderPath(PG_ADMIN_URL);
+    assert.equal((await databases()).length, before.length + 1);
+    // What the benchmark runs on a signal or a closed output (main.ts), without the ordinary stop.
+    await undoAll();
+    assert.deepEqual(await databases(), before);
     for (const pid of Object.values(path.pids)) assert.ok(!alive(pid), 'its processes are stopped');
   });
 
