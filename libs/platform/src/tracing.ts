@@ -200,6 +200,10 @@ export function requestLogger(tracing: Tracing) {
 }
 
 type LogArgs = [unknown, ...unknown[]];
+
+/** A request logger's bindings, with its trace and span ids when it has them. */
+const withTraceIds = (bindings: Bindings, traceIds: (() => Bindings) | undefined): Bindings =>
+  traceIds ? { ...bindings, ...traceIds() } : bindings;
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
@@ -229,7 +233,7 @@ export class RequestLog {
     const pino = parent as Partial<Logger>;
     // Not pino (Fastify's silent logger, when logging is off), or a route with log options of its own.
     if (typeof pino.isLevelEnabled !== 'function' || Object.keys(opts).length > 0)
-      return parent.child(traceIds ? { ...bindings, ...traceIds() } : bindings, opts);
+      return parent.child(withTraceIds(bindings, traceIds), opts);
     return new RequestLog(pino as Logger, bindings, traceIds) as unknown as FastifyBaseLogger;
   }
 
@@ -279,7 +283,7 @@ export class RequestLog {
   }
 
   #logger(): Logger {
-    this.#made ??= this.#parent.child(this.#traceIds ? { ...this.#bindings, ...this.#traceIds() } : this.#bindings);
+    this.#made ??= this.#parent.child(withTraceIds(this.#bindings, this.#traceIds));
     return this.#made;
   }
 }
