@@ -15,7 +15,7 @@ import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './loa
 import { pacedPool, runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
-import { startOrderPath, type OrderPath } from './order-path.ts';
+import { PRODUCTS as ORDER_PATH_PRODUCTS, startOrderPath, type OrderPath } from './order-path.ts';
 import { RssSampler } from './rss.ts';
 import { type CpuSnapshot, type GcRate, cpuPerRequest, gcPerSecond, snapshot, snapshotCpu } from './cpu.ts';
 import { ORDER_STAGES, STAGE_HISTOGRAM, type StageLatency, stageLatency } from './stages.ts';
@@ -112,6 +112,8 @@ const YARDSTICK_KEYS = new Set([
   'order-path-same-rate',
   'order-path-half',
   'order-path-idle',
+  'order-path-spread',
+  'order-path-spread-half',
 ]);
 
 function options() {
@@ -386,8 +388,8 @@ async function benchmark(
   /**
    * The bare order path (order-path.ts): the same hops with none of the platform and no grouping, on the same
    * PostgreSQL, ordering the same single product as the order goals' scenarios. Its maximum rate, its p99 at the rate
-   * of the half-rate goal, at half its own maximum and on an almost idle machine: the floor under the order goals on
-   * this machine.
+   * of the half-rate goal, at half its own maximum and on an almost idle machine; then with its orders spread over its
+   * products, at its maximum and at half of it: the floor under the order goals on this machine.
    */
   const measureOrderPath = async (halfRate: number) => {
     const names = {
@@ -395,6 +397,8 @@ async function benchmark(
       same: `yardstick: bare order path at the half-rate goal's rate`,
       half: 'yardstick: bare order path, half its maximum rate',
       idle: `yardstick: bare order path, ${IDLE_ORDER_RATE}/s evenly spaced`,
+      spread: `yardstick: bare order path, maximum rate, ${ORDER_PATH_PRODUCTS} products`,
+      spreadHalf: `yardstick: bare order path, half its maximum rate, ${ORDER_PATH_PRODUCTS} products`,
     };
     let path: OrderPath;
     try {
@@ -426,6 +430,25 @@ async function benchmark(
       if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2)
         await measure('order-path-half', names.half, bare, Math.floor(max.requestsPerSecond / 2), pids);
       await measure('order-path-idle', names.idle, bare, IDLE_ORDER_RATE, pids);
+      // The same path with its orders spread over its products: no row is locked by every order, so what remains is
+      // the hops and the commits alone.
+      let next = 0;
+      const spread = {
+        ...bare,
+        perRequest: () => ({
+          headers: { 'idempotency-key': `bench-${randomUUID()}` },
+          body: JSON.stringify({ userId, productId: 1 + (next++ % ORDER_PATH_PRODUCTS), quantity: 1 }),
+        }),
+      };
+      const spreadMax = await measure('order-path-spread', names.spread, spread, undefined, pids);
+      if (spreadMax && loadProblems(spreadMax).length === 0 && spreadMax.requestsPerSecond >= 2)
+        await measure(
+          'order-path-spread-half',
+          names.spreadHalf,
+          spread,
+          Math.floor(spreadMax.requestsPerSecond / 2),
+          pids,
+        );
     } finally {
       await path.stop();
     }
@@ -773,13 +796,18 @@ function orderPathLines(scenarios: Scenario[]): string[] {
   if (!max.figures || max.problems.length > 0)
     return [`  (the floor) ${max.name}: ${max.problems.join('; ') || 'not measured'}`];
   const lines = [`  (the floor) ${max.name}: ${Math.round(max.figures.requestsPerSecond)}/s`];
-  for (const key of ['order-path-same-rate', 'order-path-half', 'order-path-idle']) {
+  const pacedLine = (key: string) => {
     const paced = at(key);
     if (paced?.figures && paced.problems.length === 0)
       lines.push(
         `  (the floor) ${paced.name}${key === 'order-path-idle' ? '' : ` (${paced.ratePerSecond}/s)`}: p50 ${paced.figures.latencyP50Ms} ms, p99 ${paced.figures.latencyP99Ms} ms`,
       );
-  }
+  };
+  for (const key of ['order-path-same-rate', 'order-path-half', 'order-path-idle']) pacedLine(key);
+  const spread = at('order-path-spread');
+  if (spread?.figures && spread.problems.length === 0)
+    lines.push(`  (the floor) ${spread.name}: ${Math.round(spread.figures.requestsPerSecond)}/s`);
+  pacedLine('order-path-spread-half');
   return lines;
 }
 
