@@ -391,7 +391,7 @@ async function benchmark(
    * of the half-rate goal, at half its own maximum and on an almost idle machine; then with its orders spread over its
    * products, at its maximum and at half of it: the floor under the order goals on this machine.
    */
-  const measureOrderPath = async (halfRate: number) => {
+  const measureOrderPath = async (halfRate: number | undefined) => {
     const names = {
       max: 'yardstick: bare order path, maximum rate',
       same: `yardstick: bare order path at the half-rate goal's rate`,
@@ -426,9 +426,9 @@ async function benchmark(
         perRequest: () => ({ headers: { 'idempotency-key': `bench-${randomUUID()}` } }),
       };
       const max = await measure('order-path-max', names.max, bare, undefined, pids);
-      if (halfRate >= 1) await measure('order-path-same-rate', names.same, bare, halfRate, pids);
-      if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2)
-        await measure('order-path-half', names.half, bare, Math.floor(max.requestsPerSecond / 2), pids);
+      if (halfRate) await measure('order-path-same-rate', names.same, bare, halfRate, pids);
+      const ownHalf = pacedShare(max, 2);
+      if (ownHalf) await measure('order-path-half', names.half, bare, ownHalf, pids);
       await measure('order-path-idle', names.idle, bare, IDLE_ORDER_RATE, pids);
       // The same path with its orders spread over its products: no row is locked by every order, so what remains is
       // the hops and the commits alone.
@@ -440,15 +440,8 @@ async function benchmark(
           body: JSON.stringify({ userId, productId: 1 + (next++ % ORDER_PATH_PRODUCTS), quantity: 1 }),
         }),
       };
-      const spreadMax = await measure('order-path-spread', names.spread, spread, undefined, pids);
-      if (spreadMax && loadProblems(spreadMax).length === 0 && spreadMax.requestsPerSecond >= 2)
-        await measure(
-          'order-path-spread-half',
-          names.spreadHalf,
-          spread,
-          Math.floor(spreadMax.requestsPerSecond / 2),
-          pids,
-        );
+      const spreadHalf = pacedShare(await measure('order-path-spread', names.spread, spread, undefined, pids), 2);
+      if (spreadHalf) await measure('order-path-spread-half', names.spreadHalf, spread, spreadHalf, pids);
     } finally {
       await path.stop();
     }
@@ -634,21 +627,19 @@ async function benchmark(
       const max = await orderScenario('orders-max', 'POST /orders via gateway, maximum rate', order);
       // A B A, as for the reads: the order rate is judged against the mean of pgbench before and after it.
       if (pgbench) pgbenchAgain = await measurePgbench(', again');
-      if (max && loadProblems(max).length === 0 && max.requestsPerSecond >= 2) {
-        await orderScenario(
-          'orders-half',
-          'POST /orders via gateway, half the maximum rate',
-          order,
-          Math.floor(max.requestsPerSecond / 2),
-        );
+      const half = pacedShare(max, 2);
+      if (half) {
+        await orderScenario('orders-half', 'POST /orders via gateway, half the maximum rate', order, half);
         // Not a goal: a quarter of the maximum rate, so the latency shows against how busy the machine is (the
         // idle floor below, a quarter, a half).
-        await orderScenario(
-          'orders-quarter',
-          'POST /orders via gateway, a quarter of the maximum rate',
-          order,
-          Math.floor(max.requestsPerSecond / 4),
-        );
+        const quarter = pacedShare(max, 4);
+        if (quarter)
+          await orderScenario(
+            'orders-quarter',
+            'POST /orders via gateway, a quarter of the maximum rate',
+            order,
+            quarter,
+          );
       } else {
         scenarios.push({
           key: 'orders-half',
@@ -676,7 +667,7 @@ async function benchmark(
           body: JSON.stringify({ userId, items: [{ productId: catalogue[next++ % catalogue.length], quantity: 1 }] }),
         }),
       });
-      await measureOrderPath(Math.floor((max?.requestsPerSecond ?? 0) / 2));
+      await measureOrderPath(half);
     }
   } finally {
     forgetCleanup();
@@ -751,6 +742,13 @@ async function benchmark(
   await writeFile(`${opts.out}/latest.json`, json);
   log(`Results written to ${file}`);
   return 0;
+}
+
+/** A paced rate of 1/`divisor` of a closed-loop run's rate; undefined when that run has no usable rate. */
+function pacedShare(max: LoadFigures | undefined, divisor: number): number | undefined {
+  if (!max || loadProblems(max).length > 0) return undefined;
+  const rate = Math.floor(max.requestsPerSecond / divisor);
+  return rate >= 1 ? rate : undefined;
 }
 
 /** Services that stopped answering during the run, with their last words when the benchmark started them. */
