@@ -3,7 +3,7 @@
 // the platform's duties and no grouping. Its tables live in a scratch database of their own next to the services'.
 // What it reaches on this machine is the floor under the order goals: the rate and the latency of that topology.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { databaseUrlFor, withClient } from './database.ts';
 import { undoOnEarlyEnd } from './leftovers.ts';
 import { startYardstick, type Yardstick } from './yardsticks.ts';
 
@@ -27,30 +27,19 @@ const TABLES = [
   `INSERT INTO order_path_stock (id, stock) SELECT id, 1000000000000 FROM generate_series(1, ${PRODUCTS}) AS id`,
 ];
 
-async function onServer<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Makes the scratch database next to `databaseUrl` and starts the four hops; `stop` undoes both. */
 export async function startOrderPath(databaseUrl: string): Promise<OrderPath> {
   const database = `shipshape_orderpath_${randomBytes(4).toString('hex')}`;
   const started: Yardstick[] = [];
   const stop = async () => {
     await Promise.all(started.map((y) => y.stop()));
-    await onServer(databaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).catch(() => {});
+    await withClient(databaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).catch(() => {});
   };
   const forget = undoOnEarlyEnd(stop);
   try {
-    await onServer(databaseUrl, (c) => c.query(`CREATE DATABASE ${database}`));
-    const url = new URL(databaseUrl);
-    url.pathname = `/${database}`;
-    await onServer(url.href, async (c) => {
+    await withClient(databaseUrl, (c) => c.query(`CREATE DATABASE ${database}`));
+    const scratch = databaseUrlFor(databaseUrl, database);
+    await withClient(scratch, async (c) => {
       for (const statement of TABLES) await c.query(statement);
     });
     const start = async (...args: string[]) => {
@@ -58,8 +47,8 @@ export async function startOrderPath(databaseUrl: string): Promise<OrderPath> {
       started.push(y);
       return y;
     };
-    const [users, products] = await Promise.all([start('hello'), start('order-stock', url.href)]);
-    const orders = await start('order-place', url.href, users.url, products.url);
+    const [users, products] = await Promise.all([start('hello'), start('order-stock', scratch)]);
+    const orders = await start('order-place', scratch, users.url, products.url);
     const proxy = await start('proxy', orders.url);
     return {
       url: `${proxy.url}/orders`,

@@ -1,7 +1,7 @@
 // The database yardstick: `pgbench -N` (TPC-B without the two hot-spot updates) against the same PostgreSQL server
 // the services use, with the benchmark's client count: the commit rate that server sustains on this machine.
 import { spawn } from 'node:child_process';
-import pg from 'pg';
+import { withClient } from './database.ts';
 import { undoOnEarlyEnd } from './leftovers.ts';
 
 import { randomBytes } from 'node:crypto';
@@ -69,21 +69,15 @@ export async function runPgbench(
 ): Promise<PgbenchFigures> {
   // A scratch database of its own, so two runs on one server never drop each other's.
   const database = `shipshape_pgbench_${randomBytes(4).toString('hex')}`;
-  const drop = async () => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
-    await client.end();
-  };
+  const drop = () =>
+    withClient(databaseUrl, async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {});
+    });
   const forget = undoOnEarlyEnd(drop);
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  try {
+  await withClient(databaseUrl, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
+  });
   const url = new URL(databaseUrl);
   const env = {
     ...process.env,

@@ -1,7 +1,7 @@
 // The system under load: the one already running at the given URLs, or one started here for the run.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import pg from 'pg';
+import { databaseUrlFor, withClient } from './database.ts';
 
 export interface ServiceUrls {
   gateway: string;
@@ -42,17 +42,11 @@ export async function isReady(baseUrl: string): Promise<boolean> {
 
 /** Recreates the benchmark database next to the one `databaseUrl` names, and returns its URL. */
 export async function freshBenchDatabase(databaseUrl: string): Promise<string> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  await withClient(databaseUrl, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(databaseUrl);
-  url.pathname = `/${BENCH_DATABASE}`;
-  return url.toString();
+  });
+  return databaseUrlFor(databaseUrl, BENCH_DATABASE);
 }
 
 export interface StartOptions {
@@ -67,13 +61,7 @@ export interface StartOptions {
 
 /** VACUUM (ANALYZE) of every table of the database `databaseUrl` names. */
 export async function vacuumDatabase(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query('VACUUM (ANALYZE)');
-  } finally {
-    await client.end();
-  }
+  await withClient(databaseUrl, (client) => client.query('VACUUM (ANALYZE)'));
 }
 
 /** Starts the whole system with the development launcher against a fresh benchmark database. */
