@@ -104,6 +104,7 @@ const YARDSTICK_KEYS = new Set([
   'yardstick-proxy',
   'yardstick-proxy-after',
   'yardstick-platform-redis',
+  'read-floor',
   'yardstick-platform-proxy',
   'step-client',
   'step-ratelimit',
@@ -499,6 +500,14 @@ async function benchmark(
           redisReady ?? (await tryYardstick('platform-redis-get', opts.redisUrl, redisKey)),
           productPath,
         );
+        // Not a goal: the floor under the direct read, the least any service must do for a cached read, by hand
+        // (yardstick-server.ts read-floor). Shown beside the goal, never judged.
+        await measureYardstick(
+          'read-floor',
+          'yardstick: the read floor (the least a service does, by hand)',
+          redisReady ?? (await tryYardstick('read-floor', opts.redisUrl, redisKey)),
+          productPath,
+        );
         const proxy = await tryYardstick('proxy', urls.products);
         const proxyName = 'yardstick: bare reply-from proxy → products';
         await measureYardstick('yardstick-proxy', proxyName, proxy, productPath);
@@ -694,6 +703,7 @@ async function benchmark(
         ? (pgbench.transactionsPerSecond + pgbenchAgain.transactionsPerSecond) / 2
         : pgbench?.transactionsPerSecond,
     productsDirect: byKey('products-direct'),
+    readFloor: byKey('read-floor'),
     productsGateway: byKey('products-gateway'),
     realWorldYardstick: bracketed(byKey('realworld-product'), byKey('realworld-product-after')),
     articlesGateway: byKey('articles-gateway'),

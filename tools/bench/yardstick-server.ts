@@ -14,6 +14,12 @@
 //                             deadline, retries, breaker, client metrics, forwarded headers, client span), ratelimit (in Redis
 //                             at [redis], as the gateway), headers (security headers) and guard (the path guard).
 //                             The steps between a bare proxy and the gateway, so each duty's cost shows.
+//   read-floor <redis> <key>  the floor under the direct read: a bare Fastify with only the least a service must do for
+//                             a cached read, written by hand in the fewest steps (a request id taken or made and
+//                             answered, a request logger at warn, the in-flight gauge and the duration histogram of
+//                             every service in one hook each, the route's params schema, the anonymous caller let
+//                             through, a hit from an in-process cache marked X-Cache), sending the JSON stored at <key>
+//                             (read from Redis once, at start), with the V8 sizing of the services
 //   order-stock <database>    products' part of a bare order: one UPDATE that takes stock from a product, per request
 //   order-place <database> <users> <stock>
 //                             orders' part of a bare order, with none of the platform and no grouping: the key's INSERT
@@ -21,7 +27,7 @@
 //                             Behind the bare proxy, the hops of an order on the fewest instructions Node allows: the
 //                             floor under the order goals (order-path.ts makes its tables).
 // Prints {"url"} on stdout once it listens; stops on SIGTERM.
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -107,6 +113,8 @@ if (mode === 'hello') {
     );
     return reply.code(201).send(rows[0]);
   });
+} else if (mode === 'read-floor') {
+  await listenPlatform(await readFloor(await connectRedis(target)));
 } else if (mode === 'platform-redis-get') {
   const client = await connectRedis(target);
   const platform = await platformApp('A bare Redis GET on the platform.');
@@ -169,8 +177,66 @@ if (mode === 'hello') {
   process.exit(2);
 }
 
+/** The read floor (see the modes above): the duties of a cached read, each in its fewest steps, and nothing more. */
+async function readFloor(client: Redis) {
+  const { Gauge, Histogram, Registry } = await import('prom-client');
+  const { requestIdFrom } = await import('@shipshape/platform/service');
+  const { RequestLog } = await import('@shipshape/platform/tracing');
+  const { LATENCY_BUCKETS, statusClass } = await import('@shipshape/platform/metrics');
+  const { IdParams } = await import('@shipshape/platform/schemas');
+  const stored = await client.get(key);
+  const cache = new Map<string, string>();
+  // The request's logger is made only if the request writes a line (none at warn), as the services' is.
+  const floor = Fastify({
+    logger: { level: 'warn' },
+    genReqId: requestIdFrom,
+    childLoggerFactory: (logger, bindings, opts) => RequestLog.of(logger, bindings, opts),
+  });
+  const registry = new Registry();
+  const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'Requests in flight.', registers: [registry] });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Request duration.',
+    labelNames: ['method', 'route', 'status_class'],
+    buckets: [...LATENCY_BUCKETS],
+    registers: [registry],
+  });
+  floor.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    inFlight.inc();
+    done();
+  });
+  floor.addHook('onResponse', (request, reply, done) => {
+    inFlight.dec();
+    duration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_class: statusClass(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+  floor.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  floor.get<{ Params: { id: string } }>('/products/:id', { schema: { params: IdParams } }, (request, reply) => {
+    // A public read: a caller with credentials would have them verified; an anonymous one passes. A handler that
+    // returns nothing: no promise.
+    if (request.headers.authorization !== undefined) {
+      reply.code(401).send();
+      return;
+    }
+    const cacheKey = `product:${request.params.id}`;
+    let json = cache.get(cacheKey);
+    if (json === undefined && stored !== null) cache.set(cacheKey, (json = stored));
+    if (json === undefined) reply.code(404).send();
+    else reply.header('x-cache', 'hit').type('application/json; charset=utf-8').send(json);
+  });
+  return floor;
+}
+
 /** Listens, prints the URL, and stops on SIGTERM. */
-async function listenPlatform(platform: Awaited<ReturnType<typeof platformApp>>) {
+async function listenPlatform(platform: FastifyInstance) {
   const url = await platform.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.once('SIGTERM', () => {
@@ -178,7 +244,7 @@ async function listenPlatform(platform: Awaited<ReturnType<typeof platformApp>>)
   });
 }
 
-if (!mode.startsWith('platform-')) {
+if (!mode.startsWith('platform-') && mode !== 'read-floor') {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.once('SIGTERM', () => {

@@ -83,6 +83,27 @@ describe('benchmark goals', () => {
     assert.equal(broken?.actual, 'p99 24 ms');
   });
 
+  test('when the read floor ran, then its share of the Redis yardstick is shown beside the direct read, never judged', () => {
+    const goal = (input: GoalInput) => judgeGoals(input)[1];
+    assert.equal(goal(healthy)?.actual, '85% of the yardstick');
+    const floorAbove = goal({
+      ...healthy,
+      productsDirect: measured({ requestsPerSecond: 8_000 }),
+      readFloor: measured({ requestsPerSecond: 9_300 }),
+    });
+    assert.equal(floorAbove?.verdict, 'MISS');
+    assert.equal(floorAbove?.actual, '80% of the yardstick; the read floor: 93%');
+    const floorBelow = goal({ ...healthy, readFloor: measured({ requestsPerSecond: 7_000 }) });
+    assert.equal(floorBelow?.verdict, 'PASS');
+    assert.equal(floorBelow?.actual, '85% of the yardstick; the read floor: 70%');
+    // A floor whose run had errors, or a yardstick that did not run, says nothing: it is left out.
+    const broken = goal({ ...healthy, readFloor: measured({ requestsPerSecond: 9_300, errors: 5 }) });
+    assert.equal(broken?.actual, '85% of the yardstick');
+    const noYardstick = goal({ ...healthy, redisYardstick: { problems: [] }, readFloor: measured() });
+    assert.equal(noYardstick?.verdict, 'UNKNOWN');
+    assert.doesNotMatch(noYardstick?.actual ?? '', /read floor/);
+  });
+
   test('when a scenario got rate limited, then its goal is missed with the reason, however fast it was', () => {
     const limited = measured({ requestsPerSecond: 9_000, non2xx: 500, statusCodes: { '200': 9_500, '429': 500 } });
     const [gateway] = judgeGoals({ ...healthy, productsGateway: limited });

@@ -62,6 +62,45 @@ describe('yardsticks', () => {
     }
   });
 
+  test('when the read floor runs, then it sends the stored JSON from its own cache, with the duties of a cached read', async () => {
+    const key = `shipshape:test:yardstick:${randomUUID()}`;
+    const id = randomUUID();
+    await redis.set(key, '{"id":"c","stock":1}');
+    const y = await startYardstick('read-floor', REDIS_URL, key);
+    try {
+      // It runs as a service would: with the V8 sizing the images set.
+      const environ = (await readFile(`/proc/${y.pid}/environ`, 'utf8')).split('\0');
+      assert.ok(environ.includes(`NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`), 'NODE_OPTIONS of the services');
+      const first = await fetch(`${y.url}/products/${id}`, { headers: { 'x-request-id': 'floor-1' } });
+      assert.equal(first.status, 200);
+      assert.equal(first.headers.get('x-request-id'), 'floor-1');
+      assert.equal(first.headers.get('x-cache'), 'hit');
+      assert.equal(first.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(await first.text(), '{"id":"c","stock":1}');
+      // Read from Redis once, at start: later reads come from its own cache.
+      await redis.set(key, '{"id":"c","stock":2}');
+      const second = await fetch(`${y.url}/products/${id}`);
+      assert.equal(await second.text(), '{"id":"c","stock":1}');
+      assert.match(second.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+      // The route's params schema and the anonymous-only public read are on.
+      assert.equal((await fetch(`${y.url}/products/not-a-uuid`)).status, 400);
+      assert.equal((await fetch(`${y.url}/products/${id}`, { headers: { authorization: 'Bearer x' } })).status, 401);
+      // Every request is counted in the duration histogram by route and status class.
+      const metrics = await (await fetch(`${y.url}/metrics`)).text();
+      assert.match(
+        metrics,
+        /http_request_duration_seconds_count\{method="GET",route="\/products\/:id",status_class="2xx"\} 2/,
+      );
+      assert.match(
+        metrics,
+        /http_request_duration_seconds_count\{method="GET",route="\/products\/:id",status_class="4xx"\} 2/,
+      );
+    } finally {
+      await y.stop();
+      await redis.del(key);
+    }
+  });
+
   test('when the proxy yardstick runs, then it relays the upstream answer for the same path', async () => {
     const upstream = Fastify();
     upstream.get('/products/:id', async (request) => ({ id: (request.params as { id: string }).id, via: 'upstream' }));
