@@ -228,7 +228,10 @@ async function readFloor(client: Redis) {
     }
     const cacheKey = `product:${request.params.id}`;
     let json = cache.get(cacheKey);
-    if (json === undefined && stored !== null) cache.set(cacheKey, (json = stored));
+    if (json === undefined && stored !== null) {
+      json = stored;
+      cache.set(cacheKey, json);
+    }
     if (json === undefined) reply.code(404).send();
     else reply.header('x-cache', 'hit').type('application/json; charset=utf-8').send(json);
   });

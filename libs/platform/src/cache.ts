@@ -151,19 +151,29 @@ export class Cache {
     return `${this.prefix}:${k}`;
   }
 
+  /**
+   * A hit of the in-process layer, at once and with no promise; undefined sends the caller to `read` (not held in
+   * memory, no in-process layer, or a load of the key already on its way, which `read` joins).
+   */
+  peek(key: string): CachedRead | undefined {
+    const full = this.key(key);
+    if (this.inflight.has(full)) return undefined;
+    const local = this.near?.get(full);
+    if (local === undefined) return undefined;
+    this.metrics.cacheRequests.inc({ cache: this.name, result: 'hit' });
+    return { json: local, hit: true };
+  }
+
   /** Read-through: a hit returns the cached JSON; concurrent misses for one key share one load. */
   async read<T>(key: string, load: () => Promise<T | undefined>): Promise<CachedRead | undefined> {
+    const local = this.peek(key);
+    if (local) return local;
     const full = this.key(key);
     const joining = this.inflight.get(full);
     if (joining) {
       this.metrics.cacheRequests.inc({ cache: this.name, result: 'miss' });
       const json = await joining;
       return json === undefined ? undefined : { json, hit: false };
-    }
-    const local = this.near?.get(full);
-    if (local !== undefined) {
-      this.metrics.cacheRequests.inc({ cache: this.name, result: 'hit' });
-      return { json: local, hit: true };
     }
     const ticket = this.near?.ticket() ?? 0;
     if (this.backend.isUp()) {

@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
+  type preParsingHookHandler,
   type RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -61,6 +62,9 @@ export interface ServiceOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The methods Fastify reads no body for. */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
+
 /** Accepts a well-formed incoming X-Request-ID, else makes one. */
 export function requestIdFrom(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
@@ -105,9 +109,10 @@ export async function createService(o: ServiceOptions): Promise<App> {
     done();
   });
   // A body that trickles in is cut off: it would otherwise hold a connection (and a parser) for as long as the client
-  // likes. Timed from the first hook, so the headers' time counts too; requests without a body are not affected.
+  // likes. Timed from the first hook, so the headers' time counts too. Only routes that read a body get the hook
+  // (Fastify reads none for GET, HEAD or TRACE), and requests without one pass it at once.
   const bodyTimeoutMs = o.config.BODY_TIMEOUT_MS ?? 10_000;
-  app.addHook('preParsing', (request, reply, payload, done) => {
+  const bodyTimeout: preParsingHookHandler = (request, reply, payload, done) => {
     if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) {
       done(null, payload);
       return;
@@ -126,6 +131,12 @@ export async function createService(o: ServiceOptions): Promise<App> {
     payload.once('close', clear);
     payload.once('error', clear);
     done(null, payload);
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.every((m) => BODYLESS_METHODS.has(m))) return;
+    const own = route.preParsing;
+    route.preParsing = own === undefined ? [bodyTimeout] : [...(Array.isArray(own) ? own : [own]), bodyTimeout];
   });
   app.addHook('preHandler', (request, _reply, done) => {
     done(badInputProblem(request));
@@ -317,6 +328,28 @@ const untyped = (reply: AnyReply): FastifyReply => reply as FastifyReply;
 export function sendStoredProblem<R extends AnyReply>(reply: R, status: number, body: unknown): R {
   untyped(reply).code(status).type('application/problem+json').serializer(JSON.stringify).send(body);
   return reply;
+}
+
+/**
+ * Answers a read through `cache`: a hit of its in-process layer at once, with no promise (most reads under load);
+ * otherwise once `read` has it. A key with no value is answered with `missing()`'s error.
+ */
+export function replyCached<R extends AnyReply>(
+  cache: Cache,
+  reply: R,
+  key: string,
+  load: () => Promise<unknown>,
+  missing: () => Error,
+): Promise<void> | undefined {
+  const near = cache.peek(key);
+  if (near) {
+    sendCached(reply, near);
+    return undefined;
+  }
+  return cache.read(key, load).then((found) => {
+    if (!found) throw missing();
+    sendCached(reply, found);
+  });
 }
 
 /** Sends a cached read as stored, with its X-Cache header (the JSON is the route's response shape already). */

@@ -1,11 +1,11 @@
 // Public catalog: cached reads, admin-only writes.
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
-import { cachedPage, sendCached } from '@shipshape/platform/service';
+import { cachedPage, replyCached } from '@shipshape/platform/service';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound } from '@shipshape/platform/errors';
 import { IdParams, Page, PageQuery } from '@shipshape/platform/schemas';
-import { DuplicateSku, type Product, type ProductStore } from '../../domain/catalog.ts';
+import { DuplicateSku, type ProductStore } from '../../domain/catalog.ts';
 import { CreateProduct, ProductSchema, UpdateProduct } from '../../schemas.ts';
 
 export interface ProductsRoutesOptions {
@@ -40,11 +40,14 @@ export default async function productsRoutes(app: App, { repo, cache }: Products
       ...anyone,
       schema: { tags, summary: 'Get a product (cached)', params: IdParams, response: { 200: ProductSchema } },
     },
-    async (request, reply) => {
-      const found = await cache.read<Product>(`product:${request.params.id}`, () => repo.get(request.params.id));
-      if (!found) throw notFound('product', request.params.id);
-      return sendCached(reply, found);
-    },
+    (request, reply) =>
+      replyCached(
+        cache,
+        reply,
+        `product:${request.params.id}`,
+        () => repo.get(request.params.id),
+        () => notFound('product', request.params.id),
+      ),
   );
 
   app.post(

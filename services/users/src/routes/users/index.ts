@@ -1,7 +1,7 @@
 // HTTP entry points for /users: schema + thin handlers.
 import { Type } from '@sinclair/typebox';
 import type { App } from '@shipshape/platform/service';
-import { cachedPage, sendCached } from '@shipshape/platform/service';
+import { cachedPage, replyCached } from '@shipshape/platform/service';
 import type { FastifyRequest } from 'fastify';
 import type { Cache } from '@shipshape/platform/cache';
 import { conflict, notFound, unprocessable } from '@shipshape/platform/errors';
@@ -75,11 +75,15 @@ export default async function usersRoutes(app: App, { repo, cache }: UsersRoutes
         response: { 200: UserSchema },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       ownOr404(request, request.params.id);
-      const found = await cache.read<User>(`user:${request.params.id}`, () => repo.get(request.params.id));
-      if (!found) throw notFound('user', request.params.id);
-      return sendCached(reply, found);
+      return replyCached(
+        cache,
+        reply,
+        `user:${request.params.id}`,
+        () => repo.get(request.params.id),
+        () => notFound('user', request.params.id),
+      );
     },
   );
 
