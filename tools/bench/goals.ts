@@ -19,6 +19,8 @@ export interface GoalInput {
   /** The read floor (yardstick-server.ts read-floor): shown beside the direct read, as a share of its yardstick. */
   readFloor?: Measured;
   productsGateway: Measured;
+  /** The gateway floor (yardstick-server.ts gateway-floor): shown beside the gateway read, as a share of its yardstick. */
+  gatewayFloor?: Measured;
   /** The cached product read via gateway, measured just before and just after the RealWorld reads (bracketed). */
   realWorldYardstick: Measured;
   /** RealWorld reads through the gateway, judged against that product read on the same path. */
@@ -117,29 +119,35 @@ function ordersRate(input: GoalInput): GoalResult[] {
   return results;
 }
 
-/** The read floor's share of the same yardstick, added to the direct read's line; never part of its verdict. */
-function withReadFloor(result: GoalResult, floor: Measured | undefined, yardstick: Measured): GoalResult {
+/** A floor's share of the same yardstick, added to its goal's line; never part of the verdict. */
+function withFloor(result: GoalResult, name: string, floor: Measured | undefined, yardstick: Measured): GoalResult {
   if (!floor?.figures || floor.problems.length > 0 || !yardstick.figures || yardstick.problems.length > 0)
     return result;
   const ratio = floor.figures.requestsPerSecond / yardstick.figures.requestsPerSecond;
-  return { ...result, actual: `${result.actual}; the read floor: ${percent(ratio)}` };
+  return { ...result, actual: `${result.actual}; ${name}: ${percent(ratio)}` };
 }
 
 export function judgeGoals(input: GoalInput): GoalResult[] {
   const results = [
-    share(
-      `cached read through the gateway ≥ ${percent(GOALS.gatewayShareOfProxy)} of a bare reply-from proxy`,
-      input.productsGateway,
+    withFloor(
+      share(
+        `cached read through the gateway ≥ ${percent(GOALS.gatewayShareOfProxy)} of a bare reply-from proxy`,
+        input.productsGateway,
+        input.proxyYardstick,
+        GOALS.gatewayShareOfProxy,
+      ),
+      'the gateway floor',
+      input.gatewayFloor,
       input.proxyYardstick,
-      GOALS.gatewayShareOfProxy,
     ),
-    withReadFloor(
+    withFloor(
       share(
         `cached read direct ≥ ${percent(GOALS.directShareOfRedisGet)} of a bare Fastify + Redis GET`,
         input.productsDirect,
         input.redisYardstick,
         GOALS.directShareOfRedisGet,
       ),
+      'the read floor',
       input.readFloor,
       input.redisYardstick,
     ),

@@ -20,6 +20,15 @@
 //                             every service in one hook each, the route's params schema, the anonymous caller let
 //                             through, a hit from an in-process cache marked X-Cache), sending the JSON stored at <key>
 //                             (read from Redis once, at start), with the V8 sizing of the services
+//   gateway-floor <upstream> <redis> [limit]
+//                             the floor under the gateway read: a bare Fastify that does only the least a public entry
+//                             must do for a read it relays, written by hand in the fewest steps (a request id taken or
+//                             made, answered and passed on; a trace context passed on; the security headers; a path
+//                             guard; a per-client rate limit counted locally and added to a shared count in Redis
+//                             every 50 ms, with its three headers; a deadline and a breaker on the call; X-Forwarded-For and -Proto; the
+//                             in-flight gauge and the duration histogram), relaying the answer of <upstream> through a
+//                             pool of kept-alive connections, with the V8 sizing of the services; [limit] in place of
+//                             the gateway's RATE_LIMIT_MAX
 //   order-stock <database>    products' part of a bare order: one UPDATE that takes stock from a product, per request
 //   order-place <database> <users> <stock>
 //                             orders' part of a bare order, with none of the platform and no grouping: the key's INSERT
@@ -115,6 +124,8 @@ if (mode === 'hello') {
   });
 } else if (mode === 'read-floor') {
   await listenPlatform(await readFloor(await connectRedis(target)));
+} else if (mode === 'gateway-floor') {
+  await listenPlatform(await gatewayFloor(target, await connectRedis(key)));
 } else if (mode === 'platform-redis-get') {
   const client = await connectRedis(target);
   const platform = await platformApp('A bare Redis GET on the platform.');
@@ -179,46 +190,15 @@ if (mode === 'hello') {
 
 /** The read floor (see the modes above): the duties of a cached read, each in its fewest steps, and nothing more. */
 async function readFloor(client: Redis) {
-  const { Gauge, Histogram, Registry } = await import('prom-client');
-  const { requestIdFrom } = await import('@shipshape/platform/service');
-  const { RequestLog } = await import('@shipshape/platform/tracing');
-  const { LATENCY_BUCKETS, statusClass } = await import('@shipshape/platform/metrics');
   const { IdParams } = await import('@shipshape/platform/schemas');
   const stored = await client.get(key);
   const cache = new Map<string, string>();
-  // The request's logger is made only if the request writes a line (none at warn), as the services' is.
-  const floor = Fastify({
-    logger: { level: 'warn' },
-    genReqId: requestIdFrom,
-    childLoggerFactory: (logger, bindings, opts) => RequestLog.of(logger, bindings, opts),
-  });
-  const registry = new Registry();
-  const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'Requests in flight.', registers: [registry] });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Request duration.',
-    labelNames: ['method', 'route', 'status_class'],
-    buckets: [...LATENCY_BUCKETS],
-    registers: [registry],
-  });
+  const { floor, inFlight } = await floorBase();
   floor.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     inFlight.inc();
     done();
   });
-  floor.addHook('onResponse', (request, reply, done) => {
-    inFlight.dec();
-    duration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status_class: statusClass(reply.statusCode),
-      },
-      reply.elapsedTime / 1000,
-    );
-    done();
-  });
-  floor.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   floor.get<{ Params: { id: string } }>('/products/:id', { schema: { params: IdParams } }, (request, reply) => {
     // A public read: a caller with credentials would have them verified; an anonymous one passes. A handler that
     // returns nothing: no promise.
@@ -238,6 +218,160 @@ async function readFloor(client: Redis) {
   return floor;
 }
 
+/**
+ * The base of both floors, by hand: a request id taken or made, a request logger made only if the request writes a
+ * line (none at warn, as the services' logger), and the in-flight gauge and duration histogram every service keeps,
+ * by method, route and status class, exposed at /metrics. Each floor adds its own onRequest hook (which counts the
+ * request in flight) and routes.
+ */
+async function floorBase() {
+  const { Gauge, Histogram, Registry } = await import('prom-client');
+  const { requestIdFrom } = await import('@shipshape/platform/service');
+  const { RequestLog } = await import('@shipshape/platform/tracing');
+  const { LATENCY_BUCKETS, statusClass } = await import('@shipshape/platform/metrics');
+  const floor = Fastify({
+    logger: { level: 'warn' },
+    genReqId: requestIdFrom,
+    childLoggerFactory: (logger, bindings, opts) => RequestLog.of(logger, bindings, opts),
+  });
+  const registry = new Registry();
+  const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'Requests in flight.', registers: [registry] });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Request duration.',
+    labelNames: ['method', 'route', 'status_class'],
+    buckets: [...LATENCY_BUCKETS],
+    registers: [registry],
+  });
+  floor.addHook('onResponse', (request, reply, done) => {
+    inFlight.dec();
+    duration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_class: statusClass(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+  floor.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  return { floor, inFlight };
+}
+
+/** The gateway floor (see the modes above): a public entry's duties for a relayed read, each in its fewest steps. */
+async function gatewayFloor(upstream: string, client: Redis) {
+  const { randomBytes } = await import('node:crypto');
+  const { SECURITY_HEADERS } = await import('@shipshape/platform/security-headers');
+  const { rejectForbiddenPaths } = await import('../../services/gateway/src/proxy/path-guard.ts');
+  const { readConfig } = await import('../../services/gateway/src/config.ts');
+  // The gateway's defaults; the identity settings are required but unused here.
+  const config = readConfig({ AUTH_ISSUER: 'https://issuer.invalid', AUTH_AUDIENCE: 'shipshape' });
+  const { floor, inFlight } = await floorBase();
+  const pool = new HttpPool(upstream, {
+    connections: 128,
+    headersTimeout: config.UPSTREAM_TIMEOUT_MS,
+    bodyTimeout: config.UPSTREAM_TIMEOUT_MS,
+  });
+  floor.addHook('onClose', () => pool.close());
+
+  // The rate limit: each client's hits counted here, added to its shared count in one pipeline every 50 ms.
+  const limit = redisArg ? Number(redisArg) : config.RATE_LIMIT_MAX;
+  const limitHeader = String(limit);
+  const windowMs = config.RATE_LIMIT_WINDOW_MS;
+  const counts = new Map<string, { local: number; shared: number }>();
+  // Its own keys: counts left in Redis by an earlier run in the same window do not count against this one.
+  const namespace = `shipshape:bench:gateway-floor:${randomBytes(8).toString('hex')}:`;
+  let window = Math.floor(Date.now() / windowMs);
+  const sync = setInterval(() => {
+    const now = Math.floor(Date.now() / windowMs);
+    if (now !== window) {
+      window = now;
+      counts.clear();
+    }
+    const batch = client.pipeline();
+    const sent: { local: number; shared: number }[] = [];
+    for (const [who, count] of counts) {
+      if (count.local === 0) continue;
+      const key = `${namespace}${who}:${window}`;
+      batch.incrby(key, count.local).pexpire(key, windowMs);
+      count.local = 0;
+      sent.push(count);
+    }
+    if (sent.length > 0)
+      void batch.exec().then((results) => {
+        sent.forEach((count, i) => {
+          const total = results?.[i * 2]?.[1];
+          if (typeof total === 'number') count.shared = total;
+        });
+      });
+  }, 50);
+  floor.addHook('onClose', () => clearInterval(sync));
+
+  // The breaker: five failed calls in a row keep the upstream off for ten seconds.
+  let failures = 0;
+  let openUntil = 0;
+
+  floor.addHook('onRequest', (request, reply, done) => {
+    inFlight.inc();
+    reply.header('x-request-id', request.id).headers(SECURITY_HEADERS);
+    let count = counts.get(request.ip);
+    if (count === undefined) {
+      count = { local: 0, shared: 0 };
+      counts.set(request.ip, count);
+    }
+    count.local += 1;
+    const used = count.local + count.shared;
+    reply.headers({
+      'x-ratelimit-limit': limitHeader,
+      'x-ratelimit-remaining': String(Math.max(0, limit - used)),
+      'x-ratelimit-reset': String(Math.ceil(((window + 1) * windowMs - Date.now()) / 1000)),
+    });
+    if (used > limit) {
+      reply.code(429).send();
+      return;
+    }
+    rejectForbiddenPaths(request, reply, done);
+  });
+  const { IdParams } = await import('@shipshape/platform/schemas');
+  floor.get('/products/:id', { schema: { params: IdParams } }, async (request, reply) => {
+    if (Date.now() < openUntil) return reply.code(503).send();
+    // The trace context: the caller's trace with a span of this hop, or a new trace.
+    const ids = randomBytes(24).toString('hex');
+    const given = request.headers.traceparent;
+    const traceId = typeof given === 'string' && given.length === 55 ? given.slice(3, 35) : ids.slice(0, 32);
+    try {
+      const answer = await pool.request({
+        path: request.url,
+        method: 'GET',
+        headers: {
+          'x-request-id': request.id,
+          traceparent: `00-${traceId}-${ids.slice(32)}-01`,
+          'x-forwarded-for': request.ip,
+          'x-forwarded-proto': request.protocol,
+        },
+      });
+      const body = Buffer.from(await answer.body.arrayBuffer());
+      failures = answer.statusCode >= 500 ? failures + 1 : 0;
+      reply.code(answer.statusCode);
+      for (const name of RELAYED) {
+        const value = answer.headers[name];
+        if (typeof value === 'string') reply.header(name, value);
+      }
+      return reply.send(body);
+    } catch {
+      failures += 1;
+      return reply.code(502).send();
+    } finally {
+      if (failures >= 5) openUntil = Date.now() + 10_000;
+    }
+  });
+  return floor;
+}
+
+/** The answer headers the gateway floor relays. */
+const RELAYED = ['content-type', 'x-cache', 'cache-control', 'etag'];
+
 /** Listens, prints the URL, and stops on SIGTERM. */
 async function listenPlatform(platform: FastifyInstance) {
   const url = await platform.listen({ port: 0, host: '127.0.0.1' });
@@ -247,7 +381,7 @@ async function listenPlatform(platform: FastifyInstance) {
   });
 }
 
-if (!mode.startsWith('platform-') && mode !== 'read-floor') {
+if (!mode.startsWith('platform-') && !mode.endsWith('-floor')) {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.once('SIGTERM', () => {

@@ -14,11 +14,11 @@ export interface Yardstick {
 
 /**
  * Starts one yardstick (see yardstick-server.ts) in its own process and returns its URL. The bare ones run as plain
- * Node; the steps built on the platform and the read floor run with the V8 sizing every service runs with, as a
+ * Node; the steps built on the platform and the floors run with the V8 sizing every service runs with, as a
  * service would.
  */
 export async function startYardstick(...args: string[]): Promise<Yardstick> {
-  const asService = args[0] === 'read-floor' || (args[0]?.startsWith('platform-') ?? false);
+  const asService = (args[0]?.endsWith('-floor') || args[0]?.startsWith('platform-')) ?? false;
   const child = spawn(process.execPath, [fileURLToPath(new URL('./yardstick-server.ts', import.meta.url)), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     ...(asService ? { env: { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS } } : {}),

@@ -104,6 +104,16 @@ describe('benchmark goals', () => {
     assert.doesNotMatch(noYardstick?.actual ?? '', /read floor/);
   });
 
+  test('when the gateway floor ran, then its share of the bare proxy is shown beside the gateway read, never judged', () => {
+    const goal = (input: GoalInput) => judgeGoals(input)[0];
+    assert.equal(goal(healthy)?.actual, '75% of the yardstick');
+    const floor = goal({ ...healthy, gatewayFloor: measured({ requestsPerSecond: 3_600 }) });
+    assert.equal(floor?.verdict, 'PASS');
+    assert.equal(floor?.actual, '75% of the yardstick; the gateway floor: 90%');
+    const broken = goal({ ...healthy, gatewayFloor: measured({ requestsPerSecond: 3_600, errors: 1 }) });
+    assert.equal(broken?.actual, '75% of the yardstick');
+  });
+
   test('when a scenario got rate limited, then its goal is missed with the reason, however fast it was', () => {
     const limited = measured({ requestsPerSecond: 9_000, non2xx: 500, statusCodes: { '200': 9_500, '429': 500 } });
     const [gateway] = judgeGoals({ ...healthy, productsGateway: limited });

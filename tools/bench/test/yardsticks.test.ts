@@ -150,6 +150,53 @@ describe('yardsticks', () => {
     }
   });
 
+  test('when the gateway floor runs, then it relays with the duties of a public entry, limits, and breaks', async () => {
+    const upstream = Fastify();
+    upstream.get('/products/:id', async (request, reply) => {
+      reply.header('x-cache', 'hit');
+      const { headers } = request;
+      return { requestId: headers['x-request-id'], traceparent: headers.traceparent, for: headers['x-forwarded-for'] };
+    });
+    const base = await upstream.listen({ port: 0, host: '127.0.0.1' });
+    const y = await startYardstick('gateway-floor', base, REDIS_URL, '5');
+    const id = randomUUID();
+    const traceId = 'a'.repeat(32);
+    try {
+      const environ = (await readFile(`/proc/${y.pid}/environ`, 'utf8')).split('\0');
+      assert.ok(environ.includes(`NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`), 'NODE_OPTIONS of the services');
+      const res = await fetch(`${y.url}/products/${id}`, {
+        headers: { 'x-request-id': 'gw-floor-1', traceparent: `00-${traceId}-${'b'.repeat(16)}-01` },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-request-id'), 'gw-floor-1');
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(res.headers.get('x-cache'), 'hit');
+      assert.equal(res.headers.get('x-ratelimit-limit'), '5');
+      assert.equal(res.headers.get('x-ratelimit-remaining'), '4');
+      const seen = (await res.json()) as { requestId: string; traceparent: string; for: string };
+      assert.equal(seen.requestId, 'gw-floor-1');
+      assert.match(seen.traceparent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      assert.notEqual(seen.traceparent.slice(36, 52), 'b'.repeat(16), 'a span of its own');
+      assert.equal(seen.for, '127.0.0.1');
+      // The route's params schema and the path guard, as on the gateway; every request counts against the limit.
+      assert.equal((await fetch(`${y.url}/products/not-a-uuid`)).status, 400);
+      assert.equal((await fetch(`${y.url}/internal/reservations`)).status, 404);
+      for (let i = 0; i < 2; i++) assert.equal((await fetch(`${y.url}/products/${id}`)).status, 200);
+      assert.equal((await fetch(`${y.url}/products/${id}`)).status, 429);
+    } finally {
+      await y.stop();
+    }
+    // With the upstream gone, five failed calls open the breaker: the next is refused without a call.
+    await upstream.close();
+    const broken = await startYardstick('gateway-floor', base, REDIS_URL);
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await fetch(`${broken.url}/products/${id}`)).status, 502);
+      assert.equal((await fetch(`${broken.url}/products/${id}`)).status, 503);
+    } finally {
+      await broken.stop();
+    }
+  });
+
   test('when a yardstick cannot start, then the reason comes back instead of a URL', async () => {
     const failed = await tryYardstick('redis-get', 'redis://127.0.0.1:1', 'k');
     assert.equal(typeof failed, 'string');
