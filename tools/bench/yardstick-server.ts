@@ -261,7 +261,7 @@ async function floorBase() {
 
 /** The gateway floor (see the modes above): a public entry's duties for a relayed read, each in its fewest steps. */
 async function gatewayFloor(upstream: string, client: Redis) {
-  const { randomBytes } = await import('node:crypto');
+  const { randomBytes, randomUUID } = await import('node:crypto');
   const { SECURITY_HEADERS } = await import('@shipshape/platform/security-headers');
   const { rejectForbiddenPaths } = await import('../../services/gateway/src/proxy/path-guard.ts');
   const { readConfig } = await import('../../services/gateway/src/config.ts');
@@ -337,28 +337,22 @@ async function gatewayFloor(upstream: string, client: Redis) {
   floor.get('/products/:id', { schema: { params: IdParams } }, async (request, reply) => {
     if (Date.now() < openUntil) return reply.code(503).send();
     // The trace context: the caller's trace with a span of this hop, or a new trace.
-    const ids = randomBytes(24).toString('hex');
     const given = request.headers.traceparent;
-    const traceId = typeof given === 'string' && given.length === 55 ? given.slice(3, 35) : ids.slice(0, 32);
+    const traceId = typeof given === 'string' && given.length === 55 ? given.slice(3, 35) : hex(randomUUID());
     try {
-      const answer = await pool.request({
-        path: request.url,
-        method: 'GET',
-        headers: {
-          'x-request-id': request.id,
-          traceparent: `00-${traceId}-${ids.slice(32)}-01`,
-          'x-forwarded-for': request.ip,
-          'x-forwarded-proto': request.protocol,
-        },
+      const answer = await relay(pool, request.url, {
+        'x-request-id': request.id,
+        traceparent: `00-${traceId}-${hex(randomUUID()).slice(0, 16)}-01`,
+        'x-forwarded-for': request.ip,
+        'x-forwarded-proto': request.protocol,
       });
-      const body = Buffer.from(await answer.body.arrayBuffer());
       failures = answer.statusCode >= 500 ? failures + 1 : 0;
       reply.code(answer.statusCode);
       for (const name of RELAYED) {
         const value = answer.headers[name];
         if (typeof value === 'string') reply.header(name, value);
       }
-      return reply.send(body);
+      return reply.send(answer.body);
     } catch {
       failures += 1;
       return reply.code(502).send();
@@ -367,6 +361,43 @@ async function gatewayFloor(upstream: string, client: Redis) {
     }
   });
   return floor;
+}
+
+/** A UUID's 32 hex digits. */
+const hex = (uuid: string) =>
+  uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24);
+
+/** One GET through undici's dispatch, its body gathered as it arrives: the fewest steps undici allows. */
+function relay(
+  pool: HttpPool,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    let statusCode = 0;
+    let given: Record<string, string | string[] | undefined> = {};
+    const chunks: Buffer[] = [];
+    pool.dispatch(
+      { path, method: 'GET', headers },
+      {
+        onRequestStart: () => {},
+        onResponseStart: (_controller, status, answered) => {
+          statusCode = status;
+          given = answered;
+        },
+        onResponseData: (_controller, chunk) => {
+          chunks.push(chunk);
+        },
+        onResponseEnd: () =>
+          resolve({
+            statusCode,
+            headers: given,
+            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+          }),
+        onResponseError: (_controller, err) => reject(err),
+      },
+    );
+  });
 }
 
 /** The answer headers the gateway floor relays. */
