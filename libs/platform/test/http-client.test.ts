@@ -61,6 +61,45 @@ describe('the service client', () => {
     await c.close();
   });
 
+  test('when calls overlap, then each one that outlives the deadline fails at it, and the others are answered', async () => {
+    // One timer serves all of a client's deadlines: slow calls started between fast ones each fail at their own
+    // deadline, the fast ones are answered, and a call after them all still has a deadline.
+    const c = client();
+    const started = performance.now();
+    const paths = ['/slow', '/fast', '/slow', '/fast', '/trickle', '/fast'];
+    const settled = await Promise.allSettled(paths.map((path) => get(c, path)));
+    const took = performance.now() - started;
+    assert.deepEqual(
+      settled.map((r) =>
+        r.status === 'fulfilled' ? r.value.statusCode : r.reason instanceof DependencyFailure && r.reason.kind,
+      ),
+      [`timeout`, 200, 'timeout', 200, 'timeout', 200],
+    );
+    assert.ok(took < 1500, `the slow calls failed after ${Math.round(took)} ms; the deadline is 300 ms`);
+    const later = performance.now();
+    await assert.rejects(get(c, '/slow'), (err: unknown) => err instanceof DependencyFailure && err.kind === 'timeout');
+    const waited = performance.now() - later;
+    assert.ok(waited >= 290 && waited < 1500, `a later call failed after ${Math.round(waited)} ms`);
+    await c.close();
+  });
+
+  test('when calls keep a client busy for longer than its deadline, then none of the answered ones fails', async () => {
+    // A deadline is cleared when its call ends; a timer set for an earlier call must not end a later one early.
+    const c = client();
+    const until = performance.now() + 900;
+    let answered = 0;
+    const worker = async () => {
+      while (performance.now() < until) {
+        const answer = await get(c, '/fast');
+        assert.equal(answer.statusCode, 200);
+        answered++;
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    assert.ok(answered > 50, `${answered} calls answered`);
+    await c.close();
+  });
+
   test('when an answer is larger than the client reads, then the call fails, and the next one is answered', async () => {
     const c = client({ maxAnswerBytes: 1024 });
     await assert.rejects(get(c, '/large'), AnswerTooLarge);

@@ -1,0 +1,62 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ROOT_CONTEXT, TraceFlags, trace, type Span } from '@opentelemetry/api';
+import { W3CTraceContextPropagator, TraceState } from '@opentelemetry/core';
+import { Tracing } from '../src/tracing.ts';
+
+/** What the W3C propagator of OpenTelemetry writes for `span`: the reference Tracing.inject must match. */
+function propagated(span: Span): Record<string, string> {
+  const headers: Record<string, string> = {};
+  new W3CTraceContextPropagator().inject(trace.setSpan(ROOT_CONTEXT, span), headers, {
+    set: (carrier, key, value) => {
+      carrier[key] = value;
+    },
+  });
+  return headers;
+}
+
+describe('trace context passed on', () => {
+  const quiet = new Tracing('t', '0.0.0', { OTEL_SDK_DISABLED: false });
+  const recording = new Tracing('t', '0.0.0', {
+    OTEL_SDK_DISABLED: false,
+    // Its spans record; none is ended, so nothing is exported.
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces',
+  });
+  const caller = (flags: TraceFlags, state?: string) =>
+    trace.wrapSpanContext({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: flags,
+      ...(state ? { traceState: new TraceState(state) } : {}),
+    });
+
+  const cases: [string, () => Span][] = [
+    ['a new trace, nothing recorded', () => quiet.startClientSpan(undefined, 'GET x')],
+    ['a caller sampled it, nothing recorded here', () => quiet.startClientSpan(caller(TraceFlags.SAMPLED), 'GET x')],
+    ['a caller with trace state', () => quiet.startClientSpan(caller(TraceFlags.NONE, 'vendor=a,other=b'), 'GET x')],
+    ['a recorded span', () => recording.startClientSpan(undefined, 'GET x')],
+    [
+      'a recorded span of a sampled caller with trace state',
+      () => recording.startClientSpan(caller(TraceFlags.SAMPLED, 'vendor=a'), 'GET x'),
+    ],
+  ];
+  for (const [name, make] of cases) {
+    test(`when the span is ${name}, then the headers are the W3C propagator's`, () => {
+      const span = make();
+      const headers: Record<string, string> = quiet.inject(span, { 'x-request-id': 'r' });
+      assert.match(headers.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      assert.deepEqual(headers, { 'x-request-id': 'r', ...propagated(span) });
+    });
+  }
+
+  test('when the span context is invalid or absent, then nothing is added, as the propagator adds nothing', () => {
+    const invalid = trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
+    assert.deepEqual(propagated(invalid), {});
+    assert.deepEqual(quiet.inject(invalid, {}), {});
+    assert.deepEqual(quiet.inject(undefined, {}), {});
+  });
+
+  after(async () => {
+    await Promise.all([quiet.shutdown(), recording.shutdown().catch(() => {})]);
+  });
+});
