@@ -33,7 +33,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
     status === 414
       ? 'a path segment is longer than this API accepts'
       : 'the request URL is not valid (it does not decode)';
-  if (isRealWorldPath(request.url.split('?', 1)[0] ?? '')) {
+  if (isRealWorldPath(request.url)) {
     // The RealWorld API (conduit, under /api) answers in its own error format; invalid input is 422 there.
     reply
       .code(status === 400 ? 422 : status)

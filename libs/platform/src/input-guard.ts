@@ -13,29 +13,51 @@ export interface BadValue {
   message: string;
 }
 
-/** The first value under `value` that must not be accepted, with its field path (`body.items.0.productId`). */
-export function findBadValue(value: unknown, path: string, depth = 0): BadValue | undefined {
-  if (typeof value === 'number')
-    return Number.isFinite(value) ? undefined : { field: path, message: 'must be a finite number' };
+/** A bad value found under a value: what is wrong, and the keys that lead to it (filled in on the way back up). */
+interface Found {
+  message: string;
+  keys: (string | number)[];
+}
+
+/**
+ * The first bad value under `value`. It runs on every request, so a value that is fine costs no allocation: the
+ * field path is only made for a bad value.
+ */
+function badIn(value: unknown, depth: number): Found | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : found('must be a finite number');
   if (typeof value === 'string') {
-    if (!value.isWellFormed()) return { field: path, message: 'must not contain unpaired surrogates' };
-    if (CONTROL.test(value)) return { field: path, message: 'must not contain control characters' };
+    if (!value.isWellFormed()) return found('must not contain unpaired surrogates');
+    if (CONTROL.test(value)) return found('must not contain control characters');
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= MAX_DEPTH) return { field: path, message: `must not nest deeper than ${MAX_DEPTH} levels` };
+  if (depth >= MAX_DEPTH) return found(`must not nest deeper than ${MAX_DEPTH} levels`);
   if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const bad = findBadValue(item, `${path}.${i}`, depth + 1);
-      if (bad) return bad;
+    for (let i = 0; i < value.length; i++) {
+      const bad = badIn(value[i], depth + 1);
+      if (bad) return within(bad, i);
     }
     return undefined;
   }
-  for (const [key, item] of Object.entries(value)) {
-    const bad = findBadValue(key, `${path}.${key}`, depth + 1) ?? findBadValue(item, `${path}.${key}`, depth + 1);
-    if (bad) return bad;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const bad = badIn(key, depth + 1) ?? badIn(record[key], depth + 1);
+    if (bad) return within(bad, key);
   }
   return undefined;
+}
+
+const found = (message: string): Found => ({ message, keys: [] });
+const within = (bad: Found, key: string | number): Found => {
+  bad.keys.unshift(key);
+  return bad;
+};
+
+/** The first value under `value` that must not be accepted, with its field path (`body.items.0.productId`). */
+export function findBadValue(value: unknown, path: string, depth = 0): BadValue | undefined {
+  const bad = badIn(value, depth);
+  return bad && { field: [path, ...bad.keys].join('.'), message: bad.message };
 }
 
 /** A 400 problem for the first bad value of a request's params, query or body; undefined when all are fine. */

@@ -6,8 +6,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The RealWorld API lives under this prefix. */
 export const REALWORLD_PREFIX = '/api';
-export const isRealWorldPath = (url: string): boolean =>
-  url === REALWORLD_PREFIX || url.startsWith(`${REALWORLD_PREFIX}/`);
+/** Whether a path or a request URL (its query string included) is under the prefix: no copy is made, as it runs on every answer. */
+export function isRealWorldPath(url: string): boolean {
+  if (!url.startsWith(REALWORLD_PREFIX)) return false;
+  const next = url[REALWORLD_PREFIX.length];
+  return next === undefined || next === '/' || next === '?';
+}
 
 export function realWorldErrors(
   request: FastifyRequest,
@@ -15,7 +19,7 @@ export function realWorldErrors(
   payload: unknown,
   done: (err: Error | null, payload?: unknown) => void,
 ): void {
-  if (!isRealWorldPath(request.url.split('?', 1)[0] ?? '')) {
+  if (!isRealWorldPath(request.url)) {
     done(null, payload);
     return;
   }
