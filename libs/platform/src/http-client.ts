@@ -97,19 +97,19 @@ export class AnswerTooLarge extends Error {
 }
 
 /**
- * The deadline of one call over all its attempts. When it passes, the attempt on its way is aborted, or failed at
- * once if it still waits for a connection in the pool (and aborted as soon as it gets one).
+ * The deadline of one call over all its attempts: one timer. When it fires, the attempt on its way is aborted, or
+ * failed at once if it still waits for a connection in the pool (and aborted as soon as it gets one).
  */
 class Deadline {
   expired = false;
-  cleared = false;
-  readonly at: number;
   #onExpiry: ((err: Error) => void) | undefined;
-  readonly #queue: Deadlines;
+  readonly #timer: NodeJS.Timeout;
 
-  constructor(at: number, queue: Deadlines) {
-    this.at = at;
-    this.#queue = queue;
+  constructor(ms: number) {
+    this.#timer = setTimeout(() => {
+      this.expired = true;
+      this.#onExpiry?.(Deadline.error());
+    }, ms);
   }
 
   static error(): Error {
@@ -121,72 +121,9 @@ class Deadline {
     this.#onExpiry = onExpiry;
   }
 
-  expire(): void {
-    this.expired = true;
-    this.#onExpiry?.(Deadline.error());
-  }
-
   clear(): void {
-    this.cleared = true;
-    this.#queue.cleared();
+    clearTimeout(this.#timer);
   }
-}
-
-/**
- * The deadlines of one client's calls. They all have the same length, so they pass in the order the calls began:
- * one timer, set for the oldest call still running, serves them all, in place of a timer set and cleared per call.
- */
-class Deadlines {
-  readonly #ms: number;
-  /** The calls' deadlines in the order they began; those before #head are gone. */
-  #queue: Deadline[] = [];
-  #head = 0;
-  #timer: NodeJS.Timeout | undefined;
-
-  constructor(ms: number) {
-    this.#ms = ms;
-  }
-
-  start(): Deadline {
-    const deadline = new Deadline(performance.now() + this.#ms, this);
-    this.#queue.push(deadline);
-    this.#timer ??= setTimeout(this.#fire, this.#ms);
-    return deadline;
-  }
-
-  /** A call ended: the ended ones at the front are dropped, and the timer with them once none runs. */
-  cleared(): void {
-    this.#drop();
-    if (this.#head === this.#queue.length && this.#timer) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-  }
-
-  #drop(): void {
-    const queue = this.#queue;
-    while (this.#head < queue.length && (queue[this.#head] as Deadline).cleared) this.#head++;
-    if (this.#head === queue.length) {
-      queue.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-
-  /** The timer: every deadline that passed expires; then it is set again for the oldest call still running. */
-  readonly #fire = (): void => {
-    this.#timer = undefined;
-    const now = performance.now();
-    for (let oldest = this.#queue[this.#head]; oldest && oldest.at <= now; oldest = this.#queue[this.#head]) {
-      this.#head++;
-      if (!oldest.cleared) oldest.expire();
-    }
-    this.#drop();
-    const next = this.#queue[this.#head];
-    if (next && !this.#timer) this.#timer = setTimeout(this.#fire, Math.max(1, next.at - now));
-  };
 }
 
 export interface CallContext {
@@ -304,7 +241,6 @@ export class ServiceClient {
   private readonly tracing: Tracing | undefined;
   private readonly log: FastifyBaseLogger | undefined;
   private readonly operations = new Set<string>();
-  private readonly deadlines: Deadlines;
 
   constructor(opts: ClientOptions, metrics: Metrics, deps: { tracing?: Tracing; log?: FastifyBaseLogger } = {}) {
     this.opts = opts;
@@ -314,11 +250,15 @@ export class ServiceClient {
     this.tracing = deps.tracing;
     this.log = deps.log;
     this.counted = new Set(opts.countedStatuses ?? [502, 503, 504]);
-    this.deadlines = new Deadlines(opts.timeoutMs);
     this.pool = new Pool(new URL(opts.baseUrl).origin, {
       connections: opts.connections ?? 64,
       keepAliveTimeout: 4000,
       connect: { timeout: Math.min(opts.timeoutMs, 1000) },
+      // The call's deadline bounds the wait for the answer's headers and body. undici's own timeouts would only add
+      // timers that live on after their call (its coarse timers are swept every half second), and under load those
+      // outlive the young generation and fill the old one.
+      headersTimeout: 0,
+      bodyTimeout: 0,
     });
     const b = opts.breaker;
     this.breaker = circuitBreaker(
@@ -348,7 +288,7 @@ export class ServiceClient {
     // Every request through the gateway and every call between services passes here: no closures, no BigInt, no
     // copy of headers that are already strings.
     const started = performance.now();
-    const deadline = this.deadlines.start();
+    const deadline = new Deadline(this.opts.timeoutMs);
     const headers = headersOf(req.headers);
     const options: Dispatcher.DispatchOptions = {
       path: req.path,
