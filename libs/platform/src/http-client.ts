@@ -102,13 +102,13 @@ export class AnswerTooLarge extends Error {
  */
 class Deadline {
   expired = false;
-  #onExpiry: ((err: Error) => void) | undefined;
+  #attempt: Attempt | undefined;
   readonly #timer: NodeJS.Timeout;
 
   constructor(ms: number) {
     this.#timer = setTimeout(() => {
       this.expired = true;
-      this.#onExpiry?.(Deadline.error());
+      this.#attempt?.expire(Deadline.error());
     }, ms);
   }
 
@@ -116,13 +116,88 @@ class Deadline {
     return Object.assign(new Error("the call's deadline passed"), { name: 'TimeoutError' });
   }
 
-  /** What ends the attempt on its way when the deadline passes (undefined once it ended). */
-  watch(onExpiry: ((err: Error) => void) | undefined): void {
-    this.#onExpiry = onExpiry;
+  /** The attempt on its way, ended when the deadline passes (undefined once it ended). */
+  watch(attempt: Attempt | undefined): void {
+    this.#attempt = attempt;
   }
 
   clear(): void {
     clearTimeout(this.#timer);
+  }
+}
+
+/**
+ * One attempt of a call, as undici's handler of it: the answer's body gathered as it arrives and bounded in size, the
+ * attempt ended by its call's deadline. One object per attempt, with no closures: every relayed request makes one.
+ */
+class Attempt implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<Answer>;
+  readonly #deadline: Deadline;
+  readonly #limit: number;
+  readonly #target: string;
+  #resolve: (answer: Answer) => void = () => {};
+  #reject: (err: Error) => void = () => {};
+  #controller: Dispatcher.DispatchController | undefined;
+  #settled = false;
+  #statusCode = 0;
+  #headers: Answer['headers'] = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(deadline: Deadline, limit: number, target: string) {
+    this.#deadline = deadline;
+    this.#limit = limit;
+    this.#target = target;
+    this.answer = new Promise<Answer>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    deadline.watch(this);
+  }
+
+  /** The call's deadline passed: the request on its way is aborted, or one still waiting for a connection fails. */
+  expire(err: Error): void {
+    if (this.#controller) this.#controller.abort(err);
+    else this.fail(err);
+  }
+
+  fail(err: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#deadline.watch(undefined);
+    this.#reject(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#deadline.expired || this.#settled) controller.abort(Deadline.error());
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Answer['headers']): void {
+    this.#statusCode = statusCode;
+    this.#headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#size += chunk.length;
+    if (this.#size > this.#limit) controller.abort(new AnswerTooLarge(this.#target, this.#limit));
+    else this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#deadline.watch(undefined);
+    const chunks = this.#chunks;
+    this.#resolve({
+      statusCode: this.#statusCode,
+      headers: this.#headers,
+      body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#size),
+    });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.fail(err);
   }
 }
 
@@ -339,53 +414,13 @@ export class ServiceClient {
 
   /** One attempt through undici's dispatch: no stream, the body gathered as it arrives, bounded in size. */
   private attempt(options: Dispatcher.DispatchOptions, deadline: Deadline): Promise<Answer> {
-    const limit = this.opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
-    return new Promise((resolve, reject) => {
-      let statusCode = 0;
-      let headers: Answer['headers'] = {};
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let started: Dispatcher.DispatchController | undefined;
-      let settled = false;
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        deadline.watch(undefined);
-        reject(err);
-      };
-      deadline.watch((err) => (started ? started.abort(err) : fail(err)));
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (controller) => {
-          started = controller;
-          if (deadline.expired || settled) controller.abort(Deadline.error());
-        },
-        onResponseStart: (_controller, status, given) => {
-          statusCode = status;
-          headers = given;
-        },
-        onResponseData: (controller, chunk) => {
-          size += chunk.length;
-          if (size > limit) controller.abort(new AnswerTooLarge(this.target, limit));
-          else chunks.push(chunk);
-        },
-        onResponseEnd: () => {
-          if (settled) return;
-          settled = true;
-          deadline.watch(undefined);
-          resolve({
-            statusCode,
-            headers,
-            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
-          });
-        },
-        onResponseError: (_controller, err) => fail(err),
-      };
-      try {
-        this.pool.dispatch(options, handler);
-      } catch (err) {
-        fail(err as Error);
-      }
-    });
+    const attempt = new Attempt(deadline, this.opts.maxAnswerBytes ?? MAX_ANSWER_BYTES, this.target);
+    try {
+      this.pool.dispatch(options, attempt);
+    } catch (err) {
+      attempt.fail(err as Error);
+    }
+    return attempt.answer;
   }
 
   /** A JSON call between services: trace context and request id propagated; a failing dependency becomes 503. */
