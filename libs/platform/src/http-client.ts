@@ -135,8 +135,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   readonly #deadline: Deadline;
   readonly #limit: number;
   readonly #target: string;
-  #resolve: (answer: Answer) => void = () => {};
-  #reject: (err: Error) => void = () => {};
+  #resolve!: (answer: Answer) => void;
+  #reject!: (err: Error) => void;
   #controller: Dispatcher.DispatchController | undefined;
   #settled = false;
   #statusCode = 0;
@@ -360,8 +360,8 @@ export class ServiceClient {
       this.operations.add(req.operation);
       this.metrics.clientRetries.inc({ target: this.target, operation: req.operation }, 0);
     }
-    // Every request through the gateway and every call between services passes here: no closures, no BigInt, no
-    // copy of headers that are already strings.
+    // Every request through the gateway and every call between services passes here: one closure (the breaker's),
+    // no BigInt, no copy of headers that are already strings.
     const started = performance.now();
     const deadline = new Deadline(this.opts.timeoutMs);
     const headers = headersOf(req.headers);
