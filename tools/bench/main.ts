@@ -21,7 +21,7 @@ import { type CpuSnapshot, type GcRate, cpuPerRequest, gcPerSecond, snapshot, sn
 import { ORDER_STAGES, STAGE_HISTOGRAM, type StageLatency, stageLatency } from './stages.ts';
 import { summarizeProfiles } from './profile.ts';
 import { undoAll, undoOnEarlyEnd } from './leftovers.ts';
-import { callJson } from './http.ts';
+import { BENCH_RATE_LIMIT_MAX, callJson } from './http.ts';
 import { isReady, startSystem, type ServiceUrls, type SystemUnderTest } from './system.ts';
 import { REGISTRY } from '../dev/services.ts';
 
@@ -97,8 +97,6 @@ const SCENARIO_GROUPS = ['reads', 'realworld', 'orders'] as const;
 const ORDERS_BEFORE_SECONDS = 3;
 type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 /** Scenarios that load a yardstick rather than the system: no service RSS is sampled during them. */
-/** The gateway limits each client, and one load generator is one client: the limit of a system the benchmark starts. */
-const BENCH_RATE_LIMIT_MAX = '1000000';
 
 const YARDSTICK_KEYS = new Set([
   'baseline',

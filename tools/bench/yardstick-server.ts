@@ -41,6 +41,7 @@ import replyFrom from '@fastify/reply-from';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
+import { BENCH_RATE_LIMIT_MAX } from './http.ts';
 
 const [mode = 'hello', target = '', key = '', redisArg] = process.argv.slice(2);
 const app = Fastify({ logger: false });
@@ -144,7 +145,7 @@ if (mode === 'hello') {
   const duties = new Set(key.split(',').filter(Boolean));
   // The gateway's defaults; the identity settings are required but unused here (the route is public).
   const gateway = readConfig({
-    RATE_LIMIT_MAX: '1000000',
+    RATE_LIMIT_MAX: BENCH_RATE_LIMIT_MAX,
     AUTH_ISSUER: 'https://issuer.invalid',
     AUTH_AUDIENCE: 'shipshape',
   });

@@ -22,7 +22,7 @@ export const configSchema = Type.Object({
   }),
   RATE_LIMIT_MAX: Type.Integer({
     minimum: 1,
-    maximum: 1000000,
+    maximum: 1_000_000_000,
     default: 600,
     description: 'Requests a client may make per window; shared across replicas through Redis.',
   }),

@@ -5,6 +5,7 @@ import { after, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { PG_ADMIN_URL, REDIS_URL } from '../../../test/support/env.ts';
+import { BENCH_RATE_LIMIT_MAX } from '../http.ts';
 import { runPgbench } from '../pgbench.ts';
 import { startYardstick, tryYardstick } from '../yardsticks.ts';
 import { SERVICE_NODE_OPTIONS } from '../../dev/stack.ts';
@@ -141,7 +142,7 @@ describe('yardsticks', () => {
       const res = await fetch(`${y.url}/products/p1`);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
-      assert.equal(res.headers.get('x-ratelimit-limit'), '1000000');
+      assert.equal(res.headers.get('x-ratelimit-limit'), BENCH_RATE_LIMIT_MAX);
       assert.deepEqual(await res.json(), { ok: true });
       assert.equal((await fetch(`${y.url}/internal/reservations`)).status, 404);
     } finally {
