@@ -97,7 +97,6 @@ const SCENARIO_GROUPS = ['reads', 'realworld', 'orders'] as const;
 const ORDERS_BEFORE_SECONDS = 3;
 type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 /** Scenarios that load a yardstick rather than the system: no service RSS is sampled during them. */
-
 const YARDSTICK_KEYS = new Set([
   'baseline',
   'yardstick-redis',
