@@ -5,8 +5,8 @@
  * The gateway's RATE_LIMIT_MAX in a system the benchmark starts, and in its yardsticks that limit: one load generator
  * is one client, and it must stay far below its limit. A gateway counts a client locally only while the client is
  * under half its limit; past that, every request goes to Redis. With a limit of a million a minute, a fast machine
- * (20,000 reads a second through the gateway) crossed half of it within a window, so later scenarios measured the
- * near-limit path, and back-to-back runs sharing a window were refused with 429.
+ * (20,000 reads a second through the gateway) crosses half of it within 25 s of a window, so scenarios late in a
+ * window would measure the near-limit path, and back-to-back runs sharing a window were refused with 429.
  */
 export const BENCH_RATE_LIMIT_MAX = '1000000000';
 
