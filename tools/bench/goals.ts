@@ -166,10 +166,15 @@ export function judgeGoals(input: GoalInput): GoalResult[] {
       floor?.figures && floor.problems.length === 0
         ? `; the bare order path at the same rate: p99 ${floor.figures.latencyP99Ms} ms`
         : '';
+    const { sendLagP99Ms, generatorGcMaxMs } = orders.figures;
+    const generator =
+      sendLagP99Ms === undefined || generatorGcMaxMs === undefined
+        ? ''
+        : `; the load generator: 99% sent within ${sendLagP99Ms} ms of schedule, longest own pause ${generatorGcMaxMs} ms`;
     results.push({
       goal: orderGoal,
       verdict: p99 < GOALS.orderP99Ms ? 'PASS' : 'MISS',
-      actual: `p99 ${p99} ms${beside}`,
+      actual: `p99 ${p99} ms${beside}${generator}`,
     });
   }
 

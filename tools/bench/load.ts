@@ -22,6 +22,9 @@ export interface LoadFigures {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /** Paced runs only (paced.ts): how late the generator itself sent, and its longest collection pause, ms. */
+  sendLagP99Ms?: number;
+  generatorGcMaxMs?: number;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadFigures> {

@@ -83,6 +83,19 @@ describe('benchmark goals', () => {
     assert.equal(broken?.actual, 'p99 24 ms');
   });
 
+  test('when the paced run reports its own delays, then they are shown beside the order p99, never judged', () => {
+    const goal = (input: GoalInput) => judgeGoals(input)[4];
+    const late = goal({
+      ...healthy,
+      ordersAtHalfRate: measured({ latencyP99Ms: 24, sendLagP99Ms: 3.1, generatorGcMaxMs: 40.2 }),
+    });
+    assert.equal(late?.verdict, 'PASS');
+    assert.equal(
+      late?.actual,
+      'p99 24 ms; the load generator: 99% sent within 3.1 ms of schedule, longest own pause 40.2 ms',
+    );
+  });
+
   test('when the read floor ran, then its share of the Redis yardstick is shown beside the direct read, never judged', () => {
     const goal = (input: GoalInput) => judgeGoals(input)[1];
     assert.equal(goal(healthy)?.actual, '85% of the yardstick');

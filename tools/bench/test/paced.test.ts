@@ -111,6 +111,50 @@ describe('paced load', () => {
     }
   });
 
+  test('when the server drops connections, then each request counts as an error and the run still ends', async () => {
+    const server = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const figures = await runPaced({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        method: 'GET',
+        headers: {},
+        ratePerSecond: 20,
+        durationSeconds: 0.5,
+      });
+      assert.equal(figures.errors, 10);
+      assert.equal(figures.requests, 0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test('when a request is answered slowly, then it counts once its whole body has arrived', async () => {
+    // Headers at once, the body 150 ms later: the latency is the whole answer's, as a client would see it.
+    const server = createServer((_req, res) => {
+      res.writeHead(201, { 'content-type': 'text/plain' });
+      res.write('part');
+      setTimeout(() => res.end('rest'), 150);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const figures = await runPaced({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        method: 'GET',
+        headers: {},
+        ratePerSecond: 10,
+        durationSeconds: 0.5,
+      });
+      assert.deepEqual(figures.statusCodes, { '201': 5 });
+      assert.ok(figures.latencyP50Ms >= 145, `p50 ${figures.latencyP50Ms}`);
+      assert.ok(figures.sendLagP99Ms >= 0 && figures.sendLagP99Ms < 100, `send lag ${figures.sendLagP99Ms}`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   test('when taking percentiles, then the nearest rank is used', () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1);
     assert.equal(percentile(values, 50), 50);
