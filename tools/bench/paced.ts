@@ -8,9 +8,10 @@
 // collects garbage leaves late, and its answer is read late. So the generator must hardly pause. Requests go through
 // an undici pool's `dispatch` with a handler that keeps the status and drops the body: undici's `request` (a
 // Readable body per answer) left objects alive across young-generation collections, so the generator's heap grew by
-// a few MB a second and its scavenges took 15–70 ms, each landing in the p99 it reported; with `dispatch` they take
-// about a millisecond. fetch, with its streams and per-request signal, costs several times the CPU on the same two
-// cores the system under test uses. How late each request left (`sendLagP99Ms`) is reported beside the latencies.
+// a few MB a second and its scavenges took 15–70 ms on a busy machine, each landing in the p99 it reported; with
+// `dispatch` they took about a millisecond on an idle one. fetch, with its streams and per-request signal, costs
+// several times the CPU on the same two cores the system under test uses. How late each request left
+// (`sendLagP99Ms`) and the generator's longest pause (`generatorGcMaxMs`) are reported beside the latencies.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Pool, type Dispatcher } from 'undici';
 import type { LoadFigures } from './load.ts';

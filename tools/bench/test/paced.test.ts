@@ -1,26 +1,30 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { percentile, runPaced } from '../paced.ts';
 
-async function delayedServer(delayFor: (n: number) => number) {
-  let n = 0;
-  const server = createServer((_req, res) => {
-    n += 1;
-    setTimeout(() => res.end('ok'), delayFor(n));
-  });
+/** A server on a free port with `handler`; `close` ends its connections too. */
+async function serve(handler: RequestListener) {
+  const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
-    url,
-    received: () => n,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+async function delayedServer(delayFor: (n: number) => number) {
+  let n = 0;
+  const server = await serve((_req, res) => {
+    n += 1;
+    setTimeout(() => res.end('ok'), delayFor(n));
+  });
+  return { ...server, received: () => n };
 }
 
 describe('paced load', () => {
@@ -66,12 +70,10 @@ describe('paced load', () => {
     // At 1,000 req/s most requests wait less than a millisecond for their turn, and a timer may fire early. The server
     // answers at once, so a request counted from its due time rather than from when it left would often come out
     // negative.
-    const server = createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const server = await serve((_req, res) => res.end('ok'));
     try {
       const figures = await runPaced({
-        url,
+        url: server.url,
         method: 'GET',
         headers: {},
         ratePerSecond: 1000,
@@ -80,23 +82,20 @@ describe('paced load', () => {
       assert.equal(figures.requests, 1000);
       assert.ok(figures.latencyP50Ms >= 0, `p50 ${figures.latencyP50Ms}`);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 
   test('when each request needs fresh headers, then every request gets its own', async () => {
     const keys = new Set<string>();
-    const server = createServer((req, res) => {
+    const server = await serve((req, res) => {
       keys.add(String(req.headers['idempotency-key']));
       res.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       let i = 0;
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
       await runPaced({
-        url,
+        url: server.url,
         method: 'POST',
         headers: {},
         body: '{}',
@@ -106,17 +105,15 @@ describe('paced load', () => {
       });
       assert.equal(keys.size, 20);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 
   test('when the server drops connections, then each request counts as an error and the run still ends', async () => {
-    const server = createServer((req) => req.socket.destroy());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await serve((req) => req.socket.destroy());
     try {
       const figures = await runPaced({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        url: server.url,
         method: 'GET',
         headers: {},
         ratePerSecond: 20,
@@ -125,22 +122,20 @@ describe('paced load', () => {
       assert.equal(figures.errors, 10);
       assert.equal(figures.requests, 0);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 
   test('when a request is answered slowly, then it counts once its whole body has arrived', async () => {
     // Headers at once, the body 150 ms later: the latency is the whole answer's, as a client would see it.
-    const server = createServer((_req, res) => {
+    const server = await serve((_req, res) => {
       res.writeHead(201, { 'content-type': 'text/plain' });
       res.write('part');
       setTimeout(() => res.end('rest'), 150);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const figures = await runPaced({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        url: server.url,
         method: 'GET',
         headers: {},
         ratePerSecond: 10,
@@ -150,8 +145,7 @@ describe('paced load', () => {
       assert.ok(figures.latencyP50Ms >= 145, `p50 ${figures.latencyP50Ms}`);
       assert.ok(figures.sendLagP99Ms >= 0 && figures.sendLagP99Ms < 100, `send lag ${figures.sendLagP99Ms}`);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 
