@@ -18,6 +18,7 @@ import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { PRODUCTS as ORDER_PATH_PRODUCTS, startOrderPath, type OrderPath } from './order-path.ts';
 import { RssSampler } from './rss.ts';
 import { type CpuSnapshot, type GcRate, cpuPerRequest, gcPerSecond, snapshot, snapshotCpu } from './cpu.ts';
+import { type SchedWait, pressureShare, schedPerRequest, snapshotSched } from './sched.ts';
 import { ORDER_STAGES, STAGE_HISTOGRAM, type StageLatency, stageLatency } from './stages.ts';
 import { summarizeProfiles } from './profile.ts';
 import { undoAll, undoOnEarlyEnd } from './leftovers.ts';
@@ -69,6 +70,10 @@ interface Scenario extends Measured {
   rssMb: Record<string, number | null>;
   /** Microseconds of CPU per request by process (cpu.ts), where they could be read. */
   cpuUsPerRequest?: Record<string, number>;
+  /** How long each process waited for a core, per request (sched.ts), where it could be read. */
+  waitForCore?: Record<string, SchedWait>;
+  /** The share of the scenario during which at least one task on the machine waited for a core (CPU pressure). */
+  cpuPressure?: number;
   /** Each service's garbage collection during the scenario, per second. */
   gc?: Record<string, GcRate>;
   /** The steps of the orders placed during the scenario, from orders' stage histogram (stages.ts). */
@@ -345,18 +350,27 @@ async function benchmark(
     await run(1);
     const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls });
     const cpuSources = { services: YARDSTICK_KEYS.has(key) ? {} : { ...urls }, yardsticks: yardstickPids };
+    // A process's waits are read by pid: the yardsticks', and the services' when this benchmark started them.
+    const schedPids = { ...(YARDSTICK_KEYS.has(key) ? {} : system.pids?.()), ...yardstickPids };
     const before = await snapshot(cpuSources);
+    const schedBefore = await snapshotSched(schedPids);
     const startedAt = performance.now();
     sampler.start();
     let figures: LoadFigures | undefined;
     let cpuUsPerRequest: Record<string, number> | undefined;
     let gc: Record<string, GcRate> | undefined;
+    let waitForCore: Record<string, SchedWait> | undefined;
+    let cpuPressure: number | undefined;
     let orderStages: Record<string, StageLatency> | undefined;
     try {
       figures = await run(durationSeconds);
+      const schedAfter = await snapshotSched(schedPids);
+      const seconds = (performance.now() - startedAt) / 1000;
       const after = await snapshot(cpuSources);
       cpuUsPerRequest = cpuPerRequest(before.cpu, after.cpu, figures.requests);
-      gc = gcPerSecond(before.gc, after.gc, (performance.now() - startedAt) / 1000);
+      waitForCore = schedPerRequest(schedBefore.threads, schedAfter.threads, figures.requests);
+      cpuPressure = pressureShare(schedBefore.pressureUs, schedAfter.pressureUs, seconds);
+      gc = gcPerSecond(before.gc, after.gc, seconds);
       orderStages = stageLatency(before.stages, after.stages);
     } finally {
       await pool?.close();
@@ -370,6 +384,8 @@ async function benchmark(
       };
       if (figures) scenario.figures = figures;
       if (cpuUsPerRequest) scenario.cpuUsPerRequest = cpuUsPerRequest;
+      if (waitForCore && Object.keys(waitForCore).length > 0) scenario.waitForCore = waitForCore;
+      if (cpuPressure !== undefined) scenario.cpuPressure = cpuPressure;
       if (gc && Object.keys(gc).length > 0) scenario.gc = gc;
       if (orderStages && Object.keys(orderStages).length > 0) scenario.orderStages = orderStages;
       if (pacedRate) scenario.ratePerSecond = pacedRate;
@@ -868,6 +884,27 @@ function report(
     (s) => s.cpuUsPerRequest,
     (us) => us.toLocaleString('en-US'),
   );
+  const waitColumns = [...new Set(scenarios.flatMap((s) => Object.keys(s.waitForCore ?? {})))].sort(
+    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+  );
+  const waitTable = scenarioTable(
+    'Waiting for a core: µs per request / runs per request',
+    [...waitColumns, 'machine'],
+    scenarios,
+    (s) =>
+      s.waitForCore || s.cpuPressure !== undefined
+        ? {
+            ...Object.fromEntries(
+              Object.entries(s.waitForCore ?? {}).map(([k, w]) => [
+                k,
+                `${w.waitUsPerRequest.toLocaleString('en-US')} / ${w.runsPerRequest}`,
+              ]),
+            ),
+            ...(s.cpuPressure === undefined ? {} : { machine: `${Math.round(s.cpuPressure * 100)}%` }),
+          }
+        : undefined,
+    (cell) => cell,
+  );
   const gcColumns = [...new Set(scenarios.flatMap((s) => Object.keys(s.gc ?? {})))].sort(
     (a, b) => rank(a) - rank(b) || a.localeCompare(b),
   );
@@ -895,6 +932,14 @@ function report(
     ...cpuTable,
     '("machine" is every process on it; on 2 cores it can give 2,000,000 µs a second.)',
     '',
+    ...(waitTable.length > 1
+      ? [
+          ...waitTable,
+          "(each process's main thread, from /proc/<pid>/schedstat: time runnable but not running, and times put on a",
+          ' CPU; "machine" is the share of the scenario during which some task waited, from /proc/pressure/cpu)',
+          '',
+        ]
+      : []),
     ...(gcTable.length > 1
       ? [
           ...gcTable,

@@ -23,6 +23,8 @@ export interface SystemUnderTest {
    * often are) would otherwise make each order scenario pay for the dead rows of the ones before it.
    */
   vacuum?(): Promise<void>;
+  /** Each service's process id (only for a system started here, whose processes are on this machine). */
+  pids?(): Record<keyof ServiceUrls, number | undefined>;
   /** The last lines a service wrote that are not routine request logs (only for a system started here). */
   lastWords?(service: keyof ServiceUrls): string[];
   stop(): Promise<void>;
@@ -104,6 +106,13 @@ export async function startSystem(options: StartOptions): Promise<SystemUnderTes
     tokens: { admin: stack.adminToken, user: await stack.userToken(randomUUID()) },
     startedHere: true,
     ...(options.store === 'dynamodb' ? {} : { vacuum: () => vacuumDatabase(databaseUrl) }),
+    pids: () => ({
+      gateway: stack.pid('gateway'),
+      users: stack.pid('users'),
+      products: stack.pid('products'),
+      orders: stack.pid('orders'),
+      conduit: stack.pid('conduit'),
+    }),
     lastWords: (service) => stack.logs[service].filter((line) => !routine.test(line)).slice(-8),
     stop: async () => {
       await stack.stop();

@@ -1,8 +1,8 @@
 // The benchmark's CPU accounting (cpu.ts) and profile summaries (profile.ts), on real processes where they can be.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ import {
   snapshotCpu,
 } from '../cpu.ts';
 import { type CpuProfile, summarize } from '../profile.ts';
+import { parseCpuPressure, parseSchedstat, pressureShare, schedPerRequest, snapshotSched } from '../sched.ts';
 import { startYardstick } from '../yardsticks.ts';
 
 describe('CPU per request', () => {
@@ -104,6 +105,67 @@ describe('Garbage collection per scenario', () => {
       products: { majorPerSecond: 0.4, minorPerSecond: 60, msPerSecond: 50 },
     });
     assert.deepEqual(gcPerSecond(before, after, 0), {});
+  });
+});
+
+describe('Waiting for a core', () => {
+  test('when schedstat and CPU pressure are read, then the wait, the runs and the total are taken from them', () => {
+    assert.deepEqual(parseSchedstat('415330784 699397836 852\n'), { waitNs: 699397836, runs: 852 });
+    assert.equal(parseSchedstat(''), undefined);
+    const pressure =
+      'some avg10=10.39 avg60=23.89 avg300=21.18 total=112251048\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n';
+    assert.equal(parseCpuPressure(pressure), 112251048);
+    assert.equal(parseCpuPressure('full avg10=0.00 total=5\n'), undefined);
+    assert.equal(pressureShare(1_000_000, 4_000_000, 10), 0.3);
+    assert.equal(pressureShare(undefined, 4_000_000, 10), undefined);
+  });
+
+  test('when processes come and go between two snapshots, then only those in both count, per request', () => {
+    const before = {
+      postgresql: { '10': { waitNs: 1e6, runs: 100 }, '11': { waitNs: 5e9, runs: 9000 } },
+      orders: { '20': { waitNs: 0, runs: 0 } },
+      gone: { '30': { waitNs: 0, runs: 0 } },
+    };
+    const after = {
+      // 11 ended and 12 started: neither is counted from zero.
+      postgresql: { '10': { waitNs: 3e6, runs: 300 }, '12': { waitNs: 9e9, runs: 9 } },
+      orders: { '20': { waitNs: 4e6, runs: 2500 } },
+      users: { '40': { waitNs: 1e6, runs: 1 } },
+    };
+    assert.deepEqual(schedPerRequest(before, after, 1000), {
+      postgresql: { waitUsPerRequest: 2, runsPerRequest: 0.2, waitUsPerRun: 10 },
+      orders: { waitUsPerRequest: 4, runsPerRequest: 2.5, waitUsPerRun: 2 },
+    });
+    assert.deepEqual(schedPerRequest(before, after, 0), {});
+  });
+
+  test('when more processes spin than there are cores, then they are seen waiting for one, and the machine under pressure', async () => {
+    const spin = 'const end=Date.now()+1500;let x=0;while(Date.now()<end)x+=Math.sqrt(x+1)';
+    const children = Array.from({ length: availableParallelism() + 2 }, () =>
+      spawn(process.execPath, ['-e', spin], { stdio: 'ignore' }),
+    );
+    const exited = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+    try {
+      const pids = Object.fromEntries(children.map((child, i) => [`spinner ${i}`, child.pid]));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = await snapshotSched(pids);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      const after = await snapshotSched(pids);
+      const waits = schedPerRequest(before.threads, after.threads, 1);
+      const spinners = Object.entries(waits).filter(([name]) => name.startsWith('spinner'));
+      assert.equal(spinners.length, children.length, JSON.stringify(waits));
+      // Two more spinners than cores: 1.6 s of waiting in 800 ms, among them; a tenth of it is asked for.
+      const waitedUs = spinners.reduce((sum, [, w]) => sum + w.waitUsPerRequest, 0);
+      assert.ok(waitedUs > 100_000, `the spinners waited ${waitedUs} µs in all: ${JSON.stringify(waits)}`);
+      assert.ok(waits['load generator'], 'this process is read too');
+      if (before.pressureUs !== undefined) {
+        const share = pressureShare(before.pressureUs, after.pressureUs, 0.8) ?? 0;
+        assert.ok(share > 0.5, `some task waited for a core ${share * 100}% of the time`);
+      }
+    } finally {
+      for (const child of children) child.kill();
+      await Promise.all(exited);
+    }
   });
 });
 
