@@ -69,6 +69,33 @@ export function parseGc(exposition: string): GcCounters | undefined {
   return seen ? out : undefined;
 }
 
+/** Calls a service made to others so far, by operation, from its `http_client_request_duration_seconds` counts. */
+export function parseClientCalls(exposition: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of exposition.matchAll(/^http_client_request_duration_seconds_count\{([^}]*)\}\s+([0-9.eE+-]+)\s*$/gm)) {
+    const operation = /(?:^|,)operation="([^"]*)"/.exec(m[1] ?? '')?.[1];
+    const value = Number(m[2]);
+    if (operation === undefined || !Number.isFinite(value)) continue;
+    out[operation] = (out[operation] ?? 0) + value;
+  }
+  return out;
+}
+
+/** Calls per request by operation between two reads of `parseClientCalls`; operations with no call left out. */
+export function callsPerRequest(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  requests: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (requests <= 0) return out;
+  for (const [operation, end] of Object.entries(after)) {
+    const calls = end - (before[operation] ?? 0);
+    if (calls > 0) out[operation] = Math.round((calls / requests) * 100) / 100;
+  }
+  return out;
+}
+
 /** A service's metrics exposition, or undefined when its metrics listener does not answer. */
 async function serviceExposition(url: string): Promise<string | undefined> {
   try {
@@ -119,6 +146,8 @@ export interface Snapshot {
   cpu: CpuSnapshot;
   gc: GcSnapshot;
   stages: StageBuckets;
+  /** Orders' calls to users and products so far, by operation. */
+  orderCalls: Record<string, number>;
 }
 
 /** Reads every source once. Sources that cannot be read are left out, never reported as zero. */
@@ -131,6 +160,7 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
   const out: CpuSnapshot = {};
   const gc: GcSnapshot = {};
   let stages: StageBuckets = {};
+  let orderCalls: Record<string, number> = {};
   const [services, processes, machine, yardsticks] = await Promise.all([
     Promise.all(
       Object.entries(sources.services).map(async ([name, url]) => [name, await serviceExposition(url)] as const),
@@ -148,7 +178,10 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
     if (seconds !== undefined) out[name] = seconds;
     const collections = text === undefined ? undefined : parseGc(text);
     if (collections) gc[name] = collections;
-    if (name === 'orders' && text !== undefined) stages = parseStageBuckets(text);
+    if (name === 'orders' && text !== undefined) {
+      stages = parseStageBuckets(text);
+      orderCalls = parseClientCalls(text);
+    }
   }
   for (const [name, seconds] of yardsticks) if (seconds !== undefined) out[name] = seconds;
   if (processes.postgres !== undefined) out.postgresql = processes.postgres;
@@ -156,7 +189,7 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
   const own = process.cpuUsage();
   out['load generator'] = (own.user + own.system) / 1e6;
   if (machine !== undefined) out.machine = machine;
-  return { cpu: out, gc, stages };
+  return { cpu: out, gc, stages, orderCalls };
 }
 
 /** Microseconds of CPU per request, by source, between two snapshots; sources under 1 µs per request are dropped. */

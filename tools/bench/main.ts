@@ -17,7 +17,15 @@ import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { PRODUCTS as ORDER_PATH_PRODUCTS, startOrderPath, type OrderPath } from './order-path.ts';
 import { RssSampler } from './rss.ts';
-import { type CpuSnapshot, type GcRate, cpuPerRequest, gcPerSecond, snapshot, snapshotCpu } from './cpu.ts';
+import {
+  type CpuSnapshot,
+  type GcRate,
+  callsPerRequest,
+  cpuPerRequest,
+  gcPerSecond,
+  snapshot,
+  snapshotCpu,
+} from './cpu.ts';
 import { type SchedWait, pressureShare, schedPerRequest, snapshotSched } from './sched.ts';
 import { ORDER_STAGES, STAGE_HISTOGRAM, type StageLatency, stageLatency } from './stages.ts';
 import { summarizeProfiles } from './profile.ts';
@@ -76,6 +84,8 @@ interface Scenario extends Measured {
   cpuPressure?: number;
   /** Each service's garbage collection during the scenario, per second. */
   gc?: Record<string, GcRate>;
+  /** Orders' calls to users and products per order placed during the scenario, by operation (a group is one call). */
+  orderCallsPerOrder?: Record<string, number>;
   /** The steps of the orders placed during the scenario, from orders' stage histogram (stages.ts). */
   orderStages?: Record<string, StageLatency>;
   note?: string;
@@ -362,6 +372,7 @@ async function benchmark(
     let waitForCore: Record<string, SchedWait> | undefined;
     let cpuPressure: number | undefined;
     let orderStages: Record<string, StageLatency> | undefined;
+    let orderCallsPerOrder: Record<string, number> | undefined;
     try {
       figures = await run(durationSeconds);
       const schedAfter = await snapshotSched(schedPids);
@@ -372,6 +383,7 @@ async function benchmark(
       cpuPressure = pressureShare(schedBefore.pressureUs, schedAfter.pressureUs, seconds);
       gc = gcPerSecond(before.gc, after.gc, seconds);
       orderStages = stageLatency(before.stages, after.stages);
+      orderCallsPerOrder = callsPerRequest(before.orderCalls, after.orderCalls, figures.requests);
     } finally {
       await pool?.close();
       const rssMb = await sampler.stop();
@@ -388,6 +400,8 @@ async function benchmark(
       if (cpuPressure !== undefined) scenario.cpuPressure = cpuPressure;
       if (gc && Object.keys(gc).length > 0) scenario.gc = gc;
       if (orderStages && Object.keys(orderStages).length > 0) scenario.orderStages = orderStages;
+      if (orderStages && Object.keys(orderStages).length > 0 && orderCallsPerOrder)
+        scenario.orderCallsPerOrder = orderCallsPerOrder;
       if (pacedRate) scenario.ratePerSecond = pacedRate;
       scenarios.push(scenario);
     }
@@ -922,6 +936,14 @@ function report(
     (s) => s.orderStages,
     (t) => `${t.p50Ms} / ${t.p99Ms}`,
   );
+  const callColumns = [...new Set(scenarios.flatMap((s) => Object.keys(s.orderCallsPerOrder ?? {})))].sort();
+  const callTable = scenarioTable(
+    "Orders' calls per order",
+    callColumns,
+    scenarios,
+    (s) => s.orderCallsPerOrder,
+    (n) => String(n),
+  );
   const rss = Object.entries(rssPeakMb)
     .map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`)
     .join(', ');
@@ -952,6 +974,13 @@ function report(
           ...stageTable,
           `(from ${STAGE_HISTOGRAM}, interpolated in its buckets; claim and user_check run side by side,`,
           ' and a grouped step includes the wait for the group already on its way)',
+          '',
+        ]
+      : []),
+    ...(callTable.length > 1
+      ? [
+          ...callTable,
+          "(from orders' http_client_request_duration_seconds counts, retries included; a group of orders is one call)",
           '',
         ]
       : []),

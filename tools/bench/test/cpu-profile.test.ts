@@ -10,8 +10,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import {
+  callsPerRequest,
   cpuPerRequest,
   gcPerSecond,
+  parseClientCalls,
   parseCpuSeconds,
   parseGc,
   parseMachineBusySeconds,
@@ -47,6 +49,23 @@ describe('CPU per request', () => {
       { gateway: 500, products: 250 },
     );
     assert.deepEqual(cpuPerRequest({ gateway: 1 }, { gateway: 2 }, 0), {});
+  });
+
+  test("when orders' client histogram has calls by operation and status, then they are summed per operation and divided by the orders", () => {
+    const text = [
+      '# TYPE http_client_request_duration_seconds histogram',
+      'http_client_request_duration_seconds_bucket{le="0.005",service="orders",target="products",operation="reserve_stock",status_class="2xx"} 90',
+      'http_client_request_duration_seconds_count{service="orders",target="products",operation="reserve_stock",status_class="2xx"} 100',
+      'http_client_request_duration_seconds_count{service="orders",target="products",operation="reserve_stock",status_class="5xx"} 2',
+      'http_client_request_duration_seconds_count{service="orders",target="users",operation="get_user",status_class="2xx"} 40',
+      'http_server_request_duration_seconds_count{service="orders",method="POST",route="/orders",status_class="2xx"} 500',
+    ].join('\n');
+    assert.deepEqual(parseClientCalls(text), { reserve_stock: 102, get_user: 40 });
+    assert.deepEqual(callsPerRequest({ reserve_stock: 2 }, parseClientCalls(text), 400), {
+      reserve_stock: 0.25,
+      get_user: 0.1,
+    });
+    assert.deepEqual(callsPerRequest({}, { get_user: 5 }, 0), {});
   });
 
   test('when a yardstick serves requests, then its process and this one show CPU spent', async () => {
