@@ -2,9 +2,11 @@
 // from its metrics listener, so any deployment works), a yardstick's process, PostgreSQL and Redis (from /proc, on
 // this machine only), the load generator (this process) and the whole machine (/proc/stat). On two cores, the sum
 // per request bounds the rate: 2 s of CPU a second divided by the CPU one request takes. From the same read of each
-// service's metrics, its garbage collection during the scenario.
+// service's metrics, its garbage collection during the scenario, and from the same pass over /proc, how long each
+// process waited for a core (sched.ts).
 import { readdir, readFile } from 'node:fs/promises';
 import { metricsAddress } from '../dev/services.ts';
+import { type SchedSnapshot, type ThreadSched, parseCpuPressure, readSched } from './sched.ts';
 import { type StageBuckets, parseStageBuckets } from './stages.ts';
 
 /** CPU seconds used so far, by source. */
@@ -106,9 +108,11 @@ async function serviceExposition(url: string): Promise<string | undefined> {
   }
 }
 
-/** CPU seconds of every process by command name (PostgreSQL backends all run as `postgres`). */
-async function processCpuByCommand(commands: Set<string>): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+/** CPU seconds of every process by command name (PostgreSQL backends all run as `postgres`), and their pids. */
+async function processCpuByCommand(
+  commands: Set<string>,
+): Promise<Record<string, { seconds: number; pids: string[] }>> {
+  const out: Record<string, { seconds: number; pids: string[] }> = {};
   let entries: string[] = [];
   try {
     entries = await readdir('/proc');
@@ -120,8 +124,25 @@ async function processCpuByCommand(commands: Set<string>): Promise<Record<string
       .filter((e) => /^\d+$/.test(e))
       .map(async (pid) => {
         const stat = parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
-        if (stat && commands.has(stat.command)) out[stat.command] = (out[stat.command] ?? 0) + stat.seconds;
+        if (!stat || !commands.has(stat.command)) return;
+        const seen = out[stat.command] ?? { seconds: 0, pids: [] };
+        seen.seconds += stat.seconds;
+        seen.pids.push(pid);
+        out[stat.command] = seen;
       }),
+  );
+  return out;
+}
+
+/** Each process's scheduler counters, by source and pid (sources whose pid is unknown or unreadable left out). */
+async function schedOf(sources: Record<string, (number | string)[]>): Promise<SchedSnapshot> {
+  const out: SchedSnapshot = {};
+  await Promise.all(
+    Object.entries(sources).map(async ([name, pids]) => {
+      const read = await Promise.all(pids.map(async (pid) => [String(pid), await readSched(pid)] as const));
+      const known = read.filter((r): r is readonly [string, ThreadSched] => r[1] !== undefined);
+      if (known.length > 0) out[name] = Object.fromEntries(known);
+    }),
   );
   return out;
 }
@@ -134,6 +155,8 @@ async function pidCpu(pid: number): Promise<number | undefined> {
 export interface CpuSources {
   /** Service name → API URL (the metrics listener is found beside it). */
   services: Record<string, string>;
+  /** Service name → process id, where the services run on this machine (their waits for a core are read by pid). */
+  servicePids?: Record<string, number | undefined>;
   /** The yardstick processes the scenario loads, by the column each is reported in (`yardstick`, or a hop's service). */
   yardsticks?: Record<string, number | undefined>;
 }
@@ -148,6 +171,10 @@ export interface Snapshot {
   stages: StageBuckets;
   /** Orders' calls to users and products so far, by operation. */
   orderCalls: Record<string, number>;
+  /** Each process's main-thread scheduler counters, by source and pid (sched.ts). */
+  sched: SchedSnapshot;
+  /** The machine's CPU pressure so far, in µs (`some` of /proc/pressure/cpu), where the kernel reports it. */
+  pressureUs?: number;
 }
 
 /** Reads every source once. Sources that cannot be read are left out, never reported as zero. */
@@ -161,7 +188,7 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
   const gc: GcSnapshot = {};
   let stages: StageBuckets = {};
   let orderCalls: Record<string, number> = {};
-  const [services, processes, machine, yardsticks] = await Promise.all([
+  const [services, processes, machine, yardsticks, pressureUs] = await Promise.all([
     Promise.all(
       Object.entries(sources.services).map(async ([name, url]) => [name, await serviceExposition(url)] as const),
     ),
@@ -172,6 +199,7 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
         async ([name, pid]) => [name, pid === undefined ? undefined : await pidCpu(pid)] as const,
       ),
     ),
+    readFile('/proc/pressure/cpu', 'utf8').then(parseCpuPressure, () => undefined),
   ]);
   for (const [name, text] of services) {
     const seconds = text === undefined ? undefined : parseCpuSeconds(text);
@@ -184,12 +212,25 @@ export async function snapshot(sources: CpuSources): Promise<Snapshot> {
     }
   }
   for (const [name, seconds] of yardsticks) if (seconds !== undefined) out[name] = seconds;
-  if (processes.postgres !== undefined) out.postgresql = processes.postgres;
-  if (processes['redis-server'] !== undefined) out.redis = processes['redis-server'];
+  if (processes.postgres !== undefined) out.postgresql = processes.postgres.seconds;
+  if (processes['redis-server'] !== undefined) out.redis = processes['redis-server'].seconds;
   const own = process.cpuUsage();
   out['load generator'] = (own.user + own.system) / 1e6;
   if (machine !== undefined) out.machine = machine;
-  return { cpu: out, gc, stages, orderCalls };
+  const byPid = (pids: Record<string, number | undefined> | undefined) =>
+    Object.fromEntries(
+      Object.entries(pids ?? {}).flatMap(([name, pid]) => (pid === undefined ? [] : [[name, [pid]] as const])),
+    );
+  const sched = await schedOf({
+    ...byPid(sources.servicePids),
+    ...byPid(sources.yardsticks),
+    postgresql: processes.postgres?.pids ?? [],
+    redis: processes['redis-server']?.pids ?? [],
+    'load generator': [process.pid],
+  });
+  return pressureUs === undefined
+    ? { cpu: out, gc, stages, orderCalls, sched }
+    : { cpu: out, gc, stages, orderCalls, sched, pressureUs };
 }
 
 /** Microseconds of CPU per request, by source, between two snapshots; sources under 1 µs per request are dropped. */

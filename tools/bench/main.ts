@@ -26,7 +26,7 @@ import {
   snapshot,
   snapshotCpu,
 } from './cpu.ts';
-import { type SchedWait, pressureShare, schedPerRequest, snapshotSched } from './sched.ts';
+import { type SchedWait, pressureShare, schedPerRequest } from './sched.ts';
 import { ORDER_STAGES, STAGE_HISTOGRAM, type StageLatency, stageLatency } from './stages.ts';
 import { summarizeProfiles } from './profile.ts';
 import { undoAll, undoOnEarlyEnd } from './leftovers.ts';
@@ -359,11 +359,11 @@ async function benchmark(
         : runLoad({ ...load, connections, durationSeconds: seconds });
     await run(1);
     const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls });
-    const cpuSources = { services: YARDSTICK_KEYS.has(key) ? {} : { ...urls }, yardsticks: yardstickPids };
-    // A process's waits are read by pid: the yardsticks', and the services' when this benchmark started them.
-    const schedPids = { ...(YARDSTICK_KEYS.has(key) ? {} : system.pids?.()), ...yardstickPids };
+    // A process's waits for a core are read by pid: the yardsticks', and the services' when this benchmark started them.
+    const cpuSources = YARDSTICK_KEYS.has(key)
+      ? { services: {}, yardsticks: yardstickPids }
+      : { services: { ...urls }, servicePids: system.pids?.(), yardsticks: yardstickPids };
     const before = await snapshot(cpuSources);
-    const schedBefore = await snapshotSched(schedPids);
     const startedAt = performance.now();
     sampler.start();
     let figures: LoadFigures | undefined;
@@ -375,12 +375,11 @@ async function benchmark(
     let orderCallsPerOrder: Record<string, number> | undefined;
     try {
       figures = await run(durationSeconds);
-      const schedAfter = await snapshotSched(schedPids);
       const seconds = (performance.now() - startedAt) / 1000;
       const after = await snapshot(cpuSources);
       cpuUsPerRequest = cpuPerRequest(before.cpu, after.cpu, figures.requests);
-      waitForCore = schedPerRequest(schedBefore.threads, schedAfter.threads, figures.requests);
-      cpuPressure = pressureShare(schedBefore.pressureUs, schedAfter.pressureUs, seconds);
+      waitForCore = schedPerRequest(before.sched, after.sched, figures.requests);
+      cpuPressure = pressureShare(before.pressureUs, after.pressureUs, seconds);
       gc = gcPerSecond(before.gc, after.gc, seconds);
       orderStages = stageLatency(before.stages, after.stages);
       orderCallsPerOrder = callsPerRequest(before.orderCalls, after.orderCalls, figures.requests);

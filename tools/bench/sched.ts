@@ -6,8 +6,7 @@
 // waited for a core. An order is answered only after a chain of hand-offs between processes (client, gateway, orders,
 // products, PostgreSQL, and back), each waking a process that may then wait for a core: on a busy machine with two
 // cores those waits, not the work, are what an order's latency is made of.
-import { readdir, readFile } from 'node:fs/promises';
-import { parseProcStat } from './cpu.ts';
+import { readFile } from 'node:fs/promises';
 
 /** One main thread's counters: nanoseconds waited to run, and times it was put on a CPU. */
 export interface ThreadSched {
@@ -42,51 +41,9 @@ export function parseCpuPressure(text: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-async function pidSched(pid: number | string): Promise<ThreadSched | undefined> {
+/** The main thread's counters of process `pid`, or undefined when they cannot be read. */
+export async function readSched(pid: number | string): Promise<ThreadSched | undefined> {
   return parseSchedstat(await readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => ''));
-}
-
-/** Counters of every process whose command is one of `commands`, by command and pid. */
-async function schedByCommand(commands: Set<string>): Promise<SchedSnapshot> {
-  const out: SchedSnapshot = {};
-  const entries = await readdir('/proc').catch(() => [] as string[]);
-  await Promise.all(
-    entries
-      .filter((e) => /^\d+$/.test(e))
-      .map(async (pid) => {
-        const stat = parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
-        if (!stat || !commands.has(stat.command)) return;
-        const sched = await pidSched(pid);
-        if (sched) out[stat.command] = { ...out[stat.command], [pid]: sched };
-      }),
-  );
-  return out;
-}
-
-/** Process sources: a name and its pid (a service this benchmark started, a yardstick). */
-export type PidSources = Record<string, number | undefined>;
-
-/**
- * Reads every source once: the processes named, PostgreSQL and Redis by command name, this process (the load
- * generator) and the machine's CPU pressure (µs, under `machine`). Sources that cannot be read are left out.
- */
-export async function snapshotSched(pids: PidSources): Promise<{ threads: SchedSnapshot; pressureUs?: number }> {
-  const [named, byCommand, own, pressure] = await Promise.all([
-    Promise.all(
-      Object.entries(pids).map(
-        async ([name, pid]) => [name, pid, pid === undefined ? undefined : await pidSched(pid)] as const,
-      ),
-    ),
-    schedByCommand(new Set(['postgres', 'redis-server'])),
-    pidSched(process.pid),
-    readFile('/proc/pressure/cpu', 'utf8').then(parseCpuPressure, () => undefined),
-  ]);
-  const threads: SchedSnapshot = {};
-  for (const [name, pid, sched] of named) if (pid !== undefined && sched) threads[name] = { [pid]: sched };
-  if (byCommand.postgres) threads.postgresql = byCommand.postgres;
-  if (byCommand['redis-server']) threads.redis = byCommand['redis-server'];
-  if (own) threads['load generator'] = { [process.pid]: own };
-  return pressure === undefined ? { threads } : { threads, pressureUs: pressure };
 }
 
 /**

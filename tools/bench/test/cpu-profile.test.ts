@@ -18,10 +18,11 @@ import {
   parseGc,
   parseMachineBusySeconds,
   parseProcStat,
+  snapshot,
   snapshotCpu,
 } from '../cpu.ts';
 import { type CpuProfile, summarize } from '../profile.ts';
-import { parseCpuPressure, parseSchedstat, pressureShare, schedPerRequest, snapshotSched } from '../sched.ts';
+import { parseCpuPressure, parseSchedstat, pressureShare, schedPerRequest } from '../sched.ts';
 import { startYardstick } from '../yardsticks.ts';
 
 describe('CPU per request', () => {
@@ -167,10 +168,10 @@ describe('Waiting for a core', () => {
     try {
       const pids = Object.fromEntries(children.map((child, i) => [`spinner ${i}`, child.pid]));
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const before = await snapshotSched(pids);
+      const before = await snapshot({ services: {}, yardsticks: pids });
       await new Promise((resolve) => setTimeout(resolve, 800));
-      const after = await snapshotSched(pids);
-      const waits = schedPerRequest(before.threads, after.threads, 1);
+      const after = await snapshot({ services: {}, yardsticks: pids });
+      const waits = schedPerRequest(before.sched, after.sched, 1);
       const spinners = Object.entries(waits).filter(([name]) => name.startsWith('spinner'));
       assert.equal(spinners.length, children.length, JSON.stringify(waits));
       // Two more spinners than cores: 1.6 s of waiting in 800 ms, among them; a tenth of it is asked for.
