@@ -5,7 +5,7 @@
 // whole has its CPU pressure in /proc/pressure/cpu: `some … total=<µs>`, the time during which at least one task
 // waited for a core. An order is answered only after a chain of hand-offs between processes (client, gateway, orders,
 // products, PostgreSQL, and back), each waking a process that may then wait for a core: on a busy machine with two
-// cores those waits, not the work, are what an order's latency is made of.
+// cores those waits are a large part of an order's latency, and this shows how large, process by process.
 import { readFile } from 'node:fs/promises';
 
 /** One main thread's counters: nanoseconds waited to run, and times it was put on a CPU. */
