@@ -10,7 +10,14 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { findTokens } from '../acceptance/token.ts';
-import { bracketed, judgeGoals, type GoalResult, type Measured } from './goals.ts';
+import { GOALS, bracketed, judgeGoals, type GoalResult, type Measured } from './goals.ts';
+import {
+  NEAR_AFTER_MS,
+  NEAR_BEFORE_MS,
+  type TailAndCollections,
+  type TimedOrder,
+  tailAndCollections,
+} from './collections.ts';
 import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './load.ts';
 import { pacedPool, runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
@@ -88,6 +95,11 @@ interface Scenario extends Measured {
   orderCallsPerOrder?: Record<string, number>;
   /** The steps of the orders placed during the scenario, from orders' stage histogram (stages.ts). */
   orderStages?: Record<string, StageLatency>;
+  /**
+   * Paced scenarios on a system started here: the services' full collections during the scenario and where the orders
+   * slower than the p99 goal's bound fell against them (collections.ts).
+   */
+  nearCollections?: TailAndCollections;
   note?: string;
 }
 
@@ -346,7 +358,10 @@ async function benchmark(
     );
     // The warm-up's connections carry the measured run too, so its first requests do not pay for opening them.
     const pool = pacedRate ? pacedPool(load.url) : undefined;
-    const run = (seconds: number) =>
+    // Each order of a paced scenario on a system started here, to be placed against the services' full collections.
+    const timeline: TimedOrder[] | undefined =
+      pacedRate && system.fullCollections && !YARDSTICK_KEYS.has(key) ? [] : undefined;
+    const run = (seconds: number, measured = true) =>
       pacedRate
         ? runPaced({
             ...load,
@@ -355,9 +370,10 @@ async function benchmark(
             ratePerSecond: pacedRate,
             durationSeconds: seconds,
             pool,
+            ...(measured && timeline ? { timeline } : {}),
           })
         : runLoad({ ...load, connections, durationSeconds: seconds });
-    await run(1);
+    await run(1, false);
     const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls });
     // A process's waits for a core are read by pid: the yardsticks', and the services' when this benchmark started them.
     const cpuSources = YARDSTICK_KEYS.has(key)
@@ -373,6 +389,7 @@ async function benchmark(
     let cpuPressure: number | undefined;
     let orderStages: Record<string, StageLatency> | undefined;
     let orderCallsPerOrder: Record<string, number> | undefined;
+    let nearCollections: TailAndCollections | undefined;
     try {
       figures = await run(durationSeconds);
       const seconds = (performance.now() - startedAt) / 1000;
@@ -383,6 +400,8 @@ async function benchmark(
       gc = gcPerSecond(before.gc, after.gc, seconds);
       orderStages = stageLatency(before.stages, after.stages);
       orderCallsPerOrder = callsPerRequest(before.orderCalls, after.orderCalls, figures.requests);
+      if (timeline && system.fullCollections)
+        nearCollections = tailAndCollections(timeline, system.fullCollections(), GOALS.orderP99Ms);
     } finally {
       await pool?.close();
       const rssMb = await sampler.stop();
@@ -401,6 +420,7 @@ async function benchmark(
       if (orderStages && Object.keys(orderStages).length > 0) scenario.orderStages = orderStages;
       if (orderStages && Object.keys(orderStages).length > 0 && orderCallsPerOrder)
         scenario.orderCallsPerOrder = orderCallsPerOrder;
+      if (nearCollections) scenario.nearCollections = nearCollections;
       if (pacedRate) scenario.ratePerSecond = pacedRate;
       scenarios.push(scenario);
     }
@@ -943,6 +963,33 @@ function report(
     (s) => s.orderCallsPerOrder,
     (n) => String(n),
   );
+  const collectionServices = ['gateway', 'users', 'products', 'orders', 'conduit'].filter((name) =>
+    scenarios.some((s) => s.nearCollections?.collections[name] !== undefined),
+  );
+  const nearColumns = [
+    ...collectionServices,
+    `over ${GOALS.orderP99Ms} ms`,
+    'of them near one',
+    'orders near one',
+    'p99 away, ms',
+  ];
+  const nearTable = scenarioTable(
+    `Full collections, and the orders over ${GOALS.orderP99Ms} ms`,
+    nearColumns,
+    scenarios,
+    (s) => {
+      const n = s.nearCollections;
+      if (!n) return undefined;
+      return {
+        ...Object.fromEntries(Object.entries(n.collections).map(([name, count]) => [name, String(count)])),
+        [`over ${GOALS.orderP99Ms} ms`]: String(n.slowOrders),
+        'of them near one': `${Math.round(n.slowNearCollection * 100)}%`,
+        'orders near one': `${Math.round(n.nearShare * 100)}%`,
+        'p99 away, ms': n.p99Away === undefined ? '-' : String(n.p99Away),
+      };
+    },
+    (cell) => cell,
+  );
   const rss = Object.entries(rssPeakMb)
     .map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`)
     .join(', ');
@@ -980,6 +1027,14 @@ function report(
       ? [
           ...callTable,
           "(from orders' http_client_request_duration_seconds counts, retries included; a group of orders is one call)",
+          '',
+        ]
+      : []),
+    ...(nearTable.length > 1
+      ? [
+          ...nearTable,
+          `(each service's full collections during the scenario; an order is near one when it was due from ${NEAR_BEFORE_MS} ms`,
+          ` before a collection's pause to ${NEAR_AFTER_MS} ms after it ends; "p99 away" is the p99 of the other orders)`,
           '',
         ]
       : []),

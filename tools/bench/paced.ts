@@ -27,6 +27,8 @@ export interface PacedOptions {
   timeoutMs?: number;
   /** Connections to reuse, e.g. those the warm-up opened, so the measured run does not open them again; kept open. */
   pool?: Pool;
+  /** When given, every answered request is added: when it was due (ms since the epoch) and how long it took. */
+  timeline?: { at: number; ms: number }[];
 }
 
 /** Nearest-rank percentile of ascending `sorted`, in ms with one decimal. */
@@ -88,7 +90,9 @@ export async function runPaced(options: PacedOptions): Promise<PacedFigures> {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      latencies.push(performance.now() - scheduledAt);
+      const ms = performance.now() - scheduledAt;
+      latencies.push(ms);
+      options.timeline?.push({ at: performance.timeOrigin + scheduledAt, ms });
       const code = String(statusCode);
       statusCodes[code] = (statusCodes[code] ?? 0) + 1;
     } catch (err) {

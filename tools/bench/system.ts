@@ -1,7 +1,9 @@
 // The system under load: the one already running at the given URLs, or one started here for the run.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { databaseUrlFor, withClient } from './database.ts';
+import { parseGcEvent, type FullCollection } from './gc-events.ts';
 
 export interface ServiceUrls {
   gateway: string;
@@ -25,6 +27,11 @@ export interface SystemUnderTest {
   vacuum?(): Promise<void>;
   /** Each service's process id (only for a system started here, whose processes are on this machine). */
   pids?(): Record<keyof ServiceUrls, number | undefined>;
+  /**
+   * The full collections each service has made since it started, from the lines gc-events.ts writes (only for a
+   * system started here).
+   */
+  fullCollections?(): Record<keyof ServiceUrls, FullCollection[]>;
   /** The last lines a service wrote that are not routine request logs (only for a system started here). */
   lastWords?(service: keyof ServiceUrls): string[];
   stop(): Promise<void>;
@@ -84,23 +91,29 @@ export async function startSystem(options: StartOptions): Promise<SystemUnderTes
   }
   const { SERVICES, SERVICE_NODE_OPTIONS } = await import('../dev/stack.ts');
   const profiled = options.profileDir;
+  // Every service reports its full collections (gc-events.ts), so that each slow order can be placed against them.
+  const gcEvents = `--import=${pathToFileURL(join(import.meta.dirname, 'gc-events.ts')).href}`;
   const stack = await startStack({
     databaseUrl,
     dynamodb,
-    env: options.env,
-    ...(profiled
-      ? {
-          serviceEnv: Object.fromEntries(
-            SERVICES.map((s) => [
-              s,
-              { NODE_OPTIONS: `${SERVICE_NODE_OPTIONS} --cpu-prof --cpu-prof-dir=${join(profiled, s)}` },
-            ]),
-          ),
-        }
-      : {}),
+    env: { ...options.env, SHIPSHAPE_BENCH_GC_EVENTS: '1' },
+    serviceEnv: Object.fromEntries(
+      SERVICES.map((s) => [
+        s,
+        {
+          NODE_OPTIONS: [
+            SERVICE_NODE_OPTIONS,
+            gcEvents,
+            profiled ? `--cpu-prof --cpu-prof-dir=${join(profiled, s)}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+        },
+      ]),
+    ),
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   });
-  const routine = /"msg":"(incoming request|request completed)"/;
+  const routine = /"msg":"(incoming request|request completed)"|^shipshape-bench-gc /;
   return {
     urls: stack.urls,
     tokens: { admin: stack.adminToken, user: await stack.userToken(randomUUID()) },
@@ -113,6 +126,11 @@ export async function startSystem(options: StartOptions): Promise<SystemUnderTes
       orders: stack.pid('orders'),
       conduit: stack.pid('conduit'),
     }),
+    fullCollections: () => {
+      const out = {} as Record<keyof ServiceUrls, FullCollection[]>;
+      for (const s of SERVICES) out[s] = stack.logs[s].map(parseGcEvent).filter((e) => e !== undefined);
+      return out;
+    },
     lastWords: (service) => stack.logs[service].filter((line) => !routine.test(line)).slice(-8),
     stop: async () => {
       await stack.stop();

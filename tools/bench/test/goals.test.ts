@@ -83,6 +83,32 @@ describe('benchmark goals', () => {
     assert.equal(broken?.actual, 'p99 24 ms');
   });
 
+  test('when the slow orders were placed against the full collections, then that is shown beside the order p99, never judged', () => {
+    const goal = (input: GoalInput) => judgeGoals(input)[4];
+    const nearCollections = {
+      collections: { gateway: 0, orders: 3, products: 2 },
+      slowOrders: 700,
+      slowNearCollection: 0.554,
+      nearShare: 0.19,
+      p99Away: 32.3,
+    };
+    const judged = goal({ ...healthy, ordersAtHalfRate: { ...measured({ latencyP99Ms: 50.6 }), nearCollections } });
+    assert.equal(judged?.verdict, 'MISS');
+    assert.equal(
+      judged?.actual,
+      'p99 50.6 ms; 5 full collections in the services, 55% of the orders over 25 ms due around one, p99 of the others 32.3 ms',
+    );
+    const calm = goal({
+      ...healthy,
+      ordersAtHalfRate: {
+        ...measured({ latencyP99Ms: 24 }),
+        nearCollections: { ...nearCollections, collections: { orders: 1 }, slowNearCollection: 0, p99Away: 23 },
+      },
+    });
+    assert.equal(calm?.verdict, 'PASS');
+    assert.match(calm?.actual ?? '', /; 1 full collection in the services, 0% of the orders/);
+  });
+
   test('when the paced run reports its own delays, then they are shown beside the order p99, never judged', () => {
     const goal = (input: GoalInput) => judgeGoals(input)[4];
     const late = goal({
