@@ -16,7 +16,7 @@ export interface TimedOrder {
  * ones in flight while it marks and pauses. Chosen from where the slow orders of a 20-second run at 800 orders a
  * second fell against the nearest full collection in any service (docs/benchmark.md, "Where the time goes"): over
  * 25 ms were 97% of the orders due in the 50 ms before a pause, 17% and 7% in the two 50 ms before those, 50% in the
- * 50 ms after the pause began, and 2–4% elsewhere.
+ * 50 ms after the pause began, and at most 4% at any other time.
  */
 export const NEAR_BEFORE_MS = 150;
 export const NEAR_AFTER_MS = 50;
