@@ -32,7 +32,17 @@ export interface TailAndCollections {
   nearShare: number;
   /** p99 of the orders sent away from every full collection, ms (undefined when every order was near one). */
   p99Away?: number;
+  /**
+   * The orders, and those over the bound, by when they were due against the start of the nearest full collection's
+   * pause in any service, in OFFSET_BIN_MS bins from -OFFSET_RANGE_MS; `farther` holds the rest (all of them when
+   * there was no collection). What the span around a collection is chosen from.
+   */
+  byOffset: { fromMs: number; orders: number; slow: number }[];
+  farther: { orders: number; slow: number };
 }
+
+export const OFFSET_BIN_MS = 50;
+export const OFFSET_RANGE_MS = 300;
 
 export function tailAndCollections(
   orders: readonly TimedOrder[],
@@ -51,11 +61,28 @@ export function tailAndCollections(
   }
   spans.sort((a, b) => a[0] - b[0]);
   const near = (at: number) => spans.some(([from, to]) => at >= from && at <= to);
+  const starts = Object.values(collections)
+    .flat()
+    .map((c) => c.at)
+    .filter((at) => at >= first - OFFSET_RANGE_MS && at <= last + OFFSET_RANGE_MS);
+  const bins = Array.from({ length: (2 * OFFSET_RANGE_MS) / OFFSET_BIN_MS }, (_, i) => ({
+    fromMs: -OFFSET_RANGE_MS + i * OFFSET_BIN_MS,
+    orders: 0,
+    slow: 0,
+  }));
+  const farther = { orders: 0, slow: 0 };
   let slow = 0;
   let slowNear = 0;
   let nearCount = 0;
   const away: number[] = [];
   for (const o of orders) {
+    let offset = Number.POSITIVE_INFINITY;
+    for (const at of starts) if (Math.abs(o.at - at) < Math.abs(offset)) offset = o.at - at;
+    const bin =
+      Math.abs(offset) < OFFSET_RANGE_MS ? bins[Math.floor((offset + OFFSET_RANGE_MS) / OFFSET_BIN_MS)] : undefined;
+    const counted = bin ?? farther;
+    counted.orders += 1;
+    if (o.ms > boundMs) counted.slow += 1;
     const isNear = near(o.at);
     if (isNear) nearCount += 1;
     else away.push(o.ms);
@@ -70,6 +97,8 @@ export function tailAndCollections(
     slowOrders: slow,
     slowNearCollection: slow === 0 ? 0 : slowNear / slow,
     nearShare: orders.length === 0 ? 0 : nearCount / orders.length,
+    byOffset: bins,
+    farther,
   };
   if (away.length > 0) result.p99Away = percentile(away, 99);
   return result;

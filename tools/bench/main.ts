@@ -990,6 +990,23 @@ function report(
     },
     (cell) => cell,
   );
+  // Where the slow orders fell against the nearest full collection: what the span of "near one" is chosen from.
+  const shownBins = [-200, -150, -100, -50, 0, 50, 100, 150];
+  const offsetLabel = (fromMs: number) => `${fromMs < 0 ? '' : '+'}${fromMs}`;
+  const offsetTable = scenarioTable(
+    `Orders over ${GOALS.orderP99Ms} ms / orders, by when due against the nearest full collection (ms)`,
+    [...shownBins.map(offsetLabel), 'farther'],
+    scenarios,
+    (s) => {
+      const n = s.nearCollections;
+      if (!n || Object.values(n.collections).every((c) => c === 0)) return undefined;
+      const cells: Record<string, string> = { farther: `${n.farther.slow}/${n.farther.orders}` };
+      for (const b of n.byOffset)
+        if (shownBins.includes(b.fromMs)) cells[offsetLabel(b.fromMs)] = `${b.slow}/${b.orders}`;
+      return cells;
+    },
+    (cell) => cell,
+  );
   const rss = Object.entries(rssPeakMb)
     .map(([name, mb]) => `${name} ${mb === null ? '?' : `${mb} MB`}`)
     .join(', ');
@@ -1035,6 +1052,14 @@ function report(
           ...nearTable,
           `(each service's full collections during the scenario; an order is near one when it was due from ${NEAR_BEFORE_MS} ms`,
           ` before a collection's pause to ${NEAR_AFTER_MS} ms after it ends; "p99 away" is the p99 of the other orders)`,
+          '',
+        ]
+      : []),
+    ...(offsetTable.length > 1
+      ? [
+          ...offsetTable,
+          "(each column the 50 ms from that offset to the start of the nearest full collection's pause in any service;",
+          ' "farther": 300 ms or more from every one)',
           '',
         ]
       : []),

@@ -60,6 +60,14 @@ describe('orders against the full collections', () => {
     // Due from 4,950 to 5,158: 21 of the 1,000.
     assert.equal(r.nearShare, 0.021);
     assert.equal(r.p99Away, 10);
+    // Against the pause at 5,100: the slow ones were due 100 ms before it to its start.
+    const bin = (fromMs: number) => r.byOffset.find((b) => b.fromMs === fromMs);
+    assert.deepEqual(bin(-100), { fromMs: -100, orders: 5, slow: 5 });
+    assert.deepEqual(bin(-50), { fromMs: -50, orders: 5, slow: 5 });
+    assert.deepEqual(bin(0), { fromMs: 0, orders: 5, slow: 1 });
+    assert.deepEqual(bin(50), { fromMs: 50, orders: 5, slow: 0 });
+    assert.equal(r.byOffset.reduce((sum, b) => sum + b.orders, 0) + r.farther.orders, 1000);
+    assert.deepEqual(r.farther, { orders: 941, slow: 0 });
   });
 
   test('when there is no collection, then no slow order is near one and the p99 away is the p99 of all', () => {
@@ -68,6 +76,7 @@ describe('orders against the full collections', () => {
     assert.equal(r.slowNearCollection, 0);
     assert.equal(r.nearShare, 0);
     assert.equal(r.p99Away, 40);
+    assert.deepEqual(r.farther, { orders: 1000, slow: 11 });
   });
 
   test('when a collection falls outside the scenario, then it is not counted', () => {

@@ -91,6 +91,8 @@ describe('benchmark goals', () => {
       slowNearCollection: 0.554,
       nearShare: 0.19,
       p99Away: 32.3,
+      byOffset: [],
+      farther: { orders: 0, slow: 0 },
     };
     const judged = goal({ ...healthy, ordersAtHalfRate: { ...measured({ latencyP99Ms: 50.6 }), nearCollections } });
     assert.equal(judged?.verdict, 'MISS');
