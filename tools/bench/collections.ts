@@ -3,13 +3,7 @@
 // of the orders sent away from all of them. On a busy machine a full collection (concurrent marking on the other
 // core, then a pause) holds the orders in flight and those that arrive until the backlog drains.
 import type { FullCollection } from './gc-events.ts';
-import { percentile } from './paced.ts';
-
-/** One order of a paced scenario: when it was due (ms since the epoch) and how long it took, ms. */
-export interface TimedOrder {
-  at: number;
-  ms: number;
-}
+import { percentile, type TimedOrder } from './paced.ts';
 
 /**
  * Around a collection: the orders due from NEAR_BEFORE_MS before its pause to NEAR_AFTER_MS after the pause ends, the
@@ -59,7 +53,6 @@ export function tailAndCollections(
     counts[service] = during.length;
     for (const c of during) spans.push([c.at - window.beforeMs, c.at + c.ms + window.afterMs]);
   }
-  spans.sort((a, b) => a[0] - b[0]);
   const near = (at: number) => spans.some(([from, to]) => at >= from && at <= to);
   const starts = Object.values(collections)
     .flat()
@@ -80,13 +73,14 @@ export function tailAndCollections(
     for (const at of starts) if (Math.abs(o.at - at) < Math.abs(offset)) offset = o.at - at;
     const bin =
       Math.abs(offset) < OFFSET_RANGE_MS ? bins[Math.floor((offset + OFFSET_RANGE_MS) / OFFSET_BIN_MS)] : undefined;
+    const isSlow = o.ms > boundMs;
     const counted = bin ?? farther;
     counted.orders += 1;
-    if (o.ms > boundMs) counted.slow += 1;
+    if (isSlow) counted.slow += 1;
     const isNear = near(o.at);
     if (isNear) nearCount += 1;
     else away.push(o.ms);
-    if (o.ms > boundMs) {
+    if (isSlow) {
       slow += 1;
       if (isNear) slowNear += 1;
     }

@@ -11,15 +11,9 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { findTokens } from '../acceptance/token.ts';
 import { GOALS, bracketed, judgeGoals, type GoalResult, type Measured } from './goals.ts';
-import {
-  NEAR_AFTER_MS,
-  NEAR_BEFORE_MS,
-  type TailAndCollections,
-  type TimedOrder,
-  tailAndCollections,
-} from './collections.ts';
+import { NEAR_AFTER_MS, NEAR_BEFORE_MS, type TailAndCollections, tailAndCollections } from './collections.ts';
 import { loadProblems, runLoad, type LoadFigures, type LoadOptions } from './load.ts';
-import { pacedPool, runPaced } from './paced.ts';
+import { type TimedOrder, pacedPool, runPaced } from './paced.ts';
 import { type PgbenchFigures, runPgbench } from './pgbench.ts';
 import { tryYardstick, type Yardstick } from './yardsticks.ts';
 import { PRODUCTS as ORDER_PATH_PRODUCTS, startOrderPath, type OrderPath } from './order-path.ts';

@@ -16,6 +16,12 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { Pool, type Dispatcher } from 'undici';
 import type { LoadFigures } from './load.ts';
 
+/** One request of a paced run: when it was due (ms since the epoch) and how long it took, ms. */
+export interface TimedOrder {
+  at: number;
+  ms: number;
+}
+
 export interface PacedOptions {
   url: string;
   method: 'GET' | 'POST';
@@ -28,7 +34,7 @@ export interface PacedOptions {
   /** Connections to reuse, e.g. those the warm-up opened, so the measured run does not open them again; kept open. */
   pool?: Pool;
   /** When given, every answered request is added: when it was due (ms since the epoch) and how long it took. */
-  timeline?: { at: number; ms: number }[];
+  timeline?: TimedOrder[];
 }
 
 /** Nearest-rank percentile of ascending `sorted`, in ms with one decimal. */
