@@ -1011,52 +1011,34 @@ function report(
     ...cpuTable,
     '("machine" is every process on it; on 2 cores it can give 2,000,000 µs a second.)',
     '',
-    ...(waitTable.length > 1
-      ? [
-          ...waitTable,
-          "(each process's main thread, from /proc/<pid>/schedstat: time runnable but not running, and times put on a",
-          ' CPU; "machine" is the share of the scenario during which some task waited, from /proc/pressure/cpu)',
-          '',
-        ]
-      : []),
-    ...(gcTable.length > 1
-      ? [
-          ...gcTable,
-          '(main-thread collections of each service, from its nodejs_gc_duration_seconds; 1,000 ms is a core)',
-          '',
-        ]
-      : []),
-    ...(stageTable.length > 1
-      ? [
-          ...stageTable,
-          `(from ${STAGE_HISTOGRAM}, interpolated in its buckets; claim and user_check run side by side,`,
-          ' and a grouped step includes the wait for the group already on its way)',
-          '',
-        ]
-      : []),
-    ...(callTable.length > 1
-      ? [
-          ...callTable,
-          "(from orders' http_client_request_duration_seconds counts, retries included; a group of orders is one call)",
-          '',
-        ]
-      : []),
-    ...(nearTable.length > 1
-      ? [
-          ...nearTable,
-          `(each service's full collections during the scenario; an order is near one when it was due from ${NEAR_BEFORE_MS} ms`,
-          ` before a collection's pause to ${NEAR_AFTER_MS} ms after it ends; "p99 away" is the p99 of the other orders)`,
-          '',
-        ]
-      : []),
-    ...(offsetTable.length > 1
-      ? [
-          ...offsetTable,
-          "(each column the 50 ms from that offset to the start of the nearest full collection's pause in any service;",
-          ' "farther": 300 ms or more from every one)',
-          '',
-        ]
-      : []),
+    ...withNotes(
+      waitTable,
+      "(each process's main thread, from /proc/<pid>/schedstat: time runnable but not running, and times put on a",
+      ' CPU; "machine" is the share of the scenario during which some task waited, from /proc/pressure/cpu)',
+    ),
+    ...withNotes(
+      gcTable,
+      '(main-thread collections of each service, from its nodejs_gc_duration_seconds; 1,000 ms is a core)',
+    ),
+    ...withNotes(
+      stageTable,
+      `(from ${STAGE_HISTOGRAM}, interpolated in its buckets; claim and user_check run side by side,`,
+      ' and a grouped step includes the wait for the group already on its way)',
+    ),
+    ...withNotes(
+      callTable,
+      "(from orders' http_client_request_duration_seconds counts, retries included; a group of orders is one call)",
+    ),
+    ...withNotes(
+      nearTable,
+      `(each service's full collections during the scenario; an order is near one when it was due from ${NEAR_BEFORE_MS} ms`,
+      ` before a collection's pause to ${NEAR_AFTER_MS} ms after it ends; "p99 away" is the p99 of the other orders)`,
+    ),
+    ...withNotes(
+      offsetTable,
+      "(each column the 50 ms from that offset to the start of the nearest full collection's pause in any service;",
+      ' "farther": 300 ms or more from every one)',
+    ),
     first
       ? `pgbench -N (${first.clients} clients): ${pgbenchLine(first)}${again ? `\n  again after the maximum order rate: ${pgbenchLine(again)}` : ''}`
       : `pgbench -N: not measured (${pgbenchProblem ?? 'not run'})`,
@@ -1072,6 +1054,11 @@ function report(
  * One row per scenario that has the figures `pick` finds, one cell per column (`-` where a column has none), under a
  * header row: the CPU, garbage collection and order step tables. Just the header when no scenario has any.
  */
+/** A table with its notes and a blank line after it, or nothing when it has no row below its header. */
+function withNotes(table: string[], ...notes: string[]): string[] {
+  return table.length > 1 ? [...table, ...notes, ''] : [];
+}
+
 function scenarioTable<T>(
   title: string,
   columns: readonly string[],
