@@ -368,11 +368,13 @@ async function benchmark(
           })
         : runLoad({ ...load, connections, durationSeconds: seconds });
     await run(1, false);
-    const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls });
-    // A process's waits for a core are read by pid: the yardsticks', and the services' when this benchmark started them.
+    // A process's memory and waits for a core are read by pid: the yardsticks', and the services' when this benchmark
+    // started them.
+    const servicePids = system.pids?.();
+    const sampler = new RssSampler(YARDSTICK_KEYS.has(key) ? {} : { ...urls }, servicePids);
     const cpuSources = YARDSTICK_KEYS.has(key)
       ? { services: {}, yardsticks: yardstickPids }
-      : { services: { ...urls }, servicePids: system.pids?.(), yardsticks: yardstickPids };
+      : { services: { ...urls }, servicePids, yardsticks: yardstickPids };
     const before = await snapshot(cpuSources);
     const startedAt = performance.now();
     sampler.start();

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { bracketed, judgeGoals, type GoalInput, type Measured } from '../goals.ts';
 import { loadProblems, type LoadFigures } from '../load.ts';
 import { parsePgbench } from '../pgbench.ts';
-import { parseResidentBytes } from '../rss.ts';
+import { RssSampler, parseResidentBytes, parseVmRss } from '../rss.ts';
 
 const figures = (over: Partial<LoadFigures> = {}): LoadFigures => ({
   requestsPerSecond: 1000,
@@ -231,6 +233,38 @@ describe('the RealWorld goals', () => {
 
   test('when the product read around them did not run, then the RealWorld goals are unknown', () => {
     assert.deepEqual(verdicts({ ...healthy, realWorldYardstick: { problems: [] } }).slice(6), ['UNKNOWN', 'UNKNOWN']);
+  });
+});
+
+describe('RSS by pid', () => {
+  test('when /proc/<pid>/status has VmRSS, then it is read in bytes', () => {
+    const status = 'Name:\tnode\nVmHWM:\t  190000 kB\nVmRSS:\t  163840 kB\nRssAnon:\t  100000 kB\n';
+    assert.equal(parseVmRss(status), 163_840 * 1024);
+    assert.equal(parseVmRss('Name:\tkthreadd\nState:\tS (sleeping)\n'), undefined);
+  });
+
+  test('when a service runs here, then its memory is read by pid and its metrics listener is never asked', async () => {
+    // A process that holds 96 MB it has written to; its "metrics listener" (port 1) answers nothing.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'const b = Buffer.alloc(96 * 1024 * 1024, 1); process.stdout.write("ready\\n"); setInterval(() => b[0]++, 1000);',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await once(child.stdout, 'data');
+      const services = { orders: 'http://127.0.0.1:1' };
+      const byPid = new RssSampler(services, { orders: child.pid });
+      byPid.start(50);
+      const peak = await byPid.stop();
+      assert.ok((peak.orders ?? 0) >= 96, `peak ${peak.orders} MB`);
+      const byMetrics = new RssSampler(services);
+      assert.deepEqual(await byMetrics.stop(), { orders: null });
+    } finally {
+      child.kill();
+    }
   });
 });
 
