@@ -59,15 +59,15 @@ export class IdempotencyRepo implements IdempotencyStore {
     const res = await this.db.query<{ key: string }>(
       'idempotency_claim',
       `INSERT INTO orders.idempotency_keys (key, request_hash, state, locked_until, expires_at)
-       SELECT c.key, c.hash, 'in_flight', now() + make_interval(secs => $3::double precision / 1000), now() + make_interval(hours => $4)
-       FROM unnest($1::text[], $2::text[]) AS c(key, hash)
+       SELECT c.key, c.hash, 'in_flight', now() + make_interval(secs => $2::double precision / 1000), now() + make_interval(hours => $3)
+       FROM json_to_recordset($1::json) AS c(key text, hash text)
        ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = NULL, response_body = NULL,
          locked_until = EXCLUDED.locked_until, created_at = now(), expires_at = EXCLUDED.expires_at
        WHERE orders.idempotency_keys.expires_at < now()
           OR (orders.idempotency_keys.state = 'in_flight' AND orders.idempotency_keys.locked_until < now()
               AND orders.idempotency_keys.request_hash = EXCLUDED.request_hash)
        RETURNING key`,
-      [sent.map((r) => r.key), sent.map((r) => r.hash), this.leaseMs, this.ttlHours],
+      [JSON.stringify(sent), this.leaseMs, this.ttlHours],
     );
     const claimed = new Set(res.rows.map((r) => r.key));
     return requests.map((r, i) => first.get(r.key) === i && claimed.has(r.key));

@@ -62,21 +62,44 @@ export class OrdersRepo implements OrderStore {
     { maxGroup: MAX_GROUP, mayBeOneRequest: (err) => !isUnavailableError(err) },
   );
 
+  /**
+   * A group's orders and lines travel as two JSON parameters (`json_to_recordset`) rather than one array per column:
+   * node-postgres writes an array parameter as an escaped literal, element by element, which made a tenth of what
+   * orders allocated at its maximum rate; `JSON.stringify` writes the whole group in one native pass.
+   */
   private async recordAll(requests: { order: Omit<Order, 'createdAt'>; key: string }[]): Promise<(Date | Error)[]> {
     const orders = requests.map((r) => r.order);
-    const lines = orders.flatMap((o) => o.items.map((item, position) => ({ orderId: o.id, position, ...item })));
+    const given = requests.map(({ order: o, key }) => ({
+      id: o.id,
+      user_id: o.userId,
+      status: o.status,
+      total_cents: o.totalCents,
+      currency: o.currency,
+      key,
+      answer: o,
+    }));
+    const lines = orders.flatMap((o) =>
+      o.items.map((item, position) => ({
+        order_id: o.id,
+        position,
+        product_id: item.productId,
+        quantity: item.quantity,
+        unit_price_cents: item.unitPriceCents,
+      })),
+    );
     const res = await this.db.query<{ id: string; created_at: Date }>(
       'orders_place',
       `WITH given AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::jsonb[])
-           AS g(id, user_id, status, total_cents, currency, key, answer)
+         SELECT * FROM json_to_recordset($1::json)
+           AS g(id uuid, user_id uuid, status text, total_cents bigint, currency text, key text, answer jsonb)
        ), saved AS (
          INSERT INTO orders.orders (id, user_id, status, total_cents, currency)
          SELECT id, user_id, status, total_cents, currency FROM given
          RETURNING id, created_at
        ), lines AS (
          INSERT INTO orders.order_items (order_id, position, product_id, quantity, unit_price_cents)
-         SELECT * FROM unnest($8::uuid[], $9::int[], $10::uuid[], $11::int[], $12::bigint[])
+         SELECT order_id, position, product_id, quantity, unit_price_cents FROM json_to_recordset($2::json)
+           AS l(order_id uuid, position int, product_id uuid, quantity int, unit_price_cents bigint)
        ), answered AS (
          UPDATE orders.idempotency_keys k SET state = 'completed', response_status = 201,
            response_body = g.answer || jsonb_build_object('createdAt',
@@ -85,20 +108,7 @@ export class OrdersRepo implements OrderStore {
          WHERE k.key = g.key
        )
        SELECT id, created_at FROM saved`,
-      [
-        orders.map((o) => o.id),
-        orders.map((o) => o.userId),
-        orders.map((o) => o.status),
-        orders.map((o) => o.totalCents),
-        orders.map((o) => o.currency),
-        requests.map((r) => r.key),
-        orders.map((o) => JSON.stringify(o)),
-        lines.map((l) => l.orderId),
-        lines.map((l) => l.position),
-        lines.map((l) => l.productId),
-        lines.map((l) => l.quantity),
-        lines.map((l) => l.unitPriceCents),
-      ],
+      [JSON.stringify(given), JSON.stringify(lines)],
     );
     const created = new Map(res.rows.map((r) => [r.id, r.created_at]));
     return orders.map((o) => created.get(o.id) ?? new Error(`order ${o.id} was not recorded`));
