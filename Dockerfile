@@ -86,4 +86,5 @@ EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "server.ts"]
+# Flags Node refuses in NODE_OPTIONS (SERVICE_NODE_FLAGS in tools/dev/stack.ts says why).
+CMD ["node", "--no-allocation-site-pretenuring", "server.ts"]

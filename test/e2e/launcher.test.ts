@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +14,7 @@ import { freeStartBase } from '../support/ports.ts';
 import { assertPostgresUserCanReach, startEmbeddedPostgres } from '../../tools/dev/embedded-postgres.ts';
 import { freePort } from '../../tools/dev/ports.ts';
 import { DOCKERFILE, REGISTRY, SERVICES, shiftedPort } from '../../tools/dev/services.ts';
+import { SERVICE_NODE_FLAGS } from '../../tools/dev/stack.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -74,6 +76,9 @@ test('when a service started by npm start dies, then the launcher says so and br
   assert.ok(usersPid > 0, pids);
   const usersUrl = `http://127.0.0.1:${shiftedPort('users', base)}`;
   assert.equal((await fetch(`${usersUrl}/ready`)).status, 200);
+  // Each service runs as its image runs it: with the V8 flags Node refuses in NODE_OPTIONS on the command line.
+  const argv = (await readFile(`/proc/${usersPid}/cmdline`, 'utf8')).split('\0');
+  for (const flag of SERVICE_NODE_FLAGS) assert.ok(argv.includes(flag), `users runs with ${flag}: ${argv.join(' ')}`);
 
   process.kill(usersPid, 'SIGKILL');
 

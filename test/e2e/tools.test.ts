@@ -65,10 +65,13 @@ test('when db:reset runs against DATABASE_URL, then the schemas are recreated an
 
 test('when the images and the dev stack size V8, then they use the same flags', async () => {
   const { readFileSync } = await import('node:fs');
-  const { SERVICE_NODE_OPTIONS } = await import('../../tools/dev/stack.ts');
+  const { SERVICE_NODE_FLAGS, SERVICE_NODE_OPTIONS } = await import('../../tools/dev/stack.ts');
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   assert.ok(
     dockerfile.includes(`ENV NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`),
     `the Dockerfile sets NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`,
   );
+  // The flags Node refuses in NODE_OPTIONS go on the command line, before the entry point.
+  const cmd = JSON.stringify(['node', ...SERVICE_NODE_FLAGS, 'server.ts']).replaceAll(',', ', ');
+  assert.ok(dockerfile.includes(`CMD ${cmd}`), `the Dockerfile's CMD is ${cmd}`);
 });

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NODE_OPTIONS } from '../dev/stack.ts';
+import { SERVICE_NODE_FLAGS, SERVICE_NODE_OPTIONS } from '../dev/stack.ts';
 import { undoOnEarlyEnd } from './leftovers.ts';
 
 export interface Yardstick {
@@ -14,12 +14,13 @@ export interface Yardstick {
 
 /**
  * Starts one yardstick (see yardstick-server.ts) in its own process and returns its URL. The bare ones run as plain
- * Node; the steps built on the platform and the floors run with the V8 sizing every service runs with, as a
- * service would.
+ * Node; the steps built on the platform and the floors run with the V8 sizing and flags every service runs with, as
+ * a service would.
  */
 export async function startYardstick(...args: string[]): Promise<Yardstick> {
   const asService = (args[0]?.endsWith('-floor') || args[0]?.startsWith('platform-')) ?? false;
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./yardstick-server.ts', import.meta.url)), ...args], {
+  const server = fileURLToPath(new URL('./yardstick-server.ts', import.meta.url));
+  const child = spawn(process.execPath, [...(asService ? SERVICE_NODE_FLAGS : []), server, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     ...(asService ? { env: { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS } } : {}),
   });

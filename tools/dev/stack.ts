@@ -20,6 +20,15 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const KEEP_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'NODE_EXTRA_CA_CERTS'];
 /** The V8 sizing the images set (the Dockerfile's NODE_OPTIONS), so local runs and benchmarks behave like pods. */
 export const SERVICE_NODE_OPTIONS = '--max-old-space-size=160 --max-semi-space-size=4';
+/**
+ * V8 flags Node refuses in NODE_OPTIONS, given on the command line as the images' CMD gives them. No allocation-site
+ * pretenuring: when load begins on code still cold, a scavenge can find nearly every object of a few request-scoped
+ * allocation sites alive, and V8 then allocates those objects straight in the old generation for the rest of the
+ * process's life. Each keeps the young objects it points to alive through scavenges until a full collection, so a
+ * heap capped at 160 MB settles into a full collection every 150–200 ms and about half the throughput
+ * (docs/benchmark.md, "Garbage collection").
+ */
+export const SERVICE_NODE_FLAGS = ['--no-allocation-site-pretenuring'] as const;
 
 export interface StackOptions {
   databaseUrl: string;
@@ -56,7 +65,7 @@ export type Launcher = (name: ServiceName, env: NodeJS.ProcessEnv) => ChildProce
 
 // Own process group: a Ctrl-C reaches the launcher only, which then stops the services once, in order.
 const launchProcess: Launcher = (name, env) =>
-  spawn(process.execPath, [join(ROOT, REGISTRY[name].entry)], {
+  spawn(process.execPath, [...SERVICE_NODE_FLAGS, join(ROOT, REGISTRY[name].entry)], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

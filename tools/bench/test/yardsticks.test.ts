@@ -8,7 +8,7 @@ import { PG_ADMIN_URL, REDIS_URL } from '../../../test/support/env.ts';
 import { BENCH_RATE_LIMIT_MAX } from '../http.ts';
 import { runPgbench } from '../pgbench.ts';
 import { startYardstick, tryYardstick } from '../yardsticks.ts';
-import { SERVICE_NODE_OPTIONS } from '../../dev/stack.ts';
+import { SERVICE_NODE_FLAGS, SERVICE_NODE_OPTIONS } from '../../dev/stack.ts';
 
 describe('yardsticks', () => {
   const redis = new Redis(REDIS_URL);
@@ -69,9 +69,11 @@ describe('yardsticks', () => {
     await redis.set(key, '{"id":"c","stock":1}');
     const y = await startYardstick('read-floor', REDIS_URL, key);
     try {
-      // It runs as a service would: with the V8 sizing the images set.
+      // It runs as a service would: with the V8 sizing and flags the images set.
       const environ = (await readFile(`/proc/${y.pid}/environ`, 'utf8')).split('\0');
       assert.ok(environ.includes(`NODE_OPTIONS=${SERVICE_NODE_OPTIONS}`), 'NODE_OPTIONS of the services');
+      const argv = (await readFile(`/proc/${y.pid}/cmdline`, 'utf8')).split('\0');
+      for (const flag of SERVICE_NODE_FLAGS) assert.ok(argv.includes(flag), `the services' ${flag}`);
       const first = await fetch(`${y.url}/products/${id}`, { headers: { 'x-request-id': 'floor-1' } });
       assert.equal(first.status, 200);
       assert.equal(first.headers.get('x-request-id'), 'floor-1');
