@@ -188,7 +188,7 @@ export function overviewDashboard(): Dashboard {
           timeseries({
             title: 'Major garbage collections',
             description:
-              'Mark-compact collections a second. A heap held small by --max-old-space-size can settle under load into one every few hundred milliseconds, each with concurrent marking on another core; steadily above about one a second is that regime (docs/benchmark.md).',
+              'Mark-compact collections a second. A heap held small by --max-old-space-size can settle under load into one every few hundred milliseconds, each with concurrent marking on another core; steadily above about one a second is that regime. The images run Node with --no-allocation-site-pretenuring, which keeps it from starting as load begins (docs/benchmark.md).',
             unit: 'ops',
             width: 12,
             queries: [
