@@ -17,11 +17,12 @@ declare module 'ioredis' {
 /**
  * The invalidation as one script rather than a MULTI transaction: as atomic, one command and one reply instead of
  * four, and much less for the heap to keep. An ioredis MULTI builds a pipeline object and a command per step, which
- * outlive the round trip often enough that products, invalidating after every reservation group, promoted about four
- * times as much to the old generation per young-generation collection as with the script, and made as many more full
- * collections (docs/benchmark-history.md, "what a reservation group leaves in products' heap"). UNLINK goes in slices,
- * so a group of any size stays within Lua's limit on unpacked values. Redis's client tracking sees the keys a script
- * writes as it sees any other write, so every replica's in-process layer hears of them (near-cache.ts).
+ * outlive the round trip often enough that, in isolation, MULTI promoted about four times as much to the old
+ * generation per young-generation collection as the script; products, invalidating after every reservation group,
+ * made half the full collections under the order load with the script (docs/benchmark-history.md, "what a
+ * reservation group leaves in products' heap"). UNLINK goes in slices, so a group of any size stays within Lua's
+ * limit on unpacked values. Redis's client tracking sees the keys a script writes as it sees any other write, so
+ * every replica's in-process layer hears of them (near-cache.ts).
  */
 const INVALIDATE = `
 local unlinked = tonumber(ARGV[1])
