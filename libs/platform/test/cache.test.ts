@@ -28,16 +28,21 @@ after(async () => {
   plain.disconnect();
 });
 
-/** Every command Redis runs while `during` runs, as MONITOR shows them (the monitor's own connection excluded). */
+/** Every command on this test's keys that Redis runs while `during` runs, as MONITOR shows them. */
 async function commandsDuring(during: () => Promise<void>): Promise<string[]> {
   const monitor = await plain.monitor();
   const seen: string[] = [];
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args.some((a) => String(a).startsWith(prefix))) seen.push(String(args[0]).toLowerCase());
-  });
+  const marker = `${prefix}end:${randomUUID()}`;
+  // MONITOR delivers in order: once the marker's ECHO is seen, every command before it has been too.
+  const ended = new Promise<void>((resolve) =>
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[1] === marker) resolve();
+      else if (args.some((a) => String(a).startsWith(prefix))) seen.push(String(args[0]).toLowerCase());
+    }),
+  );
   await during();
-  await plain.ping(); // MONITOR delivers in order: once this is seen, everything before it has been too.
-  await sleep(50);
+  await plain.echo(marker);
+  await ended;
   monitor.disconnect();
   return seen;
 }
