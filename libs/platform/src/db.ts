@@ -27,10 +27,67 @@ export class Rollback<T> extends Error {
 /** Distinct statement texts prepared per connection; the services have a few dozen. */
 const MAX_PREPARED_STATEMENTS = 500;
 
+/** How often the read watch looks at the connections checked out of the pool. */
+const READ_WATCH_EVERY_MS = 250;
+
+type Socketed = { connection: { stream: { destroy(err?: Error): void } } };
+
+/**
+ * The client-side guard for a server that stops answering without closing the socket (a frozen host, a network that
+ * drops everything): a statement still unanswered `boundMs` after it began has its connection's socket destroyed, so
+ * it fails with a timeout (`errorKind` 'timeout', a 503) and the pool replaces the connection. One timer watches every
+ * checked-out connection; a statement costs two event callbacks. node-postgres has this guard built in
+ * (`query_timeout`), but it replaces each query's callback after the query is built, and under load that one store
+ * made orders promote about 20 times more to the old generation (docs/benchmark-history.md, "the read timeout").
+ */
+class ReadWatch {
+  /** Per connection: when its current statement began (0 between statements). */
+  private readonly began = new Map<pg.PoolClient, { at: number }>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly boundMs: number;
+
+  constructor(pool: pg.Pool, boundMs: number) {
+    this.boundMs = boundMs;
+    pool.on('acquire', (client) => this.restart(client));
+    pool.on('release', (_err, client) => {
+      const b = this.began.get(client);
+      if (b) b.at = 0;
+    });
+    pool.on('remove', (client) => this.began.delete(client));
+    this.timer = setInterval(() => this.sweep(), Math.min(READ_WATCH_EVERY_MS, boundMs)).unref();
+  }
+
+  /** A statement begins on `client` (a checkout begins with one; a transaction's next statements call this). */
+  restart(client: pg.PoolClient): void {
+    const b = this.began.get(client);
+    if (b) b.at = performance.now();
+    else this.began.set(client, { at: performance.now() });
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const [client, b] of this.began) {
+      if (b.at === 0 || now - b.at <= this.boundMs) continue;
+      b.at = 0;
+      // The client reports the destroyed socket as an 'error' event too: heard here, so a transaction's client,
+      // which has no other listener while checked out, does not crash the process.
+      client.once('error', () => {});
+      (client as unknown as Socketed).connection.stream.destroy(
+        new Error(`Query read timeout: PostgreSQL did not answer within ${this.boundMs} ms`),
+      );
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
 export class Database {
   readonly pool: pg.Pool;
   private readonly metrics: Metrics;
   private readonly timer: NodeJS.Timeout;
+  private readonly readWatch: ReadWatch;
 
   constructor(opts: DatabaseOptions, metrics: Metrics, log: FastifyBaseLogger) {
     this.metrics = metrics;
@@ -41,8 +98,6 @@ export class Database {
       connectionTimeoutMillis: opts.connectTimeoutMs,
       idleTimeoutMillis: 10_000,
       statement_timeout: opts.statementTimeoutMs,
-      // Client-side guard for a server that stops answering without closing the socket.
-      query_timeout: opts.statementTimeoutMs + 1000,
       keepAlive: true,
       application_name: opts.applicationName,
     });
@@ -54,6 +109,8 @@ export class Database {
         'idle database connection lost',
       );
     });
+    // A second past the server's own timeout, so a statement the server cancels fails with the server's error.
+    this.readWatch = new ReadWatch(this.pool, opts.statementTimeoutMs + 1000);
     metrics.dbConnectionsMax.set(opts.poolMax);
     this.timer = setInterval(() => this.observePool(), 2000).unref();
     this.observePool();
@@ -113,18 +170,29 @@ export class Database {
     return name;
   }
 
-  /** Runs fn in a transaction; rolls back on any error. */
+  /** Runs fn in a transaction; rolls back on any error. Each of its statements has the read timeout of one. */
   tx<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.measure(operation, async () => {
       const client = await this.pool.connect();
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      const watched = Object.create(client, {
+        query: {
+          value: (...args: unknown[]) => {
+            this.readWatch.restart(client);
+            return query(...args);
+          },
+        },
+      }) as pg.PoolClient;
       let broken = false;
       try {
         await client.query('BEGIN');
-        const out = await fn(client);
+        const out = await fn(watched);
+        this.readWatch.restart(client);
         await client.query('COMMIT');
         return out;
       } catch (err) {
         broken = !(err instanceof Rollback) && errorKind(err) === 'connection';
+        this.readWatch.restart(client);
         await client.query('ROLLBACK').catch(() => (broken = true));
         throw err;
       } finally {
@@ -139,6 +207,7 @@ export class Database {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.readWatch.close();
     await this.pool.end();
   }
 }
