@@ -95,7 +95,10 @@ export const databaseEnv = {
     description: 'Maximum connections in the pool.',
   }),
   DATABASE_CONNECT_TIMEOUT_MS: ms(2000, 'How long to wait for a connection before failing with 503.'),
-  DATABASE_STATEMENT_TIMEOUT_MS: ms(5000, 'Server-side statement timeout.'),
+  DATABASE_STATEMENT_TIMEOUT_MS: ms(
+    5000,
+    'Server-side statement timeout; a statement on a server that stops answering fails a second after it (the read timeout).',
+  ),
 };
 
 /** Where orders and products keep their data. Users always stay in PostgreSQL. */
