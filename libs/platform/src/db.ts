@@ -86,7 +86,6 @@ class ReadWatch {
 export class Database {
   readonly pool: pg.Pool;
   private readonly metrics: Metrics;
-  private readonly timer: NodeJS.Timeout;
   private readonly readWatch: ReadWatch;
 
   constructor(opts: DatabaseOptions, metrics: Metrics, log: FastifyBaseLogger) {
@@ -112,15 +111,9 @@ export class Database {
     // A second past the server's own timeout, so a statement the server cancels fails with the server's error.
     this.readWatch = new ReadWatch(this.pool, opts.statementTimeoutMs + 1000);
     metrics.dbConnectionsMax.set(opts.poolMax);
-    this.timer = setInterval(() => this.observePool(), 2000).unref();
-    this.observePool();
-  }
-
-  private observePool(): void {
+    // The pool's connections by state, read when Prometheus scrapes rather than written at every statement.
     const p = this.pool;
-    this.metrics.dbConnections.set({ state: 'idle' }, p.idleCount);
-    this.metrics.dbConnections.set({ state: 'used' }, p.totalCount - p.idleCount);
-    this.metrics.dbConnections.set({ state: 'waiting' }, p.waitingCount);
+    metrics.dbPoolState = () => ({ idle: p.idleCount, used: p.totalCount - p.idleCount, waiting: p.waitingCount });
   }
 
   private async measure<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -137,8 +130,6 @@ export class Database {
       end({ outcome: 'error' });
       this.metrics.dbErrors.inc({ kind: errorKind(err) });
       throw err;
-    } finally {
-      this.observePool();
     }
   }
 
@@ -206,7 +197,6 @@ export class Database {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
     this.readWatch.close();
     await this.pool.end();
   }

@@ -20,6 +20,8 @@ export class Metrics {
   readonly dbErrors: Counter<'kind'>;
   readonly dbConnections: Gauge<'state'>;
   readonly dbConnectionsMax: Gauge;
+  /** Read at every scrape for `db_client_connections`: set by the service's database, which knows its pool. */
+  dbPoolState: (() => { idle: number; used: number; waiting: number }) | undefined;
   readonly cacheRequests: Counter<'cache' | 'result'>;
   readonly ready: Gauge;
   private cacheUpGauge: Gauge | undefined;
@@ -59,7 +61,20 @@ export class Metrics {
       'Database errors by kind: connection, auth, timeout, query.',
       ['kind'],
     );
-    this.dbConnections = this.gauge('db_client_connections', 'Database pool connections by state.', ['state']);
+    const metrics = this;
+    this.dbConnections = new Gauge({
+      name: 'db_client_connections',
+      help: 'Database pool connections by state.',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const s = metrics.dbPoolState?.();
+        if (!s) return;
+        this.set({ state: 'idle' }, s.idle);
+        this.set({ state: 'used' }, s.used);
+        this.set({ state: 'waiting' }, s.waiting);
+      },
+    });
     this.dbConnectionsMax = this.gauge('db_client_connections_max', 'Database pool size limit.');
     this.cacheRequests = this.counter('cache_requests_total', 'Cache lookups by result: hit, miss, error.', [
       'cache',

@@ -129,3 +129,20 @@ test('when a statement runs past the statement timeout on a live server, then it
     await db.close();
   }
 });
+
+test('when a statement runs and after it, then db_client_connections shows the pool as it is at the scrape', async () => {
+  const { db, metrics } = open();
+  const connections = async () => {
+    const m = await metrics.dbConnections.get();
+    return Object.fromEntries(m.values.map((v) => [v.labels.state, v.value]));
+  };
+  try {
+    const running = db.query('probe', 'SELECT pg_sleep(0.3)');
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(await connections(), { idle: 0, used: 1, waiting: 0 });
+    await running;
+    assert.deepEqual(await connections(), { idle: 1, used: 0, waiting: 0 });
+  } finally {
+    await db.close();
+  }
+});
