@@ -7,14 +7,20 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } f
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { waitFor } from '../support/http.ts';
 import { freeStartBase } from '../support/ports.ts';
 import { assertPostgresUserCanReach, startEmbeddedPostgres } from '../../tools/dev/embedded-postgres.ts';
 import { freePort } from '../../tools/dev/ports.ts';
-import { DOCKERFILE, REGISTRY, SERVICES, shiftedPort } from '../../tools/dev/services.ts';
-import { SERVICE_NODE_FLAGS } from '../../tools/dev/stack.ts';
+import { DOCKERFILE, REGISTRY, SERVICES, shiftedPort, type ServiceName } from '../../tools/dev/services.ts';
+import {
+  COMPILE_CACHE_DIR,
+  fillServiceCompileCache,
+  SERVICE_NODE_FLAGS,
+  SERVICE_NODE_OPTIONS,
+} from '../../tools/dev/stack.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -79,6 +85,9 @@ test('when a service started by npm start dies, then the launcher says so and br
   // Each service runs as its image runs it: with the V8 flags Node refuses in NODE_OPTIONS on the command line.
   const argv = (await readFile(`/proc/${usersPid}/cmdline`, 'utf8')).split('\0');
   for (const flag of SERVICE_NODE_FLAGS) assert.ok(argv.includes(flag), `users runs with ${flag}: ${argv.join(' ')}`);
+  // and from the compile cache the launcher filled before it started them (the last test shows what that spares).
+  const environ = (await readFile(`/proc/${usersPid}/environ`, 'utf8')).split('\0');
+  assert.ok(environ.includes(`NODE_COMPILE_CACHE=${COMPILE_CACHE_DIR}`), 'users runs with the compile cache');
 
   process.kill(usersPid, 'SIGKILL');
 
@@ -224,4 +233,33 @@ test('when a service never answers /ready, then the start fails naming it, with 
       return true;
     },
   );
+});
+
+test("when the launcher has filled the compile cache, then every service loads without Node's TypeScript stripper", async () => {
+  const dir = tempDir('shipshape-compile-cache-');
+  // What a service process loads, as the launcher starts it: its entry (which runs the service only as the entry
+  // point) and every module that imports, with the services' V8 flags and the cache in `cache`.
+  const stripperLoaded = (service: ServiceName, cache: string) => {
+    const entry = pathToFileURL(join(ROOT, REGISTRY[service].entry)).href;
+    const r = spawnSync(
+      process.execPath,
+      [
+        ...SERVICE_NODE_FLAGS,
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(entry)}); console.log(process.moduleLoadList.some((m) => m.includes('amaro')))`,
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, NODE_OPTIONS: SERVICE_NODE_OPTIONS, NODE_COMPILE_CACHE: cache },
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  // Without the cache filled, the check sees the stripper (it is what a service loaded before).
+  assert.equal(stripperLoaded('users', tempDir('shipshape-compile-cache-empty-')), 'true');
+  await fillServiceCompileCache(dir);
+  for (const service of SERVICES) assert.equal(stripperLoaded(service, dir), 'false', `${service} loaded the stripper`);
 });

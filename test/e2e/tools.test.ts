@@ -63,7 +63,7 @@ test('when db:reset runs against DATABASE_URL, then the schemas are recreated an
   assert.equal((await db.query('SELECT count(*)::int AS n FROM catalog.products WHERE stock > 0')).rows[0]!.n, 20);
 });
 
-test('when the images and the dev stack size V8, then they use the same flags', async () => {
+test('when the images and the dev stack size V8 and fill the compile cache, then they use the same flags', async () => {
   const { readFileSync } = await import('node:fs');
   const { SERVICE_NODE_FLAGS, SERVICE_NODE_OPTIONS } = await import('../../tools/dev/stack.ts');
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -74,4 +74,7 @@ test('when the images and the dev stack size V8, then they use the same flags', 
   // The flags Node refuses in NODE_OPTIONS go on the command line, before the entry point.
   const cmd = JSON.stringify(['node', ...SERVICE_NODE_FLAGS, 'server.ts']).replaceAll(',', ', ');
   assert.ok(dockerfile.includes(`CMD ${cmd}`), `the Dockerfile's CMD is ${cmd}`);
+  // The compile cache is kept apart by V8 flags: the image fills it with the flags the CMD runs with.
+  const fill = ['node', ...SERVICE_NODE_FLAGS, 'tools/dev/compile-cache.ts'].join(' ');
+  assert.ok(dockerfile.includes(fill), `the Dockerfile fills the compile cache with ${fill}`);
 });

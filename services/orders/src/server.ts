@@ -2,8 +2,11 @@ import { runService } from '@shipshape/platform/server';
 import { readConfig } from './config.ts';
 import { buildApp } from './app.ts';
 
-await runService(
-  'orders',
-  () => readConfig(),
-  (config) => buildApp(config),
-);
+// The service runs when this file is the entry point; imported (tools/dev/compile-cache.ts), it only loads.
+if (import.meta.main) {
+  await runService(
+    'orders',
+    () => readConfig(),
+    (config) => buildApp(config),
+  );
+}
