@@ -8,10 +8,10 @@
 // point) and writes the cache. Node keeps the cache apart by user and by V8 flags: run it as the services' user with
 // their flags. The image build runs it for its service; the development launcher for all of them before they start.
 //
-//   node --no-allocation-site-pretenuring tools/dev/compile-cache.ts <cache dir> <service>...
+//   node --no-allocation-site-pretenuring tools/dev/compile-cache.ts <cache dir> <service>... [<further module>.ts...]
 import { enableCompileCache, flushCompileCache, constants } from 'node:module';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -23,13 +23,19 @@ const sources = async (dir: string): Promise<string[]> =>
     .map((f) => join(dir, f))
     .sort();
 
-/** Imports every module of the platform library and of `services`, with the compile cache in `dir`. */
-export async function fillCompileCache(dir: string, services: readonly string[]): Promise<number> {
+/** Imports every module of the platform library, of `services` and the `further` files (a preload the services are
+ * given), with the compile cache in `dir`. */
+export async function fillCompileCache(
+  dir: string,
+  services: readonly string[],
+  further: readonly string[] = [],
+): Promise<number> {
   const { status, message } = enableCompileCache(dir);
   if (status === constants.compileCacheStatus.FAILED) throw new Error(`compile cache in ${dir}: ${message}`);
   const files = [
     ...(await sources(join(ROOT, 'libs', 'platform', 'src'))),
     ...(await Promise.all(services.map((s) => sources(join(ROOT, 'services', s, 'src'))))).flat(),
+    ...further.map((f) => resolve(f)),
   ];
   for (const file of files) await import(pathToFileURL(file).href);
   flushCompileCache();
@@ -37,10 +43,12 @@ export async function fillCompileCache(dir: string, services: readonly string[])
 }
 
 if (import.meta.main) {
-  const [dir, ...services] = process.argv.slice(2);
+  const [dir, ...rest] = process.argv.slice(2);
+  const files = rest.filter((a) => a.endsWith('.ts'));
+  const services = rest.filter((a) => !a.endsWith('.ts'));
   if (!dir || services.length === 0) {
-    console.error('usage: node tools/dev/compile-cache.ts <cache dir> <service>...');
+    console.error('usage: node tools/dev/compile-cache.ts <cache dir> <service>... [<further module>.ts...]');
     process.exit(2);
   }
-  console.log(`compile cache: ${await fillCompileCache(dir, services)} modules in ${dir}`);
+  console.log(`compile cache: ${await fillCompileCache(dir, services, files)} modules in ${dir}`);
 }

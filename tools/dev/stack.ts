@@ -35,9 +35,10 @@ export const SERVICE_NODE_FLAGS = ['--no-allocation-site-pretenuring'] as const;
 export const COMPILE_CACHE_DIR = join(ROOT, '.cache', 'compile');
 
 /** Fills the compile cache in `dir` for every service, as the services run (their V8 flags: the cache keeps code apart
- * by the flags it was compiled with), in a process of its own (the launcher may be a load generator). */
-export async function fillServiceCompileCache(dir = COMPILE_CACHE_DIR): Promise<void> {
-  const args = [...SERVICE_NODE_FLAGS, join(ROOT, 'tools', 'dev', 'compile-cache.ts'), dir, ...SERVICES];
+ * by the flags it was compiled with), in a process of its own (the launcher may be a load generator). `modules` are
+ * further .ts files the services load (a preload in their NODE_OPTIONS). */
+export async function fillServiceCompileCache(dir = COMPILE_CACHE_DIR, modules: readonly string[] = []): Promise<void> {
+  const args = [...SERVICE_NODE_FLAGS, join(ROOT, 'tools', 'dev', 'compile-cache.ts'), dir, ...SERVICES, ...modules];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS, NODE_COMPILE_CACHE: undefined },
@@ -75,6 +76,9 @@ export interface StackOptions {
   supervise?: boolean;
   /** Told about each unexpected exit and the restart that follows (`ready` once it answers again). */
   onRestart?: (event: RestartEvent) => void;
+  /** Further .ts modules the services load (a preload given in their NODE_OPTIONS): filled into the compile cache with
+   * theirs, or a service would load Node's TypeScript stripper for them. */
+  cacheModules?: string[];
   /** How a service process starts: its entry file under node here by default, or its container image. */
   launch?: Launcher;
 }
@@ -127,7 +131,7 @@ export class StartError extends Error {}
 
 export async function startStack(o: StackOptions): Promise<Stack> {
   // Beside the migrations; awaited before the first service starts.
-  const compileCache = o.launch ? undefined : fillServiceCompileCache();
+  const compileCache = o.launch ? undefined : fillServiceCompileCache(COMPILE_CACHE_DIR, o.cacheModules);
   compileCache?.catch(() => {});
   if (o.migrate !== false) await migrateAll(o.databaseUrl);
   if (o.migrate !== false && o.dynamodb) await migrateDynamoTarget(o.dynamodb);
