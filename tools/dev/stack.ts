@@ -130,9 +130,13 @@ export interface Stack {
 export class StartError extends Error {}
 
 export async function startStack(o: StackOptions): Promise<Stack> {
-  // Beside the migrations; awaited before the first service starts.
-  const compileCache = o.launch ? undefined : fillServiceCompileCache(COMPILE_CACHE_DIR, o.cacheModules);
-  compileCache?.catch(() => {});
+  // Beside the migrations; awaited before the first service starts. Without it each service loads the stripper, as
+  // it did before the cache: worth a warning, not a failed start (a module that cannot load fails its service anyway).
+  const compileCache = o.launch
+    ? undefined
+    : fillServiceCompileCache(COMPILE_CACHE_DIR, o.cacheModules).catch((err: Error) =>
+        process.emitWarning(`the services start without Node's compile cache: ${err.message}`),
+      );
   if (o.migrate !== false) await migrateAll(o.databaseUrl);
   if (o.migrate !== false && o.dynamodb) await migrateDynamoTarget(o.dynamodb);
   if (o.seed !== false) await seed(o.databaseUrl);
