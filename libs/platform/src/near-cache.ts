@@ -36,6 +36,12 @@ export class NearCache {
   private closed = false;
   /** Bumped by every invalidation; see ReadTicket. */
   private epoch = 0;
+  /**
+   * The tracking switch in progress. Both connections' `ready` ask for it, and two switches interleaved on the tracker
+   * (OFF, OFF, ON, ON) would have Redis refuse the second ON ("prefix overlaps") and leave a moment with tracking off
+   * while this layer serves from memory: each switch waits for the one before it.
+   */
+  private switching: Promise<void> = Promise.resolve();
 
   constructor(url: string, options: NearCacheOptions, log: FastifyBaseLogger) {
     this.prefix = options.prefix;
@@ -113,7 +119,12 @@ export class NearCache {
     }
   }
 
-  private async track(): Promise<void> {
+  private track(): Promise<void> {
+    this.switching = this.switching.then(() => this.switchTracking());
+    return this.switching;
+  }
+
+  private async switchTracking(): Promise<void> {
     const id = this.subscriberId;
     if (id === undefined || this.closed || this.tracker.status !== 'ready') return;
     this.deactivate();

@@ -103,6 +103,29 @@ describe('the Redis cache backend', () => {
     }
   });
 
+  test('when both of its connections come up, then the layer comes on once, without a refused tracking switch', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const near = new NearCache(REDIS_URL, { prefix, ttlSeconds: 60, maxBytes: 1 << 20 }, log);
+    try {
+      const deadline = Date.now() + 5000;
+      while (!near.isActive()) {
+        assert.ok(Date.now() < deadline, 'the in-process layer came on');
+        await sleep(20);
+      }
+      // Both connections' `ready` ask for the switch; give the second one time to land.
+      await sleep(200);
+      assert.deepEqual(
+        lines.filter((l) => l.level >= 40).map((l) => l.msg),
+        [],
+        'no warning: Redis refused no tracking switch',
+      );
+      assert.ok(near.isActive());
+    } finally {
+      await near.close();
+    }
+  });
+
   test('when Redis cannot be reached, then the invalidation fails rather than pretending, and is remembered', async () => {
     const away = new RedisBackend(
       'redis://127.0.0.1:1',
