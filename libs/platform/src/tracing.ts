@@ -13,7 +13,7 @@ import {
   type Tracer,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { TraceState, W3CTraceContextPropagator, parseTraceParent } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -123,6 +123,22 @@ export class Tracing {
   }
 
   /**
+   * The span context a request arrived with, read as the W3C propagator reads it (the tests hold the two equal),
+   * without the Context it would build around it: a span that records nothing needs only the ids.
+   */
+  remoteParent(headers: Record<string, string | string[] | undefined>): SpanContext | undefined {
+    const header = headers.traceparent;
+    const traceParent = Array.isArray(header) ? header[0] : header;
+    if (typeof traceParent !== 'string') return undefined;
+    const parent = parseTraceParent(traceParent);
+    if (!parent) return undefined;
+    parent.isRemote = true;
+    const state = headers.tracestate;
+    if (state) parent.traceState = new TraceState(Array.isArray(state) ? state.join(',') : state);
+    return parent;
+  }
+
+  /**
    * Headers that carry `span`'s context to the next hop: what the W3C propagator writes for it (the tests hold the
    * two equal), without building a Context on every outbound call.
    */
@@ -149,7 +165,7 @@ export class Tracing {
 
   /** The server span of an incoming request, child of its traceparent when it has one. */
   startServerSpan(req: IncomingMessage): Span {
-    if (!this.recording) return this.idsOnly(trace.getSpanContext(this.extract(req.headers)));
+    if (!this.recording) return this.idsOnly(this.remoteParent(req.headers));
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     return this.tracer.startSpan(
       `${req.method} ${path}`,

@@ -56,6 +56,33 @@ describe('trace context passed on', () => {
     assert.deepEqual(quiet.inject(undefined, {}), {});
   });
 
+  const incoming: [string, Record<string, string | string[] | undefined>][] = [
+    ['no traceparent', {}],
+    ['a sampled traceparent', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }],
+    [
+      'a traceparent with trace state in two headers',
+      { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00', tracestate: ['vendor=a', 'other=b'] },
+    ],
+    ['two traceparents', { traceparent: ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'x'] }],
+    ['a malformed traceparent', { traceparent: '00-zz-00f067aa0ba902b7-01' }],
+    ['an all-zero trace id', { traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` }],
+  ];
+  for (const [name, headers] of incoming) {
+    test(`when a request arrives with ${name}, then its parent is the one the W3C propagator extracts`, () => {
+      const extracted = trace.getSpanContext(
+        new W3CTraceContextPropagator().extract(ROOT_CONTEXT, headers, {
+          keys: (carrier) => Object.keys(carrier),
+          get: (carrier, key) => carrier[key],
+        }),
+      );
+      const parent = quiet.remoteParent(headers);
+      assert.deepEqual(
+        parent && { ...parent, traceState: parent.traceState?.serialize() },
+        extracted && { ...extracted, traceState: extracted.traceState?.serialize() },
+      );
+    });
+  }
+
   after(async () => {
     await Promise.all([quiet.shutdown(), recording.shutdown().catch(() => {})]);
   });
