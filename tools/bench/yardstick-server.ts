@@ -276,36 +276,45 @@ async function gatewayFloor(upstream: string, client: Redis) {
   });
   floor.addHook('onClose', () => pool.close());
 
-  // The rate limit: each client's hits counted here, added to its shared count in one pipeline every 50 ms.
+  // The rate limit: each client's hits counted here, added to its shared count in one pipeline every 50 ms. As in the
+  // gateway's store, a client's window starts at its first hit, and the hits on their way to Redis still count.
   const limit = redisArg ? Number(redisArg) : config.RATE_LIMIT_MAX;
   const limitHeader = String(limit);
   const windowMs = config.RATE_LIMIT_WINDOW_MS;
-  const counts = new Map<string, { local: number; shared: number }>();
+  type Count = { local: number; sending: number; shared: number; resetAt: number; key: string };
+  const counts = new Map<string, Count>();
   // Its own keys: counts left in Redis by an earlier run in the same window do not count against this one.
   const namespace = `shipshape:bench:gateway-floor:${randomBytes(8).toString('hex')}:`;
-  let window = Math.floor(Date.now() / windowMs);
   const sync = setInterval(() => {
-    const now = Math.floor(Date.now() / windowMs);
-    if (now !== window) {
-      window = now;
-      counts.clear();
-    }
+    const now = Date.now();
     const batch = client.pipeline();
-    const sent: { local: number; shared: number }[] = [];
+    const sent: [Count, number][] = [];
     for (const [who, count] of counts) {
-      if (count.local === 0) continue;
-      const key = `${namespace}${who}:${window}`;
-      batch.incrby(key, count.local).pexpire(key, windowMs);
-      count.local = 0;
-      sent.push(count);
+      if (count.resetAt <= now) counts.delete(who);
+      else if (count.local > 0) {
+        batch.incrby(count.key, count.local).pexpire(count.key, count.resetAt - now);
+        sent.push([count, count.local]);
+        count.sending += count.local;
+        count.local = 0;
+      }
     }
     if (sent.length > 0)
-      void batch.exec().then((results) => {
-        sent.forEach((count, i) => {
-          const total = results?.[i * 2]?.[1];
-          if (typeof total === 'number') count.shared = total;
-        });
-      });
+      void batch.exec().then(
+        (results) => {
+          sent.forEach(([count, hits], i) => {
+            count.sending -= hits;
+            const total = results?.[i * 2]?.[1];
+            if (typeof total === 'number') count.shared = total;
+            else count.local += hits;
+          });
+        },
+        () => {
+          for (const [count, hits] of sent) {
+            count.sending -= hits;
+            count.local += hits;
+          }
+        },
+      );
   }, 50);
   floor.addHook('onClose', () => clearInterval(sync));
 
@@ -316,17 +325,18 @@ async function gatewayFloor(upstream: string, client: Redis) {
   floor.addHook('onRequest', (request, reply, done) => {
     inFlight.inc();
     reply.header('x-request-id', request.id).headers(SECURITY_HEADERS);
+    const now = Date.now();
     let count = counts.get(request.ip);
-    if (count === undefined) {
-      count = { local: 0, shared: 0 };
+    if (count === undefined || count.resetAt <= now) {
+      count = { local: 0, sending: 0, shared: 0, resetAt: now + windowMs, key: `${namespace}${request.ip}:${now}` };
       counts.set(request.ip, count);
     }
     count.local += 1;
-    const used = count.local + count.shared;
+    const used = count.local + count.sending + count.shared;
     reply.headers({
       'x-ratelimit-limit': limitHeader,
       'x-ratelimit-remaining': String(Math.max(0, limit - used)),
-      'x-ratelimit-reset': String(Math.ceil(((window + 1) * windowMs - Date.now()) / 1000)),
+      'x-ratelimit-reset': String(Math.ceil((count.resetAt - now) / 1000)),
     });
     if (used > limit) {
       reply.code(429).send();

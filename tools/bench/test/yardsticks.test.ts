@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { PG_ADMIN_URL, REDIS_URL } from '../../../test/support/env.ts';
+import { startRedisRelay } from '../../../test/support/redis-relay.ts';
 import { BENCH_RATE_LIMIT_MAX } from '../http.ts';
 import { runPgbench } from '../pgbench.ts';
 import { startYardstick, tryYardstick } from '../yardsticks.ts';
@@ -153,8 +155,12 @@ describe('yardsticks', () => {
     }
   });
 
-  test('when the gateway floor runs, then it relays with the duties of a public entry, limits, and breaks', async () => {
+  test('when the gateway floor runs, then it relays with the duties of a public entry, limits, and breaks', async (t) => {
     const upstream = Fastify();
+    let upstreamOpen = true;
+    t.after(async () => {
+      if (upstreamOpen) await upstream.close();
+    });
     upstream.get('/products/:id', async (request, reply) => {
       reply.header('x-cache', 'hit');
       const { headers } = request;
@@ -191,6 +197,7 @@ describe('yardsticks', () => {
     }
     // With the upstream gone, five failed calls open the breaker: the next is refused without a call.
     await upstream.close();
+    upstreamOpen = false;
     const broken = await startYardstick('gateway-floor', base, REDIS_URL);
     try {
       for (let i = 0; i < 5; i++) assert.equal((await fetch(`${broken.url}/products/${id}`)).status, 502);
@@ -198,6 +205,30 @@ describe('yardsticks', () => {
     } finally {
       await broken.stop();
     }
+  });
+
+  test('when Redis answers slowly, then the gateway floor still counts the hits on their way to it', async (t) => {
+    const relay = await startRedisRelay();
+    t.after(() => relay.close());
+    const upstream = Fastify();
+    upstream.get('/products/:id', async () => ({ ok: true }));
+    t.after(() => upstream.close());
+    const y = await startYardstick(
+      'gateway-floor',
+      await upstream.listen({ port: 0, host: '127.0.0.1' }),
+      relay.url,
+      '3',
+    );
+    t.after(() => y.stop());
+    relay.hold();
+    const statuses: number[] = [];
+    // Each pause outlasts a synchronisation (every 50 ms), so every hit is on its way to Redis before the next.
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await fetch(`${y.url}/products/${randomUUID()}`)).status);
+      await sleep(120);
+    }
+    relay.release();
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
   });
 
   test('when a yardstick cannot start, then the reason comes back instead of a URL', async () => {
